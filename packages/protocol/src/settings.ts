@@ -1,0 +1,105 @@
+import { z } from 'zod';
+
+/** Audio modes of the help page: what the caller hears and what reaches the camera speaker. */
+export const AudioModeSchema = z.enum(['none', 'listen', 'speak', 'intercom']);
+export type AudioMode = z.infer<typeof AudioModeSchema>;
+
+/** What an action profile does to its output when a command runs. */
+export const ActionProfileSchema = z.object({
+  /** pulse: on for `durationSeconds`, then off. toggle: flip. on/off: set. */
+  mode: z.enum(['pulse', 'toggle', 'on', 'off']),
+  durationSeconds: z.number().min(0.1).max(600),
+  /** Optional HTTP(S) URL called (GET) when the action runs: real relays, home automation. */
+  httpUrl: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]),
+});
+export type ActionProfile = z.infer<typeof ActionProfileSchema>;
+
+const pinSchema = z
+  .string()
+  .regex(/^(\d{4,12})?$/, 'PIN must be empty or 4 to 12 digits');
+
+/** One entry of the accepted list or the MSN list: a phone number or a SIP address. */
+const callerEntrySchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(256)
+  .regex(/^[^\s<>"]+$/, 'one phone number or SIP address per line, without spaces or <>"');
+
+/**
+ * The Incoming Calls dialog. This schema is the single source of truth: the gateway
+ * validates every write with it, the settings dialog validates each field with it.
+ */
+export const IncomingCallsSettingsSchema = z.object({
+  /** Answer calls at all. */
+  enabled: z.boolean(),
+  /** Numbers or SIP users the camera answers to (its "MSN"); empty = any. */
+  answerTo: z.array(callerEntrySchema).max(20),
+  /** Accepted phone numbers and SIP addresses; empty = answer every call (not recommended). */
+  acceptedCallers: z.array(callerEntrySchema).max(500),
+  /** Stored audio message played on answer; null = none. */
+  welcomeMessageId: z.string().min(1).nullable(),
+  pin: pinSchema,
+  /** Audio mode started once the caller is connected. */
+  audioMode: AudioModeSchema,
+  intercom: z.object({
+    /** Caller level (percent of full scale RMS) above which the camera microphone is muted. */
+    thresholdPercent: z.number().min(0).max(100),
+    /** Minimum time the microphone stays muted once the caller spoke. */
+    cycleTimeMs: z.number().int().min(100).max(10_000),
+  }),
+  /** Maximum connection time; the caller is warned 10 s before. */
+  hangupAfterSeconds: z.number().int().min(15).max(3600),
+  /** Seconds of 180 Ringing before the camera answers. */
+  ringSeconds: z.number().min(0).max(30),
+  /** Email profile used by key 5; null = none (key 5 not available). */
+  emailProfileId: z.string().min(1).nullable(),
+  actions: z.object({
+    door: ActionProfileSchema,
+    light: ActionProfileSchema,
+  }),
+});
+export type IncomingCallsSettings = z.infer<typeof IncomingCallsSettingsSchema>;
+
+export const FACTORY_SETTINGS: IncomingCallsSettings = Object.freeze({
+  enabled: true,
+  answerTo: [],
+  acceptedCallers: [],
+  welcomeMessageId: 'welcome',
+  pin: '',
+  audioMode: 'listen',
+  intercom: { thresholdPercent: 5, cycleTimeMs: 1000 },
+  hangupAfterSeconds: 180,
+  ringSeconds: 0,
+  emailProfileId: null,
+  actions: {
+    door: { mode: 'pulse', durationSeconds: 3, httpUrl: '' },
+    light: { mode: 'toggle', durationSeconds: 60, httpUrl: '' },
+  },
+}) as IncomingCallsSettings;
+
+/** Warnings the dialog and the status show for risky but allowed settings. */
+export function settingsWarnings(s: IncomingCallsSettings): string[] {
+  const warnings: string[] = [];
+  if (s.enabled && s.acceptedCallers.length === 0)
+    warnings.push('The accepted list is empty: the camera answers every call. This is not recommended.');
+  if (s.enabled && s.pin === '') warnings.push('No PIN is set: any caller who is answered can control the camera.');
+  return warnings;
+}
+
+export const EmailProfileSchema = z.object({
+  id: z.string().min(1).max(64),
+  name: z.string().trim().min(1).max(100),
+  host: z.string().trim().min(1).max(255),
+  port: z.number().int().min(1).max(65535),
+  /** none: plain; starttls: upgrade on 587; tls: implicit TLS on 465. */
+  security: z.enum(['none', 'starttls', 'tls']),
+  username: z.string().max(255),
+  password: z.string().max(255),
+  from: z.email(),
+  to: z.array(z.email()).min(1).max(20),
+  subject: z.string().max(200),
+});
+export type EmailProfile = z.infer<typeof EmailProfileSchema>;
+/** Passwords never leave the gateway: reads replace them with this flag. */
+export type EmailProfileView = Omit<EmailProfile, 'password'> & { hasPassword: boolean };
