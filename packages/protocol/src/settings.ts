@@ -24,7 +24,7 @@ const callerEntrySchema = z
   .trim()
   .min(1)
   .max(256)
-  .regex(/^[^\s<>"]+$/, 'one phone number or SIP address per line, without spaces or <>"');
+  .regex(/^[^\r\n<>"]+$/, 'one phone number or SIP address per line, without <>"');
 
 /**
  * The Incoming Calls dialog. This schema is the single source of truth: the gateway

@@ -1,0 +1,42 @@
+/**
+ * The test environment shared by the Playwright config (main process) and the tests
+ * (workers): ports, the admin password, a scratch directory and the two microphones.
+ * The scratch directory is created once, by whichever process loads this first, and its
+ * path is handed to the workers through the environment.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { writeToneWav } from './wav.ts';
+
+export const HTTP_PORT = 18080;
+export const SIP_PORT = 15060;
+export const GATEWAY_URL = `http://127.0.0.1:${HTTP_PORT}`;
+export const ADMIN_USER = 'admin';
+export const ADMIN_PASSWORD = 'e2e-admin-pass';
+
+/** What the camera's (simulated) microphone hears: a 1 kHz tone, found again in Listen mode. */
+export const CAMERA_MIC_HZ = 1000;
+/** What the browser's fake microphone sends: a 440 Hz tone, far from any DTMF pair. */
+export const BROWSER_MIC_HZ = 440;
+
+const SCRATCH_VARIABLE = 'CAMGATE_E2E_SCRATCH';
+
+function scratchDirectory(): string {
+  const existing = process.env[SCRATCH_VARIABLE];
+  if (existing && fs.existsSync(existing)) return existing;
+  const created = fs.mkdtempSync(path.join(os.tmpdir(), 'camgate-e2e-'));
+  fs.mkdirSync(path.join(created, 'data'));
+  writeToneWav(path.join(created, 'camera-mic.wav'), { frequencyHz: CAMERA_MIC_HZ, seconds: 2, amplitude: 0.5, sampleRate: 8000 });
+  writeToneWav(path.join(created, 'browser-mic.wav'), { frequencyHz: BROWSER_MIC_HZ, seconds: 2, amplitude: 0.3, sampleRate: 48000 });
+  process.env[SCRATCH_VARIABLE] = created;
+  return created;
+}
+
+export const SCRATCH_DIR = scratchDirectory();
+export const DATA_DIR = path.join(SCRATCH_DIR, 'data');
+export const CAMERA_MIC_WAV = path.join(SCRATCH_DIR, 'camera-mic.wav');
+export const BROWSER_MIC_WAV = path.join(SCRATCH_DIR, 'browser-mic.wav');
+
+/** Where the README's screenshots go. */
+export const SCREENSHOT_DIR = path.resolve(import.meta.dirname, '../../docs/screenshots');

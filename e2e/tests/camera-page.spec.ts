@@ -1,0 +1,51 @@
+import { expect, test } from '@playwright/test';
+import { ADMIN_PASSWORD } from '../support/environment.ts';
+import { signInApi, signInPage, storeSettings } from '../support/camera.ts';
+
+test.describe('camera UI page', () => {
+  test.beforeEach(async ({ request }) => {
+    await storeSettings(request, { actions: { door: { mode: 'pulse', durationSeconds: 20, httpUrl: '' }, light: { mode: 'toggle', durationSeconds: 60, httpUrl: '' } } });
+  });
+
+  test('refuses a wrong password and signs in with the right one', async ({ page }) => {
+    await page.goto('/');
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert')).toHaveText('Wrong user name or password.');
+
+    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.locator('.live')).toHaveText('Live');
+    await expect(page.locator('[data-role="sip-address"]')).toContainText('sip:');
+    await expect(page.getByRole('heading', { name: 'Incoming Calls Settings' })).toBeVisible();
+
+    // The session survives a reload; signing out ends it.
+    await page.reload();
+    await expect(page.locator('.live')).toHaveText('Live');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+    await page.reload();
+    await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+  });
+
+  test('shows outputs and events live, as another client changes them', async ({ page, request }) => {
+    await signInPage(page);
+    const light = page.locator('[data-output="light"] .output-state');
+    const initiallyActive = (await light.getAttribute('data-active')) === 'true';
+
+    // Another admin (the API client) toggles the light: the page hears it over socket.io.
+    await signInApi(request);
+    const response = await request.post('/api/outputs/light/trigger');
+    expect(response.ok()).toBe(true);
+    await expect(light).toHaveAttribute('data-active', String(!initiallyActive));
+    await expect(page.locator('.events')).toContainText('light');
+
+    // The page's own button runs the door opener's action profile (a 20 s pulse).
+    await page.getByRole('button', { name: 'Trigger door opener' }).click();
+    await expect(page.locator('[data-output="door"] .output-state')).toHaveText('active');
+
+    // Put the light back as it was.
+    await request.post('/api/outputs/light/trigger');
+    await expect(light).toHaveAttribute('data-active', String(initiallyActive));
+  });
+});

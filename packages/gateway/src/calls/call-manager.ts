@@ -1,0 +1,107 @@
+import type { CallAudio } from '../audio/call-audio.ts';
+import type { Camera, RejectReason } from '../camera/camera.ts';
+import type { IncomingCall as CameraIncoming } from '../camera/call-port.ts';
+import type { Clock } from '../core/clock.ts';
+import type { Logger } from '../core/logger.ts';
+import type { MediaService } from '../media/media-service.ts';
+import { SdpNegotiationError } from '../media/sdp/sdp-negotiation-error.ts';
+import type { IncomingCall as SipCall } from '../sip/ua/incoming-call.ts';
+import { CallBridge } from './call-bridge.ts';
+
+/** SIP answers for calls the camera does not take. */
+const REJECTION: Record<RejectReason, [status: number, reason: string]> = {
+  disabled: [480, 'Incoming Calls Disabled'],
+  'not-accepted': [403, 'Caller Not Accepted'],
+  'locked-out': [403, 'Locked Out'],
+  'not-answering-to': [404, 'Not Found'],
+};
+
+export interface CallManagerOptions {
+  camera: Camera;
+  media: MediaService;
+  clock: Clock;
+  logger: Logger;
+  /** A new camera audio endpoint for a call, in the settings' intercom configuration. */
+  createAudio(callId: string): CallAudio;
+  loadMessage(messageId: string): { name: string; samples: Int16Array } | null;
+}
+
+/**
+ * The call glue: every INVITE the SIP stack hands over is checked by the camera's policy,
+ * answered with a media session and run by the camera's call logic through a CallBridge.
+ */
+export class CallManager {
+  readonly #bridges = new Map<string, CallBridge>();
+  readonly #log: Logger;
+
+  constructor(private readonly o: CallManagerOptions) {
+    this.#log = o.logger.child({ component: 'calls' });
+  }
+
+  get activeCalls(): number {
+    return this.#bridges.size;
+  }
+
+  async handleInvite(sip: SipCall): Promise<void> {
+    const callId = sip.callId;
+    const incoming: CameraIncoming = {
+      callId,
+      caller: {
+        uri: sip.from.uri,
+        displayName: sip.from.displayName ?? '',
+        ...(sip.authenticatedUser !== undefined && { authenticatedUser: sip.authenticatedUser }),
+        transport: sip.transport,
+      },
+      requestUser: sip.requestUser ?? '',
+      sourceAddress: sip.remote.address,
+    };
+    const decision = this.o.camera.decide(incoming);
+    if (!decision.accept) {
+      const [status, reason] = REJECTION[decision.reason];
+      sip.reject(status, reason);
+      return;
+    }
+    if (!sip.offer) {
+      // The camera never makes the first offer: every phone and browser we serve sends one.
+      sip.reject(488, 'SDP Offer Required');
+      return;
+    }
+    const audio = this.o.createAudio(callId);
+    let media;
+    try {
+      media = await this.o.media.answer({
+        callId,
+        kind: sip.transport === 'ws' || sip.transport === 'wss' ? 'webrtc' : 'sip',
+        offerSdp: sip.offer,
+        audio,
+      });
+    } catch (error) {
+      void audio.close();
+      if (error instanceof SdpNegotiationError) {
+        this.#log.info({ callId, err: error.message }, 'no common codec');
+        sip.reject(488, 'Not Acceptable Here');
+      } else {
+        this.#log.error({ callId, err: error }, 'media setup failed');
+        sip.reject(500, 'Media Setup Failed');
+      }
+      return;
+    }
+    if (sip.state === 'terminated') {
+      // CANCELled while the media was set up.
+      media.close();
+      void audio.close();
+      return;
+    }
+    const bridge = new CallBridge({ sip, media, audio, clock: this.o.clock, logger: this.o.logger, loadMessage: this.o.loadMessage });
+    this.#bridges.set(callId, bridge);
+    sip.on('ended', () => this.#bridges.delete(callId));
+    if (this.o.camera.settings.running.ringSeconds > 0) bridge.ring();
+    bridge.attach(this.o.camera.startCall(bridge, incoming));
+  }
+
+  /** Hangs up every call (gateway shutdown). */
+  async close(): Promise<void> {
+    await Promise.all([...this.#bridges.values()].map((bridge) => bridge.shutdown()));
+    this.#bridges.clear();
+  }
+}

@@ -1,0 +1,300 @@
+import type {
+  CallInfo,
+  CallOutcome,
+  CameraEvent,
+  CameraStatus,
+  Caption,
+  KeypadDigit,
+  LastCaller,
+  LedState,
+  OutputName,
+  OutputState,
+  SettingsView,
+} from '@camgate/protocol';
+import type { Clock } from '../core/clock.ts';
+import { InvalidStateError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import { TypedEmitter } from '../core/typed-emitter.ts';
+import type { Store } from '../store/store.ts';
+import type { CallPort, IncomingCall } from './call-port.ts';
+import { answersTo, isAccepted, presentCaller, type CallerMatchOptions } from './caller-match.ts';
+import { CameraCall, PROMPTS } from './camera-call.ts';
+import { ledOf } from './call-state.ts';
+import { ActionRunner } from './device/action-runner.ts';
+import { EmailSender } from './device/email-sender.ts';
+import { EventRecorder } from './device/event-recorder.ts';
+import { TcpInternetProbe, unconfiguredInternetProbe, type InternetProbe, type TcpProbeTarget } from './device/internet-probe.ts';
+import { LedIndicator } from './device/led-indicator.ts';
+import { Output } from './device/output.ts';
+import { SimulatedSnapshotSource, type SnapshotSource } from './device/snapshot-source.ts';
+import { createKeypadMenu, type KeypadCommand } from './keypad-commands.ts';
+import { PinGuard } from './pin-guard.ts';
+import { SettingsService } from './settings-service.ts';
+import { digitWord, spokenDateTime } from './spoken-time.ts';
+
+export type RejectReason = 'disabled' | 'not-accepted' | 'locked-out' | 'not-answering-to';
+export type CallDecision = { accept: true } | { accept: false; reason: RejectReason };
+
+const REJECT_OUTCOME: Record<RejectReason, CallOutcome> = {
+  disabled: 'disabled',
+  'not-accepted': 'rejected',
+  'locked-out': 'locked-out',
+  'not-answering-to': 'rejected',
+};
+
+/** The parts of CameraStatus the camera knows; the glue adds name, SIP address, registration, media. */
+export type CameraStatusPart = Pick<
+  CameraStatus,
+  'led' | 'calls' | 'outputs' | 'internet' | 'lastEventAt' | 'warnings' | 'settingsDirty'
+>;
+
+export interface CameraEvents extends Record<string, unknown[]> {
+  led: [state: LedState];
+  'call:update': [call: CallInfo];
+  'call:ended': [call: CallInfo, outcome: CallOutcome];
+  caption: [caption: Caption];
+  output: [output: OutputState];
+  event: [event: CameraEvent];
+  'last-caller': [last: LastCaller];
+  settings: [view: SettingsView];
+}
+
+export interface CameraOptions {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  /** Country calling code for national numbers in the accepted list (see caller-match.ts). */
+  countryCode?: string;
+  /** Time zone of spoken times and snapshot stamps (IANA name); default: the system's. */
+  timeZone?: string;
+  /** Real camera: its still image URL behind an HttpSnapshotSource. Default: the simulated scene. */
+  snapshots?: SnapshotSource;
+  /** An Internet probe owned by the caller; otherwise the camera runs a TCP probe to `internetTarget` (none: 'unknown'). */
+  internet?: InternetProbe;
+  internetTarget?: TcpProbeTarget;
+  emailTimeoutMs?: number;
+  actionHttpTimeoutMs?: number;
+}
+
+/**
+ * The camera: its settings, outputs, events, LEDs and the calls it takes. Owns everything it
+ * creates and closes it in `close()`; the Store and an injected InternetProbe belong to the caller.
+ */
+export class Camera extends TypedEmitter<CameraEvents> {
+  readonly settings: SettingsService;
+  readonly outputs: Record<OutputName, Output>;
+  readonly events: EventRecorder;
+  readonly led: LedIndicator;
+  readonly internet: InternetProbe;
+  readonly pinGuard: PinGuard;
+  readonly #actions: ActionRunner;
+  readonly #menu: ReadonlyMap<KeypadDigit, KeypadCommand>;
+  readonly #calls = new Map<string, CameraCall>();
+  readonly #ownsInternetProbe: boolean;
+  readonly #match: CallerMatchOptions;
+  readonly #log: Logger;
+  #closed = false;
+
+  constructor(private readonly options: CameraOptions) {
+    super();
+    const { store, clock, logger } = options;
+    this.#log = logger.child({ component: 'camera' });
+    this.#match = { countryCode: options.countryCode };
+    this.settings = new SettingsService(
+      store.settings,
+      {
+        messageExists: (id) => store.audioMessages.exists(id),
+        emailProfileExists: (id) => store.emailProfiles.exists(id),
+      },
+      clock,
+      this.#log,
+    );
+    this.outputs = { door: new Output('door', clock), light: new Output('light', clock) };
+    const snapshots =
+      options.snapshots ??
+      new SimulatedSnapshotSource(
+        clock,
+        () => ({ doorOpen: this.outputs.door.state.active, lightOn: this.outputs.light.state.active }),
+        options.timeZone,
+      );
+    this.events = new EventRecorder(store.events, snapshots, clock, this.#log);
+    this.led = new LedIndicator(clock);
+    this.pinGuard = new PinGuard(clock);
+    this.#actions = new ActionRunner(this.#log, options.actionHttpTimeoutMs);
+    this.#ownsInternetProbe = options.internet === undefined;
+    if (options.internet) this.internet = options.internet;
+    else if (!options.internetTarget) this.internet = unconfiguredInternetProbe;
+    else {
+      const probe = new TcpInternetProbe(options.internetTarget, clock, this.#log);
+      void probe.start();
+      this.internet = probe;
+    }
+    this.#menu = createKeypadMenu({
+      clock,
+      outputs: this.outputs,
+      actions: this.#actions,
+      events: this.events,
+      email: new EmailSender(options.emailTimeoutMs),
+      emailProfile: (id) => store.emailProfiles.get(id),
+      internet: this.internet,
+      spokenTime: (ms) => spokenDateTime(ms, options.timeZone),
+    });
+
+    this.settings.on('change', (view) => this.safeEmit('settings', view));
+    this.led.on('led', (state) => this.safeEmit('led', state));
+    this.events.on('event', (event) => this.safeEmit('event', event));
+    for (const output of Object.values(this.outputs)) output.on('change', (state) => this.safeEmit('output', state));
+  }
+
+  /**
+   * Should the camera take this INVITE? Checks, in order: enabled, the dialled number
+   * ("answer to"), the accepted list, a PIN lock-out. Remembers the caller either way
+   * (the dialog offers it for the list) and logs refused calls in the call log.
+   */
+  decide(incoming: IncomingCall): CallDecision {
+    this.#assertOpen();
+    const settings = this.settings.running;
+    const caller = presentCaller(incoming.caller.uri);
+    const reason: RejectReason | null = !settings.enabled
+      ? 'disabled'
+      : !answersTo(incoming.requestUser, settings.answerTo, this.#match)
+        ? 'not-answering-to'
+        : !isAccepted(incoming.caller, settings.acceptedCallers, this.#match)
+          ? 'not-accepted'
+          : this.pinGuard.lockedUntil({ caller, address: incoming.sourceAddress }) !== null
+            ? 'locked-out'
+            : null;
+    const now = this.options.clock.now();
+    const last = { caller, at: now, answered: reason === null };
+    this.options.store.lastCaller.set(last);
+    this.safeEmit('last-caller', last);
+    this.#log.info(
+      { callId: incoming.callId, caller, source: incoming.sourceAddress, transport: incoming.caller.transport, accept: reason === null, reason },
+      'incoming call decision',
+    );
+    if (reason === null) return { accept: true };
+    this.options.store.callLog.rejected(incoming.callId, caller, now, REJECT_OUTCOME[reason]);
+    return { accept: false, reason };
+  }
+
+  /** Takes an accepted call: rings for the configured time, answers through the port and runs the IVR. */
+  startCall(port: CallPort, incoming: IncomingCall): CameraCall {
+    this.#assertOpen();
+    if (this.#calls.has(port.callId)) throw new InvalidStateError(`call ${port.callId} is already running`);
+    const { store, clock } = this.options;
+    const caller = presentCaller(incoming.caller.uri);
+    const call = new CameraCall({
+      port,
+      incoming,
+      caller,
+      settings: this.settings.running,
+      menu: this.#menu,
+      pinGuard: this.pinGuard,
+      clock,
+      logger: this.options.logger,
+    });
+    this.#calls.set(call.callId, call);
+    store.callLog.start(call.callId, caller, clock.now());
+
+    call.on('update', (info) => {
+      this.led.setCall(info.callId, ledOf(call.state));
+      this.safeEmit('call:update', info);
+    });
+    call.on('caption', (caption) => this.safeEmit('caption', caption));
+    call.on('command', ({ digit, name, ok }) => {
+      store.callLog.addCommand(call.callId, `${digit} ${name}${ok ? '' : ' (failed)'}`);
+      if (!ok) this.led.flashError();
+    });
+    call.on('lockout', (until) => {
+      this.led.flashError();
+      void this.events.record('pin-lockout', `${caller} locked out until ${new Date(until).toISOString()}`);
+    });
+    call.on('ended', (info, outcome) => {
+      this.#calls.delete(info.callId);
+      this.led.setCall(info.callId, null);
+      store.callLog.finish(info.callId, clock.now(), outcome);
+      this.safeEmit('call:ended', info, outcome);
+      if (info.endsAt !== null && !this.#closed) {
+        // Answered calls become camera events (with the picture at their end).
+        const seconds = Math.round((clock.now() - info.startedAt) / 1000);
+        void this.events.record('call', `call from ${caller}: ${outcome}, ${seconds} s`);
+      }
+    });
+    call.start();
+    return call;
+  }
+
+  /** Everything the camera says word for word, to render once at start-up. */
+  fixedPhrases(): string[] {
+    const selections = [...this.#menu.values()].map((command) => `${digitWord(command.digit)}: ${command.name}`);
+    return [...Object.values(PROMPTS), ...selections];
+  }
+
+  call(callId: string): CameraCall | undefined {
+    return this.#calls.get(callId);
+  }
+
+  get calls(): CameraCall[] {
+    return [...this.#calls.values()];
+  }
+
+  /** Runs an output's action profile from outside a call (REST: POST /api/outputs/:name/trigger). */
+  async triggerOutput(name: OutputName, cause = 'api'): Promise<OutputState> {
+    this.#assertOpen();
+    const output = this.outputs[name];
+    this.#actions.run(output, this.settings.running.actions[name], cause);
+    await this.events.record(name, `${name} ${output.state.active ? 'on' : 'off'} by ${cause}`);
+    return output.state;
+  }
+
+  /** Deletes an audio message unless the running or stored settings use it (REST answers 409). */
+  deleteAudioMessage(id: string): boolean {
+    if (this.settings.uses({ messageId: id })) throw new InvalidStateError('the message is the welcome message in use');
+    return this.options.store.audioMessages.delete(id);
+  }
+
+  /** Deletes an email profile unless the running or stored settings use it (REST answers 409). */
+  deleteEmailProfile(id: string): boolean {
+    if (this.settings.uses({ emailProfileId: id })) throw new InvalidStateError('the email profile is in use');
+    return this.options.store.emailProfiles.delete(id);
+  }
+
+  status(): CameraStatusPart {
+    return {
+      led: this.led.state,
+      calls: this.calls.map((call) => call.info),
+      outputs: Object.values(this.outputs).map((output) => output.state),
+      internet: this.internet.status,
+      lastEventAt: this.events.lastEventAt,
+      warnings: this.settings.warnings,
+      settingsDirty: this.settings.dirty,
+    };
+  }
+
+  /** Resolves once HTTP calls of action profiles have finished (tests, orderly shutdown). */
+  settled(): Promise<void> {
+    return this.#actions.settled();
+  }
+
+  /** Hangs up every call and stops every timer and probe it owns. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const call of this.calls) call.hangup('error');
+    this.#actions.close();
+    for (const output of Object.values(this.outputs)) output.close();
+    this.led.close();
+    if (this.#ownsInternetProbe) this.internet.close();
+    this.settings.removeAllListeners();
+    this.events.removeAllListeners();
+    this.removeAllListeners();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new InvalidStateError('camera is closed');
+  }
+}

@@ -1,0 +1,49 @@
+import type { CameraEvent, CameraEventKind } from '@camgate/protocol';
+import type { Clock } from '../../core/clock.ts';
+import type { Logger } from '../../core/logger.ts';
+import { TypedEmitter } from '../../core/typed-emitter.ts';
+import type { EventRepository, StoredImage } from '../../store/event-repository.ts';
+import type { SnapshotSource } from './snapshot-source.ts';
+
+export interface EventRecorderEvents extends Record<string, unknown[]> {
+  event: [event: CameraEvent];
+}
+
+/** Camera events (user click, door, light, call, lock-out, email), each stored with a snapshot. */
+export class EventRecorder extends TypedEmitter<EventRecorderEvents> {
+  constructor(
+    private readonly repository: EventRepository,
+    private readonly snapshots: SnapshotSource,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {
+    super();
+  }
+
+  /** Takes the snapshot first (the event's picture is of its moment); an event is kept even when no image could be taken. */
+  async record(kind: CameraEventKind, detail: string): Promise<CameraEvent> {
+    const at = this.clock.now();
+    let image: StoredImage | null = null;
+    try {
+      image = await this.snapshots.capture();
+    } catch (error) {
+      this.logger.warn({ kind, err: (error as Error).message }, 'snapshot failed; event stored without image');
+    }
+    const event = this.repository.add({ kind, at, detail, image });
+    this.logger.info({ eventId: event.id, kind, hasImage: event.hasImage }, 'camera event');
+    this.safeEmit('event', event);
+    return event;
+  }
+
+  /** "Time of the last event" (key 0, status). */
+  get lastEventAt(): number | null {
+    return this.repository.latest()?.at ?? null;
+  }
+
+  /** The newest event that has an image, with it (key 5). */
+  latestImage(): { event: CameraEvent; image: StoredImage } | null {
+    const event = this.repository.latestWithImage();
+    const image = event ? this.repository.image(event.id) : null;
+    return event && image ? { event, image } : null;
+  }
+}

@@ -1,0 +1,137 @@
+import {
+  FACTORY_SETTINGS,
+  IncomingCallsSettingsSchema,
+  settingsWarnings,
+  type IncomingCallsSettings,
+  type SettingsView,
+} from '@camgate/protocol';
+import type { Clock } from '../core/clock.ts';
+import { ValidationError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import { TypedEmitter } from '../core/typed-emitter.ts';
+import type { SettingsRepository } from '../store/settings-repository.ts';
+
+/** A rejected settings write: `field` is the first offending path, `issues` all of them. */
+export class SettingsValidationError extends ValidationError {
+  constructor(readonly issues: { path: string; message: string }[]) {
+    super(issues[0]?.path ?? 'settings', issues[0]?.message ?? 'invalid settings');
+  }
+}
+
+/** What settings may point at; checked on Set so a call never meets a dangling id. */
+export interface SettingsReferences {
+  messageExists(id: string): boolean;
+  emailProfileExists(id: string): boolean;
+}
+
+export interface SettingsServiceEvents extends Record<string, unknown[]> {
+  change: [view: SettingsView];
+}
+
+function frozen(settings: IncomingCallsSettings): IncomingCallsSettings {
+  const copy = structuredClone(settings);
+  const freeze = (value: unknown): void => {
+    if (value && typeof value === 'object') {
+      Object.values(value).forEach(freeze);
+      Object.freeze(value);
+    }
+  };
+  freeze(copy);
+  return copy;
+}
+
+/**
+ * The Incoming Calls dialog's buttons (help page, "Storing the Configuration"):
+ * - `running` is what calls use. **Set** replaces it; it is lost on restart.
+ * - `stored` is permanent; a restart starts from it.
+ * - **Factory** loads the defaults into `running` (not stored).
+ * - **Restore** undoes changes not yet stored (`running = stored`).
+ * - **store()** makes `running` permanent (the Close dialog's "store the configuration").
+ */
+export class SettingsService extends TypedEmitter<SettingsServiceEvents> {
+  #running: IncomingCallsSettings;
+  #stored: IncomingCallsSettings;
+
+  constructor(
+    private readonly repository: SettingsRepository,
+    private readonly references: SettingsReferences,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {
+    super();
+    this.#stored = frozen(repository.load() ?? FACTORY_SETTINGS);
+    this.#running = this.#stored;
+  }
+
+  get running(): IncomingCallsSettings {
+    return this.#running;
+  }
+
+  get stored(): IncomingCallsSettings {
+    return this.#stored;
+  }
+
+  /** Running differs from stored: closing the dialog should offer to store. */
+  get dirty(): boolean {
+    return JSON.stringify(this.#running) !== JSON.stringify(this.#stored);
+  }
+
+  get warnings(): string[] {
+    return settingsWarnings(this.#running);
+  }
+
+  view(): SettingsView {
+    return { running: this.#running, stored: this.#stored, dirty: this.dirty, warnings: this.warnings };
+  }
+
+  /** Set: validates everything (schema, then references) and changes nothing on failure. */
+  set(input: unknown): SettingsView {
+    const parsed = IncomingCallsSettingsSchema.safeParse(input);
+    if (!parsed.success) {
+      throw new SettingsValidationError(
+        parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || 'settings', message: issue.message })),
+      );
+    }
+    const settings = parsed.data;
+    if (settings.welcomeMessageId !== null && !this.references.messageExists(settings.welcomeMessageId))
+      throw new SettingsValidationError([{ path: 'welcomeMessageId', message: 'no audio message with this id' }]);
+    if (settings.emailProfileId !== null && !this.references.emailProfileExists(settings.emailProfileId))
+      throw new SettingsValidationError([{ path: 'emailProfileId', message: 'no email profile with this id' }]);
+    return this.#setRunning(settings, 'set');
+  }
+
+  factory(): SettingsView {
+    return this.#setRunning(FACTORY_SETTINGS, 'factory');
+  }
+
+  restore(): SettingsView {
+    return this.#setRunning(this.#stored, 'restore');
+  }
+
+  store(): SettingsView {
+    this.repository.save(this.#running, this.clock.now());
+    this.#stored = this.#running;
+    this.logger.info('settings stored');
+    return this.#changed();
+  }
+
+  /** Is this message or email profile used by the running or stored settings (then it must not be deleted)? */
+  uses(reference: { messageId: string } | { emailProfileId: string }): boolean {
+    const both = [this.#running, this.#stored];
+    return 'messageId' in reference
+      ? both.some((s) => s.welcomeMessageId === reference.messageId)
+      : both.some((s) => s.emailProfileId === reference.emailProfileId);
+  }
+
+  #setRunning(settings: IncomingCallsSettings, action: 'set' | 'factory' | 'restore'): SettingsView {
+    this.#running = settings === this.#stored ? settings : frozen(settings);
+    this.logger.info({ action, dirty: this.dirty }, 'running settings changed');
+    return this.#changed();
+  }
+
+  #changed(): SettingsView {
+    const view = this.view();
+    this.safeEmit('change', view);
+    return view;
+  }
+}

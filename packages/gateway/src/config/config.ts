@@ -1,0 +1,86 @@
+import { networkInterfaces } from 'node:os';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { ValidationError } from '../core/errors.ts';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const ip = z.union([z.ipv4(), z.ipv6()]);
+const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port');
+
+/**
+ * Every setting of the gateway process, from flags or environment. The flag name is the
+ * key in kebab case (`--http-port`), the variable is CAMGATE_ + upper snake case.
+ */
+export const ConfigSchema = z
+  .object({
+    httpHost: ip.default('0.0.0.0'),
+    httpPort: port.default(8080),
+    sipHost: ip.default('0.0.0.0'),
+    sipPort: port.default(5060),
+    /** Address put into SDP and Contact; auto-detected from the first non-internal IPv4. */
+    announcedIp: ip.optional(),
+    rtpPortMin: port.default(20000),
+    rtpPortMax: port.default(20999),
+    /** Seconds without RTP from a SIP phone after which its call is ended. */
+    rtpTimeout: z.coerce.number().min(1).max(3600).default(30),
+    dataDir: z.string().min(1).default('./data'),
+    workers: z.coerce.number().int().min(1).max(64).default(1),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Name of the camera and the SIP user it is reached at. */
+    cameraName: z.string().min(1).max(64).default('camera'),
+    /** Admin password for the first start (otherwise a random one is printed once). */
+    adminPassword: z.string().min(8).max(256).optional(),
+    /** host:port probed by TCP for "Internet connection status"; unset = unknown. */
+    internetProbe: hostPort.optional(),
+    /** SIP provider registration (all four or none). */
+    sipRegistrar: z.string().optional(),
+    sipUsername: z.string().optional(),
+    sipPassword: z.string().optional(),
+    sipAor: z.string().optional(),
+    /** Optional WAV looped as the simulated camera microphone. */
+    microphoneWav: z.string().optional(),
+  })
+  .refine((c) => c.rtpPortMin < c.rtpPortMax, { path: ['rtpPortMax'], message: 'must be above rtp-port-min' })
+  .refine((c) => [c.sipRegistrar, c.sipUsername, c.sipPassword].every((v) => v === undefined) || (c.sipRegistrar && c.sipUsername && c.sipPassword), {
+    path: ['sipRegistrar'],
+    message: 'sip-registrar, sip-username and sip-password go together',
+  });
+
+export type Config = z.infer<typeof ConfigSchema> & { announcedIp: string; dataDir: string };
+
+const KEYS = Object.keys(ConfigSchema.shape) as (keyof z.infer<typeof ConfigSchema>)[];
+const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const envName = (key: string) => `CAMGATE_${kebab(key).replace(/-/g, '_').toUpperCase()}`;
+
+/** Reads flags (win) and CAMGATE_* variables; throws ValidationError naming the flag. */
+export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Config {
+  const { values } = parseArgs({
+    args: argv,
+    options: Object.fromEntries(KEYS.map((k) => [kebab(k), { type: 'string' as const }])),
+    strict: true,
+  });
+  const raw: Record<string, unknown> = {};
+  for (const key of KEYS) {
+    const value = (values as Record<string, string | undefined>)[kebab(key)] ?? env[envName(key)];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = String(issue.path[0] ?? 'config');
+    throw new ValidationError(`--${kebab(key)} (${envName(key)})`, issue.message);
+  }
+  return {
+    ...parsed.data,
+    dataDir: resolve(parsed.data.dataDir),
+    announcedIp: parsed.data.announcedIp ?? detectAnnouncedIp(),
+  };
+}
+
+function detectAnnouncedIp(): string {
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}

@@ -1,0 +1,282 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import express from 'express';
+import type { CameraStatus, RegistrationState } from '@camgate/protocol';
+import { CallAudio } from './audio/call-audio.ts';
+import { encodeWav, readWav } from './audio/wav.ts';
+import { ENGINE_RATE } from './audio/contracts.ts';
+import { SimulatedMicrophone } from './audio/device/microphone.ts';
+import { SimulatedSpeaker } from './audio/device/speaker.ts';
+import { EspeakTts } from './audio/speech/espeak-tts.ts';
+import { PhraseCache } from './audio/speech/phrase-cache.ts';
+import { CallManager } from './calls/call-manager.ts';
+import { Camera } from './camera/camera.ts';
+import { PinGuard } from './camera/pin-guard.ts';
+import type { Config } from './config/config.ts';
+import { systemClock } from './core/clock.ts';
+import type { Logger } from './core/logger.ts';
+import { MediaService } from './media/media-service.ts';
+import { SipStack } from './sip/sip-stack.ts';
+import type { Registration } from './sip/ua/registration.ts';
+import { Store } from './store/store.ts';
+import { AdminSessions } from './web/admin-sessions.ts';
+import { errorHandler } from './web/http-errors.ts';
+import { LiveServer } from './web/live-server.ts';
+import { createRestApi } from './web/rest-api.ts';
+
+const SOFTPHONE_DIST = fileURLToPath(new URL('../../softphone/dist', import.meta.url));
+const WELCOME_ID = 'welcome';
+const ADMIN = 'admin';
+const REALM = 'camgate';
+
+export interface GatewayInfo {
+  httpUrl: string;
+  sipAddress: string;
+  /** Set on the first start only: the generated admin password, to print once. */
+  newAdminPassword?: string;
+  mediasoupVersion: string;
+  workerPids: number[];
+}
+
+/**
+ * The composition root: builds the ownership tree (store, camera, media, SIP, web) from a
+ * config and closes it in reverse order.
+ */
+export class Gateway {
+  readonly #closers: (() => Promise<void> | void)[] = [];
+  #closed = false;
+
+  private constructor(
+    readonly info: GatewayInfo,
+    readonly http: HttpServer,
+  ) {}
+
+  static async start(config: Config, logger: Logger): Promise<Gateway> {
+    const clock = systemClock;
+    const closers: (() => Promise<void> | void)[] = [];
+    try {
+      const store = Store.open(config.dataDir, logger);
+      closers.push(() => store.close());
+
+      const newAdminPassword = await ensureAdmin(store, config.adminPassword, clock.now());
+
+      const tts = new EspeakTts();
+      closers.push(() => tts.close());
+      const phrases = new PhraseCache(tts);
+      await seedWelcome(store, tts, config.cameraName, clock.now());
+
+      const camera = new Camera({
+        store,
+        clock,
+        logger,
+        ...(config.internetProbe && { internetTarget: parseHostPort(config.internetProbe) }),
+      });
+      closers.push(() => camera.close());
+      const prerender = phrases.prerender(camera.fixedPhrases()).catch((error: unknown) => logger.warn({ err: error }, 'prerendering phrases failed'));
+
+      const media = new MediaService({
+        logger,
+        workers: config.workers,
+        webrtc: { listenIp: config.httpHost, announcedIp: config.announcedIp },
+        rtp: {
+          listenIp: config.sipHost,
+          announcedIp: config.announcedIp,
+          portMin: config.rtpPortMin,
+          portMax: config.rtpPortMax,
+          timeoutMs: config.rtpTimeout * 1000,
+        },
+        clock,
+      });
+      await media.start();
+      closers.push(() => media.close());
+
+      const microphone = new SimulatedMicrophone({ clock, ...(config.microphoneWav && { wavPath: config.microphoneWav }) });
+      const speaker = new SimulatedSpeaker(config.dataDir);
+      const messages = new MessageSamples(store);
+      const calls = new CallManager({
+        camera,
+        media,
+        clock,
+        logger,
+        createAudio: (callId) =>
+          new CallAudio({ callId, microphone, speaker, phrases, intercom: camera.settings.running.intercom, logger }),
+        loadMessage: (id) => messages.get(id),
+      });
+      closers.push(() => calls.close());
+
+      // --- web -----------------------------------------------------------------------------
+      const app = express();
+      app.disable('x-powered-by');
+      const http = createServer(app);
+      const sessions = new AdminSessions(clock);
+      let registration: Registration | undefined;
+      const sipAddress = `sip:${config.cameraName}@${config.announcedIp}${config.sipPort === 5060 ? '' : `:${config.sipPort}`}`;
+      const status = (): CameraStatus => ({
+        name: config.cameraName,
+        sipAddress,
+        ...camera.status(),
+        registration: registrationStatus(registration, config.sipAor ?? null),
+        media: { mediasoupVersion: media.status().mediasoupVersion, workerPids: media.status().workerPids },
+      });
+      app.use((req, res, next) => {
+        // The softphone may be embedded in any page: let it call the API with the admin cookie
+        // only from our own origin, and without credentials from elsewhere.
+        const origin = req.headers.origin;
+        if (origin) {
+          res.setHeader('Access-Control-Allow-Origin', origin);
+          res.setHeader('Vary', 'Origin');
+          res.setHeader('Access-Control-Allow-Headers', 'Content-Type');
+          res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE');
+        }
+        if (req.method === 'OPTIONS') return void res.status(204).end();
+        next();
+      });
+      app.use(
+        '/api',
+        createRestApi({
+          camera,
+          store,
+          clock,
+          logger,
+          sessions,
+          loginGuard: new PinGuard(clock),
+          status,
+          realm: REALM,
+          softphoneTarget: (host, secure) => {
+            const hostname = host.replace(/:\d+$/, '');
+            return {
+              domain: hostname,
+              cameraUri: `sip:${config.cameraName}@${hostname}`,
+              wsUrl: `${secure ? 'wss' : 'ws'}://${host}/sip`,
+            };
+          },
+        }),
+      );
+      if (existsSync(SOFTPHONE_DIST)) app.use(express.static(SOFTPHONE_DIST, { index: 'index.html', maxAge: '1h' }));
+      else logger.warn({ dir: SOFTPHONE_DIST }, 'softphone bundle missing: run `npm run build`');
+      app.use(errorHandler(logger));
+
+      const live = new LiveServer({ http, camera, sessions, logger, status, corsOrigin: true });
+      closers.push(() => live.close());
+      camera.on('call:ended', () => live.broadcastStatus());
+
+      const sip = new SipStack({
+        logger,
+        clock,
+        udp: { host: config.sipHost, port: config.sipPort },
+        tcp: { host: config.sipHost, port: config.sipPort },
+        ws: { server: http, path: '/sip' },
+        publicHost: config.announcedIp,
+        userAgent: 'camgate',
+        softphoneAuth: {
+          realm: REALM,
+          lookup: (username) => store.softphoneAccounts.find(username, clock.now())?.password,
+        },
+      });
+      await sip.start();
+      closers.push(() => sip.close());
+      sip.on('invite', (call) => {
+        calls.handleInvite(call).catch((error: unknown) => logger.error({ err: error, callId: call.callId }, 'call setup failed'));
+      });
+      media.on('workerdied', (pid) => {
+        logger.error({ pid }, 'mediasoup worker died; replaced');
+        live.broadcastStatus();
+      });
+      if (config.sipRegistrar && config.sipUsername && config.sipPassword) {
+        const [host, port] = config.sipRegistrar.split(':');
+        registration = sip.register({
+          registrar: { host: host!, port: Number(port ?? 5060), transport: 'udp' },
+          aor: config.sipAor ?? `sip:${config.sipUsername}@${host}`,
+          username: config.sipUsername,
+          password: config.sipPassword,
+        });
+        registration.on('state', () => live.broadcastStatus());
+      }
+
+      await new Promise<void>((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(config.httpPort, config.httpHost, () => resolve());
+      });
+      closers.push(() => new Promise<void>((resolve) => http.close(() => resolve())));
+      await prerender;
+
+      const port = (http.address() as AddressInfo).port;
+      const gateway = new Gateway(
+        {
+          httpUrl: `http://${config.announcedIp}:${port}/`,
+          sipAddress,
+          ...(newAdminPassword && { newAdminPassword }),
+          mediasoupVersion: media.status().mediasoupVersion,
+          workerPids: media.status().workerPids,
+        },
+        http,
+      );
+      gateway.#closers.push(...closers);
+      return gateway;
+    } catch (error) {
+      for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Ends calls, stops SIP, media and web, closes the store. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const close of this.#closers.reverse()) await close();
+  }
+}
+
+/** Engine-rate samples of stored audio messages, decoded once per message. */
+class MessageSamples {
+  readonly #cache = new Map<string, { name: string; samples: Int16Array }>();
+  constructor(private readonly store: Store) {}
+
+  get(id: string): { name: string; samples: Int16Array } | null {
+    const meta = this.store.audioMessages.get(id);
+    if (!meta) return null;
+    const key = `${id}:${meta.createdAt}`;
+    let entry = this.#cache.get(key);
+    if (!entry) {
+      const wav = this.store.audioMessages.wav(id);
+      if (!wav) return null;
+      entry = { name: meta.name, samples: readWav(wav).samples };
+      this.#cache.set(key, entry);
+    }
+    return entry;
+  }
+}
+
+/** Creates the admin on first start (random password unless one is configured). */
+async function ensureAdmin(store: Store, configured: string | undefined, now: number): Promise<string | undefined> {
+  if (configured) {
+    await store.adminUsers.setPassword(ADMIN, configured, now);
+    return undefined;
+  }
+  if (store.adminUsers.exists(ADMIN)) return undefined;
+  const password = randomBytes(12).toString('base64url');
+  await store.adminUsers.setPassword(ADMIN, password, now);
+  return password;
+}
+
+/** The factory welcome message, spoken by the camera's own voice. */
+async function seedWelcome(store: Store, tts: EspeakTts, cameraName: string, now: number): Promise<void> {
+  const samples = await tts.synthesize(`Welcome. This is the ${cameraName}.`);
+  store.audioMessages.putBuiltin(
+    { id: WELCOME_ID, name: 'Welcome (built in)', durationMs: (samples.length / ENGINE_RATE) * 1000, wav: encodeWav(samples) },
+    now,
+  );
+}
+
+function registrationStatus(registration: Registration | undefined, aor: string | null): CameraStatus['registration'] {
+  if (!registration) return { state: 'disabled', aor: null, detail: 'no SIP provider configured' };
+  return { state: registration.state as RegistrationState['state'], aor, detail: registration.detail };
+}
+
+function parseHostPort(value: string): { host: string; port: number } {
+  const at = value.lastIndexOf(':');
+  return { host: value.slice(0, at), port: Number(value.slice(at + 1)) };
+}

@@ -1,0 +1,54 @@
+import { loadConfig } from './config/config.ts';
+import { ValidationError } from './core/errors.ts';
+import { createLogger } from './core/logger.ts';
+import { Gateway } from './gateway.ts';
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (!(error instanceof ValidationError) && !(error instanceof TypeError)) throw error;
+  console.error(`camgate: ${error.message}`);
+  process.exit(2);
+}
+
+const logger = createLogger(config.logLevel);
+const started = Date.now();
+let gateway: Gateway;
+try {
+  gateway = await Gateway.start(config, logger);
+} catch (error) {
+  logger.fatal({ err: error }, 'start-up failed');
+  console.error(`camgate: could not start: ${(error as Error).message}`);
+  process.exit(1);
+}
+
+const { info } = gateway;
+const lines = [
+  '',
+  `camgate is running (${((Date.now() - started) / 1000).toFixed(1)} s; mediasoup ${info.mediasoupVersion}, worker pid ${info.workerPids.join(', ')})`,
+  `  camera UI:        ${info.httpUrl}`,
+  `  call the camera:  ${info.sipAddress}  (UDP/TCP ${config.sipPort}; WebSocket ${info.httpUrl.replace(/^http/, 'ws')}sip)`,
+  info.newAdminPassword
+    ? `  admin sign-in:    admin / ${info.newAdminPassword}   (shown once; only its hash is stored)`
+    : `  admin sign-in:    admin (password set at the first start${config.adminPassword ? ' / CAMGATE_ADMIN_PASSWORD' : ''})`,
+  `  data directory:   ${config.dataDir}`,
+  '',
+];
+console.log(lines.join('\n'));
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    logger.info({ signal }, 'shutting down: ending calls');
+    gateway.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,54 @@
+import * as sdpTransform from 'sdp-transform';
+import type { MediaDescription } from 'sdp-transform';
+import { FRAME_MS } from '../../audio/contracts.ts';
+import type { AudioOffer, OfferedFormat } from './audio-offer.ts';
+import type { MediaDirection } from './media-direction.ts';
+import type { NegotiatedCodec } from './negotiated-codec.ts';
+import { ipVersion, rejectedMedia } from './rejected-media.ts';
+
+/** RFC 4733 §3.2 events the camera understands: the 16 DTMF keys 0-9 * # A-D. */
+export const DTMF_EVENTS_FMTP = '0-15';
+
+export interface SipAnswerParams {
+  readonly offer: AudioOffer;
+  readonly codec: NegotiatedCodec;
+  /** Offered telephone-event format, echoed with the offerer's payload type. */
+  readonly telephoneEvent: OfferedFormat | undefined;
+  /** Address (c=, o=) and even RTP port of the RTP edge. */
+  readonly address: string;
+  readonly port: number;
+  readonly direction: MediaDirection;
+}
+
+/**
+ * The RFC 3264 answer to a plain SIP phone: one codec (no mid-call codec switching for the
+ * phone to surprise us with), telephone-event only if offered, ptime 20 because the camera
+ * sends 20 ms frames whatever the offer asked for (received packets of any size are fine),
+ * rtcp-mux echoed when offered (RTCP is accepted on both the RTP port and the next one).
+ */
+export function writeSipAnswer(params: SipAnswerParams, sessionId: string, version: number): string {
+  const { offer, codec, telephoneEvent, address } = params;
+  const ipVer = ipVersion(address);
+  const audio: MediaDescription = {
+    type: 'audio',
+    port: params.port,
+    protocol: offer.media.protocol,
+    payloads: [codec.payloadType, ...(telephoneEvent ? [telephoneEvent.payloadType] : [])].join(' '),
+    rtp: [
+      { payload: codec.payloadType, codec: codec.name, rate: codec.clockRate },
+      ...(telephoneEvent ? [{ payload: telephoneEvent.payloadType, codec: 'telephone-event', rate: telephoneEvent.clockRate }] : []),
+    ],
+    fmtp: telephoneEvent ? [{ payload: telephoneEvent.payloadType, config: DTMF_EVENTS_FMTP }] : [],
+    ptime: FRAME_MS,
+    direction: params.direction,
+    ...(offer.rtcpMux ? { rtcpMux: 'rtcp-mux' as const } : {}),
+  };
+  return sdpTransform.write({
+    version: 0,
+    origin: { username: 'camgate', sessionId, sessionVersion: version, netType: 'IN', ipVer, address },
+    name: 'camgate',
+    connection: { version: ipVer, ip: address },
+    timing: { start: 0, stop: 0 },
+    media: offer.session.media.map((m, index) => (index === offer.audioIndex ? audio : rejectedMedia(m))),
+  });
+}

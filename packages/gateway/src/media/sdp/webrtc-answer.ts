@@ -1,0 +1,105 @@
+import * as sdpTransform from 'sdp-transform';
+import type { MediaDescription } from 'sdp-transform';
+import type { AudioOffer } from './audio-offer.ts';
+import type { MediaDirection } from './media-direction.ts';
+import type { NegotiatedCodec } from './negotiated-codec.ts';
+import { ipVersion, rejectedMedia } from './rejected-media.ts';
+
+/** RFC 8843 §15.2: lets the worker route by MID when the offer carries no a=ssrc. */
+export const MID_EXTENSION_URI = 'urn:ietf:params:rtp-hdrext:sdes:mid';
+
+/** RFC 7587 §6.1: the camera accepts 10 ms Opus frames and wants in-band FEC. */
+export const OPUS_ANSWER_FMTP = 'minptime=10;useinbandfec=1';
+
+/** sdp-transform 3 writes a=msid from a list; @types/sdp-transform still describes v2's string. */
+type MediaDescriptionV3 = Omit<MediaDescription, 'msid'> & { msid?: { id: string; appdata: string }[] };
+
+export interface HeaderExtension {
+  readonly id: number;
+  readonly uri: string;
+}
+
+export interface IceCandidateLine {
+  readonly foundation: string;
+  readonly priority: number;
+  readonly ip: string;
+  readonly port: number;
+  readonly protocol: 'udp' | 'tcp';
+}
+
+export interface WebRtcAnswerParams {
+  readonly offer: AudioOffer;
+  readonly codec: NegotiatedCodec;
+  readonly headerExtensions: readonly HeaderExtension[];
+  readonly ice: { readonly usernameFragment: string; readonly password: string; readonly candidates: readonly IceCandidateLine[] };
+  readonly fingerprint: { readonly algorithm: string; readonly value: string };
+  /** RFC 5763 §5: our DTLS role as answerer; 'passive' makes the worker the DTLS server. */
+  readonly setup: 'active' | 'passive';
+  readonly direction: MediaDirection;
+  /** What the browser receives from us; omitted while we do not send. */
+  readonly sender: { readonly ssrc: number; readonly cname: string; readonly streamId: string; readonly trackId: string } | undefined;
+  /** Whether the offer asked for reduced-size RTCP (RFC 5506). */
+  readonly rtcpReducedSize: boolean;
+}
+
+/**
+ * The JSEP answer (RFC 8829 §5.3) of an ICE-lite mediasoup WebRtcTransport: one bundled
+ * audio section with a single codec, no RTCP feedback and only the MID header extension,
+ * which is all a one-voice-stream intercom needs. No telephone-event, even when offered:
+ * mediasoup consumers drop RFC 4733 packets, so accepting it would make the browser's
+ * RTCDTMFSender report success for keys the camera never gets (see media/README.md).
+ */
+export function writeWebRtcAnswer(params: WebRtcAnswerParams, sessionId: string, version: number): string {
+  const { offer, codec, ice, sender } = params;
+  const mid = offer.media.mid;
+  const firstCandidate = ice.candidates[0];
+  const address = firstCandidate?.ip ?? '0.0.0.0';
+  const ipVer = ipVersion(address);
+  const audio: MediaDescriptionV3 = {
+    type: 'audio',
+    port: firstCandidate?.port ?? 9,
+    protocol: offer.media.protocol,
+    payloads: String(codec.payloadType),
+    connection: { version: ipVer, ip: address },
+    rtp: [{ payload: codec.payloadType, codec: codec.name, rate: codec.clockRate, ...(codec.channels > 1 ? { encoding: codec.channels } : {}) }],
+    fmtp: codec.name === 'opus' ? [{ payload: codec.payloadType, config: OPUS_ANSWER_FMTP }] : [],
+    ext: params.headerExtensions.map((e) => ({ value: e.id, uri: e.uri })),
+    ...(mid !== undefined ? { mid } : {}),
+    iceUfrag: ice.usernameFragment,
+    icePwd: ice.password,
+    fingerprint: { type: params.fingerprint.algorithm, hash: params.fingerprint.value },
+    setup: params.setup,
+    candidates: ice.candidates.map((c) => ({
+      foundation: c.foundation,
+      component: 1,
+      transport: c.protocol,
+      priority: c.priority,
+      ip: c.ip,
+      port: c.port,
+      type: 'host',
+    })),
+    endOfCandidates: 'end-of-candidates',
+    direction: params.direction,
+    rtcpMux: 'rtcp-mux',
+    ...(params.rtcpReducedSize ? { rtcpRsize: 'rtcp-rsize' as const } : {}),
+    ...(sender
+      ? {
+          msid: [{ id: sender.streamId, appdata: sender.trackId }],
+          ssrcs: [
+            { id: sender.ssrc, attribute: 'cname', value: sender.cname },
+            { id: sender.ssrc, attribute: 'msid', value: `${sender.streamId} ${sender.trackId}` },
+          ],
+        }
+      : {}),
+  };
+  return sdpTransform.write({
+    version: 0,
+    origin: { username: '-', sessionId, sessionVersion: version, netType: 'IN', ipVer, address },
+    name: '-',
+    timing: { start: 0, stop: 0 },
+    icelite: 'ice-lite',
+    ...(mid !== undefined ? { groups: [{ type: 'BUNDLE', mids: mid }] } : {}),
+    msidSemantic: { semantic: 'WMS', token: '*' },
+    media: offer.session.media.map((m, index) => (index === offer.audioIndex ? (audio as unknown as MediaDescription) : rejectedMedia(m))),
+  });
+}

@@ -1,0 +1,155 @@
+/**
+ * One dialog as seen by its UAS (RFC 3261 §12.1.1, §12.2): the peer-to-peer relationship
+ * an INVITE created. Holds the dialog state (id, sequence numbers, remote target, route
+ * set), builds in-dialog requests (§12.2.1.1) and checks incoming ones (§12.2.2).
+ * Sending is not its job: the user agent hands the requests to a transaction.
+ */
+import { InvalidStateError } from '../../core/errors.ts';
+import { TypedEmitter } from '../../core/typed-emitter.ts';
+import { Headers, NameAddr, SipRequest, isSipUri, type HeaderValue, type Uri } from '../message/index.ts';
+import { SipError } from '../sip-error.ts';
+import { DIALOG_TRANSITIONS, type DialogState } from './dialog-state.ts';
+
+export interface DialogId {
+  callId: string;
+  localTag: string;
+  remoteTag: string;
+}
+
+/** Map key of a dialog id. */
+export function dialogKey(id: DialogId): string {
+  return `${id.callId}\n${id.localTag}\n${id.remoteTag}`;
+}
+
+export interface DialogEvents extends Record<string, unknown[]> {
+  statechange: [state: DialogState, previous: DialogState];
+}
+
+/** Requests that change the remote target when they carry a Contact (RFC 3261 §12.2.2, RFC 3311). */
+const TARGET_REFRESH_METHODS = new Set(['INVITE', 'UPDATE']);
+
+export class Dialog extends TypedEmitter<DialogEvents> {
+  readonly id: DialogId;
+  readonly localUri: Uri;
+  readonly remoteUri: Uri;
+  /** Record-Route of the INVITE, in order (a UAS keeps it as received, §12.1.1). */
+  readonly routeSet: readonly NameAddr[];
+  /** What we put in Contact: the URI the peer sends in-dialog requests to. */
+  readonly localContact: NameAddr;
+  remoteTarget: Uri;
+  #remoteSeq: number;
+  /** Unset until our first request (§12.1.1: "the local sequence number MUST be empty"). */
+  #localSeq: number | undefined;
+  #state: DialogState;
+
+  private constructor(init: {
+    id: DialogId;
+    localUri: Uri;
+    remoteUri: Uri;
+    routeSet: readonly NameAddr[];
+    remoteTarget: Uri;
+    remoteSeq: number;
+    localContact: NameAddr;
+    state: DialogState;
+  }) {
+    super();
+    this.id = init.id;
+    this.localUri = init.localUri;
+    this.remoteUri = init.remoteUri;
+    this.routeSet = init.routeSet;
+    this.remoteTarget = init.remoteTarget;
+    this.#remoteSeq = init.remoteSeq;
+    this.localContact = init.localContact;
+    this.#state = init.state;
+  }
+
+  /**
+   * The dialog an INVITE creates at the UAS when it answers with `localTag`
+   * (§12.1.1). Throws `SipError(400)` when the INVITE has no usable Contact or From tag.
+   */
+  static fromInvite(invite: SipRequest, localTag: string, localContact: NameAddr, state: 'early' | 'confirmed'): Dialog {
+    const remoteTag = invite.from.tag;
+    if (!remoteTag) throw new SipError(400, 'Missing From tag');
+    const contact = invite.contacts[0];
+    if (invite.contacts.length !== 1 || !contact) throw new SipError(400, 'INVITE needs exactly one Contact');
+    return new Dialog({
+      id: { callId: invite.callId, localTag, remoteTag },
+      localUri: invite.to.uri,
+      remoteUri: invite.from.uri,
+      routeSet: invite.recordRoutes,
+      remoteTarget: contact.uri,
+      remoteSeq: invite.cseq.seq,
+      localContact,
+      state,
+    });
+  }
+
+  get state(): DialogState {
+    return this.#state;
+  }
+
+  get remoteSeq(): number {
+    return this.#remoteSeq;
+  }
+
+  get key(): string {
+    return dialogKey(this.id);
+  }
+
+  transition(next: DialogState): void {
+    const previous = this.#state;
+    if (!DIALOG_TRANSITIONS[previous].includes(next)) {
+      throw new InvalidStateError(`dialog ${this.id.callId}: ${previous} -> ${next} is not allowed`);
+    }
+    this.#state = next;
+    this.safeEmit('statechange', next, previous);
+  }
+
+  /**
+   * Accepts an in-dialog request (§12.2.2): a CSeq lower than the last one is out of order
+   * (500); a target refresh with a Contact updates the remote target. ACK and CANCEL
+   * carry the INVITE's CSeq and are not passed here.
+   */
+  receiveRequest(request: SipRequest): void {
+    if (this.#state === 'terminated') throw new SipError(481, 'Call/Transaction Does Not Exist');
+    const { seq } = request.cseq;
+    if (seq <= this.#remoteSeq) throw new SipError(500, 'CSeq out of order');
+    this.#remoteSeq = seq;
+    const contact = request.contacts[0];
+    if (TARGET_REFRESH_METHODS.has(request.method) && contact) this.remoteTarget = contact.uri;
+  }
+
+  /**
+   * Builds an in-dialog request (§12.2.1.1) with the next local CSeq. Via is the
+   * transaction's job. Loose routing: Request-URI = remote target, Route = route set;
+   * strict routing (first route lacks `lr`): Request-URI = first route, remote target last.
+   */
+  createRequest(method: string, options: { headers?: Iterable<readonly [string, HeaderValue]>; body?: string; contentType?: string } = {}): SipRequest {
+    if (this.#state === 'terminated') throw new InvalidStateError(`dialog ${this.id.callId} is terminated`);
+    if (method === 'ACK' || method === 'CANCEL') throw new InvalidStateError(`${method} is built by the INVITE transaction`);
+    this.#localSeq = this.#localSeq === undefined ? initialSeq() : this.#localSeq + 1;
+    const headers = new Headers();
+    let requestUri = this.remoteTarget;
+    const first = this.routeSet[0];
+    if (first && isSipUri(first.uri) && !first.uri.params.has('lr')) {
+      requestUri = first.uri.withParam('method', undefined);
+      headers.set('Route', [...this.routeSet.slice(1), new NameAddr(this.remoteTarget)]);
+    } else if (this.routeSet.length > 0) {
+      headers.set('Route', this.routeSet);
+    }
+    headers.set('Max-Forwards', 70);
+    headers.set('From', new NameAddr(this.localUri).withTag(this.id.localTag));
+    headers.set('To', new NameAddr(this.remoteUri).withTag(this.id.remoteTag));
+    headers.set('Call-ID', this.id.callId);
+    headers.set('CSeq', `${this.#localSeq} ${method}`);
+    if (TARGET_REFRESH_METHODS.has(method)) headers.set('Contact', this.localContact);
+    for (const [name, value] of options.headers ?? []) headers.append(name, value);
+    if (options.body !== undefined) headers.set('Content-Type', options.contentType ?? 'application/sdp');
+    return new SipRequest(method, requestUri, { headers, body: options.body });
+  }
+}
+
+/** A random start below 2**31 (§8.1.1.5), leaving room to count up. */
+function initialSeq(): number {
+  return 1 + Math.floor(Math.random() * 0x7fff_0000);
+}

@@ -1,0 +1,176 @@
+/**
+ * The SIP stack as the rest of the gateway sees it: one object that binds the transports
+ * (UDP, TCP, WebSocket on the shared HTTP server), runs the transaction layer and the
+ * user agent, and reports new calls.
+ *
+ *   const sip = new SipStack({ udp: { port: 5060 }, tcp: { port: 5060 }, ws: { server }, softphoneAuth });
+ *   sip.on('invite', (call) => { call.ring(); ... await call.accept(answerSdp); });
+ *   await sip.start();
+ *   const registration = sip.register({ registrar, aor, password });
+ *   ...
+ *   await sip.close();   // BYE to live calls, unregister, close sockets
+ *
+ * Layering (RFC 3261): transport -> transaction -> user agent (dialogs, calls, registrations).
+ */
+import type { Server as HttpServer } from 'node:http';
+
+import { systemClock, type Clock } from '../core/clock.ts';
+import { InvalidStateError } from '../core/errors.ts';
+import { createLogger, type Logger } from '../core/logger.ts';
+import { TypedEmitter } from '../core/typed-emitter.ts';
+import { TransactionLayer } from './transaction/transaction-layer.ts';
+import { T1, T2 } from './transaction/timers.ts';
+import { TransportLayer } from './transport/transport-layer.ts';
+import type { RateLimit } from './transport/ingress-guard.ts';
+import type { IncomingCall } from './ua/incoming-call.ts';
+import type { Registration, RegistrationOptions, RegistrationTimings } from './ua/registration.ts';
+import { UserAgent, type SoftphoneAuth } from './ua/user-agent.ts';
+
+export interface SipStackOptions {
+  logger?: Logger;
+  clock?: Clock;
+  /** UDP listener; port 0 for an ephemeral port (see `ports`). */
+  udp?: { host?: string; port: number };
+  /** TCP listener; port 0 for an ephemeral port. */
+  tcp?: { host?: string; port: number };
+  /** SIP over WebSocket on the HTTP server (path `/sip` by default). Requires `softphoneAuth`. */
+  ws?: { server: HttpServer; path?: string };
+  /** Host for Via and Contact when listening on a wildcard address. */
+  publicHost?: string;
+  /** Server / User-Agent header value. */
+  userAgent?: string;
+  /** Accounts WebSocket INVITEs authenticate against (407 digest challenge). */
+  softphoneAuth?: SoftphoneAuth;
+  limits?: {
+    maxConnections?: number;
+    /** TCP/WebSocket connections idle this long are closed. */
+    idleTimeoutMs?: number;
+    maxTransactions?: number;
+    /** Per-source-IP request rate; `false` turns it off (load tests from one address). */
+    rateLimit?: RateLimit | false;
+  };
+  /** Registration retry/refresh timing (tests shorten it). */
+  registrationTimings?: Partial<RegistrationTimings>;
+}
+
+export interface SipStackEvents extends Record<string, unknown[]> {
+  /** A new incoming call. Without a listener calls are answered 480. */
+  invite: [call: IncomingCall];
+}
+
+export interface SipStackStats {
+  /** Live client and server transactions. */
+  transactions: number;
+  /** Dialogs not yet terminated. */
+  dialogs: number;
+  /** Calls not yet ended (includes unanswered INVITEs). */
+  calls: number;
+  /** Open TCP and WebSocket connections (absent while the transport layer cannot count them). */
+  connections?: number;
+}
+
+type StackState = 'new' | 'starting' | 'running' | 'closed';
+
+export class SipStack extends TypedEmitter<SipStackEvents> {
+  readonly #options: SipStackOptions;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  #state: StackState = 'new';
+  #transport: TransportLayer | undefined;
+  #transactions: TransactionLayer | undefined;
+  #ua: UserAgent | undefined;
+
+  constructor(options: SipStackOptions) {
+    super();
+    if (options.ws && !options.softphoneAuth) throw new InvalidStateError('SIP over WebSocket needs softphoneAuth: browser calls must authenticate');
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#log = (options.logger ?? createLogger()).child({ component: 'sip' });
+  }
+
+  /** Binds the listeners. Rejects (having closed what it opened) if a port is taken. */
+  async start(): Promise<void> {
+    if (this.#state !== 'new') throw new InvalidStateError(`cannot start a SIP stack that is ${this.#state}`);
+    this.#state = 'starting';
+    const o = this.#options;
+    const limits = o.limits ?? {};
+    const transport = await TransportLayer.create({
+      ...(o.udp && { udp: o.udp }),
+      ...(o.tcp && { tcp: o.tcp }),
+      ...(o.ws && { ws: o.ws }),
+      ...(o.publicHost && { publicHost: o.publicHost }),
+      ...(limits.maxConnections !== undefined && { maxConnections: limits.maxConnections }),
+      ...(limits.idleTimeoutMs !== undefined && { idleTimeoutMs: limits.idleTimeoutMs }),
+      ...(limits.rateLimit !== undefined && { rateLimit: limits.rateLimit }),
+      clock: this.#clock,
+      logger: this.#log,
+    });
+    const ua = new UserAgent({
+      transport,
+      clock: this.#clock,
+      logger: this.#log,
+      userAgent: o.userAgent ?? 'camgate',
+      timers: { T1, T2 },
+      ...(o.softphoneAuth && { softphoneAuth: o.softphoneAuth }),
+      ...(o.registrationTimings && { registrationTimings: o.registrationTimings }),
+    });
+    const transactions = new TransactionLayer({
+      transport,
+      delegate: ua,
+      clock: this.#clock,
+      logger: this.#log,
+      ...(limits.maxTransactions !== undefined && { maxTransactions: limits.maxTransactions }),
+    });
+    ua.attach(transactions);
+    ua.on('invite', (call) => {
+      if (!this.safeEmit('invite', call)) call.reject(480, 'Temporarily Unavailable');
+    });
+    this.#transport = transport;
+    this.#transactions = transactions;
+    this.#ua = ua;
+    this.#state = 'running';
+    this.#log.info({ ports: transport.ports, ws: Boolean(o.ws) }, 'SIP stack started');
+  }
+
+  /** Bound UDP and TCP ports (the actual ones when 0 was asked). */
+  get ports(): { udp?: number; tcp?: number } {
+    return this.#running().transport.ports;
+  }
+
+  /** Registers with a SIP provider; watch its 'state' events. Closed with the stack. */
+  register(options: RegistrationOptions): Registration {
+    return this.#running().ua.register(options);
+  }
+
+  stats(): SipStackStats {
+    const { transport, transactions, ua } = this.#running();
+    const connections = openConnections(transport);
+    return { transactions: transactions.size, dialogs: ua.dialogCount, calls: ua.callCount, ...(connections !== undefined && { connections }) };
+  }
+
+  /** Hangs up live calls, unregisters, then closes transactions and sockets. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#state === 'closed') return;
+    const wasRunning = this.#state === 'running';
+    this.#state = 'closed';
+    if (!wasRunning) return;
+    await this.#ua!.close();
+    this.#transactions!.close();
+    this.#transport!.close();
+    this.removeAllListeners();
+    this.#log.info('SIP stack closed');
+  }
+
+  #running(): { transport: TransportLayer; transactions: TransactionLayer; ua: UserAgent } {
+    if (this.#state !== 'running') throw new InvalidStateError(`SIP stack is ${this.#state}`);
+    return { transport: this.#transport!, transactions: this.#transactions!, ua: this.#ua! };
+  }
+}
+
+/**
+ * Open TCP + WebSocket connections. The transports count them; the transport layer does not
+ * expose the sum yet, so it is read through the optional `connectionCount` it is to get.
+ */
+function openConnections(transport: TransportLayer): number | undefined {
+  return (transport as { connectionCount?: number }).connectionCount;
+}

@@ -1,0 +1,69 @@
+/**
+ * Non-INVITE client transaction (RFC 3261 17.1.2, Figure 6).
+ *
+ *   trying --1xx--> proceeding --200-699--> completed --Timer K--> terminated
+ *     '--200-699--> completed;   Timer F / transport error --> terminated
+ */
+import type { Clock } from '../../core/clock.ts';
+import type { SipRequest, SipResponse } from '../message/message.ts';
+import { NON_INVITE_CLIENT_TRANSITIONS, type NonInviteClientState } from './transaction-state.ts';
+import { Transaction, type TransactionTransport } from './transaction.ts';
+import type { ClientTransactionUser } from './transaction-user.ts';
+import { T2, TIMER_E, TIMER_F, timerK } from './timers.ts';
+
+export class NonInviteClientTransaction extends Transaction<NonInviteClientState> {
+  #timerEInterval = TIMER_E;
+
+  constructor(id: string, request: SipRequest, transport: TransactionTransport, clock: Clock, readonly user: ClientTransactionUser) {
+    super(id, request, transport, clock, 'trying', NON_INVITE_CLIENT_TRANSITIONS);
+  }
+
+  /** Sends the request and arms Timer E (UDP) and Timer F. */
+  start(): void {
+    this.send(this.request);
+    if (!this.reliable) this.startTimer('E', this.#timerEInterval, () => this.timerE());
+    this.startTimer('F', TIMER_F, () => this.timerF());
+  }
+
+  receiveResponse(response: SipResponse): void {
+    if (this.state !== 'trying' && this.state !== 'proceeding') return; // Completed absorbs retransmissions
+    if (response.status < 200) {
+      if (this.state === 'trying') this.stateTransition('proceeding');
+      this.user.onResponse(response);
+      return;
+    }
+    this.stopTimer('E');
+    this.stopTimer('F');
+    this.stateTransition('completed');
+    this.startTimer('K', timerK(this.reliable), () => this.timerK());
+    this.user.onResponse(response);
+  }
+
+  /**
+   * Timer E: retransmit. In Trying the interval doubles up to T2; "If Timer E fires while
+   * in the Proceeding state, the request MUST be passed to the transport layer for
+   * retransmission, and Timer E MUST be reset with a value of T2 seconds."
+   */
+  protected timerE(): void {
+    if (this.state !== 'trying' && this.state !== 'proceeding') return;
+    this.send(this.request);
+    this.#timerEInterval = this.state === 'trying' ? Math.min(2 * this.#timerEInterval, T2) : T2;
+    this.startTimer('E', this.#timerEInterval, () => this.timerE());
+  }
+
+  protected timerF(): void {
+    if (this.state !== 'trying' && this.state !== 'proceeding') return;
+    this.stateTransition('terminated');
+    this.user.onTimeout?.();
+  }
+
+  protected timerK(): void {
+    if (this.state === 'completed') this.stateTransition('terminated');
+  }
+
+  protected onTransportError(error: Error): void {
+    if (this.state === 'terminated') return;
+    this.stateTransition('terminated');
+    this.user.onTransportError?.(error);
+  }
+}

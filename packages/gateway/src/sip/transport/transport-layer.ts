@@ -1,0 +1,246 @@
+/**
+ * Owns the transports (UDP, TCP, WebSocket) and is the SIP transport layer of RFC 3261 18:
+ * parses what arrives, stamps `received`/`rport` on the top Via of requests (18.2.1,
+ * RFC 3581), answers unparseable-but-addressable requests with 400, drops the rest and
+ * anything from scanners or over the per-source rate, and sends responses where 18.2.2
+ * says (the request's connection if still open, else received/rport or sent-by).
+ * Never throws out of its socket handlers.
+ */
+import type { Server as HttpServer } from 'node:http';
+import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { systemClock, type Clock } from '../../core/clock.ts';
+import { InvalidStateError } from '../../core/errors.ts';
+import { createLogger, type Logger } from '../../core/logger.ts';
+import { TypedEmitter } from '../../core/typed-emitter.ts';
+import type { SipRequest, SipResponse } from '../message/message.ts';
+import { parseMessage } from '../message/parser.ts';
+import { defaultPort, Via } from '../message/via.ts';
+import { DEFAULT_RATE_LIMIT, IngressGuard, isScannerUserAgent, type RateLimit } from './ingress-guard.ts';
+import { TcpTransport } from './tcp-transport.ts';
+import { isConnectionDestination, type Destination, type MessageSource, type Transport, type TransportProtocol } from './transport.ts';
+import { UdpTransport } from './udp-transport.ts';
+import { WsTransport } from './ws-transport.ts';
+
+export interface TransportLayerOptions {
+  /** UDP listener; port 0 binds an ephemeral port (see `ports`). */
+  udp?: { host?: string; port: number };
+  /** TCP listener; port 0 binds an ephemeral port. */
+  tcp?: { host?: string; port: number };
+  /** SIP over WebSocket on an existing HTTP(S) server (shared with socket.io), path `/sip`. */
+  ws?: { server: HttpServer; path?: string };
+  /** Host written into our Via (and offered for Contact) when bound to a wildcard address. */
+  publicHost?: string;
+  /** Per connection-oriented transport; new connections beyond it are refused. */
+  maxConnections?: number;
+  /** TCP/WebSocket connections without traffic this long are closed. */
+  idleTimeoutMs?: number;
+  /** Per-source-IP token bucket; `false` turns it off. */
+  rateLimit?: RateLimit | false;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export type TransportLayerEvents = {
+  request: [request: SipRequest, source: MessageSource];
+  response: [response: SipResponse, source: MessageSource];
+  'connection-closed': [connectionId: string];
+};
+
+const DEFAULT_MAX_CONNECTIONS = 1000;
+/** Longer than JsSIP's 600 s registration refresh, so an idle registered browser stays reachable. */
+const DEFAULT_IDLE_TIMEOUT_MS = 15 * 60_000;
+
+export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
+  readonly #udp: UdpTransport | undefined;
+  readonly #tcp: TcpTransport | undefined;
+  readonly #ws: WsTransport | undefined;
+  readonly #guard: IngressGuard | undefined;
+  readonly #log: Logger;
+  readonly #publicHost: string;
+  readonly #wsServer: HttpServer | undefined;
+  #closed = false;
+
+  private constructor(
+    transports: { udp?: UdpTransport; tcp?: TcpTransport; ws?: WsTransport },
+    options: TransportLayerOptions,
+  ) {
+    super();
+    this.#udp = transports.udp;
+    this.#tcp = transports.tcp;
+    this.#ws = transports.ws;
+    this.#log = (options.logger ?? createLogger()).child({ component: 'sip-transport' });
+    this.#guard = options.rateLimit === false ? undefined : new IngressGuard(options.clock ?? systemClock, options.rateLimit ?? DEFAULT_RATE_LIMIT);
+    this.#publicHost = options.publicHost ?? pickHost(options.udp?.host ?? options.tcp?.host);
+    this.#wsServer = options.ws?.server;
+    for (const transport of [this.#udp, this.#tcp, this.#ws]) {
+      transport?.on('message', (data, source) => this.#receive(data, source));
+      transport?.on('connection-closed', (id) => this.safeEmit('connection-closed', id));
+    }
+  }
+
+  /** Binds the configured listeners; rejects (closing what was opened) if one fails. */
+  static async create(options: TransportLayerOptions): Promise<TransportLayer> {
+    const clock = options.clock ?? systemClock;
+    const limits = { maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS };
+    const opened: Transport[] = [];
+    try {
+      const udp = options.udp ? await UdpTransport.listen(options.udp) : undefined;
+      if (udp) opened.push(udp);
+      const tcp = options.tcp ? await TcpTransport.listen({ ...options.tcp, ...limits, clock }) : undefined;
+      if (tcp) opened.push(tcp);
+      const ws = options.ws ? new WsTransport({ ...options.ws, ...limits, clock }) : undefined;
+      return new TransportLayer({ udp, tcp, ws }, options);
+    } catch (error) {
+      for (const transport of opened) transport.close();
+      throw error;
+    }
+  }
+
+  /** Bound ports (useful with port 0). */
+  get ports(): { udp?: number; tcp?: number } {
+    return { udp: this.#udp?.address.port, tcp: this.#tcp?.address.port };
+  }
+
+  /** Our host and port for `protocol`, as written in Via and usable in a Contact. */
+  localEndpoint(protocol: TransportProtocol): { host: string; port: number } {
+    const wsAddress = this.#wsServer?.address();
+    const wsPort = wsAddress && typeof wsAddress === 'object' ? wsAddress.port : undefined;
+    const port = protocol === 'udp' ? this.#udp?.address.port : protocol === 'tcp' ? this.#tcp?.address.port : wsPort;
+    return { host: this.#publicHost, port: port ?? defaultPort(protocol) };
+  }
+
+  /** The protocol a destination is reached with. */
+  protocolOf(destination: Destination): TransportProtocol {
+    if (!isConnectionDestination(destination)) return destination.protocol;
+    const id = destination.connectionId;
+    if (id.startsWith('tcp-')) return 'tcp';
+    if (id.startsWith('wss-')) return 'wss';
+    if (id.startsWith('ws-')) return 'ws';
+    throw new InvalidStateError(`unknown connection ${id}`);
+  }
+
+  /** Reliable transports need no retransmissions (RFC 3261 17.1.1.2, 17.1.2.2). */
+  isReliable(destination: Destination): boolean {
+    return this.protocolOf(destination) !== 'udp';
+  }
+
+  /** The Via a request to `destination` carries (RFC 3261 18.1.1), asking for rport (RFC 3581). */
+  localVia(destination: Destination, branch: string): Via {
+    const protocol = this.protocolOf(destination);
+    const { host, port } = this.localEndpoint(protocol);
+    return new Via(protocol.toUpperCase(), host.includes(':') ? `[${host}]` : host, port, new Map<string, string | null>([['branch', branch], ['rport', null]]));
+  }
+
+  sendRequest(request: SipRequest, destination: Destination): Promise<void> {
+    return this.#send(request.toBuffer(), destination);
+  }
+
+  /** RFC 3261 18.2.2 (with RFC 3581): where a response to a request from `source` goes. */
+  sendResponse(response: SipResponse, source: MessageSource): Promise<void> {
+    const data = response.toBuffer();
+    if (source.connectionId !== undefined && this.#transportOf(source.protocol)?.reliable) {
+      // Over the request's connection; a TCP client that closed it can be dialled again.
+      return this.#send(data, { connectionId: source.connectionId }).catch((error: unknown) => {
+        if (source.protocol !== 'tcp') throw error;
+        return this.#send(data, viaTarget(response, 'tcp'));
+      });
+    }
+    return this.#send(data, viaTarget(response, source.protocol));
+  }
+
+  /** Idempotent: closes every transport, connection and timer. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#udp?.close();
+    this.#tcp?.close();
+    this.#ws?.close();
+  }
+
+  #transportOf(protocol: TransportProtocol): Transport | undefined {
+    return protocol === 'udp' ? this.#udp : protocol === 'tcp' ? this.#tcp : this.#ws;
+  }
+
+  #send(data: Buffer, destination: Destination): Promise<void> {
+    if (this.#closed) return Promise.reject(new InvalidStateError('transport layer closed'));
+    const transport = this.#transportOf(this.protocolOf(destination));
+    if (!transport) return Promise.reject(new InvalidStateError(`no ${this.protocolOf(destination)} transport`));
+    return transport.send(data, destination);
+  }
+
+  #receive(data: Buffer, source: MessageSource): void {
+    try {
+      if (isOnlyLineBreaks(data)) return; // keep-alive
+      const verdict = this.#guard?.admit(source.remoteAddress) ?? 'admit';
+      if (verdict !== 'admit') {
+        if (verdict === 'drop-first') this.#log.warn({ remoteAddress: source.remoteAddress }, 'rate limit exceeded, dropping');
+        return;
+      }
+      const result = parseMessage(data, { requireContentLength: source.protocol === 'tcp' });
+      if (!result.ok) {
+        this.#log.debug({ remoteAddress: source.remoteAddress, reason: result.error.reason }, 'unparseable message');
+        if (result.rejection) this.#replyTo(source, result.rejection);
+        return;
+      }
+      const message = result.message;
+      if (!message.isRequest()) {
+        this.safeEmit('response', message, source);
+        return;
+      }
+      if (isScannerUserAgent(message.header('User-Agent'))) {
+        this.#log.debug({ remoteAddress: source.remoteAddress }, 'scanner dropped');
+        return;
+      }
+      stampReceived(message, source);
+      this.safeEmit('request', message, source);
+    } catch (error) {
+      this.#log.error({ err: error, remoteAddress: source.remoteAddress }, 'inbound message handling failed');
+    }
+  }
+
+  /** A stateless answer straight back to where the bytes came from. */
+  #replyTo(source: MessageSource, response: SipResponse): void {
+    const destination: Destination = source.connectionId !== undefined
+      ? { connectionId: source.connectionId }
+      : { protocol: source.protocol, host: source.remoteAddress, port: source.remotePort };
+    this.#send(response.toBuffer(), destination).catch(() => undefined);
+  }
+}
+
+/**
+ * RFC 3261 18.2.1: add `received` when sent-by is not the packet's source address;
+ * RFC 3581 4: when the client asked for `rport`, fill it in and always add `received`.
+ */
+function stampReceived(request: SipRequest, source: MessageSource): void {
+  const top = request.via;
+  const wantsRport = top.rport === true;
+  if (!wantsRport && top.host.replace(/^\[(.*)\]$/, '$1') === source.remoteAddress) return;
+  let stamped = top.withParam('received', source.remoteAddress);
+  if (wantsRport) stamped = stamped.withParam('rport', String(source.remotePort));
+  request.headers.remove('Via', 0);
+  request.headers.prepend('Via', stamped);
+}
+
+/** RFC 3261 18.2.2 / RFC 3581 4 for an unreliable (or re-dialled) transport. */
+function viaTarget(response: SipResponse, protocol: TransportProtocol): Destination {
+  const via = response.via;
+  const host = (via.received ?? via.host).replace(/^\[(.*)\]$/, '$1');
+  const rport = via.rport;
+  const port = typeof rport === 'number' && via.received !== undefined ? rport : (via.port ?? defaultPort(via.transport));
+  return { protocol, host, port };
+}
+
+function isOnlyLineBreaks(data: Buffer): boolean {
+  return data.every((byte) => byte === 0x0d || byte === 0x0a);
+}
+
+/** The bound host, or for a wildcard bind the first external IPv4 address. */
+function pickHost(bound: string | undefined): string {
+  if (bound && bound !== '0.0.0.0' && bound !== '::' && isIP(bound)) return bound;
+  for (const addresses of Object.values(networkInterfaces())) {
+    const external = addresses?.find((a) => a.family === 'IPv4' && !a.internal);
+    if (external) return external.address;
+  }
+  return '127.0.0.1';
+}

@@ -1,0 +1,311 @@
+/**
+ * The user agent core (RFC 3261 §8.2 UAS behaviour, §12 dialogs): the transaction layer's
+ * delegate. It sorts new requests into new calls (INVITE), dialog requests (to the
+ * `IncomingCall` owning the dialog), capability queries (OPTIONS) and refusals
+ * (405/481/501); it challenges WebSocket INVITEs against the softphone accounts; and it
+ * owns the registrations with SIP providers.
+ */
+import type { Clock } from '../../core/clock.ts';
+import type { Logger } from '../../core/logger.ts';
+import { TypedEmitter } from '../../core/typed-emitter.ts';
+import { dialogKey } from '../dialog/dialog.ts';
+import { NameAddr, SipUri, createResponse, isSipUri, newTag, parseUri, type SipRequest, type SipResponse } from '../message/index.ts';
+import { SipError } from '../sip-error.ts';
+import type { InviteServerTransaction } from '../transaction/invite-server-transaction.ts';
+import type { ServerTransaction, TransactionLayer, TransactionLayerDelegate } from '../transaction/transaction-layer.ts';
+import { destinationFor } from '../transport/destination.ts';
+import type { TransportLayer } from '../transport/transport-layer.ts';
+import type { Destination, MessageSource, TransportProtocol } from '../transport/transport.ts';
+import { DigestAuthority } from './digest.ts';
+import { ALLOWED_METHODS, IncomingCall, capabilityHeaders, type CallPorts, type CallTimers } from './incoming-call.ts';
+import { Registration, type RegistrarAddress, type RegistrationOptions, type RegistrationTimings } from './registration.ts';
+
+/** Methods we know but do not implement: 405 with Allow (§8.2.1). Anything else unknown: 501. */
+const KNOWN_METHODS = new Set([...ALLOWED_METHODS, 'REGISTER', 'PRACK', 'SUBSCRIBE', 'NOTIFY', 'REFER', 'MESSAGE', 'PUBLISH']);
+
+export interface SoftphoneAuth {
+  /** Digest realm shown to softphones. */
+  realm: string;
+  /** Password of a softphone account, undefined when there is no such account. */
+  lookup(username: string): string | undefined;
+}
+
+export interface UserAgentOptions {
+  transport: TransportLayer;
+  clock: Clock;
+  logger: Logger;
+  userAgent: string;
+  timers: CallTimers;
+  /** WebSocket INVITEs must authenticate against these accounts (407 challenge). */
+  softphoneAuth?: SoftphoneAuth;
+  registrationTimings?: Partial<RegistrationTimings>;
+}
+
+export interface UserAgentEvents extends Record<string, unknown[]> {
+  /** A new call; answer it with `ring()`, `accept()` or `reject()`. Without a listener: 480. */
+  invite: [call: IncomingCall];
+}
+
+interface CallEntry {
+  call: IncomingCall;
+  transaction: InviteServerTransaction;
+  /** Whether the connection the INVITE came on (TCP/WS) is still open. */
+  connectionOpen: boolean;
+}
+
+export class UserAgent extends TypedEmitter<UserAgentEvents> implements TransactionLayerDelegate {
+  readonly #transport: TransportLayer;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #options: UserAgentOptions;
+  readonly #authority: DigestAuthority | undefined;
+  /** Calls by dialog key (Call-ID, our tag, their tag). */
+  readonly #calls = new Map<string, CallEntry>();
+  readonly #byTransaction = new Map<InviteServerTransaction, CallEntry>();
+  readonly #registrations = new Set<Registration>();
+  #transactions: TransactionLayer | undefined;
+  #closed = false;
+
+  constructor(options: UserAgentOptions) {
+    super();
+    this.#options = options;
+    this.#transport = options.transport;
+    this.#clock = options.clock;
+    this.#log = options.logger.child({ component: 'sip-ua' });
+    if (options.softphoneAuth) {
+      this.#authority = new DigestAuthority({ realm: options.softphoneAuth.realm, clock: options.clock });
+    }
+    this.#transport.on('connection-closed', this.#onConnectionClosed);
+  }
+
+  /** The transaction layer is built with this object as its delegate, then attached here. */
+  attach(transactions: TransactionLayer): void {
+    this.#transactions = transactions;
+  }
+
+  /** Dialogs alive (calls answered or ringing with a To-tag, not yet ended). */
+  get dialogCount(): number {
+    let n = 0;
+    for (const { call } of this.#calls.values()) if (call.dialog && call.dialog.state !== 'terminated') n++;
+    return n;
+  }
+
+  /** Calls not yet ended. */
+  get callCount(): number {
+    return this.#calls.size;
+  }
+
+  get registrations(): ReadonlySet<Registration> {
+    return this.#registrations;
+  }
+
+  /** Registers with a provider; the registration runs (refresh, retry) until closed. */
+  register(options: RegistrationOptions): Registration {
+    const registration = new Registration(options, {
+      clock: this.#clock,
+      logger: this.#log,
+      userAgent: this.#options.userAgent,
+      send: (request, registrar) => this.#sendRequest(request, registrarDestination(registrar)),
+      contactUri: (user, transport) => {
+        const { host, port } = this.#transport.localEndpoint(transport);
+        return new SipUri({ user, host, port, params: new Map([['transport', transport]]) });
+      },
+      ...(this.#options.registrationTimings && { timings: this.#options.registrationTimings }),
+    });
+    this.#registrations.add(registration);
+    registration.start();
+    return registration;
+  }
+
+  /** Ends every call (BYE / 503) and unregisters; the stack closes the layers below afterwards. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#transport.off('connection-closed', this.#onConnectionClosed);
+    await Promise.all([
+      ...[...this.#calls.values()].map(({ call }) => call.abort('shutdown')),
+      ...[...this.#registrations].map((registration) => registration.close()),
+    ]);
+    this.#registrations.clear();
+  }
+
+  // ---- TransactionLayerDelegate --------------------------------------------------------
+
+  onRequest(request: SipRequest, transaction: ServerTransaction, source: MessageSource): void {
+    const respond = (response: SipResponse) => transaction.respond(response);
+    if (!KNOWN_METHODS.has(request.method)) throw new SipError(501, 'Not Implemented');
+    if (!(ALLOWED_METHODS as readonly string[]).includes(request.method)) {
+      throw new SipError(405, 'Method Not Allowed', [['Allow', ALLOWED_METHODS.join(', ')]]);
+    }
+    if (request.to.tag !== undefined) {
+      const entry = this.#calls.get(dialogKey({ callId: request.callId, localTag: request.to.tag, remoteTag: request.from.tag ?? '' }));
+      // OPTIONS may carry a To-tag of a dialog we forgot; answering it does no harm.
+      if (!entry && request.method !== 'OPTIONS') throw new SipError(481, 'Call/Transaction Does Not Exist');
+      if (entry) {
+        entry.call.receiveRequest(request, respond);
+        return;
+      }
+    }
+    switch (request.method) {
+      case 'INVITE':
+        this.#receiveInvite(request, transaction as InviteServerTransaction, source);
+        return;
+      case 'OPTIONS':
+        respond(createResponse(request, 200, { headers: [...capabilityHeaders(), ['Server', this.#options.userAgent]] }));
+        return;
+      default:
+        throw new SipError(481, 'Call/Transaction Does Not Exist'); // BYE, INFO, UPDATE outside a dialog
+    }
+  }
+
+  onAck(ack: SipRequest): void {
+    const entry = this.#calls.get(dialogKey({ callId: ack.callId, localTag: ack.to.tag ?? '', remoteTag: ack.from.tag ?? '' }));
+    entry?.call.receiveAck(ack);
+  }
+
+  onCancel(invite: InviteServerTransaction): void {
+    const entry = this.#byTransaction.get(invite);
+    if (entry) entry.call.receiveCancel();
+    else invite.respond(createResponse(invite.request, 487));
+  }
+
+  // ---- internals -----------------------------------------------------------------------
+
+  #receiveInvite(invite: SipRequest, transaction: InviteServerTransaction, source: MessageSource): void {
+    if (this.#closed) throw new SipError(503, 'Service Unavailable', [['Retry-After', '60']]);
+    let authenticatedUser: string | undefined;
+    if ((source.protocol === 'ws' || source.protocol === 'wss') && this.#authority) {
+      authenticatedUser = this.#authenticate(invite, transaction);
+      if (authenticatedUser === undefined) return;
+    }
+    const registration = isSipUri(invite.uri) ? [...this.#registrations].find((r) => r.matchesContact(invite.uri as SipUri)) : undefined;
+    const toTag = newTag();
+    const entry = { connectionOpen: true, transaction } as CallEntry;
+    const call = new IncomingCall(
+      {
+        invite,
+        source,
+        ports: this.#callPorts(invite, transaction, source, entry),
+        clock: this.#clock,
+        logger: this.#log,
+        timers: this.#options.timers,
+        userAgent: this.#options.userAgent,
+        ...(authenticatedUser !== undefined && { authenticatedUser }),
+        ...(registration && { registrationAor: registration.aor.toString() }),
+      },
+      toTag,
+    );
+    entry.call = call;
+    const key = dialogKey({ callId: call.callId, localTag: toTag, remoteTag: invite.from.tag ?? '' });
+    this.#calls.set(key, entry);
+    this.#byTransaction.set(transaction, entry);
+    transaction.once('terminated', () => this.#byTransaction.delete(transaction));
+    transaction.user = {
+      onTransportError: () => void call.abort('transport-error'),
+    };
+    call.once('ended', () => this.#calls.delete(key));
+    if (!this.safeEmit('invite', call)) call.reject(480, 'Temporarily Unavailable');
+  }
+
+  /**
+   * Digest check of a WebSocket INVITE (RFC 3261 §22.3 as a proxy would: 407).
+   * Returns the authenticated user, or undefined after answering the INVITE itself.
+   */
+  #authenticate(invite: SipRequest, transaction: InviteServerTransaction): string | undefined {
+    const authority = this.#authority!;
+    const lookup = this.#options.softphoneAuth!.lookup;
+    const header = invite.header('Proxy-Authorization');
+    const challenge = (stale: boolean) =>
+      transaction.respond(createResponse(invite, 407, { headers: authority.challenge(stale).map((value) => ['Proxy-Authenticate', value] as const) }));
+    if (header === undefined) {
+      challenge(false);
+      return undefined;
+    }
+    const verdict = authority.verify(header, { method: 'INVITE', uriMatches: (uri) => sameUri(uri, invite) }, lookup);
+    if (verdict.ok) return verdict.username;
+    this.#log.warn({ callId: invite.callId, reason: verdict.reason }, 'softphone authentication failed');
+    if (verdict.reason === 'wrong-password' || verdict.reason === 'unknown-user' || verdict.reason === 'uri-mismatch') {
+      transaction.respond(createResponse(invite, 403));
+    } else {
+      challenge(verdict.reason === 'stale');
+    }
+    return undefined;
+  }
+
+  #callPorts(invite: SipRequest, transaction: InviteServerTransaction, source: MessageSource, entry: CallEntry): CallPorts {
+    const respond = (response: SipResponse) => {
+      try {
+        transaction.respond(response);
+        return Promise.resolve();
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+    };
+    return {
+      respondToInvite: respond,
+      // RFC 6026 §8.6: 2xx retransmissions go through the Accepted transaction while it lives.
+      retransmit: (response) => (transaction.state === 'accepted' ? respond(response) : this.#transport.sendResponse(response, source)),
+      sendInDialog: (request) => this.#sendRequest(request, this.#inDialogDestination(entry, source)),
+      localContact: this.#localContact(invite, source.protocol),
+      reliable: source.protocol !== 'udp',
+    };
+  }
+
+  /**
+   * Where in-dialog requests go: back over the caller's connection while it is open
+   * (the only way to reach a browser, and NAT-friendly for TCP), else to the first route
+   * or the remote target (§12.2.1.1, RFC 3263 reduced to host:port).
+   */
+  #inDialogDestination(entry: CallEntry, source: MessageSource): Destination {
+    if (source.connectionId !== undefined && entry.connectionOpen) return { connectionId: source.connectionId };
+    const dialog = entry.call.dialog!;
+    const first = dialog.routeSet[0];
+    const next = first && isSipUri(first.uri) ? first.uri : dialog.remoteTarget;
+    if (!isSipUri(next)) throw new SipError(416, 'Unsupported URI Scheme');
+    return destinationFor(next);
+  }
+
+  /** Our Contact for a call: the user the caller dialled, at our address for that transport. */
+  #localContact(invite: SipRequest, protocol: TransportProtocol): NameAddr {
+    const { host, port } = this.#transport.localEndpoint(protocol);
+    const user = isSipUri(invite.uri) && invite.uri.user ? invite.uri.user : 'camera';
+    return new NameAddr(new SipUri({ user, host: host.includes(':') ? `[${host}]` : host, port, params: new Map([['transport', protocol]]) }));
+  }
+
+  /** A request in a non-INVITE client transaction, as a promise of its final response. */
+  #sendRequest(request: SipRequest, destination: Destination): Promise<SipResponse> {
+    const transactions = this.#transactions;
+    if (!transactions) return Promise.reject(new Error('user agent not attached to a transaction layer'));
+    return new Promise((resolve, reject) => {
+      transactions.sendRequest(request, destination, {
+        onResponse: (response) => {
+          if (response.status >= 200) resolve(response);
+        },
+        onTimeout: () => reject(new Error('timeout')),
+        onTransportError: (error) => reject(error),
+      });
+    });
+  }
+
+  readonly #onConnectionClosed = (connectionId: string): void => {
+    for (const entry of this.#calls.values()) {
+      if (entry.call.source.connectionId !== connectionId) continue;
+      entry.connectionOpen = false;
+      // A browser cannot be reached any other way; a TCP phone can be dialled again.
+      if (entry.call.transport === 'ws' || entry.call.transport === 'wss') void entry.call.abort('transport-error');
+    }
+  };
+}
+
+function registrarDestination(registrar: RegistrarAddress): Destination {
+  return { protocol: registrar.transport, host: registrar.host, port: registrar.port };
+}
+
+/** Whether a digest-uri names the request's Request-URI (compared as parsed URIs). */
+function sameUri(digestUri: string, request: SipRequest): boolean {
+  try {
+    return parseUri(digestUri).toString() === request.uri.toString();
+  } catch {
+    return false;
+  }
+}

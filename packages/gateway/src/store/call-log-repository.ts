@@ -1,0 +1,84 @@
+import type { CallLogEntry, CallOutcome } from '@camgate/protocol';
+import type { SqliteDatabase } from './database.ts';
+
+interface CallLogRow {
+  id: number;
+  call_id: string;
+  caller: string;
+  started_at: number;
+  ended_at: number | null;
+  outcome: CallOutcome | null;
+  commands: string;
+}
+
+const toEntry = (row: CallLogRow): CallLogEntry => ({
+  id: row.id,
+  callId: row.call_id,
+  caller: row.caller,
+  startedAt: row.started_at,
+  endedAt: row.ended_at,
+  outcome: row.outcome,
+  commands: JSON.parse(row.commands) as string[],
+});
+
+export const CALL_LOG_RETENTION = 5000;
+
+/**
+ * Who called, when, how it ended and which commands ran. It has no column for keys:
+ * a PIN or any digit a caller typed cannot end up here.
+ */
+export class CallLogRepository {
+  readonly #insert;
+  readonly #prune;
+  readonly #addCommand;
+  readonly #finish;
+  readonly #list;
+  readonly #get;
+
+  constructor(db: SqliteDatabase, retention = CALL_LOG_RETENTION) {
+    const insert = db.prepare(
+      'INSERT INTO call_log (call_id, caller, started_at, ended_at, outcome) VALUES (?, ?, ?, ?, ?) ON CONFLICT (call_id) DO NOTHING',
+    );
+    const prune = db.prepare('DELETE FROM call_log WHERE id <= ?');
+    this.#insert = insert;
+    this.#prune = db.transaction((id: number) => {
+      if (id > retention) prune.run(id - retention);
+    });
+    this.#addCommand = db.prepare(
+      `UPDATE call_log SET commands = json_insert(commands, '$[#]', ?) WHERE call_id = ?`,
+    );
+    this.#finish = db.prepare('UPDATE call_log SET ended_at = ?, outcome = ? WHERE call_id = ? AND ended_at IS NULL');
+    this.#list = db.prepare('SELECT * FROM call_log ORDER BY id DESC LIMIT ?');
+    this.#get = db.prepare('SELECT * FROM call_log WHERE call_id = ?');
+  }
+
+  /** An answered call begins. */
+  start(callId: string, caller: string, startedAt: number): void {
+    const result = this.#insert.run(callId, caller, startedAt, null, null);
+    this.#prune(Number(result.lastInsertRowid));
+  }
+
+  /** A call the camera refused: logged complete in one row. */
+  rejected(callId: string, caller: string, at: number, outcome: CallOutcome): void {
+    const result = this.#insert.run(callId, caller, at, at, outcome);
+    this.#prune(Number(result.lastInsertRowid));
+  }
+
+  addCommand(callId: string, command: string): void {
+    this.#addCommand.run(command, callId);
+  }
+
+  finish(callId: string, endedAt: number, outcome: CallOutcome): void {
+    this.#finish.run(endedAt, outcome, callId);
+  }
+
+  get(callId: string): CallLogEntry | null {
+    const row = this.#get.get(callId) as CallLogRow | undefined;
+    return row ? toEntry(row) : null;
+  }
+
+  /** Newest first. */
+  list(limit: number): CallLogEntry[] {
+    return (this.#list.all(Math.max(0, Math.floor(limit))) as CallLogRow[]).map(toEntry);
+  }
+}

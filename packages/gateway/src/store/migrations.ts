@@ -1,0 +1,72 @@
+/**
+ * Schema history. Append only: a migration that shipped is never edited, a change is a
+ * new entry. `version` is the row written to the `migrations` table once applied.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial',
+    sql: `
+      CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        json TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE audio_messages (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        builtin INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        wav BLOB NOT NULL
+      );
+      CREATE TABLE email_profiles (
+        id TEXT PRIMARY KEY,
+        json TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        detail TEXT NOT NULL,
+        image BLOB,
+        image_type TEXT
+      );
+      CREATE INDEX events_at ON events (at);
+      CREATE TABLE call_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        call_id TEXT NOT NULL UNIQUE,
+        caller TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        outcome TEXT,
+        commands TEXT NOT NULL DEFAULT '[]'
+      );
+      CREATE TABLE admin_users (
+        username TEXT PRIMARY KEY,
+        password_hash TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE softphone_accounts (
+        username TEXT PRIMARY KEY,
+        realm TEXT NOT NULL,
+        ha1 TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE TABLE last_caller (
+        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+        caller TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        answered INTEGER NOT NULL
+      );
+    `,
+  },
+];

@@ -1,0 +1,230 @@
+import { randomBytes } from 'node:crypto';
+import express, { type Request, type Response, type Router } from 'express';
+import {
+  EmailProfileSchema,
+  LoginRequestSchema,
+  OutputNameSchema,
+  RenameMessageSchema,
+  type CameraStatus,
+  type SoftphoneCredentials,
+} from '@camgate/protocol';
+import { z } from 'zod';
+import { readWav } from '../audio/wav.ts';
+import { ENGINE_RATE } from '../audio/contracts.ts';
+import type { Camera } from '../camera/camera.ts';
+import type { Clock } from '../core/clock.ts';
+import { InvalidStateError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import type { PinGuard } from '../camera/pin-guard.ts';
+import type { Store } from '../store/store.ts';
+import { AdminSessions, readCookie, SESSION_COOKIE } from './admin-sessions.ts';
+import { HttpError, parseBody, route } from './http-errors.ts';
+
+const MAX_WAV_BYTES = 10 * 1024 * 1024;
+const SOFTPHONE_ACCOUNT_TTL_MS = 12 * 60 * 60 * 1000;
+const LimitQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });
+
+export interface RestApiOptions {
+  camera: Camera;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  sessions: AdminSessions;
+  /** Brute-force lock-out of admin sign-ins, per username and source address (same policy as PINs). */
+  loginGuard: PinGuard;
+  status(): CameraStatus;
+  /** SIP digest realm of softphone accounts. */
+  realm: string;
+  /** The camera's SIP URI and WebSocket URL as a browser on `host` reaches them. */
+  softphoneTarget(host: string, secure: boolean): { cameraUri: string; wsUrl: string; domain: string };
+}
+
+/** The `/api` routes of docs/API.md. Everything but login needs an admin session. */
+export function createRestApi(o: RestApiOptions): Router {
+  const api = express.Router();
+  const { camera, store, clock } = o;
+  const secureCookie = (req: Request) => (req.secure ? '; Secure' : '');
+
+  api.get('/health', (_req, res) => {
+    res.json({ ok: true });
+  });
+
+  api.post(
+    '/login',
+    express.json({ limit: '4kb' }),
+    route(async (req, res) => {
+      const { username, password } = parseBody(LoginRequestSchema, req.body);
+      const keys = { caller: username, address: req.socket.remoteAddress ?? 'unknown' };
+      const lockedUntil = o.loginGuard.lockedUntil(keys);
+      if (lockedUntil !== null) throw new HttpError(429, `too many failed sign-ins; try again after ${new Date(lockedUntil).toISOString()}`);
+      if (!(await store.adminUsers.verify(username, password))) {
+        o.loginGuard.recordFailure(keys);
+        o.logger.warn({ source: keys.address }, 'admin sign-in failed');
+        throw new HttpError(401, 'wrong username or password');
+      }
+      o.loginGuard.recordSuccess(keys);
+      const token = o.sessions.create(username);
+      res.setHeader('Set-Cookie', `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict${secureCookie(req)}`);
+      res.status(204).end();
+    }),
+  );
+
+  api.post('/logout', (req, res) => {
+    o.sessions.destroy(readCookie(req.headers.cookie, SESSION_COOKIE));
+    res.setHeader('Set-Cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
+    res.status(204).end();
+  });
+
+  // Every route below needs a signed-in admin.
+  api.use((req, res, next) => {
+    const username = o.sessions.verify(readCookie(req.headers.cookie, SESSION_COOKIE));
+    if (!username) return void res.status(401).json({ error: 'sign in first' });
+    res.locals.username = username;
+    next();
+  });
+
+  api.get('/session', (_req, res) => {
+    res.json({ username: res.locals.username as string });
+  });
+
+  // --- Incoming Calls settings (Set / Factory / Restore / store) -------------------------
+  api.get('/settings', (_req, res) => {
+    res.json(camera.settings.view());
+  });
+  api.put('/settings', express.json({ limit: '256kb' }), route((req, res) => res.json(camera.settings.set(req.body))));
+  api.post('/settings/store', route((_req, res) => res.json(camera.settings.store())));
+  api.post('/settings/factory', route((_req, res) => res.json(camera.settings.factory())));
+  api.post('/settings/restore', route((_req, res) => res.json(camera.settings.restore())));
+  api.get('/last-caller', (_req, res) => {
+    res.json(store.lastCaller.get());
+  });
+
+  // --- Audio messages ----------------------------------------------------------------------
+  api.get('/messages', (_req, res) => {
+    res.json(store.audioMessages.list());
+  });
+  api.post(
+    '/messages',
+    express.raw({ type: () => true, limit: MAX_WAV_BYTES }),
+    route((req, res) => {
+      const { name } = parseBody(RenameMessageSchema, { name: req.query.name });
+      const wav = req.body as Buffer;
+      if (!Buffer.isBuffer(wav) || wav.length === 0) throw new HttpError(400, 'send a WAV file as the request body', 'file');
+      let samples: Int16Array;
+      try {
+        samples = readWav(wav).samples;
+      } catch (error) {
+        throw new HttpError(400, `not a usable WAV file: ${(error as Error).message}`, 'file');
+      }
+      const message = store.audioMessages.add({ name, durationMs: (samples.length / ENGINE_RATE) * 1000, wav }, clock.now());
+      res.status(201).json(message);
+    }),
+  );
+  api.patch(
+    '/messages/:id',
+    express.json({ limit: '4kb' }),
+    route((req, res) => {
+      const { name } = parseBody(RenameMessageSchema, req.body);
+      res.json(store.audioMessages.rename(param(req, 'id'), name) ?? notFound('message'));
+    }),
+  );
+  api.delete(
+    '/messages/:id',
+    route((req, res) => {
+      if (!conflictAware(() => camera.deleteAudioMessage(param(req, 'id')))) notFound('message');
+      res.status(204).end();
+    }),
+  );
+  api.get('/messages/:id/audio', (req, res) => {
+    const wav = store.audioMessages.wav(param(req, 'id'));
+    if (!wav) return void res.status(404).json({ error: 'message not found' });
+    res.type('audio/wav').send(wav);
+  });
+
+  // --- Email profiles ------------------------------------------------------------------------
+  api.get('/email-profiles', (_req, res) => {
+    res.json(store.emailProfiles.list());
+  });
+  api.put(
+    '/email-profiles/:id',
+    express.json({ limit: '16kb' }),
+    route((req, res) => {
+      const profile = parseBody(EmailProfileSchema, { ...(req.body as object), id: param(req, 'id') });
+      res.json(store.emailProfiles.put(profile, clock.now()));
+    }),
+  );
+  api.delete(
+    '/email-profiles/:id',
+    route((req, res) => {
+      if (!conflictAware(() => camera.deleteEmailProfile(param(req, 'id')))) notFound('email profile');
+      res.status(204).end();
+    }),
+  );
+
+  // --- Camera --------------------------------------------------------------------------------
+  api.get('/status', (_req, res) => {
+    res.json(o.status());
+  });
+  api.get('/outputs', (_req, res) => {
+    res.json(Object.values(camera.outputs).map((output) => output.state));
+  });
+  api.post(
+    '/outputs/:name/trigger',
+    route(async (req, res) => {
+      const name = parseBody(OutputNameSchema, param(req, 'name'));
+      res.json(await camera.triggerOutput(name, `admin ${res.locals.username as string}`));
+    }),
+  );
+  api.get(
+    '/events',
+    route((req, res) => res.json(store.events.list(parseBody(LimitQuery, req.query).limit))),
+  );
+  api.get('/events/:id/image', (req, res) => {
+    const image = store.events.image(Number(param(req, 'id')));
+    if (!image) return void res.status(404).json({ error: 'image not found' });
+    res.type(image.contentType).setHeader('Cache-Control', 'private, max-age=86400');
+    res.send(image.data);
+  });
+  api.get(
+    '/calls',
+    route((req, res) => res.json(store.callLog.list(parseBody(LimitQuery, req.query).limit))),
+  );
+
+  // --- Softphone accounts ----------------------------------------------------------------------
+  api.post('/softphone/credentials', (req: Request, res: Response) => {
+    const now = clock.now();
+    store.softphoneAccounts.deleteExpired(now);
+    const username = `web-${randomBytes(6).toString('hex')}`;
+    const password = randomBytes(18).toString('base64url');
+    store.softphoneAccounts.create({ username, realm: o.realm, password, expiresAt: now + SOFTPHONE_ACCOUNT_TTL_MS }, now);
+    const target = o.softphoneTarget(req.headers.host ?? 'localhost', req.secure);
+    const credentials: SoftphoneCredentials = {
+      uri: `sip:${username}@${target.domain}`,
+      username,
+      password,
+      wsUrl: target.wsUrl,
+      cameraUri: target.cameraUri,
+    };
+    res.json(credentials);
+  });
+
+  return api;
+}
+
+function param(req: Request, name: string): string {
+  return String(req.params[name] ?? '');
+}
+
+function notFound(what: string): never {
+  throw new HttpError(404, `${what} not found`);
+}
+
+/** Runs a delete that refuses with InvalidStateError when the item is in use (-> 409). */
+function conflictAware(remove: () => boolean): boolean {
+  try {
+    return remove();
+  } catch (error) {
+    if (error instanceof InvalidStateError) throw new HttpError(409, error.message);
+    throw error;
+  }
+}

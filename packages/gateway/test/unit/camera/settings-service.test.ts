@@ -1,0 +1,154 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FACTORY_SETTINGS, type IncomingCallsSettings, type SettingsView } from '@camgate/protocol';
+import { SettingsService, SettingsValidationError } from '../../../src/camera/settings-service.ts';
+import { FakeClock } from '../../../src/core/clock.ts';
+import { createLogger } from '../../../src/core/logger.ts';
+import { ValidationError } from '../../../src/core/errors.ts';
+import { Store } from '../../../src/store/store.ts';
+
+const logger = createLogger('silent');
+const changed = (patch: Partial<IncomingCallsSettings>): IncomingCallsSettings => ({ ...FACTORY_SETTINGS, ...patch });
+
+describe('SettingsService: Set / Factory / Restore / store (help page "Storing the Configuration")', () => {
+  let dataDir: string;
+  let store: Store;
+  const clock = new FakeClock();
+
+  const open = () => {
+    store = Store.open(dataDir, logger);
+    store.audioMessages.putBuiltin({ id: 'welcome', name: 'Welcome', durationMs: 1000, wav: Buffer.alloc(4) }, 0);
+    return new SettingsService(
+      store.settings,
+      { messageExists: (id) => store.audioMessages.exists(id), emailProfileExists: (id) => store.emailProfiles.exists(id) },
+      clock,
+      logger,
+    );
+  };
+
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'camgate-settings-'));
+  });
+
+  afterEach(() => {
+    store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts from factory settings on a new camera', () => {
+    const service = open();
+    expect(service.running).toEqual(FACTORY_SETTINGS);
+    expect(service.stored).toEqual(FACTORY_SETTINGS);
+    expect(service.dirty).toBe(false);
+  });
+
+  it('Set changes the running settings only; they are lost on restart', () => {
+    const service = open();
+    const view = service.set(changed({ pin: '4711' }));
+    expect(view.running.pin).toBe('4711');
+    expect(view.stored.pin).toBe('');
+    expect(view.dirty).toBe(true);
+    store.close();
+    expect(open().running.pin).toBe('');
+  });
+
+  it('store() makes them permanent: a restart starts from them', () => {
+    const service = open();
+    service.set(changed({ pin: '4711', acceptedCallers: ['+49-30-123456'] }));
+    expect(service.store().dirty).toBe(false);
+    store.close();
+    const reopened = open();
+    expect(reopened.running).toMatchObject({ pin: '4711', acceptedCallers: ['+49-30-123456'] });
+    expect(reopened.dirty).toBe(false);
+  });
+
+  it('Restore undoes the changes not stored; Factory loads the defaults without storing', () => {
+    const service = open();
+    service.set(changed({ pin: '1234' }));
+    service.store();
+    service.set(changed({ pin: '5678' }));
+    expect(service.restore().running.pin).toBe('1234');
+    expect(service.dirty).toBe(false);
+
+    const factory = service.factory();
+    expect(factory.running).toEqual(FACTORY_SETTINGS);
+    expect(factory.stored.pin).toBe('1234');
+    expect(factory.dirty).toBe(true);
+  });
+
+  it('refuses invalid settings naming the field, and keeps the running ones', () => {
+    const service = open();
+    const attempt = (input: unknown) => {
+      try {
+        service.set(input);
+      } catch (error) {
+        return error;
+      }
+      throw new Error('expected a refusal');
+    };
+    const pin = attempt(changed({ pin: '12a4' })) as SettingsValidationError;
+    expect(pin).toBeInstanceOf(ValidationError);
+    expect(pin.field).toBe('pin');
+    expect(pin.message).toContain('PIN must be empty or 4 to 12 digits');
+
+    const nested = attempt({ ...FACTORY_SETTINGS, actions: { ...FACTORY_SETTINGS.actions, door: { mode: 'pulse', durationSeconds: 0, httpUrl: '' } } });
+    expect((nested as ValidationError).field).toBe('actions.door.durationSeconds');
+
+    const entry = attempt(changed({ acceptedCallers: ['ok', 'two words'] }));
+    expect((entry as ValidationError).field).toBe('acceptedCallers.1');
+
+    expect((attempt(changed({ welcomeMessageId: 'missing' })) as ValidationError).field).toBe('welcomeMessageId');
+    expect((attempt(changed({ emailProfileId: 'missing' })) as ValidationError).field).toBe('emailProfileId');
+    expect((attempt('not settings') as ValidationError).field).toBe('settings');
+    expect(service.running).toEqual(FACTORY_SETTINGS);
+  });
+
+  it('warns about an empty accepted list and a missing PIN', () => {
+    const service = open();
+    expect(service.warnings).toHaveLength(2);
+    service.set(changed({ pin: '4711', acceptedCallers: ['+4930123456'] }));
+    expect(service.warnings).toEqual([]);
+  });
+
+  it('emits a typed change event for every action', () => {
+    const service = open();
+    const views: SettingsView[] = [];
+    service.on('change', (view) => views.push(view));
+    service.set(changed({ pin: '4711' }));
+    service.store();
+    service.factory();
+    service.restore();
+    expect(views.map((v) => [v.running.pin, v.dirty])).toEqual([
+      ['4711', true],
+      ['4711', false],
+      ['', true],
+      ['4711', false],
+    ]);
+  });
+
+  it('a corrupt stored row falls back to factory settings with a warning', () => {
+    open().set(changed({ pin: '4711' }));
+    store.settings.save(changed({ pin: '4711' }), 0);
+    store.db.prepare("UPDATE settings SET json = '{\"enabled\":\"yes\"}'").run();
+    store.close();
+    expect(open().running).toEqual(FACTORY_SETTINGS);
+    store.db.prepare("UPDATE settings SET json = 'not json'").run();
+    store.close();
+    expect(open().running).toEqual(FACTORY_SETTINGS);
+  });
+
+  it('running settings cannot be mutated behind the service\'s back', () => {
+    const service = open();
+    expect(() => {
+      (service.running.acceptedCallers as string[]).push('x');
+    }).toThrow(TypeError);
+  });
+
+  it('knows which message and email profile the settings use', () => {
+    const service = open();
+    expect(service.uses({ messageId: 'welcome' })).toBe(true);
+    expect(service.uses({ emailProfileId: 'office' })).toBe(false);
+  });
+});

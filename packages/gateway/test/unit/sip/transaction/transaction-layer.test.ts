@@ -1,0 +1,210 @@
+import { describe, expect, it, vi } from 'vitest';
+import { FakeClock } from '../../../../src/core/clock.ts';
+import { TypedEmitter } from '../../../../src/core/typed-emitter.ts';
+import { createResponse, Via, type SipMessage, type SipRequest, type SipResponse } from '../../../../src/sip/message/index.ts';
+import { SipError } from '../../../../src/sip/sip-error.ts';
+import {
+  TransactionLayer,
+  type ServerTransaction,
+  type TransactionLayerDelegate,
+  type TransactionTransportLayer,
+} from '../../../../src/sip/transaction/transaction-layer.ts';
+import type { TransportLayerEvents } from '../../../../src/sip/transport/transport-layer.ts';
+import type { Destination, MessageSource } from '../../../../src/sip/transport/transport.ts';
+import { request, response } from './fixtures.ts';
+
+const SOURCE: MessageSource = { protocol: 'udp', remoteAddress: '192.0.2.1', remotePort: 5060, localAddress: '192.0.2.10', localPort: 5060 };
+const PEER: Destination = { protocol: 'udp', host: '192.0.2.1', port: 5060 };
+
+/** The transport layer as the transaction layer sees it, recording what is sent. */
+class FakeTransportLayer extends TypedEmitter<TransportLayerEvents> implements TransactionTransportLayer {
+  readonly sent: SipMessage[] = [];
+  deliver(message: SipRequest | SipResponse): void {
+    if (message.isRequest()) this.safeEmit('request', message, SOURCE);
+    else this.safeEmit('response', message, SOURCE);
+  }
+  sendRequest(request: SipRequest): Promise<void> {
+    this.sent.push(request);
+    return Promise.resolve();
+  }
+  sendResponse(response: SipResponse): Promise<void> {
+    this.sent.push(response);
+    return Promise.resolve();
+  }
+  isReliable(): boolean {
+    return false;
+  }
+  localVia(_destination: Destination, branch: string): Via {
+    return new Via('UDP', '192.0.2.10', 5060, new Map<string, string | null>([['branch', branch], ['rport', null]]));
+  }
+  get statuses(): number[] {
+    return this.sent.filter((m): m is SipResponse => !m.isRequest()).map((r) => r.status);
+  }
+}
+
+function setup(delegateOverrides: Partial<TransactionLayerDelegate> = {}, options: { maxTransactions?: number } = {}) {
+  const clock = new FakeClock();
+  const transport = new FakeTransportLayer();
+  const requests: [SipRequest, ServerTransaction][] = [];
+  const delegate: TransactionLayerDelegate = {
+    onRequest: (req, tx) => requests.push([req, tx]),
+    onAck: vi.fn(),
+    onCancel: vi.fn(),
+    onStrayResponse: vi.fn(),
+    ...delegateOverrides,
+  };
+  const layer = new TransactionLayer({ transport, delegate, clock, ...options });
+  return { clock, transport, requests, delegate, layer };
+}
+
+describe('RFC 3261 17.2.3 matching requests to server transactions', () => {
+  it('a new INVITE gets 100 Trying and reaches the TU once; its retransmission is absorbed', () => {
+    const { transport, requests } = setup();
+    transport.deliver(request('INVITE'));
+    transport.deliver(request('INVITE'));
+    expect(requests).toHaveLength(1);
+    expect(transport.statuses).toEqual([100, 100]);
+  });
+
+  it('the ACK for a non-2xx matches the INVITE transaction; the ACK for a 2xx (new branch) goes to the TU', () => {
+    const { transport, requests, delegate } = setup();
+    transport.deliver(request('INVITE'));
+    const [invite, tx] = requests[0]!;
+    tx.respond(createResponse(invite, 486, { toTag: 'uas' }));
+    transport.deliver(request('ACK', 'z9hG4bKtest1'));
+    expect(tx.state).toBe('confirmed');
+    expect(delegate.onAck).not.toHaveBeenCalled();
+    transport.deliver(request('ACK', 'z9hG4bKother'));
+    expect(delegate.onAck).toHaveBeenCalledTimes(1);
+  });
+
+  it('same branch, different method (CANCEL) is a transaction of its own: 200 to the CANCEL, TU told to answer 487', () => {
+    const { transport, requests, delegate } = setup();
+    transport.deliver(request('INVITE'));
+    transport.deliver(request('CANCEL'));
+    expect(requests).toHaveLength(1);
+    expect(transport.statuses).toEqual([100, 200]);
+    expect(delegate.onCancel).toHaveBeenCalledWith(requests[0]![1], expect.objectContaining({ method: 'CANCEL' }));
+  });
+
+  it('9.2: a CANCEL matching no transaction gets 481', () => {
+    const { transport } = setup();
+    transport.deliver(request('CANCEL', 'z9hG4bKnothing'));
+    expect(transport.statuses).toEqual([481]);
+  });
+
+  it('RFC 2543 requests without a magic-cookie branch still match their retransmissions', () => {
+    const { transport, requests } = setup();
+    transport.deliver(request('OPTIONS', 'oldstyle1'));
+    transport.deliver(request('OPTIONS', 'oldstyle1'));
+    expect(requests).toHaveLength(1);
+  });
+});
+
+describe('UAS checks answered by the transaction layer', () => {
+  it('8.2.2.3: Require with an unknown option tag gets 420 with Unsupported; the TU never sees it', () => {
+    const { transport, requests } = setup();
+    transport.deliver(request('OPTIONS', 'z9hG4bKreq', ['Require: 100rel, foo']));
+    expect(requests).toHaveLength(0);
+    const answer = transport.sent[0] as SipResponse;
+    expect(answer.status).toBe(420);
+    expect(answer.header('Unsupported')).toBe('100rel, foo');
+  });
+
+  it('8.2.2.2: the same request arriving by another path (new branch, same From tag/Call-ID/CSeq) gets 482', () => {
+    const { transport, requests } = setup();
+    transport.deliver(request('INVITE', 'z9hG4bKpath1'));
+    transport.deliver(request('INVITE', 'z9hG4bKpath2'));
+    expect(requests).toHaveLength(1);
+    expect(transport.statuses).toEqual([100, 100, 482]);
+  });
+
+  it('a TU that throws SipError answers with it; any other error becomes 500', () => {
+    const { transport } = setup({
+      onRequest: (req) => {
+        throw req.method === 'INVITE' ? new SipError(488, 'Not Acceptable Here') : new Error('bug');
+      },
+    });
+    transport.deliver(request('INVITE'));
+    transport.deliver(request('MESSAGE', 'z9hG4bKmsg'));
+    expect(transport.statuses).toEqual([100, 488, 500]);
+  });
+
+  it('beyond maxTransactions new requests get 503 with Retry-After', () => {
+    const { transport } = setup({}, { maxTransactions: 1 });
+    transport.deliver(request('OPTIONS', 'z9hG4bKone'));
+    transport.deliver(request('OPTIONS', 'z9hG4bKtwo'));
+    const busy = transport.sent.at(-1) as SipResponse;
+    expect(busy.status).toBe(503);
+    expect(busy.header('Retry-After')).toBe('5');
+  });
+});
+
+describe('RFC 3261 17.1.3 client transactions through the layer', () => {
+  it('sendRequest adds a top Via with a fresh z9hG4bK branch; responses match on branch + CSeq method', () => {
+    const { transport, layer } = setup();
+    const responses: number[] = [];
+    const options = request('OPTIONS');
+    options.headers.remove('Via');
+    layer.sendRequest(options, PEER, { onResponse: (r) => responses.push(r.status) });
+    const branch = options.via.branch!;
+    expect(branch).toMatch(/^z9hG4bK/);
+    expect(options.via.rport).toBe(true);
+    transport.deliver(response(options, 200));
+    expect(responses).toEqual([200]);
+  });
+
+  it('8.1.3.3: a response with more than one Via is discarded; unmatched responses go to the TU as strays', () => {
+    const { transport, layer, delegate } = setup();
+    const responses: number[] = [];
+    const options = request('OPTIONS');
+    options.headers.remove('Via');
+    layer.sendRequest(options, PEER, { onResponse: (r) => responses.push(r.status) });
+    const twoVias = response(options, 200);
+    twoVias.headers.append('Via', 'SIP/2.0/UDP 255.255.255.255;branch=z9hG4bK1saber23');
+    transport.deliver(twoVias);
+    expect(responses).toEqual([]);
+    transport.deliver(response(request('OPTIONS', 'z9hG4bKunknown'), 200));
+    expect(delegate.onStrayResponse).toHaveBeenCalledTimes(1);
+  });
+
+  it('9.1: CANCEL reuses the INVITE\'s branch but is matched separately from it', () => {
+    const { transport, layer } = setup();
+    const inviteResponses: number[] = [];
+    const cancelResponses: number[] = [];
+    const invite = request('INVITE');
+    invite.headers.remove('Via');
+    const tx = layer.sendRequest(invite, PEER, { onResponse: (r) => inviteResponses.push(r.status) });
+    if (!('cancellable' in tx)) throw new Error('expected an INVITE transaction');
+    expect(() => layer.sendCancel(tx, { onResponse: () => undefined })).toThrow(/state calling/);
+    transport.deliver(response(invite, 180));
+    const cancelTx = layer.sendCancel(tx, { onResponse: (r) => cancelResponses.push(r.status) });
+    expect(cancelTx.request.via.branch).toBe(invite.via.branch);
+    expect(cancelTx.request.cseq).toEqual({ seq: invite.cseq.seq, method: 'CANCEL' });
+    transport.deliver(response(cancelTx.request, 200));
+    transport.deliver(response(invite, 487));
+    expect(cancelResponses).toEqual([200]);
+    expect(inviteResponses).toEqual([180, 487]);
+  });
+
+  it('close() ends every transaction and clears every timer', () => {
+    const { transport, layer, clock } = setup();
+    transport.deliver(request('INVITE'));
+    const options = request('OPTIONS', 'z9hG4bKout');
+    options.headers.remove('Via');
+    layer.sendRequest(options, PEER, { onResponse: () => undefined });
+    expect(clock.pendingTimers).toBeGreaterThan(0);
+    layer.close();
+    expect(layer.size).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('terminated transactions are forgotten (no leak)', () => {
+    const { transport, layer, clock, requests } = setup();
+    transport.deliver(request('OPTIONS'));
+    requests[0]![1].respond(createResponse(requests[0]![0], 200));
+    expect(layer.size).toBe(1);
+    clock.advance(32_000);
+    expect(layer.size).toBe(0);
+  });
+});

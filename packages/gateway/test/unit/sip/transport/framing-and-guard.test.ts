@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../../../src/core/clock.ts';
+import { IngressGuard, isScannerUserAgent } from '../../../../src/sip/transport/ingress-guard.ts';
+import { StreamFramer } from '../../../../src/sip/transport/stream-framer.ts';
+
+const message = (body: string) => `MESSAGE sip:a@b SIP/2.0\r\nl: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+
+describe('RFC 3261 18.3 stream framing', () => {
+  it('delivers the same messages whether bytes arrive one by one or all at once', () => {
+    const stream = Buffer.from(message('héllo\r\n\r\nbody') + '\r\n\r\n' + message('') + '\r\n' + message('x'));
+    const whole = new StreamFramer().push(stream);
+    const framer = new StreamFramer();
+    const bytewise = [...stream].flatMap((byte) => framer.push(Buffer.from([byte])));
+    expect(bytewise).toEqual(whole);
+    expect(whole.map((u) => (u.kind === 'ping' ? 'ping' : u.data.toString()))).toEqual([
+      message('héllo\r\n\r\nbody'),
+      'ping',
+      message(''),
+      message('x'),
+    ]);
+  });
+
+  it('loses framing (throws) without Content-Length or beyond 64 KiB', () => {
+    expect(() => new StreamFramer().push(Buffer.from('OPTIONS sip:a@b SIP/2.0\r\nVia: x\r\n\r\n'))).toThrow(/Content-Length/);
+    expect(() => new StreamFramer().push(Buffer.from(message('').replace('l: 0', 'l: 70000')))).toThrow(/Too Large/);
+  });
+});
+
+describe('ingress guard', () => {
+  it('token bucket: a burst is admitted, then the sustained rate; the first drop is flagged once', () => {
+    const clock = new FakeClock();
+    const guard = new IngressGuard(clock, { ratePerSecond: 10, burst: 5 });
+    const verdicts = Array.from({ length: 7 }, () => guard.admit('198.51.100.1'));
+    expect(verdicts).toEqual(['admit', 'admit', 'admit', 'admit', 'admit', 'drop-first', 'drop']);
+    expect(guard.admit('198.51.100.2')).toBe('admit');
+    clock.advance(100);
+    expect(guard.admit('198.51.100.1')).toBe('admit');
+    expect(guard.admit('198.51.100.1')).toBe('drop-first');
+  });
+
+  it('recognises scanner User-Agents but not sipsak or sipp', () => {
+    for (const ua of ['friendly-scanner', 'sipcli/v1.8', 'sipvicious', 'VaxSIPUserAgent/3.1', 'iWar', 'sip-scan']) expect(isScannerUserAgent(ua)).toBe(true);
+    for (const ua of ['sipsak 0.9.8', 'sipp', 'JsSIP 3.10.0', 'baresip v3.0.0', undefined]) expect(isScannerUserAgent(ua)).toBe(false);
+  });
+});

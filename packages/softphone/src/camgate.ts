@@ -1,0 +1,11 @@
+/**
+ * Library entry (dist/camgate.js): importing it registers every camgate component.
+ *   <script type="module" src="http://gateway:8080/camgate.js"></script>
+ *   <camgate-softphone gateway="http://gateway:8080" username="…" password="…"></camgate-softphone>
+ */
+export { CamgateKeypad } from './components/keypad/keypad.ts';
+export { CamgateSoftphone } from './components/softphone/softphone.ts';
+export { CamgateAudioMessages } from './components/audio-messages/audio-messages.ts';
+export { CamgateEmailProfiles } from './components/email-profiles/email-profiles.ts';
+export { CamgateIncomingCalls } from './components/incoming-calls/incoming-calls.ts';
+export { CamgateCameraPage } from './pages/camera-page.ts';

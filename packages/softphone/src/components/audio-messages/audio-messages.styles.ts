@@ -1,0 +1,17 @@
+import { css } from 'lit';
+
+export const audioMessagesStyles = css`
+  :host {
+    display: block;
+  }
+  audio {
+    width: 100%;
+    margin-top: 0.5rem;
+  }
+  td.actions {
+    white-space: nowrap;
+  }
+  td.actions button {
+    margin-right: 0.25rem;
+  }
+`;

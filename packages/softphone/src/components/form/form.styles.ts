@@ -1,0 +1,130 @@
+import { css } from 'lit';
+
+/** Form controls shared by the settings dialog, its sub-forms and the camera page. */
+export const formStyles = css`
+  :host {
+    font-family: var(--camgate-font, system-ui, sans-serif);
+    color: var(--camgate-text, #1f2328);
+  }
+  fieldset {
+    border: 1px solid var(--camgate-border, #d0d7de);
+    border-radius: 0.5rem;
+    margin: 0 0 0.75rem;
+    padding: 0.5rem 0.75rem 0.75rem;
+  }
+  legend {
+    font-weight: 600;
+    padding: 0 0.25rem;
+  }
+  .field {
+    display: grid;
+    grid-template-columns: minmax(10rem, 14rem) 1fr;
+    gap: 0.25rem 0.75rem;
+    align-items: start;
+    margin: 0.4rem 0;
+  }
+  .field > label {
+    padding-top: 0.3rem;
+  }
+  .field .control {
+    display: flex;
+    flex-direction: column;
+    gap: 0.25rem;
+  }
+  .inline,
+  .field .control.inline {
+    display: flex;
+    flex-direction: row;
+    flex-wrap: wrap;
+    gap: 0.5rem;
+    align-items: center;
+  }
+  input,
+  select,
+  textarea {
+    font: inherit;
+    padding: 0.3rem 0.45rem;
+    border: 1px solid var(--camgate-border, #8a8f98);
+    border-radius: 0.35rem;
+    background: #fff;
+    color: inherit;
+    max-width: 100%;
+  }
+  textarea {
+    min-height: 4.5rem;
+    font-family: ui-monospace, monospace;
+  }
+  input[type='number'] {
+    width: 7rem;
+  }
+  [aria-invalid='true'] {
+    border-color: #cf222e;
+    outline-color: #cf222e;
+  }
+  input:focus-visible,
+  select:focus-visible,
+  textarea:focus-visible,
+  button:focus-visible {
+    outline: 3px solid var(--camgate-focus, #2563eb);
+    outline-offset: 1px;
+  }
+  button {
+    font: inherit;
+    padding: 0.35rem 0.85rem;
+    border-radius: 0.35rem;
+    border: 1px solid var(--camgate-border, #8a8f98);
+    background: var(--camgate-key-bg, #f4f5f7);
+    color: inherit;
+    cursor: pointer;
+  }
+  button:disabled {
+    opacity: 0.5;
+    cursor: not-allowed;
+  }
+  button.primary {
+    background: var(--camgate-accent, #2563eb);
+    border-color: var(--camgate-accent, #2563eb);
+    color: #fff;
+  }
+  .hint {
+    color: var(--camgate-muted, #57606a);
+    font-size: 0.875rem;
+    margin: 0;
+  }
+  .field-error,
+  .error {
+    color: #cf222e;
+    font-size: 0.875rem;
+    margin: 0;
+  }
+  .warnings {
+    border-left: 4px solid #bf8700;
+    background: #fff8c5;
+    padding: 0.4rem 0.75rem;
+    margin: 0.5rem 0;
+  }
+  .warnings p {
+    margin: 0.2rem 0;
+  }
+  .notice {
+    color: #1a7f37;
+    margin: 0.25rem 0;
+  }
+  .buttons {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.5rem;
+    margin-top: 0.75rem;
+  }
+  table {
+    border-collapse: collapse;
+    width: 100%;
+  }
+  th,
+  td {
+    text-align: left;
+    padding: 0.3rem 0.5rem;
+    border-bottom: 1px solid var(--camgate-border, #d0d7de);
+    vertical-align: middle;
+  }
+`;

@@ -1,0 +1,462 @@
+/**
+ * <camgate-incoming-calls>: the Incoming Calls dialog of the help page, field for field,
+ * with its four buttons: Set (activate until restart), Factory (load the defaults), Restore
+ * (undo what is not stored) and Close (offers to store the configuration when the running
+ * settings differ from the stored ones). The audio messages and email profiles it refers to
+ * are managed in place.
+ *
+ * Properties: `gateway` (base URL), `lastCaller` (live from the page; also loaded on open).
+ * Events: `camgate-close` when the dialog is closed; `camgate-settings-changed` { view }
+ * after Set, Factory, Restore or Store.
+ */
+import { LitElement, html, nothing } from 'lit';
+import type { PropertyValues } from 'lit';
+import type { ActionProfile, AudioMessage, AudioMode, EmailProfileView, LastCaller, SettingsView } from '@camgate/protocol';
+import { formStyles } from '../form/form.styles.ts';
+import { ariaInvalid, describedBy, fieldError, fieldHint, fieldId } from '../form/field.ts';
+import { incomingCallsStyles } from './incoming-calls.styles.ts';
+import '../audio-messages/audio-messages.ts';
+import '../email-profiles/email-profiles.ts';
+import { ApiClient, ApiError } from '../../services/api-client.ts';
+import { resolveGatewayUrl } from '../../services/gateway-url.ts';
+import { formatTime } from '../../services/format.ts';
+import { draftWarnings, linesOf, serverFieldErrors, toDraft, validateDraft } from '../../services/settings-form.ts';
+import type { FieldErrors, SettingsDraft } from '../../services/settings-form.ts';
+
+const AUDIO_MODES: Record<AudioMode, string> = { none: 'No audio', listen: 'Listen', speak: 'Speak', intercom: 'Intercom' };
+const ACTION_MODES: Record<ActionProfile['mode'], string> = {
+  pulse: 'Pulse (on, then off)',
+  toggle: 'Toggle',
+  on: 'Switch on',
+  off: 'Switch off',
+};
+const OUTPUT_LABELS = { door: 'Door opener (key 1)', light: 'Light (key 3)' } as const;
+
+type Busy = 'load' | 'set' | 'factory' | 'restore' | 'close' | 'store' | null;
+
+export class CamgateIncomingCalls extends LitElement {
+  static override styles = [formStyles, incomingCallsStyles];
+  static override properties = {
+    gateway: { type: String },
+    lastCaller: { attribute: false },
+    view: { state: true },
+    draft: { state: true },
+    messages: { state: true },
+    profiles: { state: true },
+    touched: { state: true },
+    submitted: { state: true },
+    serverErrors: { state: true },
+    busy: { state: true },
+    error: { state: true },
+    notice: { state: true },
+    showPin: { state: true },
+    manageProfiles: { state: true },
+  };
+
+  gateway = '';
+  lastCaller: LastCaller = null;
+
+  /** What the gateway holds (running, stored, dirty). */
+  private view: SettingsView | null = null;
+  /** What the form holds. */
+  private draft: SettingsDraft | null = null;
+  private messages: AudioMessage[] = [];
+  private profiles: EmailProfileView[] = [];
+  /** Fields the person has edited: only those show local errors before Set is pressed. */
+  private touched: ReadonlySet<string> = new Set();
+  private submitted = false;
+  private serverErrors: FieldErrors = new Map();
+  private busy: Busy = null;
+  private error = '';
+  private notice = '';
+  private showPin = false;
+  private manageProfiles = false;
+  #localErrors: FieldErrors = new Map();
+
+  private get api(): ApiClient {
+    return new ApiClient(resolveGatewayUrl(this.gateway));
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // Opening the dialog reloads it (help page: "reload this dialog or re-open it").
+    void this.reload();
+  }
+
+  /** Loads settings, messages, profiles and the last caller from the gateway. */
+  async reload(): Promise<void> {
+    await this.run('load', async () => {
+      const [view, messages, profiles, lastCaller] = await Promise.all([
+        this.api.settings(),
+        this.api.messages(),
+        this.api.emailProfiles(),
+        this.api.lastCaller(),
+      ]);
+      this.showView(view);
+      this.messages = messages;
+      this.profiles = profiles;
+      this.lastCaller = lastCaller;
+    });
+  }
+
+  protected override willUpdate(changed: PropertyValues): void {
+    if (changed.has('draft') && this.draft) this.#localErrors = validateDraft(this.draft).errors;
+  }
+
+  override render() {
+    const draft = this.draft;
+    return html`
+      <h2>Incoming Calls Settings</h2>
+      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
+      ${draft ? this.renderForm(draft) : html`<p role="status">${this.busy === 'load' ? 'Loading…' : ''}</p>`}
+      <dialog aria-labelledby="store-question">
+        <p id="store-question">Store the configuration permanently?</p>
+        <div class="buttons">
+          <button type="button" class="primary" ?disabled=${this.busy === 'store'} @click=${this.storeAndClose}>Store</button>
+          <button type="button" @click=${this.closeWithoutStoring}>Don't store</button>
+        </div>
+      </dialog>
+    `;
+  }
+
+  private renderForm(draft: SettingsDraft) {
+    const warnings = draftWarnings(draft);
+    return html`
+      <form novalidate @submit=${this.set} aria-label="Incoming Calls Settings">
+        <fieldset>
+          <legend>Incoming calls</legend>
+          ${this.selectField('enabled', 'Incoming calls', draft.enabled ? 'on' : 'off', { on: 'On: answer calls', off: 'Off' }, (v) => ({ enabled: v === 'on' }))}
+          ${this.textareaField('answerTo', 'Answer to numbers', draft.answerToText, (v) => ({ answerToText: v }),
+            'Numbers or SIP user names the camera answers to, one per line. Empty: any.')}
+        </fieldset>
+
+        <fieldset>
+          <legend>Accepted callers</legend>
+          ${this.textareaField('acceptedCallers', 'Accepted phone numbers and SIP addresses', draft.acceptedCallersText,
+            (v) => ({ acceptedCallersText: v }), 'One per line. Empty: the camera answers every call (not recommended).')}
+          ${this.renderLastCaller(draft)}
+        </fieldset>
+
+        <fieldset>
+          <legend>Call handling</legend>
+          ${this.selectField('welcomeMessageId', 'Welcome message', draft.welcomeMessageId ?? '',
+            { '': 'None', ...Object.fromEntries(this.messages.map((m) => [m.id, m.name])) },
+            (v) => ({ welcomeMessageId: v === '' ? null : v }))}
+          ${this.renderPin(draft)}
+          ${this.selectField('audioMode', 'Audio mode', draft.audioMode, AUDIO_MODES, (v) => ({ audioMode: v as AudioMode }))}
+          ${this.numberField('intercom.thresholdPercent', 'Intercom threshold (%)', draft.intercom.thresholdPercent,
+            (n) => ({ intercom: { ...draft.intercom, thresholdPercent: n } }), { min: 0, max: 100, step: 1 })}
+          ${this.numberField('intercom.cycleTimeMs', 'Intercom cycle time (ms)', draft.intercom.cycleTimeMs,
+            (n) => ({ intercom: { ...draft.intercom, cycleTimeMs: n } }), { min: 100, max: 10000, step: 100 })}
+          ${this.numberField('hangupAfterSeconds', 'Hang up call after (s)', draft.hangupAfterSeconds,
+            (n) => ({ hangupAfterSeconds: n }), { min: 15, max: 3600, step: 1 })}
+          ${this.numberField('ringSeconds', 'Ring time (s)', draft.ringSeconds, (n) => ({ ringSeconds: n }), { min: 0, max: 30, step: 0.5 })}
+          ${this.selectField('emailProfileId', 'Email profile', draft.emailProfileId ?? '',
+            { '': 'None', ...Object.fromEntries(this.profiles.map((p) => [p.id, p.name])) },
+            (v) => ({ emailProfileId: v === '' ? null : v }))}
+          <div class="buttons">
+            <button type="button" aria-expanded=${this.manageProfiles ? 'true' : 'false'} @click=${() => (this.manageProfiles = !this.manageProfiles)}>
+              Manage email profiles
+            </button>
+          </div>
+          ${this.manageProfiles
+            ? html`<camgate-email-profiles
+                .gateway=${this.gateway}
+                .profiles=${this.profiles}
+                @camgate-email-profiles-changed=${this.reloadProfiles}
+              ></camgate-email-profiles>`
+            : nothing}
+        </fieldset>
+
+        <div class="actions-grid">
+          ${(['door', 'light'] as const).map((name) => this.renderAction(draft, name))}
+        </div>
+
+        ${warnings.length > 0
+          ? html`<div class="warnings" role="status" aria-label="Warnings">${warnings.map((w) => html`<p>${w}</p>`)}</div>`
+          : nothing}
+        ${this.notice ? html`<p class="notice" role="status">${this.notice}</p>` : nothing}
+        <div class="buttons">
+          <button type="submit" class="primary" ?disabled=${this.busy !== null}>Set</button>
+          <button type="button" ?disabled=${this.busy !== null} @click=${this.factory}>Factory</button>
+          <button type="button" ?disabled=${this.busy !== null} @click=${this.restore}>Restore</button>
+          <button type="button" ?disabled=${this.busy !== null} @click=${this.close}>Close</button>
+        </div>
+      </form>
+      <camgate-audio-messages .gateway=${this.gateway} .messages=${this.messages} @camgate-messages-changed=${this.reloadMessages}></camgate-audio-messages>
+    `;
+  }
+
+  private renderLastCaller(draft: SettingsDraft) {
+    const last = this.lastCaller;
+    const listed = last !== null && linesOf(draft.acceptedCallersText).includes(last.caller);
+    return html`<div class="field">
+      <span>Last caller</span>
+      <div class="control last-caller">
+        ${last
+          ? html`<output aria-label="Last caller">${last.caller}</output>
+              <span class="hint">${formatTime(last.at)}, ${last.answered ? 'answered' : 'not answered'}</span>`
+          : html`<span class="hint">No call yet. Call the camera, then reopen this dialog.</span>`}
+        <button type="button" ?disabled=${last === null || listed} @click=${this.addLastCaller}>Add last caller</button>
+      </div>
+    </div>`;
+  }
+
+  private renderPin(draft: SettingsDraft) {
+    const error = this.errorFor('pin');
+    return html`<div class="field">
+      <label for=${fieldId('pin')}>PIN</label>
+      <div class="control">
+        <div class="inline">
+          <input
+            id=${fieldId('pin')}
+            type=${this.showPin ? 'text' : 'password'}
+            inputmode="numeric"
+            autocomplete="off"
+            maxlength="12"
+            .value=${draft.pin}
+            aria-invalid=${ariaInvalid(error)}
+            aria-describedby=${describedBy('pin', error, true)}
+            @input=${(e: Event) => this.patch('pin', { pin: (e.target as HTMLInputElement).value })}
+          />
+          <button type="button" aria-pressed=${this.showPin ? 'true' : 'false'} @click=${() => (this.showPin = !this.showPin)}>Show PIN</button>
+        </div>
+        ${fieldHint('pin', '4 to 12 digits the caller types on the phone keypad. Empty: no PIN.')}
+        ${fieldError('pin', error)}
+      </div>
+    </div>`;
+  }
+
+  private renderAction(draft: SettingsDraft, name: 'door' | 'light') {
+    const profile = draft.actions[name];
+    const update = (change: Partial<ActionProfile>) => ({ actions: { ...draft.actions, [name]: { ...profile, ...change } } });
+    return html`<fieldset>
+      <legend>${OUTPUT_LABELS[name]}</legend>
+      ${this.selectField(`actions.${name}.mode`, 'Mode', profile.mode, ACTION_MODES, (v) => update({ mode: v as ActionProfile['mode'] }))}
+      ${this.numberField(`actions.${name}.durationSeconds`, 'Duration (s)', profile.durationSeconds, (n) => update({ durationSeconds: n }), {
+        min: 0.1,
+        max: 600,
+        step: 0.1,
+      })}
+      ${this.inputField(`actions.${name}.httpUrl`, 'URL (optional)', profile.httpUrl, (v) => update({ httpUrl: v.trim() }), 'url')}
+    </fieldset>`;
+  }
+
+  // Field renderers: label, control, hint and error tied together by id.
+
+  private selectField(field: string, label: string, value: string, options: Record<string, string>, change: (value: string) => Partial<SettingsDraft>) {
+    const error = this.errorFor(field);
+    return html`<div class="field">
+      <label for=${fieldId(field)}>${label}</label>
+      <div class="control">
+        <select
+          id=${fieldId(field)}
+          aria-invalid=${ariaInvalid(error)}
+          aria-describedby=${describedBy(field, error)}
+          @change=${(e: Event) => this.patch(field, change((e.target as HTMLSelectElement).value))}
+        >
+          ${Object.entries(options).map(([key, text]) => html`<option value=${key} ?selected=${key === value}>${text}</option>`)}
+        </select>
+        ${fieldError(field, error)}
+      </div>
+    </div>`;
+  }
+
+  private numberField(
+    field: string,
+    label: string,
+    value: number,
+    change: (value: number) => Partial<SettingsDraft>,
+    range: { min: number; max: number; step: number },
+  ) {
+    const error = this.errorFor(field);
+    return html`<div class="field">
+      <label for=${fieldId(field)}>${label}</label>
+      <div class="control">
+        <input
+          id=${fieldId(field)}
+          type="number"
+          min=${range.min}
+          max=${range.max}
+          step=${range.step}
+          .value=${Number.isNaN(value) ? '' : String(value)}
+          aria-invalid=${ariaInvalid(error)}
+          aria-describedby=${describedBy(field, error)}
+          @input=${(e: Event) => this.patch(field, change((e.target as HTMLInputElement).valueAsNumber))}
+        />
+        ${fieldError(field, error)}
+      </div>
+    </div>`;
+  }
+
+  private inputField(field: string, label: string, value: string, change: (value: string) => Partial<SettingsDraft>, type = 'text') {
+    const error = this.errorFor(field);
+    return html`<div class="field">
+      <label for=${fieldId(field)}>${label}</label>
+      <div class="control">
+        <input
+          id=${fieldId(field)}
+          type=${type}
+          .value=${value}
+          aria-invalid=${ariaInvalid(error)}
+          aria-describedby=${describedBy(field, error)}
+          @input=${(e: Event) => this.patch(field, change((e.target as HTMLInputElement).value))}
+        />
+        ${fieldError(field, error)}
+      </div>
+    </div>`;
+  }
+
+  private textareaField(field: string, label: string, value: string, change: (value: string) => Partial<SettingsDraft>, hint: string) {
+    const error = this.errorFor(field);
+    return html`<div class="field">
+      <label for=${fieldId(field)}>${label}</label>
+      <div class="control">
+        <textarea
+          id=${fieldId(field)}
+          rows="4"
+          spellcheck="false"
+          .value=${value}
+          aria-invalid=${ariaInvalid(error)}
+          aria-describedby=${describedBy(field, error, true)}
+          @input=${(e: Event) => this.patch(field, change((e.target as HTMLTextAreaElement).value))}
+        ></textarea>
+        ${fieldHint(field, hint)} ${fieldError(field, error)}
+      </div>
+    </div>`;
+  }
+
+  /** The gateway's verdict wins; local errors show once the field was edited or Set pressed. */
+  private errorFor(field: string): string | undefined {
+    const server = this.serverErrors.get(field);
+    if (server) return server;
+    return this.submitted || this.touched.has(field) ? this.#localErrors.get(field) : undefined;
+  }
+
+  private patch(field: string, change: Partial<SettingsDraft>): void {
+    if (!this.draft) return;
+    this.draft = { ...this.draft, ...change };
+    this.touched = new Set([...this.touched, field]);
+    this.notice = '';
+    if (this.serverErrors.has(field)) this.serverErrors = new Map([...this.serverErrors].filter(([key]) => key !== field));
+  }
+
+  private addLastCaller(): void {
+    const draft = this.draft;
+    const caller = this.lastCaller?.caller;
+    if (!draft || !caller) return;
+    const lines = linesOf(draft.acceptedCallersText);
+    if (lines.includes(caller)) return;
+    this.patch('acceptedCallers', { acceptedCallersText: [...lines, caller].join('\n') });
+  }
+
+  /** Set: validate every field, then make the settings the running ones. */
+  private async set(event: Event): Promise<void> {
+    event.preventDefault();
+    if (!this.draft) return;
+    const validation = validateDraft(this.draft);
+    if (!validation.ok) {
+      this.submitted = true;
+      await this.focusFirstInvalid();
+      return;
+    }
+    await this.run('set', async () => {
+      this.showView(await this.api.setSettings(validation.settings));
+      this.notice = 'The settings are active until the gateway restarts. Close to store them permanently.';
+    });
+  }
+
+  /** Factory: the defaults become the running settings (not stored). */
+  private async factory(): Promise<void> {
+    await this.run('factory', async () => {
+      this.showView(await this.api.factorySettings());
+      this.notice = 'Factory defaults loaded. Close to store them permanently.';
+    });
+  }
+
+  /** Restore: back to the stored settings, undoing what was not stored. */
+  private async restore(): Promise<void> {
+    await this.run('restore', async () => {
+      this.showView(await this.api.restoreSettings());
+      this.notice = 'The stored settings are restored.';
+    });
+  }
+
+  /** Close: if the running settings differ from the stored ones, offer to store them. */
+  private async close(): Promise<void> {
+    let dirty = false;
+    await this.run('close', async () => {
+      const view = await this.api.settings();
+      this.view = view;
+      dirty = view.dirty;
+    });
+    if (this.error) return;
+    if (dirty) this.storeDialog.showModal();
+    else this.closed();
+  }
+
+  private async storeAndClose(): Promise<void> {
+    await this.run('store', async () => {
+      this.showView(await this.api.storeSettings());
+    });
+    this.storeDialog.close();
+    if (!this.error) this.closed();
+  }
+
+  private closeWithoutStoring(): void {
+    this.storeDialog.close();
+    this.closed();
+  }
+
+  private closed(): void {
+    this.dispatchEvent(new CustomEvent('camgate-close', { bubbles: true, composed: true }));
+  }
+
+  private get storeDialog(): HTMLDialogElement {
+    return this.renderRoot.querySelector('dialog')!;
+  }
+
+  private showView(view: SettingsView): void {
+    const changedByUs = this.view !== null;
+    this.view = view;
+    this.draft = toDraft(view.running);
+    this.touched = new Set();
+    this.submitted = false;
+    this.serverErrors = new Map();
+    if (changedByUs) this.dispatchEvent(new CustomEvent('camgate-settings-changed', { detail: { view }, bubbles: true, composed: true }));
+  }
+
+  private async reloadMessages(): Promise<void> {
+    this.messages = await this.api.messages().catch(() => this.messages);
+  }
+
+  private async reloadProfiles(): Promise<void> {
+    this.profiles = await this.api.emailProfiles().catch(() => this.profiles);
+  }
+
+  private async focusFirstInvalid(): Promise<void> {
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }
+
+  /** Runs one gateway request; a field error lands at its field, anything else on top. */
+  private async run(busy: Exclude<Busy, null>, request: () => Promise<void>): Promise<void> {
+    this.busy = busy;
+    this.error = '';
+    try {
+      await request();
+    } catch (error) {
+      if (error instanceof ApiError && (error.field || error.issues.length > 0)) {
+        this.serverErrors = serverFieldErrors(error);
+        await this.focusFirstInvalid();
+        // A field this form does not show would hide the message: show it on top then.
+        const shown = [...this.serverErrors.keys()].every((field) => this.renderRoot.querySelector(`#${fieldId(field)}`));
+        if (!shown) this.error = error.message;
+      } else {
+        this.error = error instanceof Error ? error.message : String(error);
+      }
+    } finally {
+      this.busy = null;
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import { css } from 'lit';
+
+export const incomingCallsStyles = css`
+  :host {
+    display: block;
+    max-width: 52rem;
+    padding: 1rem;
+    border: 1px solid var(--camgate-border, #8a8f98);
+    border-radius: 0.75rem;
+    background: var(--camgate-surface, #fff);
+  }
+  h2 {
+    font-size: 1.2rem;
+    margin: 0 0 0.75rem;
+  }
+  .field .last-caller {
+    flex-direction: row;
+    flex-wrap: wrap;
+    gap: 0.5rem;
+    align-items: center;
+  }
+  .last-caller output {
+    font-family: ui-monospace, monospace;
+  }
+  dialog {
+    border: 1px solid var(--camgate-border, #8a8f98);
+    border-radius: 0.75rem;
+    padding: 1rem 1.25rem;
+  }
+  dialog::backdrop {
+    background: rgb(0 0 0 / 35%);
+  }
+  .actions-grid {
+    display: grid;
+    grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr));
+    gap: 0.75rem;
+  }
+  .actions-grid fieldset {
+    margin: 0;
+  }
+  .actions-grid .field {
+    grid-template-columns: 7rem 1fr;
+  }
+`;

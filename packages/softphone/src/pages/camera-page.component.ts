@@ -1,0 +1,334 @@
+/**
+ * <camgate-camera-page>: the camera's web UI. Sign-in, then live status over socket.io
+ * (LED, outputs, calls, events, warnings), the softphone, the Incoming Calls dialog,
+ * recent events with their pictures and the call log.
+ *
+ * Attributes: `gateway` (base URL; default same origin).
+ */
+import { LitElement, html, nothing } from 'lit';
+import type {
+  CallInfo,
+  CallLogEntry,
+  CameraEvent,
+  CameraStatus,
+  LastCaller,
+  OutputName,
+  OutputState,
+} from '@camgate/protocol';
+import { formStyles } from '../components/form/form.styles.ts';
+import { cameraPageStyles } from './camera-page.styles.ts';
+import '../components/softphone/softphone.ts';
+import '../components/incoming-calls/incoming-calls.ts';
+import { SocketController } from '../controllers/socket-controller.ts';
+import type { SocketState } from '../controllers/socket-controller.ts';
+import { ApiClient, ApiError } from '../services/api-client.ts';
+import { resolveGatewayUrl } from '../services/gateway-url.ts';
+import { formatDuration, formatTime } from '../services/format.ts';
+
+type Session = { state: 'checking' } | { state: 'signed-out' } | { state: 'signed-in'; username: string };
+
+const RECENT_EVENTS = 12;
+const RECENT_CALLS = 20;
+
+const OUTPUT_LABELS: Record<OutputName, string> = { door: 'Door opener', light: 'Light' };
+const SOCKET_LABELS: Record<SocketState, string> = {
+  connected: 'Live',
+  connecting: 'Reconnecting…',
+  disconnected: 'Offline',
+};
+
+export class CamgateCameraPage extends LitElement {
+  static override styles = [formStyles, cameraPageStyles];
+  static override properties = {
+    gateway: { type: String },
+    session: { state: true },
+    status: { state: true },
+    events: { state: true },
+    calls: { state: true },
+    lastCaller: { state: true },
+    settingsOpen: { state: true },
+    signInError: { state: true },
+    error: { state: true },
+  };
+
+  gateway = '';
+
+  private session: Session = { state: 'checking' };
+  private status: CameraStatus | null = null;
+  private events: CameraEvent[] = [];
+  private calls: CallLogEntry[] = [];
+  private lastCaller: LastCaller = null;
+  private settingsOpen = true;
+  private signInError = '';
+  private error = '';
+
+  private readonly socket = new SocketController(this, {
+    gateway: () => resolveGatewayUrl(this.gateway),
+    autoConnect: false,
+    listeners: {
+      status: (status) => (this.status = status),
+      led: (led) => this.patchStatus({ led }),
+      'call:update': (call) => this.upsertCall(call),
+      'call:ended': (call) => this.endCall(call),
+      output: (output) => this.upsertOutput(output),
+      event: (event) => (this.events = [event, ...this.events.filter((e) => e.id !== event.id)].slice(0, RECENT_EVENTS)),
+      'last-caller': (last) => (this.lastCaller = last),
+    },
+    // Anything missed while the socket was down is fetched again.
+    onConnect: () => void this.loadCamera(),
+  });
+
+  private get api(): ApiClient {
+    return new ApiClient(resolveGatewayUrl(this.gateway));
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void this.checkSession();
+  }
+
+  override render() {
+    switch (this.session.state) {
+      case 'checking':
+        return html`<p role="status">Loading…</p>`;
+      case 'signed-out':
+        return this.renderSignIn();
+      case 'signed-in':
+        return this.renderCamera(this.session.username);
+    }
+  }
+
+  private renderSignIn() {
+    return html`<section class="signin">
+      <h2>Sign in to the camera</h2>
+      <form @submit=${this.signIn} aria-label="Sign in">
+        <div class="field">
+          <label for="username">User name</label>
+          <input id="username" name="username" autocomplete="username" value="admin" required />
+        </div>
+        <div class="field">
+          <label for="password">Password</label>
+          <input id="password" name="password" type="password" autocomplete="current-password" required
+            aria-describedby=${this.signInError ? 'signin-error' : nothing} />
+        </div>
+        ${this.signInError ? html`<p class="error" id="signin-error" role="alert">${this.signInError}</p>` : nothing}
+        <div class="buttons"><button type="submit" class="primary">Sign in</button></div>
+      </form>
+    </section>`;
+  }
+
+  private renderCamera(username: string) {
+    const status = this.status;
+    return html`
+      <header>
+        <h1>${status?.name ?? 'Camera'}</h1>
+        <span class="live" role="status" data-state=${this.socket.state}>${SOCKET_LABELS[this.socket.state]}</span>
+        <span>Signed in as ${username}</span>
+        <button type="button" @click=${this.signOut}>Sign out</button>
+      </header>
+      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
+      <main>
+        <div class="column">
+          ${this.renderStatus(status)} ${this.renderOutputs(status?.outputs ?? [])}
+          <camgate-softphone .gateway=${this.gateway}></camgate-softphone>
+          ${this.renderActiveCalls(status?.calls ?? [])}
+        </div>
+        <div class="column">
+          ${this.settingsOpen
+            ? html`<camgate-incoming-calls
+                .gateway=${this.gateway}
+                .lastCaller=${this.lastCaller}
+                @camgate-close=${() => (this.settingsOpen = false)}
+                @camgate-settings-changed=${() => void this.loadCamera()}
+              ></camgate-incoming-calls>`
+            : html`<section>
+                <h2>Incoming Calls</h2>
+                <button type="button" @click=${() => (this.settingsOpen = true)}>Incoming Calls Settings</button>
+              </section>`}
+          ${this.renderEvents()} ${this.renderCallLog()}
+        </div>
+      </main>
+    `;
+  }
+
+  private renderStatus(status: CameraStatus | null) {
+    if (!status) return html`<section aria-label="Camera status"><p role="status">Loading the camera status…</p></section>`;
+    return html`<section aria-labelledby="status-heading">
+      <h2 id="status-heading">Camera</h2>
+      <dl>
+        <dt>SIP address</dt>
+        <dd data-role="sip-address">${status.sipAddress}</dd>
+        <dt>LED</dt>
+        <dd><span class="led" data-led=${status.led} data-role="camera-led">${status.led}</span></dd>
+        <dt>SIP provider</dt>
+        <dd>${status.registration.state}${status.registration.aor ? ` (${status.registration.aor})` : ''}</dd>
+        <dt>Internet</dt>
+        <dd>${status.internet}</dd>
+        <dt>Last event</dt>
+        <dd>${status.lastEventAt ? formatTime(status.lastEventAt) : 'none'}</dd>
+      </dl>
+      ${status.warnings.length > 0
+        ? html`<div class="warnings" aria-label="Warnings">${status.warnings.map((w) => html`<p>${w}</p>`)}</div>`
+        : nothing}
+      ${status.settingsDirty ? html`<p class="hint">Some settings are active but not stored permanently.</p>` : nothing}
+    </section>`;
+  }
+
+  private renderOutputs(outputs: OutputState[]) {
+    return html`<section class="outputs" aria-labelledby="outputs-heading">
+      <h2 id="outputs-heading">Outputs</h2>
+      <ul>
+        ${outputs.map(
+          (o) => html`<li data-output=${o.name}>
+            <span>${OUTPUT_LABELS[o.name]}:</span>
+            <span class="output-state" data-active=${o.active ? 'true' : 'false'}>${o.active ? 'active' : 'off'}</span>
+            <button type="button" @click=${() => this.trigger(o.name)}>Trigger ${OUTPUT_LABELS[o.name].toLowerCase()}</button>
+          </li>`,
+        )}
+      </ul>
+    </section>`;
+  }
+
+  private renderActiveCalls(calls: CallInfo[]) {
+    return html`<section aria-labelledby="calls-heading">
+      <h2 id="calls-heading">Calls now</h2>
+      ${calls.length === 0
+        ? html`<p class="hint">No call.</p>`
+        : html`<ul>
+            ${calls.map((c) => html`<li>${c.caller} – ${c.phase}, ${c.audioMode} (${c.transport})</li>`)}
+          </ul>`}
+    </section>`;
+  }
+
+  private renderEvents() {
+    return html`<section class="events" aria-labelledby="events-heading">
+      <h2 id="events-heading">Recent events</h2>
+      ${this.events.length === 0
+        ? html`<p class="hint">No events yet.</p>`
+        : html`<ul>
+            ${this.events.map(
+              (e) => html`<li>
+                ${e.hasImage
+                  ? html`<img src=${this.api.eventImageUrl(e.id)} alt=${`Picture of the ${e.kind} event at ${formatTime(e.at)}`} loading="lazy" />`
+                  : nothing}
+                <div>
+                  <strong>${e.kind}</strong> <span class="hint">${formatTime(e.at)}</span>
+                  <div>${e.detail}</div>
+                </div>
+              </li>`,
+            )}
+          </ul>`}
+    </section>`;
+  }
+
+  private renderCallLog() {
+    return html`<section aria-labelledby="log-heading">
+      <h2 id="log-heading">Call log</h2>
+      <div class="table-wrap">
+        <table aria-labelledby="log-heading">
+          <thead>
+            <tr><th scope="col">Started</th><th scope="col">Caller</th><th scope="col">Duration</th><th scope="col">Outcome</th><th scope="col">Commands</th></tr>
+          </thead>
+          <tbody>
+            ${this.calls.map(
+              (c) => html`<tr>
+                <td>${formatTime(c.startedAt)}</td>
+                <td>${c.caller}</td>
+                <td>${c.endedAt ? formatDuration(c.endedAt - c.startedAt) : 'in progress'}</td>
+                <td>${c.outcome ?? ''}</td>
+                <td>${c.commands.join(', ')}</td>
+              </tr>`,
+            )}
+          </tbody>
+        </table>
+      </div>
+    </section>`;
+  }
+
+  private async checkSession(): Promise<void> {
+    try {
+      const session = await this.api.session();
+      if (session) this.signedIn(session.username);
+      else this.session = { state: 'signed-out' };
+    } catch (error) {
+      this.session = { state: 'signed-out' };
+      this.signInError = error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  private async signIn(event: SubmitEvent): Promise<void> {
+    event.preventDefault();
+    const form = new FormData(event.target as HTMLFormElement);
+    const username = String(form.get('username') ?? '');
+    this.signInError = '';
+    try {
+      await this.api.login({ username, password: String(form.get('password') ?? '') });
+      this.signedIn(username);
+    } catch (error) {
+      this.signInError =
+        error instanceof ApiError && error.status === 401 ? 'Wrong user name or password.' : error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  private signedIn(username: string): void {
+    this.session = { state: 'signed-in', username };
+    // A fresh socket carries the new session cookie; its connect handler loads the camera.
+    this.socket.connect();
+  }
+
+  private async signOut(): Promise<void> {
+    this.socket.disconnect();
+    await this.api.logout().catch(() => undefined);
+    this.session = { state: 'signed-out' };
+    this.status = null;
+    this.events = [];
+    this.calls = [];
+  }
+
+  private async loadCamera(): Promise<void> {
+    try {
+      const [status, events, calls, lastCaller] = await Promise.all([
+        this.api.status(),
+        this.api.events(RECENT_EVENTS),
+        this.api.calls(RECENT_CALLS),
+        this.api.lastCaller(),
+      ]);
+      this.status = status;
+      this.events = events;
+      this.calls = calls;
+      this.lastCaller = lastCaller;
+      this.error = '';
+    } catch (error) {
+      this.error = error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  private async trigger(name: OutputName): Promise<void> {
+    try {
+      this.upsertOutput(await this.api.triggerOutput(name));
+    } catch (error) {
+      this.error = error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  private patchStatus(change: Partial<CameraStatus>): void {
+    if (this.status) this.status = { ...this.status, ...change };
+  }
+
+  private upsertOutput(output: OutputState): void {
+    if (!this.status) return;
+    const others = this.status.outputs.filter((o) => o.name !== output.name);
+    this.patchStatus({ outputs: [...others, output].sort((a, b) => a.name.localeCompare(b.name)) });
+  }
+
+  private upsertCall(call: CallInfo): void {
+    if (!this.status) return;
+    const others = this.status.calls.filter((c) => c.callId !== call.callId);
+    this.patchStatus({ calls: [...others, call] });
+  }
+
+  private endCall(call: CallInfo): void {
+    if (this.status) this.patchStatus({ calls: this.status.calls.filter((c) => c.callId !== call.callId) });
+    void this.api.calls(RECENT_CALLS).then((calls) => (this.calls = calls), () => undefined);
+  }
+}

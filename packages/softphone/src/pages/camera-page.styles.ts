@@ -1,0 +1,132 @@
+import { css } from 'lit';
+
+export const cameraPageStyles = css`
+  :host {
+    display: block;
+    min-height: 100vh;
+    background: var(--camgate-page-bg, #f6f8fa);
+  }
+  header {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 1rem;
+    padding: 0.75rem 1.25rem;
+    background: #24292f;
+    color: #fff;
+  }
+  header h1 {
+    font-size: 1.2rem;
+    margin: 0;
+    flex: 1;
+  }
+  header button {
+    color: #1f2328;
+  }
+  .live {
+    font-size: 0.9rem;
+  }
+  .live[data-state='connected']::before {
+    content: '● ';
+    color: #2da44e;
+  }
+  .live[data-state='connecting']::before,
+  .live[data-state='disconnected']::before {
+    content: '● ';
+    color: #d4a72c;
+  }
+  main {
+    display: grid;
+    grid-template-columns: minmax(20rem, 26rem) 1fr;
+    gap: 1rem;
+    padding: 1rem 1.25rem;
+    align-items: start;
+  }
+  @media (max-width: 900px) {
+    main {
+      grid-template-columns: 1fr;
+    }
+  }
+  .column {
+    display: flex;
+    flex-direction: column;
+    gap: 1rem;
+    min-width: 0;
+  }
+  section {
+    background: #fff;
+    border: 1px solid var(--camgate-border, #d0d7de);
+    border-radius: 0.75rem;
+    padding: 0.75rem 1rem;
+  }
+  section h2 {
+    font-size: 1.05rem;
+    margin: 0 0 0.5rem;
+  }
+  .signin {
+    max-width: 22rem;
+    margin: 4rem auto;
+  }
+  dl {
+    display: grid;
+    grid-template-columns: auto 1fr;
+    gap: 0.25rem 0.75rem;
+    margin: 0;
+  }
+  dt {
+    color: var(--camgate-muted, #57606a);
+  }
+  dd {
+    margin: 0;
+    overflow-wrap: anywhere;
+  }
+  .led {
+    display: inline-flex;
+    align-items: center;
+    gap: 0.35rem;
+  }
+  .led::before {
+    content: '';
+    width: 0.8rem;
+    height: 0.8rem;
+    border-radius: 50%;
+    background: var(--led-color, #8a8f98);
+  }
+  .led[data-led='ringing'] { --led-color: #d4a72c; }
+  .led[data-led='pin'] { --led-color: #bf8700; }
+  .led[data-led='connected'] { --led-color: #1a7f37; }
+  .led[data-led='executing'] { --led-color: #2563eb; }
+  .led[data-led='error'] { --led-color: #cf222e; }
+  .outputs li {
+    display: flex;
+    gap: 0.75rem;
+    align-items: center;
+    margin: 0.3rem 0;
+  }
+  .outputs ul,
+  .events ul {
+    list-style: none;
+    padding: 0;
+    margin: 0;
+  }
+  .output-state[data-active='true'] {
+    color: #1a7f37;
+    font-weight: 600;
+  }
+  .events li {
+    display: flex;
+    gap: 0.75rem;
+    align-items: center;
+    padding: 0.35rem 0;
+    border-bottom: 1px solid var(--camgate-border, #d0d7de);
+  }
+  .events img {
+    width: 8rem;
+    height: auto;
+    border-radius: 0.35rem;
+    background: #eaeef2;
+  }
+  .table-wrap {
+    overflow-x: auto;
+  }
+`;

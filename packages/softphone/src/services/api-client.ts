@@ -1,0 +1,179 @@
+/**
+ * Typed client of the gateway REST API (docs/API.md). Every answer is validated with the
+ * protocol's zod schemas, so a gateway speaking another version fails loudly here instead
+ * of deep inside a component.
+ */
+import { z } from 'zod';
+import {
+  ApiErrorSchema,
+  AudioMessageSchema,
+  CallLogEntrySchema,
+  CameraEventSchema,
+  CameraStatusSchema,
+  EmailProfileSchema,
+  LastCallerSchema,
+  OutputStateSchema,
+  SettingsViewSchema,
+  SoftphoneCredentialsSchema,
+} from '@camgate/protocol';
+import type {
+  AudioMessage,
+  CallLogEntry,
+  CameraEvent,
+  CameraStatus,
+  EmailProfile,
+  EmailProfileView,
+  IncomingCallsSettings,
+  LastCaller,
+  LoginRequest,
+  OutputName,
+  OutputState,
+  SettingsView,
+  SoftphoneCredentials,
+} from '@camgate/protocol';
+
+/** A failed API call: the gateway's message and, for bad input, the offending field. */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  constructor(
+    readonly status: number,
+    message: string,
+    /** Dotted path of the bad field (`pin`, `intercom.cycleTimeMs`, `acceptedCallers.2`). */
+    readonly field?: string,
+    readonly issues: readonly { path: string; message: string }[] = [],
+  ) {
+    super(message);
+  }
+}
+
+const EmailProfileViewSchema = EmailProfileSchema.omit({ password: true }).extend({ hasPassword: z.boolean() });
+const SessionSchema = z.object({ username: z.string() });
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export class ApiClient {
+  constructor(readonly gateway: URL) {}
+
+  // Admin session
+  login(credentials: LoginRequest): Promise<void> {
+    return this.send('POST', 'api/login', null, credentials);
+  }
+  logout(): Promise<void> {
+    return this.send('POST', 'api/logout', null);
+  }
+  /** The signed-in admin, or null when there is no session. */
+  async session(): Promise<{ username: string } | null> {
+    try {
+      return await this.send('GET', 'api/session', SessionSchema);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) return null;
+      throw error;
+    }
+  }
+
+  // Incoming Calls settings
+  settings(): Promise<SettingsView> {
+    return this.send('GET', 'api/settings', SettingsViewSchema);
+  }
+  setSettings(settings: IncomingCallsSettings): Promise<SettingsView> {
+    return this.send('PUT', 'api/settings', SettingsViewSchema, settings);
+  }
+  storeSettings(): Promise<SettingsView> {
+    return this.send('POST', 'api/settings/store', SettingsViewSchema);
+  }
+  factorySettings(): Promise<SettingsView> {
+    return this.send('POST', 'api/settings/factory', SettingsViewSchema);
+  }
+  restoreSettings(): Promise<SettingsView> {
+    return this.send('POST', 'api/settings/restore', SettingsViewSchema);
+  }
+  lastCaller(): Promise<LastCaller> {
+    return this.send('GET', 'api/last-caller', LastCallerSchema);
+  }
+
+  // Audio messages
+  messages(): Promise<AudioMessage[]> {
+    return this.send('GET', 'api/messages', z.array(AudioMessageSchema));
+  }
+  uploadMessage(name: string, wav: Blob): Promise<AudioMessage> {
+    return this.send('POST', `api/messages?${new URLSearchParams({ name })}`, AudioMessageSchema, wav);
+  }
+  renameMessage(id: string, name: string): Promise<AudioMessage> {
+    return this.send('PATCH', `api/messages/${encodeURIComponent(id)}`, AudioMessageSchema, { name });
+  }
+  deleteMessage(id: string): Promise<void> {
+    return this.send('DELETE', `api/messages/${encodeURIComponent(id)}`, null);
+  }
+  messageAudioUrl(id: string): string {
+    return this.url(`api/messages/${encodeURIComponent(id)}/audio`);
+  }
+
+  // Email profiles
+  emailProfiles(): Promise<EmailProfileView[]> {
+    return this.send('GET', 'api/email-profiles', z.array(EmailProfileViewSchema));
+  }
+  saveEmailProfile(profile: EmailProfile): Promise<EmailProfileView> {
+    return this.send('PUT', `api/email-profiles/${encodeURIComponent(profile.id)}`, EmailProfileViewSchema, profile);
+  }
+  deleteEmailProfile(id: string): Promise<void> {
+    return this.send('DELETE', `api/email-profiles/${encodeURIComponent(id)}`, null);
+  }
+
+  // Camera
+  status(): Promise<CameraStatus> {
+    return this.send('GET', 'api/status', CameraStatusSchema);
+  }
+  outputs(): Promise<OutputState[]> {
+    return this.send('GET', 'api/outputs', z.array(OutputStateSchema));
+  }
+  triggerOutput(name: OutputName): Promise<OutputState> {
+    return this.send('POST', `api/outputs/${name}/trigger`, OutputStateSchema);
+  }
+  events(limit: number): Promise<CameraEvent[]> {
+    return this.send('GET', `api/events?limit=${limit}`, z.array(CameraEventSchema));
+  }
+  eventImageUrl(id: number): string {
+    return this.url(`api/events/${id}/image`);
+  }
+  calls(limit: number): Promise<CallLogEntry[]> {
+    return this.send('GET', `api/calls?limit=${limit}`, z.array(CallLogEntrySchema));
+  }
+  softphoneCredentials(): Promise<SoftphoneCredentials> {
+    return this.send('POST', 'api/softphone/credentials', SoftphoneCredentialsSchema);
+  }
+
+  private url(path: string): string {
+    return new URL(path, this.gateway).href;
+  }
+
+  private async send(method: Method, path: string, schema: null, body?: unknown): Promise<void>;
+  private async send<T>(method: Method, path: string, schema: z.ZodType<T>, body?: unknown): Promise<T>;
+  private async send<T>(method: Method, path: string, schema: z.ZodType<T> | null, body?: unknown): Promise<T | void> {
+    const init: RequestInit = { method, credentials: 'include', headers: { Accept: 'application/json' } };
+    if (body instanceof Blob) {
+      init.body = body;
+      init.headers = { ...init.headers, 'Content-Type': body.type || 'audio/wav' };
+    } else if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      init.headers = { ...init.headers, 'Content-Type': 'application/json' };
+    }
+    let response: Response;
+    try {
+      response = await fetch(this.url(path), init);
+    } catch {
+      throw new ApiError(0, 'The camera gateway cannot be reached.');
+    }
+    if (!response.ok) throw await toApiError(response);
+    if (schema === null) return;
+    const parsed = schema.safeParse(await response.json().catch(() => undefined));
+    if (!parsed.success) throw new ApiError(response.status, `Unexpected answer from the gateway for ${method} /${path}.`);
+    return parsed.data;
+  }
+}
+
+async function toApiError(response: Response): Promise<ApiError> {
+  const parsed = ApiErrorSchema.safeParse(await response.json().catch(() => undefined));
+  if (!parsed.success) return new ApiError(response.status, `The gateway answered ${response.status} ${response.statusText}.`);
+  const { error, field, issues } = parsed.data;
+  return new ApiError(response.status, error, field, issues ?? []);
+}
