@@ -9,7 +9,7 @@ import type { RtpPortRange } from './rtp-port-range.ts';
 import { findTelephoneEvent, parseAudioOffer, type AudioOffer, type OfferedFormat } from './sdp/audio-offer.ts';
 import { answerDirection, sends, type MediaDirection } from './sdp/media-direction.ts';
 import { chooseCodec, keepOrChooseCodec, sameCodec, type NegotiatedCodec } from './sdp/negotiated-codec.ts';
-import { SdpSipNegotiationError } from './sdp/sdp-negotiation-error.ts';
+import { SdpNegotiationError } from './sdp/sdp-negotiation-error.ts';
 import { SdpOrigin } from './sdp/sdp-origin.ts';
 import { writeSipAnswer } from './sdp/sip-answer.ts';
 
@@ -170,7 +170,7 @@ export class SipLeg extends MediaLeg {
 export function negotiateSipOffer(offerSdp: string, current: NegotiatedCodec | undefined): SipNegotiation {
   const offer = parseAudioOffer(offerSdp, (protocol) => SIP_PROTOCOLS.has(protocol.toUpperCase()));
   const codec = current ? keepOrChooseCodec(offer.formats, current, SIP_CODEC_PREFERENCE) : chooseCodec(offer.formats, SIP_CODEC_PREFERENCE);
-  if (!codec) throw new SdpSipNegotiationError('no-common-codec', 'the phone offers neither PCMU nor PCMA');
+  if (!codec) throw new SdpNegotiationError('no-common-codec', 'the phone offers neither PCMU nor PCMA');
   return { offer, codec, telephoneEvent: findTelephoneEvent(offer.formats, codec.clockRate), direction: answerDirection(offer.direction) };
 }
 

@@ -16,7 +16,3 @@ export function parseCSeq(text: string): CSeq {
   if (seq > MAX_SEQ) throw badRequest('CSeq number out of range');
   return { seq, method: m[2]! };
 }
-
-export function formatCSeq(cseq: CSeq): string {
-  return `${cseq.seq} ${cseq.method}`;
-}

@@ -83,12 +83,6 @@ export class Headers implements Iterable<HeaderEntry> {
     return this;
   }
 
-  clone(): Headers {
-    const copy = new Headers();
-    for (const e of this.#entries) copy.append(e.name, e.value);
-    return copy;
-  }
-
   *[Symbol.iterator](): Iterator<HeaderEntry> {
     for (const { name, value } of this.#entries) yield { name, value };
   }

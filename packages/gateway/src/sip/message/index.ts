@@ -6,9 +6,8 @@ export { createResponse, responseFromHeaders, type ResponseOptions } from './res
 export { SipUri, TelUri, AbsoluteUri, parseUri, parseSipUri, isSipUri, type Uri, type SipUriInit } from './uri.ts';
 export { NameAddr, parseNameAddr } from './name-addr.ts';
 export { Via, parseVia, defaultPort, BRANCH_MAGIC_COOKIE } from './via.ts';
-export { parseCSeq, formatCSeq, type CSeq } from './cseq.ts';
+export { parseCSeq, type CSeq } from './cseq.ts';
 export { newTag, newCallId, newBranch } from './ids.ts';
 export { reasonPhrase } from './reason-phrases.ts';
 export { quote, unquote, type Params } from './grammar.ts';
-export { canonicalHeaderName } from './header-names.ts';
 export { checkRequest, rfc3261_8_2_2_1, rfc3261_8_2_2_3, rfc3261_8_1_3_3 } from './sanity.ts';

@@ -49,10 +49,6 @@ export class SipUri {
     return new SipUri({ ...this, params: withParam(this.params, name, value) });
   }
 
-  withUser(user: string | undefined): SipUri {
-    return new SipUri({ ...this, user });
-  }
-
   /** Host without IPv6 brackets, as socket APIs want it. */
   get hostname(): string {
     return this.host.startsWith('[') ? this.host.slice(1, -1) : this.host;

@@ -9,12 +9,12 @@ import { readWav } from '../../../src/audio/wav.ts';
  */
 const SENTENCES = [
   'Hello, this is the camera at the front door. Please enter your PIN, followed by the hash key.',
+  'Ahhh, ooooh, eeeee, mmmmm. Wow, amazing! Really? Yes, indeed. Oh no, not again.',
   'The door has been opened. The light is switched on for sixty seconds.',
   'Today is Tuesday, the twenty third of March, two thousand and twenty six. The time is eleven forty five.',
   'Nine eight seven six five four three two one zero. One hundred and twenty three thousand four hundred and fifty six.',
   'Would you like to hear the room? Speak after the tone. Intercom mode activated. Listen mode. Speak mode.',
   'The quick brown fox jumps over the lazy dog. She sells sea shells by the sea shore.',
-  'Ahhh, ooooh, eeeee, mmmmm. Wow, amazing! Really? Yes, indeed. Oh no, not again.',
   'Your last event was recorded at nine seventeen. The internet connection is online. Email sent.',
   'Hey! Is anybody home? I have a parcel for you. Could you please open the gate? Thank you very much.',
   'Star, hash, zero, one, two, three. Press seven to listen, eight to speak and nine for intercom.',
