@@ -224,7 +224,7 @@ function produceCallerAudio(transport: ms.WebRtcTransport, offer: WebRtcOffer, c
   return transport.produce({
     kind: 'audio',
     rtpParameters: {
-      ...(offer.media.mid !== undefined ? { mid: offer.media.mid } : {}),
+      ...(offer.mid !== undefined ? { mid: offer.mid } : {}),
       codecs: [
         {
           mimeType: `audio/${codec.name}`,

@@ -82,10 +82,21 @@ class StubPeerConnection extends EventTarget {
   }
 }
 
-/** JsSIP checks `window.RTCPeerConnection` and calls the global constructor. */
+/** JsSIP wraps descriptions in `new RTCSessionDescription(init)`. */
+class StubSessionDescription {
+  readonly type: string;
+  readonly sdp: string;
+  constructor(init: { type: string; sdp: string }) {
+    this.type = init.type;
+    this.sdp = init.sdp;
+  }
+}
+
+/** JsSIP checks `window.RTCPeerConnection` and calls the global constructors. */
 function installWebRtcStub(): void {
   const g = globalThis as Record<string, unknown>;
   g.RTCPeerConnection ??= StubPeerConnection;
+  g.RTCSessionDescription ??= StubSessionDescription;
   g.window ??= globalThis;
 }
 
@@ -108,7 +119,10 @@ export interface JsSipCall {
 }
 
 export class JsSipPhone {
-  private constructor(readonly ua: JsSIP.UA) {}
+  private constructor(
+    readonly ua: JsSIP.UA,
+    readonly socket: NodeWebSocket,
+  ) {}
 
   static async start(options: JsSipPhoneOptions): Promise<JsSipPhone> {
     installWebRtcStub();
@@ -133,7 +147,7 @@ export class JsSipPhone {
       ua.stop();
       throw error;
     }
-    return new JsSipPhone(ua);
+    return new JsSipPhone(ua, socket);
   }
 
   call(target: string): JsSipCall {
@@ -157,14 +171,15 @@ export class JsSipPhone {
     return { session, confirmed, ended };
   }
 
-  /** Stops the UA (unregisters, closes the WebSocket). */
+  /** Drops the WebSocket without any SIP goodbye, as a browser tab that crashed would. */
+  dropConnection(): void {
+    this.socket.disconnect();
+  }
+
+  /** Stops the UA (BYE to live calls, unregister, close the WebSocket) and waits for the socket to close. */
   async close(): Promise<void> {
-    if (!this.ua.isConnected()) {
-      this.ua.stop();
-      return;
-    }
-    const disconnected = new Promise<void>((resolve) => this.ua.once('disconnected', () => resolve()));
     this.ua.stop();
-    await Promise.race([disconnected, new Promise((r) => setTimeout(r, 2000))]);
+    // JsSIP emits no 'disconnected' after a user stop; watch the socket instead.
+    for (let waited = 0; this.socket.isConnected() && waited < 3000; waited += 20) await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -10,17 +10,18 @@ import { DTMF_COLUMN_HZ, DTMF_ROW_HZ, type DtmfKey, keyAt } from './keys.ts';
  * How (the ideas of Asterisk's dsp.c / spandsp, arranged differently):
  * - Audio is analysed in 102-sample blocks (12.75 ms, ~78 Hz resolution, enough to
  *   separate adjacent rows) at a hop of half a block. Each half block is correlated once
- *   with the 8 tones and their second harmonics; two halves make a block.
+ *   with the 8 tones and the column tones' second harmonics; two halves make a block.
  * - A block is a hit for a key when: both tones are above a floor; the strongest row and
- *   column stand 8 dB above the others of their group; the twist is within limits; the
- *   two tones carry most of the block's energy (signal-to-total ratio, the main guard
- *   against speech and noise); and their second harmonics are weak (speech is harmonic).
+ *   column stand out from the rest of their group; the twist is roughly within limits;
+ *   the two tones carry most of the block's energy (tone-to-total ratio, the main guard
+ *   against speech and noise); and the column's second harmonic is weak.
  * - A key needs MIN_HITS consecutive hits (hit persistence), which sets the minimum
- *   duration. Before it is reported, the frequencies of both tones are measured from the
- *   phase advance across the whole run (exact to ~1 Hz, unlike a bin's width), and the
- *   run is rejected when either is off by more than FREQUENCY_TOLERANCE.
- * - After a report the key must be released (MISSES_TO_RELEASE blocks without it) before
- *   any key is reported again: one report per tone.
+ *   duration. Then the run as a whole must pass: both frequencies, measured from the
+ *   phase advance across the run (to ~1 Hz, far finer than a bin), within
+ *   FREQUENCY_TOLERANCE; the twist, averaged over the run and corrected for the bins'
+ *   attenuation of an off-centre tone, within limits; and no comb neighbours (below).
+ * - A reported key holds until it stops sounding for MISSES_TO_RELEASE blocks, judged
+ *   more loosely than a hit (hysteresis): one report per tone, a pause between two.
  */
 
 const HALF_BLOCK = 51;
@@ -61,8 +62,12 @@ const MIN_COMB_NEIGHBOUR_HZ = 150;
 const FREQUENCY_TOLERANCE = 0.025;
 
 const TONES_HZ = [...DTMF_ROW_HZ, ...DTMF_COLUMN_HZ];
-/** Analysed frequencies: the 8 DTMF tones, then their second harmonics. */
-const ANALYSED_HZ = [...TONES_HZ, ...TONES_HZ.map((f) => 2 * f)];
+/** Analysed frequencies: the 8 DTMF tones, then the column tones' second harmonics. */
+const ANALYSED_HZ = [...TONES_HZ, ...DTMF_COLUMN_HZ.map((f) => 2 * f)];
+const COLUMN_BIN = 4;
+const COLUMN_HARMONIC_BIN = 8;
+/** |X|² of a sine of peak A over N samples is (A·N/2)². */
+const MIN_TONE_POWER = ((MIN_TONE_AMPLITUDE * BLOCK) / 2) ** 2;
 const BINS = ANALYSED_HZ.length;
 
 /** cos/sin of each analysed frequency over one half block. */
@@ -216,7 +221,7 @@ export class GoertzelDtmfDetector {
       return undefined;
     }
     const rowPhase = Math.atan2(this.#blockIm[hit.row]!, this.#blockRe[hit.row]!);
-    const columnPhase = Math.atan2(this.#blockIm[4 + hit.column]!, this.#blockRe[4 + hit.column]!);
+    const columnPhase = Math.atan2(this.#blockIm[COLUMN_BIN + hit.column]!, this.#blockRe[COLUMN_BIN + hit.column]!);
     const run = state.run;
     if (!run || run.row !== hit.row || run.column !== hit.column) {
       state.run = {
@@ -236,7 +241,7 @@ export class GoertzelDtmfDetector {
     }
     run.hits++;
     run.rowPhaseAdvance += phaseStep(rowPhase - run.lastRowPhase, TONES_HZ[hit.row]!);
-    run.columnPhaseAdvance += phaseStep(columnPhase - run.lastColumnPhase, TONES_HZ[4 + hit.column]!);
+    run.columnPhaseAdvance += phaseStep(columnPhase - run.lastColumnPhase, TONES_HZ[COLUMN_BIN + hit.column]!);
     run.lastRowPhase = rowPhase;
     run.lastColumnPhase = columnPhase;
     run.rowPowerSum += hit.rowPower;
@@ -246,7 +251,7 @@ export class GoertzelDtmfDetector {
     run.comb.neighbours += comb.neighbours;
     if (run.hits < MIN_HITS) return undefined;
     const rowHz = TONES_HZ[hit.row]!;
-    const columnHz = TONES_HZ[4 + hit.column]!;
+    const columnHz = TONES_HZ[COLUMN_BIN + hit.column]!;
     const rowOffsetHz = measuredFrequency(run.rowPhaseAdvance, run.hits - 1) - rowHz;
     const columnOffsetHz = measuredFrequency(run.columnPhaseAdvance, run.hits - 1) - columnHz;
     if (Math.abs(rowOffsetHz) > rowHz * FREQUENCY_TOLERANCE || Math.abs(columnOffsetHz) > columnHz * FREQUENCY_TOLERANCE) {
@@ -270,15 +275,13 @@ export class GoertzelDtmfDetector {
    * same tone be reported twice.
    */
   #stillSounding(row: number, column: number, energy: number): boolean {
-    const power = (b: number): number => this.#blockRe[b]! ** 2 + this.#blockIm[b]! ** 2;
-    const rowPower = power(row);
-    const columnPower = power(4 + column);
-    const minPower = ((MIN_TONE_AMPLITUDE * BLOCK) / 2) ** 2;
+    const rowPower = this.#power(row);
+    const columnPower = this.#power(COLUMN_BIN + column);
     return (
-      strongest(power, 0) === row &&
-      strongest(power, 4) === column &&
-      rowPower >= minPower &&
-      columnPower >= minPower &&
+      this.#strongest(0) === row &&
+      this.#strongest(COLUMN_BIN) === column &&
+      rowPower >= MIN_TONE_POWER &&
+      columnPower >= MIN_TONE_POWER &&
       (2 * (rowPower + columnPower)) / BLOCK >= SUSTAIN_TONE_TO_TOTAL * energy
     );
   }
@@ -286,7 +289,7 @@ export class GoertzelDtmfDetector {
   /** Windowed powers of the pair and its comb neighbours in the current block. */
   #combPowers(row: number, column: number): CombPowers {
     const rowHz = TONES_HZ[row]!;
-    const columnHz = TONES_HZ[4 + column]!;
+    const columnHz = TONES_HZ[COLUMN_BIN + column]!;
     const below = 2 * rowHz - columnHz;
     return {
       tones: Math.max(windowedPower(this.#block, rowHz), windowedPower(this.#block, columnHz)),
@@ -299,25 +302,33 @@ export class GoertzelDtmfDetector {
 
   /** The key this block looks like, or undefined. */
   #classify(energy: number): { row: number; column: number; rowPower: number; columnPower: number } | undefined {
-    const power = (b: number): number => this.#blockRe[b]! ** 2 + this.#blockIm[b]! ** 2;
-    const row = strongest(power, 0);
-    const column = strongest(power, 4);
-    const rowPower = power(row);
-    const columnPower = power(4 + column);
-    // |X|² of a sine of peak A over N samples is (A·N/2)².
-    const minPower = ((MIN_TONE_AMPLITUDE * BLOCK) / 2) ** 2;
-    if (rowPower < minPower || columnPower < minPower) return undefined;
+    const row = this.#strongest(0);
+    const column = this.#strongest(COLUMN_BIN);
+    const rowPower = this.#power(row);
+    const columnPower = this.#power(COLUMN_BIN + column);
+    if (rowPower < MIN_TONE_POWER || columnPower < MIN_TONE_POWER) return undefined;
     if (!twistWithinLimits(rowPower, columnPower, BLOCK_TWIST_MARGIN_DB)) return undefined;
     const relativePeak = dbToPower(RELATIVE_PEAK_DB);
     for (let i = 0; i < 4; i++) {
-      if (i !== row && power(i) * relativePeak > rowPower) return undefined;
-      if (i !== column && power(4 + i) * relativePeak > columnPower) return undefined;
+      if (i !== row && this.#power(i) * relativePeak > rowPower) return undefined;
+      if (i !== column && this.#power(COLUMN_BIN + i) * relativePeak > columnPower) return undefined;
     }
     // Energy of a sine is A²·N/2, so 2|X|²/N equals its energy: the ratio is 1 for a pure pair.
     if ((2 * (rowPower + columnPower)) / BLOCK < MIN_TONE_TO_TOTAL * energy) return undefined;
     const harmonicLimit = dbToPower(SECOND_HARMONIC_DB);
-    if (power(12 + column) * harmonicLimit > columnPower) return undefined;
+    if (this.#power(COLUMN_HARMONIC_BIN + column) * harmonicLimit > columnPower) return undefined;
     return { row, column, rowPower, columnPower };
+  }
+
+  #power(bin: number): number {
+    return this.#blockRe[bin]! ** 2 + this.#blockIm[bin]! ** 2;
+  }
+
+  /** The strongest of the four bins of a group (rows from 0, columns from COLUMN_BIN). */
+  #strongest(first: number): number {
+    let best = 0;
+    for (let i = 1; i < 4; i++) if (this.#power(first + i) > this.#power(first + best)) best = i;
+    return best;
   }
 }
 
@@ -326,12 +337,6 @@ function twistWithinLimits(rowPower: number, columnPower: number, marginDb: numb
     columnPower <= rowPower * dbToPower(MAX_TWIST_COLUMN_STRONGER_DB + marginDb) &&
     rowPower <= columnPower * dbToPower(MAX_TWIST_COLUMN_WEAKER_DB + marginDb)
   );
-}
-
-function strongest(power: (bin: number) => number, first: number): number {
-  let best = 0;
-  for (let i = 1; i < 4; i++) if (power(first + i) > power(first + best)) best = i;
-  return best;
 }
 
 /**

@@ -1,4 +1,3 @@
-/* global WebAssembly */
 // Worker thread that owns espeak-ng (WASM). Synthesis blocks for ~150 ms per sentence,
 // which must not stall the main thread's 20 ms media clock. Plain JS so it runs under
 // any loader (node, tsx, vitest). Protocol: { id, text, voice, wordsPerMinute, pitch }

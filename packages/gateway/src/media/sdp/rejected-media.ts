@@ -12,7 +12,7 @@ export function rejectedMedia(offered: MediaDescription): MediaDescription {
     payloads: offered.payloads,
     rtp: [],
     fmtp: [],
-    ...(offered.mid !== undefined ? { mid: offered.mid } : {}),
+    ...(offered.mid !== undefined ? { mid: String(offered.mid) } : {}),
   };
 }
 

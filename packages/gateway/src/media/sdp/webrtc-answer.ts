@@ -1,9 +1,9 @@
 import * as sdpTransform from 'sdp-transform';
 import type { MediaDescription } from 'sdp-transform';
-import type { AudioOffer } from './audio-offer.ts';
 import type { MediaDirection } from './media-direction.ts';
 import type { NegotiatedCodec } from './negotiated-codec.ts';
 import { ipVersion, rejectedMedia } from './rejected-media.ts';
+import type { WebRtcOffer } from './webrtc-offer.ts';
 
 /** RFC 8843 §15.2: lets the worker route by MID when the offer carries no a=ssrc. */
 export const MID_EXTENSION_URI = 'urn:ietf:params:rtp-hdrext:sdes:mid';
@@ -28,7 +28,7 @@ export interface IceCandidateLine {
 }
 
 export interface WebRtcAnswerParams {
-  readonly offer: AudioOffer;
+  readonly offer: WebRtcOffer;
   readonly codec: NegotiatedCodec;
   readonly headerExtensions: readonly HeaderExtension[];
   readonly ice: { readonly usernameFragment: string; readonly password: string; readonly candidates: readonly IceCandidateLine[] };
@@ -51,7 +51,7 @@ export interface WebRtcAnswerParams {
  */
 export function writeWebRtcAnswer(params: WebRtcAnswerParams, sessionId: string, version: number): string {
   const { offer, codec, ice, sender } = params;
-  const mid = offer.media.mid;
+  const { mid } = offer;
   const firstCandidate = ice.candidates[0];
   const address = firstCandidate?.ip ?? '0.0.0.0';
   const ipVer = ipVersion(address);

@@ -8,6 +8,8 @@ export type DtlsSetup = 'actpass' | 'active' | 'passive';
 export interface WebRtcOffer extends AudioOffer {
   readonly ice: { readonly usernameFragment: string; readonly password: string };
   readonly dtls: { readonly fingerprints: readonly { algorithm: string; value: string }[]; readonly setup: DtlsSetup };
+  /** a=mid (sdp-transform reads "0" as a number; RFC 8843 MIDs are tokens). */
+  readonly mid: string | undefined;
   /** The browser's sending SSRC and CNAME; absent when it offers no a=ssrc (MID routing then). */
   readonly ssrc: number | undefined;
   readonly cname: string | undefined;
@@ -35,6 +37,7 @@ export function parseWebRtcOffer(sdp: string): WebRtcOffer {
     ...audio,
     ice: { usernameFragment, password },
     dtls: { fingerprints: [{ algorithm: fingerprint.type.toLowerCase(), value: fingerprint.hash }], setup },
+    mid: media.mid === undefined ? undefined : String(media.mid),
     ssrc: cnameLine ? Number(cnameLine.id) : undefined,
     cname: cnameLine?.value,
     midExtensionId: media.ext?.find((e) => e.uri === MID_EXTENSION_URI)?.value,

@@ -102,6 +102,11 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
     return { udp: this.#udp?.address.port, tcp: this.#tcp?.address.port };
   }
 
+  /** Open TCP and WebSocket connections. */
+  get connectionCount(): number {
+    return (this.#tcp?.connectionCount ?? 0) + (this.#ws?.connectionCount ?? 0);
+  }
+
   /** Our host and port for `protocol`, as written in Via and usable in a Contact. */
   localEndpoint(protocol: TransportProtocol): { host: string; port: number } {
     const wsAddress = this.#wsServer?.address();

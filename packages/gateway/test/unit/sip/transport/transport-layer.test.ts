@@ -10,6 +10,8 @@ import { TransportLayer, type TransportLayerOptions } from '../../../../src/sip/
 import type { MessageSource } from '../../../../src/sip/transport/transport.ts';
 
 const LOCAL = '127.0.0.1';
+/** Generous: CI machines are loaded. */
+const POLL = { timeout: 10_000 };
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -134,7 +136,7 @@ describe('UDP (RFC 3261 18.1, 18.2; RFC 3581)', () => {
     const received: string[] = [];
     transport.on('request', (r, source) => received.push(source.remoteAddress));
     for (let i = 0; i < 6; i++) flooder.send(options(`z9hG4bKflood${i}`), transport.ports.udp!, LOCAL);
-    await expect.poll(() => received.length).toBe(3);
+    await expect.poll(() => received.length, POLL).toBe(3);
     const arrived = nextRequest(transport);
     other.send(options('z9hG4bKother'), transport.ports.udp!, LOCAL);
     await arrived;
@@ -150,10 +152,10 @@ describe('TCP (RFC 3261 18.3 framing, RFC 5626 keep-alives)', () => {
     transport.on('request', (r) => received.push(r.callId));
     const withBody = options('z9hG4bKt2').replace('Content-Length: 0', 'Content-Type: text/plain\r\nContent-Length: 12') + 'hello\r\nworld';
     client.write(options('z9hG4bKt1') + withBody.slice(0, 40));
-    await expect.poll(() => received.length).toBe(1); // the partial second message waits in the framer
+    await expect.poll(() => received.length, POLL).toBe(1); // the partial second message waits in the framer
     client.write(withBody.slice(40, 300));
     client.write(withBody.slice(300) + options('z9hG4bKt3'));
-    await expect.poll(() => received).toEqual(['z9hG4bKt1@test', 'z9hG4bKt2@test', 'z9hG4bKt3@test']);
+    await expect.poll(() => received, POLL).toEqual(['z9hG4bKt1@test', 'z9hG4bKt2@test', 'z9hG4bKt3@test']);
   });
 
   it('answers a double-CRLF ping with a CRLF pong', async () => {
@@ -171,6 +173,7 @@ describe('TCP (RFC 3261 18.3 framing, RFC 5626 keep-alives)', () => {
     client.write(options('z9hG4bKt4', [], 'SIP/2.0/TCP unreachable.invalid:5999;branch=z9hG4bKt4'));
     const [request, source] = await arrived;
     expect(source.connectionId).toMatch(/^tcp-/);
+    expect(transport.connectionCount).toBe(1);
     const reply = once(client, 'data');
     await transport.sendResponse(createResponse(request, 200), source);
     expect((await reply)[0].toString()).toMatch(/^SIP\/2.0 200 OK\r\n/);
@@ -261,7 +264,7 @@ describe('WebSocket (RFC 7118) on a shared HTTP server', () => {
     const ping = parseMessage(Buffer.from(options('z9hG4bKws2')));
     if (!ping.ok || !ping.message.isRequest()) throw new Error('bad fixture');
     await transport.sendRequest(ping.message, { connectionId: source.connectionId! });
-    await expect.poll(() => frames.length).toBe(2);
+    await expect.poll(() => frames.length, POLL).toBe(2);
     expect(frames[0]!.text).toMatch(/^SIP\/2.0 200 OK/);
     expect(frames[1]!.text).toMatch(/^OPTIONS /);
     expect(frames.every((f) => !f.binary)).toBe(true);

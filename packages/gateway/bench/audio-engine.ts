@@ -1,0 +1,135 @@
+/**
+ * Per-frame costs of the audio engine, so the media layer can estimate calls per core.
+ * Run: npx tsx packages/gateway/bench/audio-engine.ts
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { CallAudio } from '../src/audio/call-audio.ts';
+import { createCodec } from '../src/audio/codecs/create-codec.ts';
+import { Resampler } from '../src/audio/codecs/resample.ts';
+import type { CodecName } from '../src/audio/contracts.ts';
+import { SimulatedMicrophone } from '../src/audio/device/microphone.ts';
+import { SimulatedSpeaker } from '../src/audio/device/speaker.ts';
+import { GoertzelDtmfDetector } from '../src/audio/dtmf/goertzel-detector.ts';
+import { JitterBuffer } from '../src/audio/jitter-buffer.ts';
+import { EspeakTts } from '../src/audio/speech/espeak-tts.ts';
+import { PhraseCache } from '../src/audio/speech/phrase-cache.ts';
+import { synthesizeTone } from '../src/audio/synth.ts';
+import { FakeClock } from '../src/core/clock.ts';
+
+const FRAMES = Number(process.env.FRAMES ?? 5000);
+const voice = synthesizeTone(
+  [
+    { frequencyHz: 220, amplitude: 6000 },
+    { frequencyHz: 660, amplitude: 3000 },
+    { frequencyHz: 1320, amplitude: 1500 },
+  ],
+  8000,
+);
+const frameAt = (i: number): Int16Array => voice.subarray((i % 50) * 160, (i % 50) * 160 + 160);
+
+/** Microseconds per call of fn, after a warm-up. */
+function perFrameUs(fn: (i: number) => void): number {
+  for (let i = 0; i < 500; i++) fn(i);
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < FRAMES; i++) fn(i);
+  return Number(process.hrtime.bigint() - start) / 1000 / FRAMES;
+}
+
+const rows: [string, number][] = [];
+const measure = (label: string, fn: (i: number) => void): number => {
+  const us = perFrameUs(fn);
+  rows.push([label, us]);
+  return us;
+};
+
+// Codecs.
+const codecCost: Record<CodecName, { encode: number; decode: number }> = {} as never;
+for (const name of ['PCMU', 'PCMA', 'opus'] as const) {
+  const encoder = createCodec(name);
+  const decoder = createCodec(name);
+  const payloads = Array.from({ length: 50 }, (_, i) => encoder.encode(frameAt(i)));
+  const encode = measure(`${name} encode`, (i) => encoder.encode(frameAt(i)));
+  const decode = measure(`${name} decode`, (i) => decoder.decode(payloads[i % 50]!));
+  measure(`${name} conceal`, () => decoder.conceal());
+  codecCost[name] = { encode, decode };
+  encoder.close();
+  decoder.close();
+}
+
+// Building blocks.
+const up = new Resampler(8000, 48_000);
+const down = new Resampler(48_000, 8000);
+const wide = up.process(frameAt(0));
+measure('resample 8k -> 48k (160 -> 960)', (i) => up.process(frameAt(i)));
+measure('resample 48k -> 8k (960 -> 160)', () => down.process(wide));
+const detector = new GoertzelDtmfDetector();
+measure('in-band DTMF detector', (i) => detector.process(frameAt(i)));
+const jitter = new JitterBuffer();
+const payload = Buffer.alloc(160);
+measure('jitter buffer push + pop', (i) => {
+  jitter.push(i & 0xffff, i * 160, payload);
+  jitter.pop();
+});
+
+// CallAudio, the camera's side of a call.
+const dataDir = mkdtempSync(join(tmpdir(), 'camgate-bench-'));
+const clock = new FakeClock();
+const microphone = new SimulatedMicrophone({ clock });
+const speaker = new SimulatedSpeaker(dataDir);
+const phrases = new PhraseCache({ synthesize: async () => new Int16Array(8000) });
+const callAudio = (mode: 'listen' | 'speak' | 'intercom', n: number) =>
+  new CallAudio({ callId: `bench-${mode}-${n}`, microphone, speaker, phrases, intercom: { thresholdPercent: 5, cycleTimeMs: 1000 }, mode });
+const tick = (audio: CallAudio) => (i: number) => {
+  audio.pushCallerFrame(frameAt(i));
+  audio.pullFrame();
+  clock.advance(20);
+};
+const listen = callAudio('listen', 1);
+const callAudioUs = measure('CallAudio push+pull, Listen', tick(listen));
+const speak = callAudio('speak', 1);
+measure('CallAudio push+pull, Speak (WAV writer)', tick(speak));
+const intercom = callAudio('intercom', 1);
+measure('CallAudio push+pull, Intercom', tick(intercom));
+const prompting = callAudio('listen', 2);
+void prompting.play({ kind: 'tone', frequenciesHz: [440], durationMs: 3_600_000 });
+measure('CallAudio push+pull, Listen + prompt', tick(prompting));
+await Promise.all([listen, speak, intercom, prompting].map((a) => a.close()));
+
+console.log(`audio engine, per 20 ms frame (${FRAMES} frames each, Node ${process.version})`);
+for (const [label, us] of rows) console.log(`  ${label.padEnd(42)} ${us.toFixed(1).padStart(8)} µs`);
+
+console.log('\nper call and direction pair, one 20 ms tick = jitter + decode + CallAudio + encode:');
+for (const name of ['PCMU', 'opus'] as const) {
+  const total = codecCost[name].encode + codecCost[name].decode + callAudioUs + 2;
+  console.log(`  ${name.padEnd(5)} ${total.toFixed(0).padStart(5)} µs/frame -> ${Math.floor(20_000 / total)} calls per core (audio engine alone, no RTP/mediasoup)`);
+}
+
+// Text to speech.
+const tts = new EspeakTts();
+const sentences = [
+  'Welcome. Please enter your PIN, followed by the hash key.',
+  'Command one, door opener. Press hash to confirm.',
+  'The door has been opened.',
+  'Listen mode.',
+  'The time is eleven forty five.',
+];
+await tts.synthesize('Warm up.');
+const times: number[] = [];
+let audioSeconds = 0;
+for (const text of sentences) {
+  const start = performance.now();
+  const audio = await tts.synthesize(text);
+  times.push(performance.now() - start);
+  audioSeconds += audio.length / 8000;
+}
+const cache = new PhraseCache(tts);
+const start = performance.now();
+await cache.prerender(sentences.map((s) => `${s} Again.`));
+const prerender = performance.now() - start;
+await tts.close();
+rmSync(dataDir, { recursive: true, force: true });
+console.log(`\nespeak-ng (WASM, worker thread): ${times.map((t) => t.toFixed(0)).join(', ')} ms per sentence ` +
+  `(${(audioSeconds / sentences.length).toFixed(1)} s of speech each); prerender of ${sentences.length} phrases ${prerender.toFixed(0)} ms`);
