@@ -9,7 +9,8 @@
  * PCMU frames on time and timestamps what comes back. Per step it reports:
  *   late%   packets at the phones more than one frame (20 ms) behind their RTP schedule
  *           (arrival vs first arrival + timestamp distance, minus the best case), and lost%;
- *   camera  ticks of the shared clock that ran over a frame late;
+ *   camera  ticks of the shared clock that ran over a frame late (and the worst lateness),
+ *           and the clock's work per call per tick (decode, DTMF detection, encode, send);
  *   cpu%    of the Node process and of the worker (one core = 100%);
  *   setup   offer-to-answer time per call, and answer-to-first-packet at the phone;
  *   memory  RSS growth per call (Node + worker).
@@ -19,7 +20,7 @@
 import { fork } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { cpus, homedir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -133,7 +134,8 @@ async function runGateway(): Promise<void> {
 
   const maxCalls = Number(process.argv[2] ?? 400);
   const seconds = Number(process.argv[3] ?? 8);
-  const steps = [25, 50, 100, 150, 200, 300, 400, 500, 600].filter((n) => n <= maxCalls);
+  // The first step also warms up the JIT.
+  const steps = [25, 25, 50, 100, 150, 200, 300, 400, 500, 600].filter((n) => n <= maxCalls);
   const media = new MediaService({
     logger: createLogger('warn'),
     webrtc: { listenIp: '127.0.0.1' },
@@ -149,7 +151,8 @@ async function runGateway(): Promise<void> {
   const silence = new Int16Array(FRAME_SAMPLES);
 
   console.log(`media capacity: mediasoup ${media.status().mediasoupVersion}, 1 worker, ${seconds} s per step, PCMU both ways + in-band DTMF detection`);
-  console.log('calls  late%   lost%  cameraLateTicks  nodeCpu%  workerCpu%  answer ms (p50/p99)  firstPacket ms (p50)  rss/call KiB');
+  console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores (other load skews late%)`);
+  console.log('calls  late%   lost%  lateTicks/maxMs  tick µs/call  nodeCpu%  workerCpu%  answer ms (p50/p99)  firstPacket ms (p50)  rss/call KiB');
   let callNumber = 0;
   for (const count of steps) {
     const rssBefore = process.memoryUsage().rss + workerRss(workerPid);
@@ -190,7 +193,8 @@ async function runGateway(): Promise<void> {
         String(count).padStart(5),
         late.toFixed(2).padStart(6),
         lost.toFixed(2).padStart(7),
-        String(ticks.lateTicks - ticksBefore.lateTicks).padStart(16),
+        `${ticks.lateTicks - ticksBefore.lateTicks}/${ticks.maxLatenessMs.toFixed(0)}`.padStart(16),
+        (((ticks.busyMs - ticksBefore.busyMs) / Math.max(1, ticks.ticks - ticksBefore.ticks) / count) * 1000).toFixed(1).padStart(13),
         nodeCpu.toFixed(0).padStart(9),
         workerCpu.toFixed(0).padStart(11),
         `${pct(answerMs, 0.5).toFixed(1)}/${pct(answerMs, 0.99).toFixed(1)}`.padStart(20),

@@ -15,7 +15,7 @@ import { FRAME_MS } from './contracts.ts';
 export type JitterBufferState = 'buffering' | 'playing';
 
 const TRANSITIONS: Record<JitterBufferState, readonly JitterBufferState[]> = {
-  buffering: ['playing', 'buffering'],
+  buffering: ['playing'],
   playing: ['buffering'],
 };
 

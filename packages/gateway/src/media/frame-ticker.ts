@@ -19,6 +19,8 @@ export interface FrameTickerStats {
   /** Frames dropped after a stall longer than MAX_CATCH_UP_FRAMES. */
   skippedFrames: number;
   maxLatenessMs: number;
+  /** Time spent running tasks (the per-call work budget of the 20 ms clock). */
+  busyMs: number;
 }
 
 export type FrameTask = () => void;
@@ -38,7 +40,7 @@ export class FrameTicker {
   #origin = 0;
   #frame = 0;
   #closed = false;
-  readonly #stats: FrameTickerStats = { ticks: 0, lateTicks: 0, skippedFrames: 0, maxLatenessMs: 0 };
+  readonly #stats: FrameTickerStats = { ticks: 0, lateTicks: 0, skippedFrames: 0, maxLatenessMs: 0, busyMs: 0 };
 
   constructor(options: { logger: Logger; clock?: Clock; periodMs?: number }) {
     this.#logger = options.logger;
@@ -103,7 +105,9 @@ export class FrameTicker {
       if (lateness > this.#periodMs) this.#stats.lateTicks++;
       if (lateness > this.#stats.maxLatenessMs) this.#stats.maxLatenessMs = lateness;
       this.#frame++;
+      const started = this.#clock.now();
       this.#runTasks();
+      this.#stats.busyMs += this.#clock.now() - started;
     }
     // A task may have stopped the ticker (last call closed) or restarted it (with a timer).
     if (this.#active && this.#timer === undefined) this.#schedule();

@@ -176,10 +176,14 @@ export class JsSipPhone {
     this.socket.disconnect();
   }
 
-  /** Stops the UA (BYE to live calls, unregister, close the WebSocket) and waits for the socket to close. */
+  /**
+   * Stops the UA (BYE to live calls, unregister) and closes the WebSocket. JsSIP itself
+   * keeps the socket 2 s for lingering transactions; on loopback their answers are back
+   * within a few ms, so after a short grace the socket is closed directly.
+   */
   async close(): Promise<void> {
     this.ua.stop();
-    // JsSIP emits no 'disconnected' after a user stop; watch the socket instead.
-    for (let waited = 0; this.socket.isConnected() && waited < 3000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200));
+    if (this.socket.isConnected()) this.socket.disconnect();
   }
 }

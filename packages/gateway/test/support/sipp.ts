@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { freeSipPort } from './ports.ts';
 import { PeerProcess } from './process.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -65,7 +66,7 @@ export async function runSipp(options: SippOptions): Promise<SippResult> {
     '-sf', options.scenario,
     '-t', options.transport === 'tcp' ? 't1' : 'u1',
     '-i', '127.0.0.1',
-    '-p', '0',
+    '-p', String(await freeSipPort()), // sipp's own default, 5060, may be the system under test's
     '-s', options.service ?? 'camera',
     '-m', String(options.calls),
     '-r', String(options.rate ?? 10),

@@ -10,6 +10,8 @@ import { ValidationError } from '../../core/errors.ts';
  * Nyquist frequency, so down-sampling does not alias and up-sampling leaves no images.
  * Streaming: state carries over between `process()` calls, so audio cut into 20 ms
  * frames comes out exactly as if processed in one piece (no clicks at frame borders).
+ * Used for speech synthesis (22.05 kHz), uploaded WAV messages (any rate) and any 8 kHz
+ * <-> wideband stream; Opus needs none (libopus works at 8 kHz itself).
  */
 
 const ZERO_CROSSINGS = 24;
@@ -119,9 +121,9 @@ export class Resampler {
     this.#position = options.compensateDelay && this.#filter ? this.#filter.center : 0;
   }
 
-  /** Output samples per input sample. */
-  get ratio(): number {
-    return this.outRate / this.inRate;
+  /** Input samples one output sample depends on; the group delay is half of it. */
+  get filterLength(): number {
+    return this.#filter?.tapsPerPhase ?? 1;
   }
 
   process(input: Int16Array): Int16Array {
@@ -167,11 +169,12 @@ export class Resampler {
 
 /** Converts a whole clip (a WAV file, a rendered phrase); the output is time-aligned with the input. */
 export function resample(input: Int16Array, inRate: number, outRate: number): Int16Array {
+  if (inRate === outRate) return input.slice();
   const resampler = new Resampler(inRate, outRate, { compensateDelay: true });
   const wanted = Math.floor((input.length * outRate) / inRate);
-  if (inRate === outRate) return input.slice();
   const head = resampler.process(input);
-  const tail = resampler.process(new Int16Array(2 * ZERO_CROSSINGS * Math.ceil(inRate / Math.min(inRate, outRate)) + 1));
+  // Zeros push the last input samples through the filter's look-ahead.
+  const tail = resampler.process(new Int16Array(resampler.filterLength));
   const out = new Int16Array(wanted);
   out.set(head.subarray(0, wanted));
   if (head.length < wanted) out.set(tail.subarray(0, wanted - head.length), head.length);

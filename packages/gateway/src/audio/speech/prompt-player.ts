@@ -109,6 +109,7 @@ export class PromptPlayer extends TypedEmitter<PromptPlayerEvents> {
   }
 
   #finish(entry: QueuedPrompt, outcome: PromptOutcome): void {
+    // Never the label: a prompt may read back digits the caller typed (a PIN).
     this.#logger?.debug({ promptId: entry.info.id, kind: entry.info.kind, outcome }, 'prompt ended');
     this.safeEmit('ended', entry.info, outcome);
     entry.finish(outcome);

@@ -421,7 +421,10 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
 
   #respondToInvite(status: number, options: ReplyOptions = {}): SipResponse {
     const headers: (readonly [string, HeaderValue])[] = [...(options.headers ?? [])];
-    if (status > 100 && status < 300) headers.unshift(['Contact', this.#ports.localContact.toString()]);
+    if (status > 100 && status < 300) {
+      // §12.1.1: dialog-forming responses copy Record-Route, so proxies stay on the path.
+      headers.unshift(['Contact', this.#ports.localContact.toString()], ...this.#invite.headers.getAll('Record-Route').map((rr) => ['Record-Route', rr] as const));
+    }
     if (options.body !== undefined) headers.push(['Content-Type', SDP]);
     headers.push(['Server', this.#userAgent]);
     const response = createResponse(this.#invite, status, { toTag: this.#toTag, headers, ...(options.reason && { reason: options.reason }), ...(options.body !== undefined && { body: options.body }) });
