@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { ADMIN_PASSWORD } from '../support/environment.ts';
-import { signInApi, signInPage, storeSettings } from '../support/camera.ts';
+import { signInPage, storeSettings } from '../support/camera.ts';
 
 test.describe('camera UI page', () => {
   test.beforeEach(async ({ request }) => {
@@ -33,8 +33,7 @@ test.describe('camera UI page', () => {
     const light = page.locator('[data-output="light"] .output-state');
     const initiallyActive = (await light.getAttribute('data-active')) === 'true';
 
-    // Another admin (the API client) toggles the light: the page hears it over socket.io.
-    await signInApi(request);
+    // Another admin (the API client, signed in by beforeEach) toggles the light: the page hears it over socket.io.
     const response = await request.post('/api/outputs/light/trigger');
     expect(response.ok()).toBe(true);
     await expect(light).toHaveAttribute('data-active', String(!initiallyActive));

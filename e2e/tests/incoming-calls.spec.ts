@@ -4,7 +4,7 @@ import { expect, test } from '@playwright/test';
 import { FACTORY_SETTINGS } from '@camgate/protocol';
 import { SCREENSHOT_DIR } from '../support/environment.ts';
 import { toneWav } from '../support/wav.ts';
-import { settingsView, signInApi, signInPage, storeSettings } from '../support/camera.ts';
+import { settingsView, signInPage, storeSettings } from '../support/camera.ts';
 
 // Help page "Storing the Configuration": Set activates until reboot, Factory loads the
 // defaults, Restore undoes what is not stored, Close offers to store what changed.
@@ -26,14 +26,13 @@ test.describe('Incoming Calls dialog', () => {
     await expect(pin).toHaveAccessibleDescription(/PIN must be empty or 4 to 12 digits/);
 
     const accepted = dialog.getByLabel('Accepted phone numbers and SIP addresses');
-    await accepted.fill('sip:alice@example.org\nnot valid');
+    await accepted.fill('sip:alice@example.org\n<sip:bob@example.org>');
     await expect(accepted).toHaveAttribute('aria-invalid', 'true');
     await expect(dialog.locator('#f-acceptedCallers-error')).toHaveText(/^Line 2: /);
 
     // Set refuses the form and takes the person to the first bad field; nothing is sent.
     await dialog.getByRole('button', { name: 'Set', exact: true }).click();
     await expect(accepted).toBeFocused();
-    await signInApi(request);
     expect((await settingsView(request)).running.pin).toBe('');
 
     await accepted.fill('sip:alice@example.org\n+4930123456');
@@ -59,7 +58,6 @@ test.describe('Incoming Calls dialog', () => {
     await hangup.fill('90');
     await dialog.getByRole('button', { name: 'Set', exact: true }).click();
     await expect(dialog.getByText('The settings are active until the gateway restarts')).toBeVisible();
-    await signInApi(request);
     let view = await settingsView(request);
     expect(view.running).toMatchObject({ pin: '2468', audioMode: 'intercom', hangupAfterSeconds: 90 });
     expect(view.stored.pin).toBe('');
@@ -129,25 +127,36 @@ test.describe('Incoming Calls dialog', () => {
     await profiles.getByLabel('From address').fill('camera@example.org');
     await profiles.getByLabel('To addresses (comma separated)').fill('owner@example.org');
     await profiles.getByRole('button', { name: 'Save profile' }).click();
-    await expect(profiles.getByRole('cell', { name: 'Office' })).toBeVisible();
+    await expect(profiles.getByRole('cell', { name: 'Office', exact: true })).toBeVisible();
     // The new profile can be chosen for key 5 right away.
     await dialog.getByLabel('Email profile').selectOption({ label: 'Office' });
     await profiles.getByRole('button', { name: 'Delete Office' }).click();
-    await expect(profiles.getByRole('cell', { name: 'Office' })).toHaveCount(0);
+    await expect(profiles.getByRole('cell', { name: 'Office', exact: true })).toHaveCount(0);
 
     // Upload a WAV, rename it, delete it.
     const messages = dialog.locator('camgate-audio-messages');
     await messages.getByLabel('New message name').fill('E2E chime');
     await messages.getByLabel('WAV file').setInputFiles({ name: 'chime.wav', mimeType: 'audio/wav', buffer: toneWav({ frequencyHz: 660, seconds: 0.5, amplitude: 0.25, sampleRate: 8000 }) });
     await messages.getByRole('button', { name: 'Upload' }).click();
-    await expect(messages.getByRole('cell', { name: 'E2E chime' })).toBeVisible();
+    await expect(messages.getByRole('cell', { name: 'E2E chime', exact: true })).toBeVisible();
     await expect(dialog.getByLabel('Welcome message').locator('option', { hasText: 'E2E chime' })).toHaveCount(1);
     await messages.getByRole('button', { name: 'Rename E2E chime' }).click();
     await messages.getByLabel('New name for E2E chime').fill('E2E bell');
     await messages.getByRole('button', { name: 'Save name' }).click();
-    await expect(messages.getByRole('cell', { name: 'E2E bell' })).toBeVisible();
+    await expect(messages.getByRole('cell', { name: 'E2E bell', exact: true })).toBeVisible();
     await messages.getByRole('button', { name: 'Delete E2E bell' }).click();
-    await expect(messages.getByRole('cell', { name: 'E2E bell' })).toHaveCount(0);
+    await expect(messages.getByRole('cell', { name: 'E2E bell', exact: true })).toHaveCount(0);
+
+    // Record one from the (fake) microphone: MediaRecorder, decoded and re-encoded as WAV.
+    await messages.getByLabel('New message name').fill('E2E recording');
+    await messages.getByRole('button', { name: 'Record' }).click();
+    await expect(messages.getByText('Recording 0:01')).toBeVisible();
+    await messages.getByRole('button', { name: 'Stop and save' }).click();
+    const recorded = messages.getByRole('row', { name: /E2E recording/ });
+    await expect(recorded).toBeVisible();
+    await expect(recorded.getByRole('cell').nth(1)).toHaveText(/^0:0[1-3]$/);
+    await messages.getByRole('button', { name: 'Delete E2E recording' }).click();
+    await expect(recorded).toHaveCount(0);
   });
 });
 

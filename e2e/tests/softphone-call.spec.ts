@@ -65,7 +65,7 @@ test.describe('a call from the browser softphone', () => {
 
     await softphone.getByRole('button', { name: 'Hang up' }).click();
     await expectCallState(softphone, 'ended');
-    await expect(softphone.getByRole('status').first()).toHaveText('Call ended.');
+    await expect(softphone.getByRole('status').first()).toHaveText('The call has ended.');
     await expect(softphone.getByRole('alert')).toHaveCount(0);
 
     // The call is logged, and the softphone is the last caller, ready to be accepted.

@@ -173,7 +173,12 @@ export class Gateway {
         userAgent: 'camgate',
         softphoneAuth: {
           realm: REALM,
-          lookup: (username) => store.softphoneAccounts.find(username, clock.now())?.password,
+          // Accounts keep only their MD5 H(A1); JsSIP answers MD5 challenges.
+          algorithms: ['MD5'],
+          lookup: (username) => {
+            const account = store.softphoneAccounts.find(username, clock.now());
+            return account ? { ha1: account.ha1, algorithm: 'MD5' } : undefined;
+          },
         },
       });
       await sip.start();

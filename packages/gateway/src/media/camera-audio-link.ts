@@ -45,8 +45,9 @@ export class CameraAudioLink {
   readonly #ssrc: number;
   // RFC 3550 §5.1: initial sequence number and timestamp are random.
   #sequenceNumber = randomInt(0x10000);
-  #timestamp = randomSsrc();
-  #sentFirst = false;
+  readonly #timestampBase = randomSsrc();
+  /** The ticker's number of the first frame sent; timestamps count frames from it. */
+  #firstFrame: number | undefined;
   #heardCaller = false;
   #closed = false;
 
@@ -65,7 +66,7 @@ export class CameraAudioLink {
     consumer.on('producerclose', () => this.close());
     consumer.on('transportclose', () => this.close());
     producer.on('transportclose', () => this.close());
-    this.#removeTick = options.ticker.add(() => this.#tick());
+    this.#removeTick = options.ticker.add((frame) => this.#tick(frame));
   }
 
   static async create(options: CameraAudioLinkOptions): Promise<CameraAudioLink> {
@@ -122,9 +123,9 @@ export class CameraAudioLink {
     this.#onCallerPacket();
   }
 
-  #tick(): void {
+  #tick(frame: number): void {
     this.#audio.pushCallerFrame(this.#nextCallerFrame());
-    this.#sendCameraFrame(this.#audio.pullFrame());
+    this.#sendCameraFrame(this.#audio.pullFrame(), frame);
   }
 
   #nextCallerFrame(): Int16Array {
@@ -141,16 +142,15 @@ export class CameraAudioLink {
     return this.#frames.shift();
   }
 
-  #sendCameraFrame(frame: Int16Array): void {
-    const payload = this.#codec.encode(frame);
-    const packet = buildRtpPacket(
-      // RFC 3551 §4.1: the marker bit flags the first packet of a talkspurt.
-      { marker: !this.#sentFirst, payloadType: this.#payloadType, sequenceNumber: this.#sequenceNumber, timestamp: this.#timestamp, ssrc: this.#ssrc },
-      payload,
-    );
-    this.#sentFirst = true;
+  #sendCameraFrame(pcm: Int16Array, frame: number): void {
+    const payload = this.#codec.encode(pcm);
+    // RFC 3551 §4.1: the marker bit flags the first packet of a talkspurt.
+    const first = this.#firstFrame === undefined;
+    this.#firstFrame ??= frame;
+    // Frames the ticker skipped after a stall leave a timestamp gap, as silence would.
+    const timestamp = (this.#timestampBase + (frame - this.#firstFrame) * this.#codec.samplesPerFrame) >>> 0;
+    const packet = buildRtpPacket({ marker: first, payloadType: this.#payloadType, sequenceNumber: this.#sequenceNumber, timestamp, ssrc: this.#ssrc }, payload);
     this.#sequenceNumber = (this.#sequenceNumber + 1) & 0xffff;
-    this.#timestamp = (this.#timestamp + this.#codec.samplesPerFrame) >>> 0;
     this.producer.send(packet);
   }
 }

@@ -23,7 +23,11 @@ export interface FrameTickerStats {
   busyMs: number;
 }
 
-export type FrameTask = () => void;
+/**
+ * Runs once per frame with the frame's number; numbers skipped after a stall tell the
+ * task how much time passed (RTP timestamps must jump by it, RFC 3550 §5.1).
+ */
+export type FrameTask = (frame: number) => void;
 
 /**
  * The one 20 ms clock all calls share. Deadlines are computed from the start time, not
@@ -104,19 +108,19 @@ export class FrameTicker {
       this.#stats.ticks++;
       if (lateness > this.#periodMs) this.#stats.lateTicks++;
       if (lateness > this.#stats.maxLatenessMs) this.#stats.maxLatenessMs = lateness;
-      this.#frame++;
+      const frame = this.#frame++;
       const started = this.#clock.now();
-      this.#runTasks();
+      this.#runTasks(frame);
       this.#stats.busyMs += this.#clock.now() - started;
     }
     // A task may have stopped the ticker (last call closed) or restarted it (with a timer).
     if (this.#active && this.#timer === undefined) this.#schedule();
   }
 
-  #runTasks(): void {
+  #runTasks(frame: number): void {
     for (const task of this.#tasks) {
       try {
-        task();
+        task(frame);
       } catch (error) {
         // One call's broken frame must not silence every other call.
         this.#logger.error({ err: error }, 'frame task failed');

@@ -106,6 +106,7 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
   #audioPaused = false;
   readonly #keyQueue: DtmfKey[] = [];
   readonly #timers = new Set<TimerHandle>();
+  #socketErrors = 0;
   #closed = false;
 
   private constructor(options: {
@@ -122,8 +123,11 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
     this.#release = options.release;
     this.#onActivity = options.onActivity;
     for (const socket of [this.#phoneRtp, this.#phoneRtcp, this.#inner]) {
-      // A send to an unreachable phone (ICMP) must not crash the process.
-      socket.on('error', (error) => this.#logger.warn({ callId: this.#callId, err: error }, 'rtp edge socket error'));
+      // A failing send (unreachable phone) must not crash the process, nor flood the log 50 times a second.
+      socket.on('error', (error) => {
+        const level = this.#socketErrors++ === 0 ? 'warn' : 'debug';
+        this.#logger[level]({ callId: this.#callId, err: error }, 'rtp edge socket error');
+      });
     }
     this.#phoneRtp.on('message', (datagram, from) => this.#fromPhone(datagram, from));
     this.#phoneRtcp.on('message', () => this.#rtcpFromPhone());

@@ -65,8 +65,8 @@ export interface SipStackStats {
   dialogs: number;
   /** Calls not yet ended (includes unanswered INVITEs). */
   calls: number;
-  /** Open TCP and WebSocket connections (absent while the transport layer cannot count them). */
-  connections?: number;
+  /** Open TCP and WebSocket connections. */
+  connections: number;
 }
 
 type StackState = 'new' | 'starting' | 'running' | 'closed';
@@ -144,8 +144,7 @@ export class SipStack extends TypedEmitter<SipStackEvents> {
 
   stats(): SipStackStats {
     const { transport, transactions, ua } = this.#running();
-    const connections = openConnections(transport);
-    return { transactions: transactions.size, dialogs: ua.dialogCount, calls: ua.callCount, ...(connections !== undefined && { connections }) };
+    return { transactions: transactions.size, dialogs: ua.dialogCount, calls: ua.callCount, connections: transport.connectionCount };
   }
 
   /** Hangs up live calls, unregisters, then closes transactions and sockets. Idempotent. */
@@ -167,10 +166,3 @@ export class SipStack extends TypedEmitter<SipStackEvents> {
   }
 }
 
-/**
- * Open TCP + WebSocket connections. The transports count them; the transport layer does not
- * expose the sum yet, so it is read through the optional `connectionCount` it is to get.
- */
-function openConnections(transport: TransportLayer): number | undefined {
-  return (transport as { connectionCount?: number }).connectionCount;
-}

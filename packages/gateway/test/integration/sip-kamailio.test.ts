@@ -38,9 +38,9 @@ describe('registration with Kamailio (RFC 3261 §10)', () => {
     await provider.close();
   });
 
-  const register = (password = ACCOUNT.password, expires = 4) =>
+  const register = (password = ACCOUNT.password, expires = 4, transport: 'udp' | 'tcp' = 'udp') =>
     fx.sip.register({
-      registrar: { host: '127.0.0.1', port: provider.port, transport: 'udp' },
+      registrar: { host: '127.0.0.1', port: provider.port, transport },
       aor: 'sip:camgate@127.0.0.1',
       username: ACCOUNT.username,
       password,
@@ -50,20 +50,22 @@ describe('registration with Kamailio (RFC 3261 §10)', () => {
   const callThroughProvider = () =>
     runSipp({ scenario: SIPP_SCENARIOS.uacCall, target: `127.0.0.1:${provider.port}`, service: 'camgate', calls: 1, timeoutMs: 15_000 });
 
-  it('registers with digest auth, refreshes before expiry, and answers calls the provider routes here', async () => {
-    const registration = register();
-    expect(await waitForState(registration, 'registered')).toBe('expires 4s');
-    // Past the first lifetime: only a refreshed binding still routes.
-    await new Promise((r) => setTimeout(r, 5500));
-    expect(registration.state).toBe('registered');
-    const run = await callThroughProvider();
-    expect(run.errors).toBe('');
-    expect(run).toMatchObject({ exitCode: 0, successful: 1, failed: 0 });
-    const record = fx.calls[0]!;
-    expect(record.call.registrationAor).toBe('sip:camgate@127.0.0.1');
-    expect(record.call.requestUser).toBe(registration.contact.user);
-    expect(await record.ended).toBe('remote-bye');
-  }, 40_000);
+  for (const transport of ['udp', 'tcp'] as const) {
+    it(`registers over ${transport.toUpperCase()} with digest auth, refreshes before expiry, and answers calls the provider routes here`, async () => {
+      const registration = register(ACCOUNT.password, 4, transport);
+      expect(await waitForState(registration, 'registered')).toBe('expires 4s');
+      // Past the first lifetime: only a refreshed binding still routes.
+      await new Promise((r) => setTimeout(r, 5500));
+      expect(registration.state).toBe('registered');
+      const run = await callThroughProvider();
+      expect(run.errors).toBe('');
+      expect(run).toMatchObject({ exitCode: 0, successful: 1, failed: 0 });
+      const record = fx.calls[0]!;
+      expect(record.call.registrationAor).toBe('sip:camgate@127.0.0.1');
+      expect(record.call.requestUser).toBe(registration.contact.user);
+      expect(await record.ended).toBe('remote-bye');
+    }, 40_000);
+  }
 
   it('reports failed with the reason when the password is wrong', async () => {
     const registration = register('wrong');

@@ -84,7 +84,7 @@ export async function startSipFixture(options: SipFixtureOptions = {}): Promise<
     udp: { host: '127.0.0.1', port: 0 },
     tcp: { host: '127.0.0.1', port: 0 },
     ...(http && { ws: { server: http, path: '/sip' } }),
-    softphoneAuth: { realm: 'camgate', lookup: (user) => accounts[user] },
+    softphoneAuth: { realm: 'camgate', lookup: (user) => (accounts[user] === undefined ? undefined : { password: accounts[user] }) },
     userAgent: 'camgate-test',
     ...options.stack,
     limits: { rateLimit: false, ...options.stack?.limits },

@@ -26,20 +26,23 @@ export function callEnd(kind: CallEndKind): CallEnd {
   return { kind, message: MESSAGES[kind], error: kind !== 'hung-up' };
 }
 
-/** A SIP answer or BYE that names a lock-out (reason phrase or RFC 3326 Reason header text). */
-function mentionsLockout(message: unknown): boolean {
-  if (typeof message !== 'object' || message === null) return false;
+/** The reason phrase of a SIP answer plus the text of an RFC 3326 Reason header (BYE). */
+function reasonTexts(message: unknown): { phrase: string; reason: string } {
+  if (typeof message !== 'object' || message === null) return { phrase: '', reason: '' };
   const { reason_phrase: phrase } = message as { reason_phrase?: unknown };
   const getHeader = (message as { getHeader?: (name: string) => string | undefined }).getHeader;
-  const reason = typeof getHeader === 'function' ? getHeader.call(message, 'Reason') : undefined;
-  return /lock/i.test(`${typeof phrase === 'string' ? phrase : ''} ${reason ?? ''}`);
+  const header = typeof getHeader === 'function' ? (getHeader.call(message, 'Reason') ?? '') : '';
+  return { phrase: typeof phrase === 'string' ? phrase : '', reason: /text="([^"]*)"/.exec(header)?.[1] ?? '' };
 }
 
 export function describeCallEnd(cause: string, message: unknown): CallEnd {
-  if (mentionsLockout(message)) return callEnd('locked-out');
+  const { phrase, reason } = reasonTexts(message);
+  if (/lock/i.test(`${phrase} ${reason}`)) return callEnd('locked-out');
   const causes = JsSIP.C.causes;
   switch (cause) {
     case causes.BYE:
+      // The gateway says why it hung up ("maximum call time reached", "wrong PIN").
+      return reason ? { kind: 'hung-up', message: `The camera ended the call: ${reason}.`, error: false } : callEnd('hung-up');
     case causes.CANCELED:
       return callEnd('hung-up');
     case causes.USER_DENIED_MEDIA_ACCESS:

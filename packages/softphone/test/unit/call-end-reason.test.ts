@@ -18,6 +18,15 @@ describe('why a call ended, in plain words', () => {
     }
   });
 
+  it('a BYE that gives a reason (RFC 3326) says it', () => {
+    const bye = { getHeader: (name: string) => (name === 'Reason' ? 'SIP;cause=200;text="maximum call time reached"' : undefined) };
+    expect(describeCallEnd(causes.BYE, bye)).toEqual({
+      kind: 'hung-up',
+      message: 'The camera ended the call: maximum call time reached.',
+      error: false,
+    });
+  });
+
   it('a lock-out named in the reason phrase or the Reason header (RFC 3326) says so', () => {
     expect(describeCallEnd(causes.REJECTED, response(403, 'Locked Out')).kind).toBe('locked-out');
     const bye = { getHeader: (name: string) => (name === 'Reason' ? 'SIP;cause=403;text="locked out"' : undefined) };

@@ -20,7 +20,7 @@ describe('the Incoming Calls form', () => {
     const draft = {
       ...toDraft(FACTORY_SETTINGS),
       pin: '12ab',
-      acceptedCallersText: 'sip:alice@example.org\nwith space',
+      acceptedCallersText: 'sip:alice@example.org\n<sip:bob@example.org>',
       intercom: { thresholdPercent: 5, cycleTimeMs: Number.NaN },
       hangupAfterSeconds: 5,
     };

@@ -18,11 +18,6 @@ export function sends(direction: MediaDirection): boolean {
   return direction === 'sendrecv' || direction === 'sendonly';
 }
 
-/** Whether the side that wrote `direction` receives media. */
-export function receives(direction: MediaDirection): boolean {
-  return direction === 'sendrecv' || direction === 'recvonly';
-}
-
 export function isMediaDirection(value: unknown): value is MediaDirection {
   return typeof value === 'string' && value in MIRROR;
 }

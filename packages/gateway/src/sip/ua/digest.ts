@@ -144,11 +144,19 @@ function hash(algorithm: DigestAlgorithm, text: string): string {
   return createHash(HASH_NAME[algorithm]).update(text, 'utf8').digest('hex');
 }
 
+/**
+ * What a server knows of a user: the password, or only H(A1) = H(username:realm:password)
+ * in one algorithm (which is all a digest check needs and keeps the password unreadable).
+ */
+export type DigestSecret = { password: string } | { ha1: string; algorithm: DigestAlgorithm };
+
 export interface DigestInput {
   algorithm: DigestAlgorithm;
   username: string;
   realm: string;
   password: string;
+  /** H(A1) in `algorithm`, instead of hashing `password`. */
+  ha1?: string;
   method: string;
   uri: string;
   nonce: string;
@@ -160,7 +168,7 @@ export interface DigestInput {
 
 /** The `response` value (RFC 7616 §3.4.1; RFC 2069 form when qop is absent). */
 export function computeDigestResponse(i: DigestInput): string {
-  const ha1 = hash(i.algorithm, `${i.username}:${i.realm}:${i.password}`);
+  const ha1 = i.ha1 ?? hash(i.algorithm, `${i.username}:${i.realm}:${i.password}`);
   const ha2 = hash(i.algorithm, `${i.method}:${i.uri}`);
   if (i.qop === 'auth') return hash(i.algorithm, `${ha1}:${i.nonce}:${i.nc}:${i.cnonce}:auth:${ha2}`);
   return hash(i.algorithm, `${ha1}:${i.nonce}:${ha2}`);
@@ -275,15 +283,15 @@ export class DigestAuthority {
   }
 
   /**
-   * Checks an Authorization / Proxy-Authorization value for `method` against the password
-   * `lookupPassword` returns. `uriMatches` says whether the digest-uri names this request's
+   * Checks an Authorization / Proxy-Authorization value for `method` against the secret
+   * `lookupSecret` returns (an H(A1) only verifies answers in its own algorithm). `uriMatches` says whether the digest-uri names this request's
    * Request-URI (RFC 2617 §3.2.2.5), so credentials cannot be moved to another target; the
    * caller compares, because URI equality is the message layer's business.
    */
   verify(
     header: string,
     request: { method: string; uriMatches?: (digestUri: string) => boolean },
-    lookupPassword: (username: string) => string | undefined,
+    lookupSecret: (username: string) => DigestSecret | undefined,
   ): DigestVerdict {
     const c = parseCredentials(header);
     if (!c || !this.#algorithms.includes(c.algorithm)) return { ok: false, reason: 'malformed' };
@@ -293,13 +301,14 @@ export class DigestAuthority {
     const nonceAge = this.#nonceAge(c.nonce);
     if (nonceAge === undefined) return { ok: false, reason: 'bad-nonce' };
     if (request.uriMatches && !request.uriMatches(c.uri)) return { ok: false, reason: 'uri-mismatch' };
-    const password = lookupPassword(c.username);
-    if (password === undefined) return { ok: false, reason: 'unknown-user' };
+    const secret = lookupSecret(c.username);
+    if (secret === undefined) return { ok: false, reason: 'unknown-user' };
+    if ('ha1' in secret && secret.algorithm !== c.algorithm) return { ok: false, reason: 'malformed' };
     const expected = computeDigestResponse({
       algorithm: c.algorithm,
       username: c.username,
       realm: this.realm,
-      password,
+      ...('ha1' in secret ? { password: '', ha1: secret.ha1 } : { password: secret.password }),
       method: request.method,
       uri: c.uri,
       nonce: c.nonce,

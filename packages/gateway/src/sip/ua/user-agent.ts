@@ -16,7 +16,7 @@ import type { ServerTransaction, TransactionLayer, TransactionLayerDelegate } fr
 import { destinationFor } from '../transport/destination.ts';
 import type { TransportLayer } from '../transport/transport-layer.ts';
 import type { Destination, MessageSource, TransportProtocol } from '../transport/transport.ts';
-import { DigestAuthority } from './digest.ts';
+import { DigestAuthority, type DigestAlgorithm, type DigestSecret } from './digest.ts';
 import { ALLOWED_METHODS, IncomingCall, capabilityHeaders, type CallPorts, type CallTimers } from './incoming-call.ts';
 import { Registration, type RegistrarAddress, type RegistrationOptions, type RegistrationTimings } from './registration.ts';
 
@@ -26,8 +26,10 @@ const KNOWN_METHODS = new Set([...ALLOWED_METHODS, 'REGISTER', 'PRACK', 'SUBSCRI
 export interface SoftphoneAuth {
   /** Digest realm shown to softphones. */
   realm: string;
-  /** Password of a softphone account, undefined when there is no such account. */
-  lookup(username: string): string | undefined;
+  /** Secret of a softphone account, undefined when there is no such account. */
+  lookup(username: string): DigestSecret | undefined;
+  /** Algorithms offered, preferred first (an account known only by its MD5 H(A1) needs ['MD5']). */
+  algorithms?: readonly DigestAlgorithm[];
 }
 
 export interface UserAgentOptions {
@@ -73,7 +75,8 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
     this.#clock = options.clock;
     this.#log = options.logger.child({ component: 'sip-ua' });
     if (options.softphoneAuth) {
-      this.#authority = new DigestAuthority({ realm: options.softphoneAuth.realm, clock: options.clock });
+      const { realm, algorithms } = options.softphoneAuth;
+      this.#authority = new DigestAuthority({ realm, clock: options.clock, ...(algorithms && { algorithms }) });
     }
     this.#transport.on('connection-closed', this.#onConnectionClosed);
   }

@@ -96,7 +96,7 @@ describe('SettingsService: Set / Factory / Restore / store (help page "Storing t
     const nested = attempt({ ...FACTORY_SETTINGS, actions: { ...FACTORY_SETTINGS.actions, door: { mode: 'pulse', durationSeconds: 0, httpUrl: '' } } });
     expect((nested as ValidationError).field).toBe('actions.door.durationSeconds');
 
-    const entry = attempt(changed({ acceptedCallers: ['ok', 'two words'] }));
+    const entry = attempt(changed({ acceptedCallers: ['ok', '<sip:bob@example.org>'] }));
     expect((entry as ValidationError).field).toBe('acceptedCallers.1');
 
     expect((attempt(changed({ welcomeMessageId: 'missing' })) as ValidationError).field).toBe('welcomeMessageId');

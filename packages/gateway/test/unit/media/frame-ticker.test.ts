@@ -28,11 +28,15 @@ describe('the shared 20 ms frame clock', () => {
     expect(ticker.stats.lateTicks).toBe(0);
   });
 
-  it('catches up missed frames after a stall, and skips those beyond five frames', () => {
+  it('catches up missed frames after a stall, and skips those beyond five frames (their numbers too)', () => {
     const clock = new LateClock(0);
     const ticker = new FrameTicker({ logger, clock });
     let ticks = 0;
-    ticker.add(() => ticks++);
+    const frames: number[] = [];
+    ticker.add((frame) => {
+      ticks++;
+      frames.push(frame);
+    });
     clock.advance(100);
     expect(ticks).toBe(5);
     clock.lateMs = 200; // wake-ups from now on come 10 frames late
@@ -41,6 +45,7 @@ describe('the shared 20 ms frame clock', () => {
     // 11 frames due: 5 run back to back, 6 are skipped.
     expect(ticks).toBe(5 + 1 + 5);
     expect(ticker.stats.skippedFrames).toBe(6);
+    expect(frames).toEqual([1, 2, 3, 4, 5, 6, /* 7-12 skipped */ 13, 14, 15, 16, 17]);
     expect(ticker.stats.lateTicks).toBeGreaterThan(0);
   });
 

@@ -169,6 +169,7 @@ export class CamgateAudioMessages extends LitElement {
 
   private async startRecording(): Promise<void> {
     this.error = '';
+    this.notice = '';
     try {
       await this.recorder.start();
     } catch (error) {

@@ -22,6 +22,9 @@ export const incomingCallsStyles = css`
   .last-caller output {
     font-family: ui-monospace, monospace;
   }
+  camgate-audio-messages {
+    margin-top: 1rem;
+  }
   dialog {
     border: 1px solid var(--camgate-border, #8a8f98);
     border-radius: 0.75rem;

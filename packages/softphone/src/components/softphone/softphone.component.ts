@@ -137,6 +137,11 @@ export class CamgateSoftphone extends LitElement {
     }
   }
 
+  /** SIP Call-ID of the current (or last) call, e.g. to follow it on the gateway's socket. */
+  get callId(): string | null {
+    return this.sip.callId;
+  }
+
   /** Starts a call (the Call button). */
   startCall(): void {
     this.call = null;
@@ -240,7 +245,7 @@ export class CamgateSoftphone extends LitElement {
         <button type="button" class="hangup" ?disabled=${!this.callActive} @click=${this.hangUp}>Hang up</button>
         <span class="led" data-led=${call?.led ?? 'idle'}>LED: ${call?.led ?? 'idle'}</span>
       </div>
-      <p class="status" role="status">${inCall && call ? PHASE_LABELS[call.phase] : STATE_LABELS[state]}</p>
+      <p class="status" role="status">${this.statusText(call)}</p>
       ${end?.error ? html`<p class="error" role="alert">${end.message}</p>` : nothing}
       ${this.notice ? html`<p class="error" role="alert">${this.notice}</p>` : nothing}
       ${inCall ? this.renderTimes(call) : nothing}
@@ -265,6 +270,15 @@ export class CamgateSoftphone extends LitElement {
       </div>
       <audio autoplay .srcObject=${this.sip.remoteStream}></audio>
     `;
+  }
+
+  private statusText(call: CallInfo | null): string {
+    const state = this.sip.state;
+    if (state === 'in-call' && call) return PHASE_LABELS[call.phase];
+    const end = this.sip.end;
+    // Errors get their own alert; a plain ending says how it ended.
+    if (state === 'ended' && end && !end.error) return end.message;
+    return STATE_LABELS[state];
   }
 
   private renderTimes(call: CallInfo | null) {

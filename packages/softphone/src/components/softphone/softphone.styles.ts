@@ -49,6 +49,9 @@ export const softphoneStyles = css`
     border-color: #cf222e;
     color: #fff;
   }
+  .modes button {
+    padding: 0.4rem 0.6rem;
+  }
   .modes button[aria-pressed='true'] {
     background: var(--camgate-accent, #2563eb);
     border-color: var(--camgate-accent, #2563eb);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 
 import { FakeClock } from '../../../../src/core/clock.ts';
 import {
@@ -101,7 +102,7 @@ describe('UAC: answering a 401/407 challenge (RFC 3261 §22.2, RFC 8760)', () =>
 });
 
 describe('UAS: challenging and verifying (stateless signed nonces)', () => {
-  const lookup = (u: string) => (u === 'alice' ? 's3cret' : undefined);
+  const lookup = (u: string) => (u === 'alice' ? { password: 's3cret' } : undefined);
   const requestUri = 'sip:camera@example.org';
   const request = { method: 'INVITE', uriMatches: (uri: string) => uri === requestUri };
 
@@ -125,6 +126,17 @@ describe('UAS: challenging and verifying (stateless signed nonces)', () => {
   it('accepts the right password and names the user', () => {
     const { authority, answer } = setup();
     expect(authority.verify(answer('alice', 's3cret'), request, lookup)).toEqual({ ok: true, username: 'alice' });
+  });
+
+  it('checks an MD5 answer against a stored H(A1) alone (accounts that keep no password)', () => {
+    const authority = new DigestAuthority({ realm: 'camgate', clock: new FakeClock(), algorithms: ['MD5'] });
+    const md5 = parseChallenge(authority.challenge()[0]!)!;
+    const ha1 = createHash('md5').update('alice:camgate:s3cret').digest('hex');
+    const byHa1 = (u: string) => (u === 'alice' ? { ha1, algorithm: 'MD5' as const } : undefined);
+    const right = answerChallenge(md5, { method: 'INVITE', uri: requestUri }, { username: 'alice', password: 's3cret' });
+    const wrong = answerChallenge(md5, { method: 'INVITE', uri: requestUri }, { username: 'alice', password: 'guess' });
+    expect(authority.verify(right, request, byHa1)).toEqual({ ok: true, username: 'alice' });
+    expect(authority.verify(wrong, request, byHa1)).toEqual({ ok: false, reason: 'wrong-password' });
   });
 
   it('accepts an MD5 answer to the MD5 challenge too', () => {

@@ -41,7 +41,7 @@ describe('REGISTER client (RFC 3261 §10.2)', () => {
     const { requests, registration, states, settle } = setup((req) => {
       const auth = req.header('Authorization');
       if (!auth) return { status: 401, headers: authority.challenge().map((c) => ['WWW-Authenticate', c] as [string, string]) };
-      const verdict = authority.verify(auth, { method: 'REGISTER' }, (u) => (u === '4930123' ? 'pw' : undefined));
+      const verdict = authority.verify(auth, { method: 'REGISTER' }, (u) => (u === '4930123' ? { password: 'pw' } : undefined));
       return verdict.ok ? { status: 200, headers: [['Contact', `<${registration.contact}>;expires=60`]] } : { status: 403 };
     });
     registration.start();
