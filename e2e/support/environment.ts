@@ -38,5 +38,9 @@ export const DATA_DIR = path.join(SCRATCH_DIR, 'data');
 export const CAMERA_MIC_WAV = path.join(SCRATCH_DIR, 'camera-mic.wav');
 export const BROWSER_MIC_WAV = path.join(SCRATCH_DIR, 'browser-mic.wav');
 
-/** Where the README's screenshots go. */
-export const SCREENSHOT_DIR = path.resolve(import.meta.dirname, '../../docs/screenshots');
+/** Screenshots for the README: `CAMGATE_SCREENSHOTS=docs/screenshots npm test` refreshes them; otherwise they stay with the test results. */
+export const SCREENSHOT_DIR = path.resolve(
+  import.meta.dirname,
+  '../..',
+  process.env.CAMGATE_SCREENSHOTS ?? 'test-results/screenshots',
+);
