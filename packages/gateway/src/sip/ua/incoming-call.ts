@@ -49,7 +49,7 @@ export interface PartyInfo {
 export interface CallPorts {
   /** Sends a response to the INVITE through its server transaction. */
   respondToInvite(response: SipResponse): Promise<void>;
-  /** Resends a 2xx straight through the transport (§13.3.1.4: the TU's job, not the transaction's). */
+  /** Resends a 2xx (§13.3.1.4: retransmitting it is the TU's job, not the transaction's). */
   retransmit(response: SipResponse): Promise<void>;
   /** Sends an in-dialog request in a client transaction; resolves with its final response. */
   sendInDialog(request: SipRequest): Promise<SipResponse>;
@@ -283,9 +283,8 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
   }
 
   /**
-   * An in-dialog request other than ACK/CANCEL. Returns the response to send (the user
-   * agent sends it in the request's server transaction); for a re-INVITE the response
-   * may come later through `respond`.
+   * An in-dialog request other than ACK/CANCEL. Its response goes out through `respond`
+   * (the request's server transaction): at once, or for an offer once the TU answered.
    */
   receiveRequest(request: SipRequest, respond: (response: SipResponse) => void): void {
     const reply = replier(request, respond);

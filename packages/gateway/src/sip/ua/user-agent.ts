@@ -246,8 +246,9 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
     };
     return {
       respondToInvite: respond,
-      // RFC 6026 §8.6: 2xx retransmissions go through the Accepted transaction while it lives.
-      retransmit: (response) => (transaction.state === 'accepted' ? respond(response) : this.#transport.sendResponse(response, source)),
+      // Straight to the transport: a re-INVITE's 2xx has its own (already accepted) transaction,
+      // and the transport routes by the response's Via anyway (§18.2.2).
+      retransmit: (response) => this.#transport.sendResponse(response, source),
       sendInDialog: (request) => this.#sendRequest(request, this.#inDialogDestination(entry, source)),
       localContact: this.#localContact(invite, source.protocol),
       reliable: source.protocol !== 'udp',
