@@ -12,8 +12,12 @@ import type { IncomingCall as SipCall } from '../sip/ua/incoming-call.ts';
 import { DtmfMerger } from './dtmf-merger.ts';
 
 const CAMERA_KEYS = new Set<string>(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#']);
-/** The "not acknowledged" tone: short, low, unmistakably not speech. */
-const ERROR_BEEP: Prompt = { kind: 'tone', frequenciesHz: [440, 350], durationMs: 180, levelDbfs: -12 };
+const BEEPS: Record<'error' | 'warning', Prompt> = {
+  /** The "not acknowledged" tone: short, low, unmistakably not speech. */
+  error: { kind: 'tone', frequenciesHz: [440, 350], durationMs: 180, levelDbfs: -12 },
+  /** Before the time limit: a high pip that cuts through the room sound. */
+  warning: { kind: 'tone', frequenciesHz: [1400], durationMs: 300, levelDbfs: -10 },
+};
 
 const HANGUP_REASON: Partial<Record<CallOutcome, string>> = {
   'time-limit': 'maximum call time reached',
@@ -97,8 +101,8 @@ export class CallBridge implements CallPort {
     return this.#play({ kind: 'audio', name: message.name, samples: message.samples });
   }
 
-  beep(): Promise<PromptResult> {
-    return this.#play(ERROR_BEEP);
+  beep(kind: 'error' | 'warning'): Promise<PromptResult> {
+    return this.#play(BEEPS[kind]);
   }
 
   interruptPrompts(): void {

@@ -25,8 +25,8 @@ export interface CallPort {
   answer(): Promise<void>;
   say(text: string): Promise<PromptResult>;
   playMessage(messageId: string): Promise<PromptResult>;
-  /** A short tone: 'error' for a key the camera does not accept. */
-  beep(kind: 'error'): Promise<PromptResult>;
+  /** A short tone: 'error' for a key the camera does not accept, 'warning' before the time limit. */
+  beep(kind: 'error' | 'warning'): Promise<PromptResult>;
   interruptPrompts(): void;
   setAudioMode(mode: AudioMode): void;
   hangup(outcome: CallOutcome): void;

@@ -25,7 +25,8 @@ export const PROMPTS = {
   wrongPin: 'Wrong PIN.',
   goodbye: 'Goodbye.',
   lockedOut: 'Too many wrong PINs. Please try again later. Goodbye.',
-  timeWarning: 'This call ends in ten seconds.',
+  timeWarning: 'This call ends in ten seconds. Press hash to extend it.',
+  extended: 'Call extended.',
 } as const;
 
 export interface CameraCallEvents extends Record<string, unknown[]> {
@@ -78,6 +79,8 @@ export class CameraCall extends TypedEmitter<CameraCallEvents> {
   #ringTimer: TimerHandle | undefined;
   #interDigitTimer: TimerHandle | undefined;
   #maxCallWarningTimer: TimerHandle | undefined;
+  /** The time warning was given and the call can be extended with `#`. */
+  #timeWarned = false;
   #maxCallTimer: TimerHandle | undefined;
 
   constructor(private readonly options: CameraCallOptions) {
@@ -284,6 +287,8 @@ export class CameraCall extends TypedEmitter<CameraCallEvents> {
   }
 
   async #runSelected(): Promise<void> {
+    // After the time warning, `#` with nothing selected buys another full period (as 2N intercoms do).
+    if (this.#selected === null && this.#timeWarned) return this.#extend();
     const command = this.#selected === null ? undefined : this.#available(this.#selected);
     if (this.#state === 'executing' || !command) {
       void this.options.port.beep('error');
@@ -330,16 +335,29 @@ export class CameraCall extends TypedEmitter<CameraCallEvents> {
     const { clock, settings } = this.options;
     const limitMs = settings.hangupAfterSeconds * 1000;
     this.#endsAt = clock.now() + limitMs;
+    this.#timeWarned = false;
     this.#maxCallWarningTimer = clock.setTimeout(() => {
       this.#maxCallWarningTimer = undefined;
+      this.#timeWarned = true;
       this.options.port.interruptPrompts();
-      void this.#say(PROMPTS.timeWarning);
+      void this.options.port.beep('warning').then(() => this.#say(PROMPTS.timeWarning));
     }, limitMs - MAX_CALL_WARNING_MS);
     this.#maxCallTimer = clock.setTimeout(() => {
       this.#maxCallTimer = undefined;
       this.#log.info({ event: 'time-limit', limitSeconds: settings.hangupAfterSeconds }, 'max call time reached');
       this.hangup('time-limit');
     }, limitMs);
+  }
+
+  #extend(): void {
+    const { clock } = this.options;
+    clock.clearTimeout(this.#maxCallWarningTimer);
+    clock.clearTimeout(this.#maxCallTimer);
+    this.#startMaxCallTimers();
+    this.#log.info({ event: 'extended', endsAt: this.#endsAt }, 'call time extended');
+    this.safeEmit('update', this.info);
+    this.options.port.interruptPrompts();
+    void this.#say(PROMPTS.extended);
   }
 
   /** Says its last words (keys are ignored meanwhile), then hangs up. The max call timer still applies. */

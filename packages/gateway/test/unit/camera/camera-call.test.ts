@@ -303,6 +303,32 @@ describe('CameraCall: the IVR of the help page', () => {
       expect(call.state).toBe('ended');
       expect(f.clock.pendingTimers).toBe(1); // only the Internet probe's refresh remains
     });
+
+    it('beeps before the warning, and # (nothing selected) extends the call by another full period', async () => {
+      f.configure({ pin: '', welcomeMessageId: null, hangupAfterSeconds: 30 });
+      const { port, call } = await f.call('c1');
+      f.clock.advance(20_000);
+      await settle();
+      expect(port.beeps).toContain('warning');
+      expect(port.lastSaid).toBe(PROMPTS.timeWarning);
+      f.clock.advance(5_000);
+      await f.press(call, '#');
+      expect(port.lastSaid).toBe(PROMPTS.extended);
+      expect(call.info.endsAt).toBe(f.clock.now() + 30_000);
+      f.clock.advance(29_999);
+      expect(port.hungUp).toBeNull();
+      f.clock.advance(1);
+      expect(port.hungUp).toBe('time-limit');
+    });
+
+    it('# before the warning is just an unselected command (error beep), not an extension', async () => {
+      f.configure({ pin: '', welcomeMessageId: null, hangupAfterSeconds: 30 });
+      const { port, call } = await f.call('c1');
+      const endsAt = call.info.endsAt;
+      await f.press(call, '#');
+      expect(port.beeps).toEqual(['error']);
+      expect(call.info.endsAt).toBe(endsAt);
+    });
   });
 
   describe('ending, LEDs and records', () => {

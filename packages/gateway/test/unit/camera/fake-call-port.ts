@@ -39,7 +39,7 @@ export class FakeCallPort implements CallPort {
     return this.#prompt('message', messageId, false);
   }
 
-  beep(kind: 'error'): Promise<PromptResult> {
+  beep(kind: 'error' | 'warning'): Promise<PromptResult> {
     this.beeps.push(kind);
     return this.#prompt('beep', kind, true);
   }
