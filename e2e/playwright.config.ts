@@ -21,7 +21,7 @@ export default defineConfig({
   // One gateway, one camera: tests change its settings, so they run one after the other.
   workers: 1,
   fullyParallel: false,
-  retries: 0,
+  retries: process.env.CI ? 1 : 0,
   timeout: 90_000,
   expect: { timeout: 15_000 },
   outputDir: '../test-results',
