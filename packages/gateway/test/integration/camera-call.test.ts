@@ -199,6 +199,38 @@ describe('calls from a SIP phone (baresip) — help page "Incoming Calls" and "C
   }, 60_000);
 });
 
+describe('a mediasoup worker dies during a call', () => {
+  it('ends the call cleanly with BYE, and the next call is answered by the new worker', async () => {
+    const gw = await startTestGateway();
+    const phones: Baresip[] = [];
+    try {
+      await settings(gw, { pin: '', acceptedCallers: [] });
+      const phone = await Baresip.start();
+      phones.push(phone);
+      await phone.dial(gw.sipUri);
+      await phone.waitForEvent('CALL_ESTABLISHED');
+      const [pid] = (await gw.api<CameraStatus>('GET', '/api/status')).media.workerPids;
+      process.kill(pid!, 'SIGKILL');
+      await phone.waitForEvent('CALL_CLOSED', 15_000);
+      expect((await latestCall(gw)).outcome).toBe('error');
+
+      await eventually(async () => {
+        const pids = (await gw.api<CameraStatus>('GET', '/api/status')).media.workerPids;
+        return pids.length === 1 && pids[0] !== pid;
+      }, 20_000, 'a new worker');
+      const next = await Baresip.start();
+      phones.push(next);
+      await next.dial(gw.sipUri);
+      await next.waitForEvent('CALL_ESTABLISHED');
+      await next.hangup();
+      await next.waitForEvent('CALL_CLOSED');
+    } finally {
+      for (const phone of phones) await phone.close();
+      await gw.close();
+    }
+  }, 60_000);
+});
+
 describe('PIN brute force (help page "Security Recommendations")', () => {
   it('ends the call on the third wrong PIN and locks the caller out after five', async () => {
     const gw = await startTestGateway();
