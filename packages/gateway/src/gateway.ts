@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
@@ -26,6 +27,8 @@ import { AdminSessions } from './web/admin-sessions.ts';
 import { errorHandler } from './web/http-errors.ts';
 import { LiveServer } from './web/live-server.ts';
 import { createRestApi } from './web/rest-api.ts';
+import { securityHeaders, uiAssets } from './web/ui-assets.ts';
+import { loadTls } from './web/tls.ts';
 
 const SOFTPHONE_DIST = fileURLToPath(new URL('../../softphone/dist', import.meta.url));
 const WELCOME_ID = 'welcome';
@@ -110,7 +113,11 @@ export class Gateway {
       // --- web -----------------------------------------------------------------------------
       const app = express();
       app.disable('x-powered-by');
-      const http = createServer(app);
+      const tls = await loadTls(
+        { ...(config.tlsCert && { cert: config.tlsCert, key: config.tlsKey }), selfSigned: config.tls === 'self-signed', dataDir: config.dataDir, hostnames: [config.announcedIp] },
+        logger,
+      );
+      const http: HttpServer = tls ? createHttpsServer(tls, app) : createServer(app);
       const sessions = new AdminSessions(clock);
       let registration: Registration | undefined;
       const sipAddress = `sip:${config.cameraName}@${config.announcedIp}${config.sipPort === 5060 ? '' : `:${config.sipPort}`}`;
@@ -121,19 +128,7 @@ export class Gateway {
         registration: registrationStatus(registration, config.sipAor ?? null),
         media: { mediasoupVersion: media.status().mediasoupVersion, workerPids: media.status().workerPids },
       });
-      app.use((req, res, next) => {
-        // The softphone may be embedded in any page: let it call the API with the admin cookie
-        // only from our own origin, and without credentials from elsewhere.
-        const origin = req.headers.origin;
-        if (origin) {
-          res.setHeader('Access-Control-Allow-Origin', origin);
-          res.setHeader('Vary', 'Origin');
-          res.setHeader('Access-Control-Allow-Headers', 'Content-Type');
-          res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE');
-        }
-        if (req.method === 'OPTIONS') return void res.status(204).end();
-        next();
-      });
+      app.use(securityHeaders);
       app.use(
         '/api',
         createRestApi({
@@ -155,11 +150,11 @@ export class Gateway {
           },
         }),
       );
-      if (existsSync(SOFTPHONE_DIST)) app.use(express.static(SOFTPHONE_DIST, { index: 'index.html', maxAge: '1h' }));
+      if (existsSync(SOFTPHONE_DIST)) app.use(uiAssets(SOFTPHONE_DIST));
       else logger.warn({ dir: SOFTPHONE_DIST }, 'softphone bundle missing: run `npm run build`');
       app.use(errorHandler(logger));
 
-      const live = new LiveServer({ http, camera, sessions, logger, status, corsOrigin: true });
+      const live = new LiveServer({ http, camera, sessions, logger, status });
       closers.push(() => live.close());
       camera.on('call:ended', () => live.broadcastStatus());
 
@@ -211,7 +206,7 @@ export class Gateway {
       const port = (http.address() as AddressInfo).port;
       const gateway = new Gateway(
         {
-          httpUrl: `http://${config.announcedIp}:${port}/`,
+          httpUrl: `${tls ? 'https' : 'http'}://${config.announcedIp}:${port}/`,
           sipAddress,
           ...(newAdminPassword && { newAdminPassword }),
           mediasoupVersion: media.status().mediasoupVersion,

@@ -38,9 +38,15 @@ export const ConfigSchema = z
     sipUsername: z.string().optional(),
     sipPassword: z.string().optional(),
     sipAor: z.string().optional(),
+    /** TLS for the camera UI (https, wss): the installer's certificate and key files ... */
+    tlsCert: z.string().optional(),
+    tlsKey: z.string().optional(),
+    /** ... or `self-signed`: generated once and kept in the data directory. */
+    tls: z.enum(['off', 'self-signed']).default('off'),
     /** Optional WAV looped as the simulated camera microphone. */
     microphoneWav: z.string().optional(),
   })
+  .refine((c) => (c.tlsCert === undefined) === (c.tlsKey === undefined), { path: ['tlsCert'], message: 'tls-cert and tls-key go together' })
   .refine((c) => c.rtpPortMin < c.rtpPortMax, { path: ['rtpPortMax'], message: 'must be above rtp-port-min' })
   .refine((c) => [c.sipRegistrar, c.sipUsername, c.sipPassword].every((v) => v === undefined) || (c.sipRegistrar && c.sipUsername && c.sipPassword), {
     path: ['sipRegistrar'],
