@@ -83,7 +83,7 @@ export class Gateway {
       const media = new MediaService({
         logger,
         workers: config.workers,
-        webrtc: { listenIp: config.httpHost, announcedIp: config.announcedIp },
+        webrtc: { listenIp: config.httpHost, announcedIp: config.announcedIp, portMin: config.webrtcPortMin, portMax: config.webrtcPortMax },
         rtp: {
           listenIp: config.sipHost,
           announcedIp: config.announcedIp,

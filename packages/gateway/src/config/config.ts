@@ -22,6 +22,9 @@ export const ConfigSchema = z
     announcedIp: ip.optional(),
     rtpPortMin: port.default(20000),
     rtpPortMax: port.default(20999),
+    /** UDP/TCP ports of the browser calls' WebRTC transports (and the loopback RTP into mediasoup). */
+    webrtcPortMin: port.default(40000),
+    webrtcPortMax: port.default(49999),
     /** Seconds without RTP from a SIP phone after which its call is ended. */
     rtpTimeout: z.coerce.number().min(1).max(3600).default(30),
     dataDir: z.string().min(1).default('./data'),
@@ -48,6 +51,7 @@ export const ConfigSchema = z
   })
   .refine((c) => (c.tlsCert === undefined) === (c.tlsKey === undefined), { path: ['tlsCert'], message: 'tls-cert and tls-key go together' })
   .refine((c) => c.rtpPortMin < c.rtpPortMax, { path: ['rtpPortMax'], message: 'must be above rtp-port-min' })
+  .refine((c) => c.webrtcPortMin < c.webrtcPortMax, { path: ['webrtcPortMax'], message: 'must be above webrtc-port-min' })
   .refine((c) => [c.sipRegistrar, c.sipUsername, c.sipPassword].every((v) => v === undefined) || (c.sipRegistrar && c.sipUsername && c.sipPassword), {
     path: ['sipRegistrar'],
     message: 'sip-registrar, sip-username and sip-password go together',
