@@ -2,7 +2,7 @@
 import { expect } from '@playwright/test';
 import type { APIRequestContext, Page } from '@playwright/test';
 import { FACTORY_SETTINGS } from '@camgate/protocol';
-import type { IncomingCallsSettings, SettingsView, SoftphoneCredentials } from '@camgate/protocol';
+import type { IncomingCallsSettings, SettingsView } from '@camgate/protocol';
 import { ADMIN_PASSWORD, ADMIN_USER } from './environment.ts';
 
 async function ok(response: Awaited<ReturnType<APIRequestContext['get']>>): Promise<void> {
@@ -25,13 +25,6 @@ export async function settingsView(request: APIRequestContext): Promise<Settings
   const response = await request.get('/api/settings');
   await ok(response);
   return (await response.json()) as SettingsView;
-}
-
-export async function softphoneCredentials(request: APIRequestContext): Promise<SoftphoneCredentials> {
-  await signInApi(request);
-  const response = await request.post('/api/softphone/credentials');
-  await ok(response);
-  return (await response.json()) as SoftphoneCredentials;
 }
 
 /** Opens the camera UI and signs in through its form. */

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from '../support/fixtures.ts';
 import { ADMIN_PASSWORD } from '../support/environment.ts';
 import { signInPage, storeSettings } from '../support/camera.ts';
 
@@ -16,7 +16,13 @@ test.describe('camera UI page', () => {
     await page.getByLabel('Password').fill(ADMIN_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page.locator('.live')).toHaveText('Live');
-    await expect(page.locator('[data-role="sip-address"]')).toContainText('sip:');
+    await expect(page.locator('[data-role="sip-address"]')).toHaveText(/^sip:camera@[\d.]+:15060$/);
+    // No SIP provider is configured here; the stored settings have neither PIN nor accepted list.
+    await expect(page.locator('[data-role="registration"]')).toHaveAttribute('data-state', 'disabled');
+    await expect(page.locator('[data-role="registration"]')).toContainText('not used');
+    const warnings = page.getByRole('status', { name: 'Camera warnings' });
+    await expect(warnings).toContainText('The accepted list is empty');
+    await expect(warnings).toContainText('No PIN is set');
     await expect(page.getByRole('heading', { name: 'Incoming Calls Settings' })).toBeVisible();
 
     // The session survives a reload; signing out ends it.

@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { expect, test } from '@playwright/test';
+import { expect, test } from '../support/fixtures.ts';
 import { GATEWAY_URL } from '../support/environment.ts';
-import { softphoneCredentials, storeSettings } from '../support/camera.ts';
+import { signInPage, storeSettings } from '../support/camera.ts';
 import { expectCallState, reading } from '../support/softphone.ts';
 
 /** A page on another origin that only loads dist/camgate.js from the gateway. */
@@ -33,12 +33,36 @@ test.describe('the softphone embedded in another site', () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  test('calls the camera across origins with its own SIP account', async ({ page, request }) => {
+  test('calls the camera across origins with a named account made on the camera page', async ({ page, request }) => {
     await storeSettings(request, { pin: '', audioMode: 'listen' });
-    const credentials = await softphoneCredentials(request);
-    html = embeddingPage(credentials.username, credentials.password);
+
+    // The admin keeps an account for the front-door page; the gateway shows the code to paste.
+    await signInPage(page);
+    const accounts = page.locator('camgate-softphone-accounts');
+    await accounts.getByLabel('Account user name').fill('Front Door');
+    await accounts.getByLabel('Account password').fill('short');
+    await accounts.getByRole('button', { name: 'Save account' }).click();
+    await expect(accounts.getByLabel('Account user name')).toHaveAccessibleDescription(/lower-case letters/);
+    await expect(accounts.getByLabel('Account password')).toHaveAccessibleDescription(/at least 8 characters/);
+    await accounts.getByLabel('Account user name').fill('frontdoor');
+    await accounts.getByLabel('Account password').fill('front-door-pass');
+    await accounts.getByRole('button', { name: 'Save account' }).click();
+    await expect(accounts.getByRole('cell', { name: 'frontdoor', exact: true })).toBeVisible();
+    const snippet = accounts.getByLabel('Embed code for frontdoor', { exact: true });
+    await expect(snippet).toContainText(`<script type="module" src="${GATEWAY_URL}/camgate.js"></script>`);
+    await expect(snippet).toContainText(`<camgate-softphone gateway="${GATEWAY_URL}" username="frontdoor" password="PASSWORD">`);
+    html = embeddingPage('frontdoor', 'front-door-pass');
 
     await page.goto(origin);
+    // This browser is signed in to the camera, yet the other site cannot use that session.
+    const apiAnswer = await page.evaluate(async (gateway) => {
+      try {
+        return (await fetch(`${gateway}/api/status`, { credentials: 'include' })).status;
+      } catch {
+        return 'blocked';
+      }
+    }, GATEWAY_URL);
+    expect(apiAnswer).toBe('blocked');
     const softphone = page.locator('camgate-softphone');
     await softphone.getByRole('button', { name: 'Call', exact: true }).click();
     await expectCallState(softphone, 'in-call');

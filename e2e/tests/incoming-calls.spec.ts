@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test } from '../support/fixtures.ts';
 import { FACTORY_SETTINGS } from '@camgate/protocol';
 import { SCREENSHOT_DIR } from '../support/environment.ts';
 import { toneWav } from '../support/wav.ts';

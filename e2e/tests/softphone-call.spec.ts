@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test } from '../support/fixtures.ts';
 import { CAMERA_MIC_HZ, SCREENSHOT_DIR } from '../support/environment.ts';
 import { signInPage, storeSettings } from '../support/camera.ts';
 import { expectCallState, pressKeys, reading } from '../support/softphone.ts';
@@ -76,5 +76,31 @@ test.describe('a call from the browser softphone', () => {
     const lastCaller = await dialog.getByRole('status', { name: 'Last caller' }).textContent();
     await dialog.getByRole('button', { name: 'Add last caller' }).click();
     await expect(dialog.getByLabel('Accepted phone numbers and SIP addresses')).toHaveValue(lastCaller!.trim());
+  });
+
+  test('keyboard only: Tab to Call, Enter, keys, Enter hangs up; the keypad names its keys', async ({ page, request }) => {
+    await storeSettings(request, { pin: '', audioMode: 'none' });
+    await signInPage(page);
+    const softphone = page.locator('camgate-softphone');
+    for (const key of ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#']) {
+      await expect(softphone.getByRole('button', { name: key, exact: true })).toHaveCount(1);
+    }
+
+    const call = softphone.getByRole('button', { name: 'Call', exact: true });
+    const hangUp = softphone.getByRole('button', { name: 'Hang up' });
+    for (let presses = 0; presses < 25 && !(await call.evaluate((button) => button.matches(':focus'))); presses++) {
+      await page.keyboard.press('Tab');
+    }
+    await expect(call).toBeFocused();
+    await page.keyboard.press('Enter');
+    // The focus follows to Hang up, so the keys go to the call.
+    await expect(hangUp).toBeFocused();
+    await expectCallState(softphone, 'in-call');
+    await expect(softphone.getByRole('button', { name: 'No audio' })).toHaveAttribute('aria-pressed', 'true');
+    await page.keyboard.press('4');
+    await expect(softphone.getByRole('log')).toContainText('four: date and time');
+    await page.keyboard.press('Enter');
+    await expectCallState(softphone, 'ended');
+    await expect(call).toBeFocused();
   });
 });

@@ -5,7 +5,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
-import type { CameraStatus, RegistrationState } from '@camgate/protocol';
+import type { CameraStatus } from '@camgate/protocol';
 import { CallAudio } from './audio/call-audio.ts';
 import { encodeWav, readWav } from './audio/wav.ts';
 import { ENGINE_RATE } from './audio/contracts.ts';
@@ -21,6 +21,7 @@ import { systemClock } from './core/clock.ts';
 import type { Logger } from './core/logger.ts';
 import { MediaService } from './media/media-service.ts';
 import { SipStack } from './sip/sip-stack.ts';
+import { SipUri } from './sip/message/uri.ts';
 import type { Registration } from './sip/ua/registration.ts';
 import { Store } from './store/store.ts';
 import { AdminSessions } from './web/admin-sessions.ts';
@@ -125,7 +126,7 @@ export class Gateway {
         name: config.cameraName,
         sipAddress,
         ...camera.status(),
-        registration: registrationStatus(registration, config.sipAor ?? null),
+        registration: registrationStatus(registration),
         media: { mediasoupVersion: media.status().mediasoupVersion, workerPids: media.status().workerPids },
       });
       app.use(securityHeaders);
@@ -186,10 +187,10 @@ export class Gateway {
         live.broadcastStatus();
       });
       if (config.sipRegistrar && config.sipUsername && config.sipPassword) {
-        const [host, port] = config.sipRegistrar.split(':');
+        const [host, port = '5060'] = config.sipRegistrar.split(':');
         registration = sip.register({
-          registrar: { host: host!, port: Number(port ?? 5060), transport: 'udp' },
-          aor: config.sipAor ?? `sip:${config.sipUsername}@${host}`,
+          registrar: { host: host!, port: Number(port), transport: config.sipRegistrarTransport },
+          aor: config.sipAor ?? new SipUri({ user: config.sipUsername, host: host! }).toString(),
           username: config.sipUsername,
           password: config.sipPassword,
         });
@@ -271,9 +272,9 @@ async function seedWelcome(store: Store, tts: EspeakTts, cameraName: string, now
   );
 }
 
-function registrationStatus(registration: Registration | undefined, aor: string | null): CameraStatus['registration'] {
+function registrationStatus(registration: Registration | undefined): CameraStatus['registration'] {
   if (!registration) return { state: 'disabled', aor: null, detail: 'no SIP provider configured' };
-  return { state: registration.state as RegistrationState['state'], aor, detail: registration.detail };
+  return { state: registration.state, aor: registration.aor.toString(), detail: registration.detail };
 }
 
 function parseHostPort(value: string): { host: string; port: number } {

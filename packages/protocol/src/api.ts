@@ -36,3 +36,23 @@ export const SoftphoneCredentialsSchema = z.object({
 export type SoftphoneCredentials = z.infer<typeof SoftphoneCredentialsSchema>;
 
 export const RenameMessageSchema = z.object({ name: z.string().trim().min(1).max(100) });
+
+/** Name of an admin-managed softphone account: it becomes the SIP user (`sip:NAME@gateway`). */
+export const SoftphoneAccountNameSchema = z
+  .string()
+  .regex(/^[a-z0-9._-]{1,32}$/, '1 to 32 characters: lower-case letters, digits, ".", "_" or "-"');
+
+/** PUT /api/softphone-accounts/:username — creates the account or replaces its password. */
+export const SoftphoneAccountRequestSchema = z.object({
+  password: z.string().min(8, 'at least 8 characters').max(128, 'at most 128 characters'),
+});
+export type SoftphoneAccountRequest = z.infer<typeof SoftphoneAccountRequestSchema>;
+
+/** A softphone account as the API shows it: never its password or digest. */
+export const SoftphoneAccountViewSchema = z.object({
+  username: z.string(),
+  createdAt: z.number(),
+  /** Epoch ms the account stops working; null = never (admin-managed accounts). */
+  expiresAt: z.number().nullable(),
+});
+export type SoftphoneAccountView = z.infer<typeof SoftphoneAccountViewSchema>;

@@ -69,4 +69,21 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'softphone accounts that never expire',
+    // SQLite cannot drop NOT NULL in place: copy into a table whose expires_at may be NULL (= never).
+    sql: `
+      CREATE TABLE softphone_accounts_v2 (
+        username TEXT PRIMARY KEY,
+        realm TEXT NOT NULL,
+        ha1 TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER
+      );
+      INSERT INTO softphone_accounts_v2 SELECT username, realm, ha1, created_at, expires_at FROM softphone_accounts;
+      DROP TABLE softphone_accounts;
+      ALTER TABLE softphone_accounts_v2 RENAME TO softphone_accounts;
+    `,
+  },
 ];

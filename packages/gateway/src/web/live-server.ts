@@ -2,6 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import {
   AudioModeSchema,
+  type CallInfo,
   type CameraStatus,
   type ClientToServerEvents,
   type ServerToClientEvents,
@@ -9,6 +10,7 @@ import {
 import type { Camera } from '../camera/camera.ts';
 import type { Logger } from '../core/logger.ts';
 import { readCookie, SESSION_COOKIE, type AdminSessions } from './admin-sessions.ts';
+import { isSameOrigin } from './origin-policy.ts';
 
 type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 const ADMIN_ROOM = 'admin';
@@ -16,24 +18,27 @@ const callRoom = (callId: string) => `call:${callId}`;
 
 export interface LiveServerOptions {
   http: HttpServer;
-  camera: Camera;
+  /** The camera's events, and its calls by SIP Call-ID. */
+  camera: Pick<Camera, 'on' | 'call'>;
   sessions: AdminSessions;
   logger: Logger;
   status(): CameraStatus;
-  /** Origins allowed to connect (the embedding pages); the gateway's own origin always is. */
-  corsOrigin: boolean | string[];
 }
 
 /**
  * Live camera state over socket.io with the typed event maps of packages/protocol.
- * Admin sockets see everything; any socket may follow one call by its SIP Call-ID (which
- * only that call's parties know) to get its captions and updates and switch its audio mode.
+ * Admin sockets (session cookie, from the gateway's own origin) see everything; any socket,
+ * from any page, may follow one browser call by its SIP Call-ID (JsSIP makes it random, and
+ * only the call's parties know it) to get its captions and updates and switch its audio
+ * mode. Calls of SIP phones are not offered this way: some phones' Call-IDs are guessable.
  */
 export class LiveServer {
   readonly #io: Server<ClientToServerEvents, ServerToClientEvents>;
 
   constructor(private readonly o: LiveServerOptions) {
-    this.#io = new Server(o.http, { serveClient: false, cors: { origin: o.corsOrigin, credentials: true } });
+    // Any page may connect (the embedded softphone), but never with credentials: the admin
+    // cookie counts only on connections from our own origin (see #onConnection).
+    this.#io = new Server(o.http, { serveClient: false, cors: { origin: true, credentials: false } });
     this.#io.on('connection', (socket) => this.#onConnection(socket));
     const { camera } = o;
     const admin = () => this.#io.to(ADMIN_ROOM);
@@ -59,14 +64,22 @@ export class LiveServer {
   }
 
   #onConnection(socket: LiveSocket): void {
-    const admin = this.o.sessions.verify(readCookie(socket.handshake.headers.cookie, SESSION_COOKIE));
+    // A same-site page on another port sends the SameSite=Strict cookie on the WebSocket handshake too.
+    const { headers } = socket.handshake;
+    const admin = isSameOrigin(headers) ? this.o.sessions.verify(readCookie(headers.cookie, SESSION_COOKIE)) : undefined;
     if (admin) {
       void socket.join(ADMIN_ROOM);
       socket.emit('status', this.o.status());
     }
+    /** The call `callId` names, if this socket may follow it. */
+    const followable = (callId: unknown) => {
+      const call = typeof callId === 'string' ? this.o.camera.call(callId) : undefined;
+      return call && (admin || isBrowserCall(call.info)) ? call : undefined;
+    };
     socket.on('call:watch', (callId, ack) => {
       if (typeof ack !== 'function') return;
-      const call = typeof callId === 'string' ? this.o.camera.call(callId) : undefined;
+      const call = followable(callId);
+      // A phone's call answers like a missing one: no oracle for guessed Call-IDs.
       if (!call) return ack({ ok: false, error: 'no such call' });
       void socket.join(callRoom(callId));
       socket.emit('call:update', call.info);
@@ -75,8 +88,7 @@ export class LiveServer {
     socket.on('call:audio-mode', (request, ack) => {
       if (typeof ack !== 'function') return;
       const mode = AudioModeSchema.safeParse(request?.mode);
-      const callId = request?.callId;
-      const call = typeof callId === 'string' ? this.o.camera.call(callId) : undefined;
+      const call = followable(request?.callId);
       if (!mode.success || !call) return ack({ ok: false, error: !call ? 'no such call' : 'unknown audio mode' });
       if (!admin && !socket.rooms.has(callRoom(call.callId))) return ack({ ok: false, error: 'watch the call first' });
       try {
@@ -87,4 +99,8 @@ export class LiveServer {
       }
     });
   }
+}
+
+function isBrowserCall(call: CallInfo): boolean {
+  return call.transport === 'ws' || call.transport === 'wss';
 }

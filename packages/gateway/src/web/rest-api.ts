@@ -1,12 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type Request, type Router } from 'express';
 import {
   EmailProfileSchema,
   LoginRequestSchema,
   OutputNameSchema,
   RenameMessageSchema,
   type CameraStatus,
-  type SoftphoneCredentials,
 } from '@camgate/protocol';
 import { z } from 'zod';
 import { readWav } from '../audio/wav.ts';
@@ -19,9 +17,10 @@ import type { PinGuard } from '../camera/pin-guard.ts';
 import type { Store } from '../store/store.ts';
 import { AdminSessions, readCookie, SESSION_COOKIE } from './admin-sessions.ts';
 import { HttpError, parseBody, route } from './http-errors.ts';
+import { sameOriginOnly } from './origin-policy.ts';
+import { createSoftphoneRoutes, type SoftphoneRoutesOptions } from './softphone-routes.ts';
 
 const MAX_WAV_BYTES = 10 * 1024 * 1024;
-const SOFTPHONE_ACCOUNT_TTL_MS = 12 * 60 * 60 * 1000;
 const LimitQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });
 
 export interface RestApiOptions {
@@ -33,17 +32,20 @@ export interface RestApiOptions {
   /** Brute-force lock-out of admin sign-ins, per username and source address (same policy as PINs). */
   loginGuard: PinGuard;
   status(): CameraStatus;
-  /** SIP digest realm of softphone accounts. */
-  realm: string;
-  /** The camera's SIP URI and WebSocket URL as a browser on `host` reaches them. */
-  softphoneTarget(host: string, secure: boolean): { cameraUri: string; wsUrl: string; domain: string };
+  realm: SoftphoneRoutesOptions['realm'];
+  softphoneTarget: SoftphoneRoutesOptions['softphoneTarget'];
 }
 
-/** The `/api` routes of docs/API.md. Everything but login needs an admin session. */
+/**
+ * The `/api` routes of docs/API.md, for the gateway's own UI only (see origin-policy.ts).
+ * Everything but login needs an admin session.
+ */
 export function createRestApi(o: RestApiOptions): Router {
   const api = express.Router();
   const { camera, store, clock } = o;
   const secureCookie = (req: Request) => (req.secure ? '; Secure' : '');
+
+  api.use(sameOriginOnly);
 
   api.get('/health', (_req, res) => {
     res.json({ ok: true });
@@ -190,23 +192,15 @@ export function createRestApi(o: RestApiOptions): Router {
     route((req, res) => res.json(store.callLog.list(parseBody(LimitQuery, req.query).limit))),
   );
 
-  // --- Softphone accounts ----------------------------------------------------------------------
-  api.post('/softphone/credentials', (req: Request, res: Response) => {
-    const now = clock.now();
-    store.softphoneAccounts.deleteExpired(now);
-    const username = `web-${randomBytes(6).toString('hex')}`;
-    const password = randomBytes(18).toString('base64url');
-    store.softphoneAccounts.create({ username, realm: o.realm, password, expiresAt: now + SOFTPHONE_ACCOUNT_TTL_MS }, now);
-    const target = o.softphoneTarget(req.headers.host ?? 'localhost', req.secure);
-    const credentials: SoftphoneCredentials = {
-      uri: `sip:${username}@${target.domain}`,
-      username,
-      password,
-      wsUrl: target.wsUrl,
-      cameraUri: target.cameraUri,
-    };
-    res.json(credentials);
-  });
+  api.use(
+    createSoftphoneRoutes({
+      accounts: store.softphoneAccounts,
+      clock,
+      logger: o.logger,
+      realm: o.realm,
+      softphoneTarget: o.softphoneTarget,
+    }),
+  );
 
   return api;
 }

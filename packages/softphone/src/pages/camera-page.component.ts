@@ -1,7 +1,8 @@
 /**
  * <camgate-camera-page>: the camera's web UI. Sign-in, then live status over socket.io
- * (LED, outputs, calls, events, warnings), the softphone, the Incoming Calls dialog,
- * recent events with their pictures and the call log.
+ * (LED, SIP address and provider registration, outputs, calls, events, warnings), the
+ * softphone and its accounts for other sites, the Incoming Calls dialog, recent events with
+ * their pictures and the call log. What callers sent (caller, event details) is shown as text.
  *
  * Attributes: `gateway` (base URL; default same origin).
  */
@@ -16,12 +17,16 @@ import type {
   OutputState,
 } from '@camgate/protocol';
 import { formStyles } from '../components/form/form.styles.ts';
+import { buttonStyles, definitionListStyles, ledStyles } from '../styles/shared.styles.ts';
 import { cameraPageStyles } from './camera-page.styles.ts';
 import '../components/softphone/softphone.ts';
 import '../components/incoming-calls/incoming-calls.ts';
+import '../components/softphone-accounts/softphone-accounts.ts';
+import { GatewayRequests } from '../controllers/gateway-requests.ts';
 import { SocketController } from '../controllers/socket-controller.ts';
 import type { SocketState } from '../controllers/socket-controller.ts';
-import { ApiClient, ApiError } from '../services/api-client.ts';
+import { ApiError } from '../services/api-client.ts';
+import { errorMessage } from '../services/error-message.ts';
 import { resolveGatewayUrl } from '../services/gateway-url.ts';
 import { formatDuration, formatTime } from '../services/format.ts';
 
@@ -31,6 +36,12 @@ const RECENT_EVENTS = 12;
 const RECENT_CALLS = 20;
 
 const OUTPUT_LABELS: Record<OutputName, string> = { door: 'Door opener', light: 'Light' };
+const REGISTRATION_LABELS: Record<CameraStatus['registration']['state'], string> = {
+  disabled: 'not used',
+  registering: 'registering…',
+  registered: 'registered',
+  failed: 'registration failed',
+};
 const SOCKET_LABELS: Record<SocketState, string> = {
   connected: 'Live',
   connecting: 'Reconnecting…',
@@ -38,7 +49,7 @@ const SOCKET_LABELS: Record<SocketState, string> = {
 };
 
 export class CamgateCameraPage extends LitElement {
-  static override styles = [formStyles, cameraPageStyles];
+  static override styles = [formStyles, buttonStyles, ledStyles, definitionListStyles, cameraPageStyles];
   static override properties = {
     gateway: { type: String },
     session: { state: true },
@@ -48,7 +59,6 @@ export class CamgateCameraPage extends LitElement {
     lastCaller: { state: true },
     settingsOpen: { state: true },
     signInError: { state: true },
-    error: { state: true },
   };
 
   gateway = '';
@@ -60,7 +70,7 @@ export class CamgateCameraPage extends LitElement {
   private lastCaller: LastCaller = null;
   private settingsOpen = true;
   private signInError = '';
-  private error = '';
+  private readonly requests = new GatewayRequests<'load' | 'trigger'>(this);
 
   private readonly socket = new SocketController(this, {
     gateway: () => resolveGatewayUrl(this.gateway),
@@ -77,10 +87,6 @@ export class CamgateCameraPage extends LitElement {
     // Anything missed while the socket was down is fetched again.
     onConnect: () => void this.loadCamera(),
   });
-
-  private get api(): ApiClient {
-    return new ApiClient(resolveGatewayUrl(this.gateway));
-  }
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -126,7 +132,7 @@ export class CamgateCameraPage extends LitElement {
         <span>Signed in as ${username}</span>
         <button type="button" @click=${this.signOut}>Sign out</button>
       </header>
-      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
+      ${this.requests.error ? html`<p class="error" role="alert">${this.requests.error}</p>` : nothing}
       <main>
         <div class="column">
           ${this.renderStatus(status)} ${this.renderOutputs(status?.outputs ?? [])}
@@ -146,6 +152,7 @@ export class CamgateCameraPage extends LitElement {
                 <button type="button" @click=${() => (this.settingsOpen = true)}>Incoming Calls Settings</button>
               </section>`}
           ${this.renderEvents()} ${this.renderCallLog()}
+          <camgate-softphone-accounts .gateway=${this.gateway}></camgate-softphone-accounts>
         </div>
       </main>
     `;
@@ -161,14 +168,17 @@ export class CamgateCameraPage extends LitElement {
         <dt>LED</dt>
         <dd><span class="led" data-led=${status.led} data-role="camera-led">${status.led}</span></dd>
         <dt>SIP provider</dt>
-        <dd>${status.registration.state}${status.registration.aor ? ` (${status.registration.aor})` : ''}</dd>
+        <dd data-role="registration" data-state=${status.registration.state}>
+          ${REGISTRATION_LABELS[status.registration.state]}${status.registration.aor ? ` as ${status.registration.aor}` : ''}
+          ${status.registration.detail ? html`<span class="hint">${status.registration.detail}</span>` : nothing}
+        </dd>
         <dt>Internet</dt>
         <dd>${status.internet}</dd>
         <dt>Last event</dt>
         <dd>${status.lastEventAt ? formatTime(status.lastEventAt) : 'none'}</dd>
       </dl>
       ${status.warnings.length > 0
-        ? html`<div class="warnings" aria-label="Warnings">${status.warnings.map((w) => html`<p>${w}</p>`)}</div>`
+        ? html`<div class="warnings" role="status" aria-label="Camera warnings">${status.warnings.map((w) => html`<p>${w}</p>`)}</div>`
         : nothing}
       ${status.settingsDirty ? html`<p class="hint">Some settings are active but not stored permanently.</p>` : nothing}
     </section>`;
@@ -209,7 +219,7 @@ export class CamgateCameraPage extends LitElement {
             ${this.events.map(
               (e) => html`<li>
                 ${e.hasImage
-                  ? html`<img src=${this.api.eventImageUrl(e.id)} alt=${`Picture of the ${e.kind} event at ${formatTime(e.at)}`} loading="lazy" />`
+                  ? html`<img src=${this.requests.api.eventImageUrl(e.id)} alt=${`Picture of the ${e.kind} event at ${formatTime(e.at)}`} loading="lazy" />`
                   : nothing}
                 <div>
                   <strong>${e.kind}</strong> <span class="hint">${formatTime(e.at)}</span>
@@ -247,12 +257,12 @@ export class CamgateCameraPage extends LitElement {
 
   private async checkSession(): Promise<void> {
     try {
-      const session = await this.api.session();
+      const session = await this.requests.api.session();
       if (session) this.signedIn(session.username);
       else this.session = { state: 'signed-out' };
     } catch (error) {
       this.session = { state: 'signed-out' };
-      this.signInError = error instanceof Error ? error.message : String(error);
+      this.signInError = errorMessage(error);
     }
   }
 
@@ -262,11 +272,10 @@ export class CamgateCameraPage extends LitElement {
     const username = String(form.get('username') ?? '');
     this.signInError = '';
     try {
-      await this.api.login({ username, password: String(form.get('password') ?? '') });
+      await this.requests.api.login({ username, password: String(form.get('password') ?? '') });
       this.signedIn(username);
     } catch (error) {
-      this.signInError =
-        error instanceof ApiError && error.status === 401 ? 'Wrong user name or password.' : error instanceof Error ? error.message : String(error);
+      this.signInError = error instanceof ApiError && error.status === 401 ? 'Wrong user name or password.' : errorMessage(error);
     }
   }
 
@@ -278,7 +287,7 @@ export class CamgateCameraPage extends LitElement {
 
   private async signOut(): Promise<void> {
     this.socket.disconnect();
-    await this.api.logout().catch(() => undefined);
+    await this.requests.api.logout().catch(() => undefined);
     this.session = { state: 'signed-out' };
     this.status = null;
     this.events = [];
@@ -286,29 +295,24 @@ export class CamgateCameraPage extends LitElement {
   }
 
   private async loadCamera(): Promise<void> {
-    try {
+    await this.requests.run('load', async () => {
       const [status, events, calls, lastCaller] = await Promise.all([
-        this.api.status(),
-        this.api.events(RECENT_EVENTS),
-        this.api.calls(RECENT_CALLS),
-        this.api.lastCaller(),
+        this.requests.api.status(),
+        this.requests.api.events(RECENT_EVENTS),
+        this.requests.api.calls(RECENT_CALLS),
+        this.requests.api.lastCaller(),
       ]);
       this.status = status;
       this.events = events;
       this.calls = calls;
       this.lastCaller = lastCaller;
-      this.error = '';
-    } catch (error) {
-      this.error = error instanceof Error ? error.message : String(error);
-    }
+    });
   }
 
   private async trigger(name: OutputName): Promise<void> {
-    try {
-      this.upsertOutput(await this.api.triggerOutput(name));
-    } catch (error) {
-      this.error = error instanceof Error ? error.message : String(error);
-    }
+    await this.requests.run('trigger', async () => {
+      this.upsertOutput(await this.requests.api.triggerOutput(name));
+    });
   }
 
   private patchStatus(change: Partial<CameraStatus>): void {
@@ -329,6 +333,6 @@ export class CamgateCameraPage extends LitElement {
 
   private endCall(call: CallInfo): void {
     if (this.status) this.patchStatus({ calls: this.status.calls.filter((c) => c.callId !== call.callId) });
-    void this.api.calls(RECENT_CALLS).then((calls) => (this.calls = calls), () => undefined);
+    void this.requests.api.calls(RECENT_CALLS).then((calls) => (this.calls = calls), () => undefined);
   }
 }

@@ -67,36 +67,6 @@ export const cameraPageStyles = css`
     max-width: 22rem;
     margin: 4rem auto;
   }
-  dl {
-    display: grid;
-    grid-template-columns: auto 1fr;
-    gap: 0.25rem 0.75rem;
-    margin: 0;
-  }
-  dt {
-    color: var(--camgate-muted, #57606a);
-  }
-  dd {
-    margin: 0;
-    overflow-wrap: anywhere;
-  }
-  .led {
-    display: inline-flex;
-    align-items: center;
-    gap: 0.35rem;
-  }
-  .led::before {
-    content: '';
-    width: 0.8rem;
-    height: 0.8rem;
-    border-radius: 50%;
-    background: var(--led-color, #8a8f98);
-  }
-  .led[data-led='ringing'] { --led-color: #d4a72c; }
-  .led[data-led='pin'] { --led-color: #bf8700; }
-  .led[data-led='connected'] { --led-color: #1a7f37; }
-  .led[data-led='executing'] { --led-color: #2563eb; }
-  .led[data-led='error'] { --led-color: #cf222e; }
   .outputs li {
     display: flex;
     gap: 0.75rem;

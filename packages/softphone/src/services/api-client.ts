@@ -14,6 +14,7 @@ import {
   LastCallerSchema,
   OutputStateSchema,
   SettingsViewSchema,
+  SoftphoneAccountViewSchema,
   SoftphoneCredentialsSchema,
 } from '@camgate/protocol';
 import type {
@@ -29,6 +30,7 @@ import type {
   OutputName,
   OutputState,
   SettingsView,
+  SoftphoneAccountView,
   SoftphoneCredentials,
 } from '@camgate/protocol';
 
@@ -138,8 +140,20 @@ export class ApiClient {
   calls(limit: number): Promise<CallLogEntry[]> {
     return this.send('GET', `api/calls?limit=${limit}`, z.array(CallLogEntrySchema));
   }
+
+  // Softphone accounts
   softphoneCredentials(): Promise<SoftphoneCredentials> {
     return this.send('POST', 'api/softphone/credentials', SoftphoneCredentialsSchema);
+  }
+  softphoneAccounts(): Promise<SoftphoneAccountView[]> {
+    return this.send('GET', 'api/softphone-accounts', z.array(SoftphoneAccountViewSchema));
+  }
+  /** Creates the account, or gives an existing one a new password. */
+  saveSoftphoneAccount(username: string, password: string): Promise<SoftphoneAccountView> {
+    return this.send('PUT', `api/softphone-accounts/${encodeURIComponent(username)}`, SoftphoneAccountViewSchema, { password });
+  }
+  deleteSoftphoneAccount(username: string): Promise<void> {
+    return this.send('DELETE', `api/softphone-accounts/${encodeURIComponent(username)}`, null);
   }
 
   private url(path: string): string {

@@ -9,23 +9,21 @@ import { LitElement, html, nothing } from 'lit';
 import type { AudioMessage } from '@camgate/protocol';
 import { RenameMessageSchema } from '@camgate/protocol';
 import { formStyles } from '../form/form.styles.ts';
+import { buttonStyles } from '../../styles/shared.styles.ts';
 import { audioMessagesStyles } from './audio-messages.styles.ts';
-import { ApiClient } from '../../services/api-client.ts';
-import { resolveGatewayUrl } from '../../services/gateway-url.ts';
+import { GatewayRequests } from '../../controllers/gateway-requests.ts';
 import { formatDuration } from '../../services/format.ts';
 import { RecorderController } from '../../controllers/recorder-controller.ts';
 import { TickController } from '../../controllers/tick-controller.ts';
 
 export class CamgateAudioMessages extends LitElement {
-  static override styles = [formStyles, audioMessagesStyles];
+  static override styles = [formStyles, buttonStyles, audioMessagesStyles];
   static override properties = {
     gateway: { type: String },
     messages: { attribute: false },
     newName: { state: true },
     file: { state: true },
     renaming: { state: true },
-    busy: { state: true },
-    error: { state: true },
     notice: { state: true },
     playing: { state: true },
   };
@@ -37,16 +35,15 @@ export class CamgateAudioMessages extends LitElement {
   private file: File | null = null;
   /** The message being renamed and the name typed so far. */
   private renaming: { id: string; name: string } | null = null;
-  private busy = false;
-  private error = '';
   private notice = '';
   private playing: string | null = null;
 
   private readonly recorder = new RecorderController(this);
   private readonly tick = new TickController(this);
+  private readonly requests = new GatewayRequests(this);
 
-  private get api(): ApiClient {
-    return new ApiClient(resolveGatewayUrl(this.gateway));
+  private get busy(): boolean {
+    return this.requests.busy !== null;
   }
 
   protected override updated(): void {
@@ -67,7 +64,7 @@ export class CamgateAudioMessages extends LitElement {
         <audio
           controls
           aria-label="Audio message player"
-          src=${this.playing ? this.api.messageAudioUrl(this.playing) : ''}
+          src=${this.playing ? this.requests.api.messageAudioUrl(this.playing) : ''}
           ?hidden=${!this.playing}
           @ended=${() => (this.playing = null)}
         ></audio>
@@ -105,7 +102,7 @@ export class CamgateAudioMessages extends LitElement {
                   <span role="status">Recording ${formatDuration(this.tick.now - this.recorder.startedAt)}</span>`}
           </div>
         </div>
-        ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
+        ${this.requests.error ? html`<p class="error" role="alert">${this.requests.error}</p>` : nothing}
         ${this.notice ? html`<p class="notice" role="status">${this.notice}</p>` : nothing}
       </fieldset>
     `;
@@ -159,7 +156,7 @@ export class CamgateAudioMessages extends LitElement {
   private async upload(): Promise<void> {
     if (!this.file) return;
     await this.run(async () => {
-      const message = await this.api.uploadMessage(this.newName.trim(), this.file!);
+      const message = await this.requests.api.uploadMessage(this.newName.trim(), this.file!);
       this.file = null;
       this.newName = '';
       this.renderRoot.querySelector<HTMLInputElement>('#wav-file')!.value = '';
@@ -168,19 +165,14 @@ export class CamgateAudioMessages extends LitElement {
   }
 
   private async startRecording(): Promise<void> {
-    this.error = '';
     this.notice = '';
-    try {
-      await this.recorder.start();
-    } catch (error) {
-      this.error = error instanceof Error ? error.message : String(error);
-    }
+    await this.requests.run('busy', () => this.recorder.start());
   }
 
   private async stopRecording(): Promise<void> {
     await this.run(async () => {
       const wav = await this.recorder.stop();
-      const message = await this.api.uploadMessage(this.newName.trim(), wav);
+      const message = await this.requests.api.uploadMessage(this.newName.trim(), wav);
       this.newName = '';
       return `Recorded “${message.name}”.`;
     });
@@ -191,11 +183,11 @@ export class CamgateAudioMessages extends LitElement {
     if (!renaming) return;
     const parsed = RenameMessageSchema.safeParse({ name: renaming.name });
     if (!parsed.success) {
-      this.error = 'A message name must be 1 to 100 characters.';
+      this.requests.showError('A message name must be 1 to 100 characters.');
       return;
     }
     await this.run(async () => {
-      const message = await this.api.renameMessage(renaming.id, parsed.data.name);
+      const message = await this.requests.api.renameMessage(renaming.id, parsed.data.name);
       this.renaming = null;
       return `Renamed to “${message.name}”.`;
     });
@@ -203,7 +195,7 @@ export class CamgateAudioMessages extends LitElement {
 
   private async deleteMessage(message: AudioMessage): Promise<void> {
     await this.run(async () => {
-      await this.api.deleteMessage(message.id);
+      await this.requests.api.deleteMessage(message.id);
       if (this.playing === message.id) this.playing = null;
       return `Deleted “${message.name}”.`;
     });
@@ -211,16 +203,10 @@ export class CamgateAudioMessages extends LitElement {
 
   /** Runs one change, shows its outcome and tells the parent to reload the list. */
   private async run(change: () => Promise<string>): Promise<void> {
-    this.busy = true;
-    this.error = '';
     this.notice = '';
-    try {
+    const changed = await this.requests.run('busy', async () => {
       this.notice = await change();
-      this.dispatchEvent(new CustomEvent('camgate-messages-changed', { bubbles: true, composed: true }));
-    } catch (error) {
-      this.error = error instanceof Error ? error.message : String(error);
-    } finally {
-      this.busy = false;
-    }
+    });
+    if (changed) this.dispatchEvent(new CustomEvent('camgate-messages-changed', { bubbles: true, composed: true }));
   }
 }

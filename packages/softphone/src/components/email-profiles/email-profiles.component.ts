@@ -10,10 +10,12 @@ import { LitElement, html, nothing } from 'lit';
 import { EmailProfileSchema } from '@camgate/protocol';
 import type { EmailProfile, EmailProfileView } from '@camgate/protocol';
 import { formStyles } from '../form/form.styles.ts';
-import { ariaInvalid, describedBy, fieldError, fieldId } from '../form/field.ts';
+import { ariaInvalid, describedBy, fieldId, fieldRow, focusFirstInvalid } from '../form/field.ts';
+import { buttonStyles } from '../../styles/shared.styles.ts';
 import { emailProfilesStyles } from './email-profiles.styles.ts';
-import { ApiClient, ApiError } from '../../services/api-client.ts';
-import { resolveGatewayUrl } from '../../services/gateway-url.ts';
+import { GatewayRequests } from '../../controllers/gateway-requests.ts';
+import { ApiError } from '../../services/api-client.ts';
+import { errorMessage } from '../../services/error-message.ts';
 import { randomId } from '../../services/random-id.ts';
 import { plainMessage } from '../../services/issue-messages.ts';
 
@@ -61,14 +63,12 @@ function toProfile(draft: ProfileDraft): unknown {
 }
 
 export class CamgateEmailProfiles extends LitElement {
-  static override styles = [formStyles, emailProfilesStyles];
+  static override styles = [formStyles, buttonStyles, emailProfilesStyles];
   static override properties = {
     gateway: { type: String },
     profiles: { attribute: false },
     draft: { state: true },
     errors: { state: true },
-    busy: { state: true },
-    error: { state: true },
   };
 
   gateway = '';
@@ -77,12 +77,7 @@ export class CamgateEmailProfiles extends LitElement {
   /** The profile in the sub-form; null when the sub-form is closed. */
   private draft: ProfileDraft | null = null;
   private errors: Map<string, string> = new Map();
-  private busy = false;
-  private error = '';
-
-  private get api(): ApiClient {
-    return new ApiClient(resolveGatewayUrl(this.gateway));
-  }
+  private readonly requests = new GatewayRequests<'save' | 'delete'>(this);
 
   override render() {
     return html`
@@ -100,14 +95,14 @@ export class CamgateEmailProfiles extends LitElement {
                     <td>${p.to.join(', ')}</td>
                     <td class="actions">
                       <button type="button" aria-label=${`Edit ${p.name}`} @click=${() => this.edit(draftOf(p))}>Edit</button>
-                      <button type="button" aria-label=${`Delete ${p.name}`} ?disabled=${this.busy} @click=${() => this.deleteProfile(p)}>Delete</button>
+                      <button type="button" aria-label=${`Delete ${p.name}`} ?disabled=${this.requests.busy !== null} @click=${() => this.deleteProfile(p)}>Delete</button>
                     </td>
                   </tr>`,
                 )}
               </tbody>
             </table>`}
         ${this.draft ? this.renderForm(this.draft) : html`<div class="buttons"><button type="button" @click=${() => this.edit(newDraft())}>Add email profile</button></div>`}
-        ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
+        ${this.requests.error ? html`<p class="error" role="alert">${this.requests.error}</p>` : nothing}
       </fieldset>
     `;
   }
@@ -115,22 +110,17 @@ export class CamgateEmailProfiles extends LitElement {
   private renderForm(draft: ProfileDraft) {
     const text = (field: keyof ProfileDraft & string, label: string, type = 'text', autocomplete = 'off') => {
       const error = this.errors.get(field);
-      return html`<div class="field">
-        <label for=${fieldId(field)}>${label}</label>
-        <div class="control">
-          <input
-            id=${fieldId(field)}
-            type=${type}
-            autocomplete=${autocomplete}
-            .value=${String(draft[field])}
-            aria-invalid=${ariaInvalid(error)}
-            aria-describedby=${describedBy(field, error)}
-            placeholder=${field === 'password' && draft.hasPassword ? 'unchanged' : ''}
-            @input=${(e: Event) => this.patch({ [field]: (e.target as HTMLInputElement).value })}
-          />
-          ${fieldError(field, error)}
-        </div>
-      </div>`;
+      const control = html`<input
+        id=${fieldId(field)}
+        type=${type}
+        autocomplete=${autocomplete}
+        .value=${String(draft[field])}
+        aria-invalid=${ariaInvalid(error)}
+        aria-describedby=${describedBy(field, error)}
+        placeholder=${field === 'password' && draft.hasPassword ? 'unchanged' : ''}
+        @input=${(e: Event) => this.patch({ [field]: (e.target as HTMLInputElement).value })}
+      />`;
+      return fieldRow(field, label, control, error);
     };
     const portError = this.errors.get('port');
     return html`<form @submit=${this.save} novalidate aria-label=${draft.existing ? 'Edit email profile' : 'New email profile'}>
@@ -145,26 +135,25 @@ export class CamgateEmailProfiles extends LitElement {
           </select>
         </div>
       </div>
-      <div class="field">
-        <label for=${fieldId('port')}>Port</label>
-        <div class="control">
-          <input
-            id=${fieldId('port')}
-            type="number"
-            min="1"
-            max="65535"
-            .value=${String(draft.port)}
-            aria-invalid=${ariaInvalid(portError)}
-            aria-describedby=${describedBy('port', portError)}
-            @input=${(e: Event) => this.patch({ port: (e.target as HTMLInputElement).valueAsNumber })}
-          />
-          ${fieldError('port', portError)}
-        </div>
-      </div>
+      ${fieldRow(
+        'port',
+        'Port',
+        html`<input
+          id=${fieldId('port')}
+          type="number"
+          min="1"
+          max="65535"
+          .value=${String(draft.port)}
+          aria-invalid=${ariaInvalid(portError)}
+          aria-describedby=${describedBy('port', portError)}
+          @input=${(e: Event) => this.patch({ port: (e.target as HTMLInputElement).valueAsNumber })}
+        />`,
+        portError,
+      )}
       ${text('username', 'SMTP user name')} ${text('password', 'SMTP password', 'password', 'new-password')}
       ${text('from', 'From address', 'email')} ${text('to', 'To addresses (comma separated)')} ${text('subject', 'Subject')}
       <div class="buttons">
-        <button type="submit" class="primary" ?disabled=${this.busy}>Save profile</button>
+        <button type="submit" class="primary" ?disabled=${this.requests.busy !== null}>Save profile</button>
         <button type="button" @click=${() => this.edit(null)}>Cancel</button>
       </div>
     </form>`;
@@ -173,7 +162,7 @@ export class CamgateEmailProfiles extends LitElement {
   private edit(draft: ProfileDraft | null): void {
     this.draft = draft;
     this.errors = new Map();
-    this.error = '';
+    this.requests.showError('');
   }
 
   private patch(change: Partial<ProfileDraft>): void {
@@ -200,36 +189,29 @@ export class CamgateEmailProfiles extends LitElement {
       this.errors = new Map(
         parsed.error.issues.map((i) => [String(i.path[0]), i.path.length > 1 ? `Address ${Number(i.path[1]) + 1}: ${plainMessage(i)}` : plainMessage(i)]),
       );
-      await this.updateComplete;
-      this.renderRoot.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
-      return;
+      return focusFirstInvalid(this);
     }
-    this.busy = true;
-    this.error = '';
-    try {
-      await this.api.saveEmailProfile(parsed.data);
-      this.draft = null;
-      this.changed();
-    } catch (error) {
-      if (error instanceof ApiError && error.field) this.errors = new Map([[error.field.split('.')[0]!, error.message]]);
-      else this.error = error instanceof Error ? error.message : String(error);
-    } finally {
-      this.busy = false;
-    }
+    const saved = await this.requests.run(
+      'save',
+      async () => {
+        await this.requests.api.saveEmailProfile(parsed.data);
+        this.draft = null;
+      },
+      (error) => {
+        if (!(error instanceof ApiError && error.field)) return errorMessage(error);
+        this.errors = new Map([[error.field.split('.')[0]!, error.message]]);
+        return '';
+      },
+    );
+    if (saved) this.changed();
   }
 
   private async deleteProfile(profile: EmailProfileView): Promise<void> {
-    this.busy = true;
-    this.error = '';
-    try {
-      await this.api.deleteEmailProfile(profile.id);
+    const deleted = await this.requests.run('delete', async () => {
+      await this.requests.api.deleteEmailProfile(profile.id);
       if (this.draft?.id === profile.id) this.draft = null;
-      this.changed();
-    } catch (error) {
-      this.error = error instanceof Error ? error.message : String(error);
-    } finally {
-      this.busy = false;
-    }
+    });
+    if (deleted) this.changed();
   }
 
   private changed(): void {

@@ -3,6 +3,7 @@
  * aria-describedby and says aria-invalid, so a screen reader reads the problem with the field.
  */
 import { html, nothing } from 'lit';
+import type { LitElement, TemplateResult } from 'lit';
 
 /** A field key such as `intercom.cycleTimeMs` as an element id. */
 export function fieldId(field: string): string {
@@ -31,3 +32,16 @@ export function fieldHint(field: string, text: string) {
   return html`<p class="hint" id=${`${fieldId(field)}-hint`}>${text}</p>`;
 }
 
+/** One form row: the label, then the control with its hint and error under it. */
+export function fieldRow(field: string, label: string, control: TemplateResult, error: string | undefined, hint?: string) {
+  return html`<div class="field">
+    <label for=${fieldId(field)}>${label}</label>
+    <div class="control">${control} ${hint ? fieldHint(field, hint) : nothing} ${fieldError(field, error)}</div>
+  </div>`;
+}
+
+/** Takes the person to the first field that says it is invalid, once the form has rendered. */
+export async function focusFirstInvalid(form: LitElement): Promise<void> {
+  await form.updateComplete;
+  form.renderRoot.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+}

@@ -1,6 +1,6 @@
 import { css } from 'lit';
 
-/** Form controls shared by the settings dialog, its sub-forms and the camera page. */
+/** Form controls shared by the settings dialog, its sub-forms and the camera page (buttons: shared.styles.ts). */
 export const formStyles = css`
   :host {
     font-family: var(--camgate-font, system-ui, sans-serif);
@@ -63,28 +63,9 @@ export const formStyles = css`
   }
   input:focus-visible,
   select:focus-visible,
-  textarea:focus-visible,
-  button:focus-visible {
+  textarea:focus-visible {
     outline: 3px solid var(--camgate-focus, #2563eb);
     outline-offset: 1px;
-  }
-  button {
-    font: inherit;
-    padding: 0.35rem 0.85rem;
-    border-radius: 0.35rem;
-    border: 1px solid var(--camgate-border, #8a8f98);
-    background: var(--camgate-key-bg, #f4f5f7);
-    color: inherit;
-    cursor: pointer;
-  }
-  button:disabled {
-    opacity: 0.5;
-    cursor: not-allowed;
-  }
-  button.primary {
-    background: var(--camgate-accent, #2563eb);
-    border-color: var(--camgate-accent, #2563eb);
-    color: #fff;
   }
   .hint {
     color: var(--camgate-muted, #57606a);

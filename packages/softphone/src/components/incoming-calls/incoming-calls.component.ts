@@ -13,12 +13,14 @@ import { LitElement, html, nothing } from 'lit';
 import type { PropertyValues } from 'lit';
 import type { ActionProfile, AudioMessage, AudioMode, EmailProfileView, LastCaller, SettingsView } from '@camgate/protocol';
 import { formStyles } from '../form/form.styles.ts';
-import { ariaInvalid, describedBy, fieldError, fieldHint, fieldId } from '../form/field.ts';
+import { ariaInvalid, describedBy, fieldId, fieldRow, focusFirstInvalid } from '../form/field.ts';
+import { buttonStyles, panelStyles } from '../../styles/shared.styles.ts';
 import { incomingCallsStyles } from './incoming-calls.styles.ts';
 import '../audio-messages/audio-messages.ts';
 import '../email-profiles/email-profiles.ts';
-import { ApiClient, ApiError } from '../../services/api-client.ts';
-import { resolveGatewayUrl } from '../../services/gateway-url.ts';
+import { GatewayRequests } from '../../controllers/gateway-requests.ts';
+import { ApiError } from '../../services/api-client.ts';
+import { errorMessage } from '../../services/error-message.ts';
 import { formatTime } from '../../services/format.ts';
 import { draftWarnings, linesOf, serverFieldErrors, toDraft, validateDraft } from '../../services/settings-form.ts';
 import type { FieldErrors, SettingsDraft } from '../../services/settings-form.ts';
@@ -32,10 +34,10 @@ const ACTION_MODES: Record<ActionProfile['mode'], string> = {
 };
 const OUTPUT_LABELS = { door: 'Door opener (key 1)', light: 'Light (key 3)' } as const;
 
-type Busy = 'load' | 'set' | 'factory' | 'restore' | 'close' | 'store' | null;
+type Busy = 'load' | 'set' | 'factory' | 'restore' | 'close' | 'store';
 
 export class CamgateIncomingCalls extends LitElement {
-  static override styles = [formStyles, incomingCallsStyles];
+  static override styles = [panelStyles, formStyles, buttonStyles, incomingCallsStyles];
   static override properties = {
     gateway: { type: String },
     lastCaller: { attribute: false },
@@ -46,8 +48,6 @@ export class CamgateIncomingCalls extends LitElement {
     touched: { state: true },
     submitted: { state: true },
     serverErrors: { state: true },
-    busy: { state: true },
-    error: { state: true },
     notice: { state: true },
     showPin: { state: true },
     manageProfiles: { state: true },
@@ -66,16 +66,11 @@ export class CamgateIncomingCalls extends LitElement {
   private touched: ReadonlySet<string> = new Set();
   private submitted = false;
   private serverErrors: FieldErrors = new Map();
-  private busy: Busy = null;
-  private error = '';
   private notice = '';
   private showPin = false;
   private manageProfiles = false;
   #localErrors: FieldErrors = new Map();
-
-  private get api(): ApiClient {
-    return new ApiClient(resolveGatewayUrl(this.gateway));
-  }
+  private readonly requests = new GatewayRequests<Busy>(this);
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -87,10 +82,10 @@ export class CamgateIncomingCalls extends LitElement {
   async reload(): Promise<void> {
     await this.run('load', async () => {
       const [view, messages, profiles, lastCaller] = await Promise.all([
-        this.api.settings(),
-        this.api.messages(),
-        this.api.emailProfiles(),
-        this.api.lastCaller(),
+        this.requests.api.settings(),
+        this.requests.api.messages(),
+        this.requests.api.emailProfiles(),
+        this.requests.api.lastCaller(),
       ]);
       this.showView(view);
       this.messages = messages;
@@ -107,12 +102,12 @@ export class CamgateIncomingCalls extends LitElement {
     const draft = this.draft;
     return html`
       <h2>Incoming Calls Settings</h2>
-      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
-      ${draft ? this.renderForm(draft) : html`<p role="status">${this.busy === 'load' ? 'Loading…' : ''}</p>`}
+      ${this.requests.error ? html`<p class="error" role="alert">${this.requests.error}</p>` : nothing}
+      ${draft ? this.renderForm(draft) : html`<p role="status">${this.requests.busy === 'load' ? 'Loading…' : ''}</p>`}
       <dialog aria-labelledby="store-question">
         <p id="store-question">Store the configuration permanently?</p>
         <div class="buttons">
-          <button type="button" class="primary" ?disabled=${this.busy === 'store'} @click=${this.storeAndClose}>Store</button>
+          <button type="button" class="primary" ?disabled=${this.requests.busy === 'store'} @click=${this.storeAndClose}>Store</button>
           <button type="button" @click=${this.closeWithoutStoring}>Don't store</button>
         </div>
       </dialog>
@@ -121,6 +116,7 @@ export class CamgateIncomingCalls extends LitElement {
 
   private renderForm(draft: SettingsDraft) {
     const warnings = draftWarnings(draft);
+    const busy = this.requests.busy !== null;
     return html`
       <form novalidate @submit=${this.set} aria-label="Incoming Calls Settings">
         <fieldset>
@@ -177,10 +173,10 @@ export class CamgateIncomingCalls extends LitElement {
           : nothing}
         ${this.notice ? html`<p class="notice" role="status">${this.notice}</p>` : nothing}
         <div class="buttons">
-          <button type="submit" class="primary" ?disabled=${this.busy !== null}>Set</button>
-          <button type="button" ?disabled=${this.busy !== null} @click=${this.factory}>Factory</button>
-          <button type="button" ?disabled=${this.busy !== null} @click=${this.restore}>Restore</button>
-          <button type="button" ?disabled=${this.busy !== null} @click=${this.close}>Close</button>
+          <button type="submit" class="primary" ?disabled=${busy}>Set</button>
+          <button type="button" ?disabled=${busy} @click=${this.factory}>Factory</button>
+          <button type="button" ?disabled=${busy} @click=${this.restore}>Restore</button>
+          <button type="button" ?disabled=${busy} @click=${this.close}>Close</button>
         </div>
       </form>
       <camgate-audio-messages .gateway=${this.gateway} .messages=${this.messages} @camgate-messages-changed=${this.reloadMessages}></camgate-audio-messages>
@@ -204,10 +200,7 @@ export class CamgateIncomingCalls extends LitElement {
 
   private renderPin(draft: SettingsDraft) {
     const error = this.errorFor('pin');
-    return html`<div class="field">
-      <label for=${fieldId('pin')}>PIN</label>
-      <div class="control">
-        <div class="inline">
+    const control = html`<div class="inline">
           <input
             id=${fieldId('pin')}
             type=${this.showPin ? 'text' : 'password'}
@@ -220,11 +213,8 @@ export class CamgateIncomingCalls extends LitElement {
             @input=${(e: Event) => this.patch('pin', { pin: (e.target as HTMLInputElement).value })}
           />
           <button type="button" aria-pressed=${this.showPin ? 'true' : 'false'} @click=${() => (this.showPin = !this.showPin)}>Show PIN</button>
-        </div>
-        ${fieldHint('pin', '4 to 12 digits the caller types on the phone keypad. Empty: no PIN.')}
-        ${fieldError('pin', error)}
-      </div>
-    </div>`;
+        </div>`;
+    return fieldRow('pin', 'PIN', control, error, '4 to 12 digits the caller types on the phone keypad. Empty: no PIN.');
   }
 
   private renderAction(draft: SettingsDraft, name: 'door' | 'light') {
@@ -246,20 +236,15 @@ export class CamgateIncomingCalls extends LitElement {
 
   private selectField(field: string, label: string, value: string, options: Record<string, string>, change: (value: string) => Partial<SettingsDraft>) {
     const error = this.errorFor(field);
-    return html`<div class="field">
-      <label for=${fieldId(field)}>${label}</label>
-      <div class="control">
-        <select
-          id=${fieldId(field)}
-          aria-invalid=${ariaInvalid(error)}
-          aria-describedby=${describedBy(field, error)}
-          @change=${(e: Event) => this.patch(field, change((e.target as HTMLSelectElement).value))}
-        >
-          ${Object.entries(options).map(([key, text]) => html`<option value=${key} ?selected=${key === value}>${text}</option>`)}
-        </select>
-        ${fieldError(field, error)}
-      </div>
-    </div>`;
+    const control = html`<select
+      id=${fieldId(field)}
+      aria-invalid=${ariaInvalid(error)}
+      aria-describedby=${describedBy(field, error)}
+      @change=${(e: Event) => this.patch(field, change((e.target as HTMLSelectElement).value))}
+    >
+      ${Object.entries(options).map(([key, text]) => html`<option value=${key} ?selected=${key === value}>${text}</option>`)}
+    </select>`;
+    return fieldRow(field, label, control, error);
   }
 
   private numberField(
@@ -270,60 +255,45 @@ export class CamgateIncomingCalls extends LitElement {
     range: { min: number; max: number; step: number },
   ) {
     const error = this.errorFor(field);
-    return html`<div class="field">
-      <label for=${fieldId(field)}>${label}</label>
-      <div class="control">
-        <input
-          id=${fieldId(field)}
-          type="number"
-          min=${range.min}
-          max=${range.max}
-          step=${range.step}
-          .value=${Number.isNaN(value) ? '' : String(value)}
-          aria-invalid=${ariaInvalid(error)}
-          aria-describedby=${describedBy(field, error)}
-          @input=${(e: Event) => this.patch(field, change((e.target as HTMLInputElement).valueAsNumber))}
-        />
-        ${fieldError(field, error)}
-      </div>
-    </div>`;
+    const control = html`<input
+      id=${fieldId(field)}
+      type="number"
+      min=${range.min}
+      max=${range.max}
+      step=${range.step}
+      .value=${Number.isNaN(value) ? '' : String(value)}
+      aria-invalid=${ariaInvalid(error)}
+      aria-describedby=${describedBy(field, error)}
+      @input=${(e: Event) => this.patch(field, change((e.target as HTMLInputElement).valueAsNumber))}
+    />`;
+    return fieldRow(field, label, control, error);
   }
 
   private inputField(field: string, label: string, value: string, change: (value: string) => Partial<SettingsDraft>, type = 'text') {
     const error = this.errorFor(field);
-    return html`<div class="field">
-      <label for=${fieldId(field)}>${label}</label>
-      <div class="control">
-        <input
-          id=${fieldId(field)}
-          type=${type}
-          .value=${value}
-          aria-invalid=${ariaInvalid(error)}
-          aria-describedby=${describedBy(field, error)}
-          @input=${(e: Event) => this.patch(field, change((e.target as HTMLInputElement).value))}
-        />
-        ${fieldError(field, error)}
-      </div>
-    </div>`;
+    const control = html`<input
+      id=${fieldId(field)}
+      type=${type}
+      .value=${value}
+      aria-invalid=${ariaInvalid(error)}
+      aria-describedby=${describedBy(field, error)}
+      @input=${(e: Event) => this.patch(field, change((e.target as HTMLInputElement).value))}
+    />`;
+    return fieldRow(field, label, control, error);
   }
 
   private textareaField(field: string, label: string, value: string, change: (value: string) => Partial<SettingsDraft>, hint: string) {
     const error = this.errorFor(field);
-    return html`<div class="field">
-      <label for=${fieldId(field)}>${label}</label>
-      <div class="control">
-        <textarea
-          id=${fieldId(field)}
-          rows="4"
-          spellcheck="false"
-          .value=${value}
-          aria-invalid=${ariaInvalid(error)}
-          aria-describedby=${describedBy(field, error, true)}
-          @input=${(e: Event) => this.patch(field, change((e.target as HTMLTextAreaElement).value))}
-        ></textarea>
-        ${fieldHint(field, hint)} ${fieldError(field, error)}
-      </div>
-    </div>`;
+    const control = html`<textarea
+      id=${fieldId(field)}
+      rows="4"
+      spellcheck="false"
+      .value=${value}
+      aria-invalid=${ariaInvalid(error)}
+      aria-describedby=${describedBy(field, error, true)}
+      @input=${(e: Event) => this.patch(field, change((e.target as HTMLTextAreaElement).value))}
+    ></textarea>`;
+    return fieldRow(field, label, control, error, hint);
   }
 
   /** The gateway's verdict wins; local errors show once the field was edited or Set pressed. */
@@ -357,11 +327,11 @@ export class CamgateIncomingCalls extends LitElement {
     const validation = validateDraft(this.draft);
     if (!validation.ok) {
       this.submitted = true;
-      await this.focusFirstInvalid();
+      await focusFirstInvalid(this);
       return;
     }
     await this.run('set', async () => {
-      this.showView(await this.api.setSettings(validation.settings));
+      this.showView(await this.requests.api.setSettings(validation.settings));
       this.notice = 'The settings are active until the gateway restarts. Close to store them permanently.';
     });
   }
@@ -369,7 +339,7 @@ export class CamgateIncomingCalls extends LitElement {
   /** Factory: the defaults become the running settings (not stored). */
   private async factory(): Promise<void> {
     await this.run('factory', async () => {
-      this.showView(await this.api.factorySettings());
+      this.showView(await this.requests.api.factorySettings());
       this.notice = 'Factory defaults loaded. Close to store them permanently.';
     });
   }
@@ -377,7 +347,7 @@ export class CamgateIncomingCalls extends LitElement {
   /** Restore: back to the stored settings, undoing what was not stored. */
   private async restore(): Promise<void> {
     await this.run('restore', async () => {
-      this.showView(await this.api.restoreSettings());
+      this.showView(await this.requests.api.restoreSettings());
       this.notice = 'The stored settings are restored.';
     });
   }
@@ -385,22 +355,22 @@ export class CamgateIncomingCalls extends LitElement {
   /** Close: if the running settings differ from the stored ones, offer to store them. */
   private async close(): Promise<void> {
     let dirty = false;
-    await this.run('close', async () => {
-      const view = await this.api.settings();
+    const ok = await this.run('close', async () => {
+      const view = await this.requests.api.settings();
       this.view = view;
       dirty = view.dirty;
     });
-    if (this.error) return;
+    if (!ok) return;
     if (dirty) this.storeDialog.showModal();
     else this.closed();
   }
 
   private async storeAndClose(): Promise<void> {
-    await this.run('store', async () => {
-      this.showView(await this.api.storeSettings());
+    const ok = await this.run('store', async () => {
+      this.showView(await this.requests.api.storeSettings());
     });
     this.storeDialog.close();
-    if (!this.error) this.closed();
+    if (ok) this.closed();
   }
 
   private closeWithoutStoring(): void {
@@ -427,36 +397,22 @@ export class CamgateIncomingCalls extends LitElement {
   }
 
   private async reloadMessages(): Promise<void> {
-    this.messages = await this.api.messages().catch(() => this.messages);
+    this.messages = await this.requests.api.messages().catch(() => this.messages);
   }
 
   private async reloadProfiles(): Promise<void> {
-    this.profiles = await this.api.emailProfiles().catch(() => this.profiles);
-  }
-
-  private async focusFirstInvalid(): Promise<void> {
-    await this.updateComplete;
-    this.renderRoot.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+    this.profiles = await this.requests.api.emailProfiles().catch(() => this.profiles);
   }
 
   /** Runs one gateway request; a field error lands at its field, anything else on top. */
-  private async run(busy: Exclude<Busy, null>, request: () => Promise<void>): Promise<void> {
-    this.busy = busy;
-    this.error = '';
-    try {
-      await request();
-    } catch (error) {
-      if (error instanceof ApiError && (error.field || error.issues.length > 0)) {
-        this.serverErrors = serverFieldErrors(error);
-        await this.focusFirstInvalid();
-        // A field this form does not show would hide the message: show it on top then.
-        const shown = [...this.serverErrors.keys()].every((field) => this.renderRoot.querySelector(`#${fieldId(field)}`));
-        if (!shown) this.error = error.message;
-      } else {
-        this.error = error instanceof Error ? error.message : String(error);
-      }
-    } finally {
-      this.busy = null;
-    }
+  private run(busy: Busy, request: () => Promise<void>): Promise<boolean> {
+    return this.requests.run(busy, request, async (error) => {
+      if (!(error instanceof ApiError) || (!error.field && error.issues.length === 0)) return errorMessage(error);
+      this.serverErrors = serverFieldErrors(error);
+      await focusFirstInvalid(this);
+      // A field this form does not show would hide the message: show it on top then.
+      const shown = [...this.serverErrors.keys()].every((field) => this.renderRoot.querySelector(`#${fieldId(field)}`));
+      return shown ? '' : error.message;
+    });
   }
 }

@@ -2,12 +2,7 @@ import { css } from 'lit';
 
 export const incomingCallsStyles = css`
   :host {
-    display: block;
     max-width: 52rem;
-    padding: 1rem;
-    border: 1px solid var(--camgate-border, #8a8f98);
-    border-radius: 0.75rem;
-    background: var(--camgate-surface, #fff);
   }
   h2 {
     font-size: 1.2rem;

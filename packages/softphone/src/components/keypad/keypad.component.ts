@@ -3,6 +3,7 @@
  * presses (`camgate-key`); what a key does is up to the softphone.
  */
 import { LitElement, html } from 'lit';
+import { buttonStyles } from '../../styles/shared.styles.ts';
 import { keypadStyles } from './keypad.styles.ts';
 import { DTMF_KEYS } from '../../controllers/sip-controller.ts';
 import type { DtmfKey } from '../../controllers/sip-controller.ts';
@@ -13,7 +14,7 @@ export type KeyEvent = CustomEvent<{ key: DtmfKey }>;
 const FLASH_MS = 150;
 
 export class CamgateKeypad extends LitElement {
-  static override styles = keypadStyles;
+  static override styles = [buttonStyles, keypadStyles];
   static override properties = {
     disabled: { type: Boolean, reflect: true },
     flashed: { state: true },

@@ -1,5 +1,6 @@
 import { css } from 'lit';
 
+/** Big telephone keys on top of the shared button look. */
 export const keypadStyles = css`
   :host {
     display: inline-grid;
@@ -7,28 +8,16 @@ export const keypadStyles = css`
     gap: 0.5rem;
   }
   button {
-    font: inherit;
     font-size: 1.25rem;
     height: 3rem;
+    padding: 0;
     border-radius: 0.5rem;
-    border: 1px solid var(--camgate-border, #8a8f98);
-    background: var(--camgate-key-bg, #f4f5f7);
-    color: inherit;
-    cursor: pointer;
   }
   button:hover:not(:disabled) {
     background: var(--camgate-key-hover, #e4e7ec);
   }
-  button:focus-visible {
-    outline: 3px solid var(--camgate-focus, #2563eb);
-    outline-offset: 1px;
-  }
   button.pressed {
     background: var(--camgate-accent, #2563eb);
     color: #fff;
-  }
-  button:disabled {
-    opacity: 0.5;
-    cursor: not-allowed;
   }
 `;

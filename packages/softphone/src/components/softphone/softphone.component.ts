@@ -8,11 +8,17 @@
  * POST /api/softphone/credentials, which needs an admin session), `camera` (SIP URI to
  * call; default the one the gateway names).
  * Events: `camgate-call-state` { state, callId, end } whenever the call state changes.
+ * The host reflects the call state as `data-call-state` and how the last call ended as
+ * `data-call-end` (e.g. `locked-out`).
+ *
+ * Keyboard: Call and Hang up hand the focus to each other, so Enter, the digit keys and
+ * Enter again make a whole call without the mouse.
  */
 import { LitElement, html, nothing } from 'lit';
 import type { PropertyValues } from 'lit';
 import { KEYPAD_COMMANDS } from '@camgate/protocol';
 import type { AudioMode, CallInfo, Caption, KeypadDigit } from '@camgate/protocol';
+import { buttonStyles, definitionListStyles, ledStyles, panelStyles } from '../../styles/shared.styles.ts';
 import { softphoneStyles } from './softphone.styles.ts';
 import '../keypad/keypad.ts';
 import type { CamgateKeypad, KeyEvent } from '../keypad/keypad.component.ts';
@@ -57,7 +63,7 @@ const WATCH_RETRY_MS = 300;
 export type CallStateEvent = CustomEvent<{ state: CallState; callId: string | null; end: string | null }>;
 
 export class CamgateSoftphone extends LitElement {
-  static override styles = softphoneStyles;
+  static override styles = [panelStyles, buttonStyles, ledStyles, definitionListStyles, softphoneStyles];
   static override properties = {
     gateway: { type: String },
     dtmfMode: { type: String, attribute: 'dtmf-mode' },
@@ -127,6 +133,9 @@ export class CamgateSoftphone extends LitElement {
     if (state !== this.#reportedState) {
       this.#reportedState = state;
       this.dataset.callState = state;
+      if (state === 'ended' && this.sip.end) this.dataset.callEnd = this.sip.end.kind;
+      else delete this.dataset.callEnd;
+      this.handOverFocus(state);
       this.dispatchEvent(
         new CustomEvent('camgate-call-state', {
           detail: { state, callId: this.sip.callId, end: this.sip.end?.message ?? null },
@@ -159,6 +168,17 @@ export class CamgateSoftphone extends LitElement {
     this.sip.sendDtmf(key);
   }
 
+  /**
+   * The button just pressed turns disabled and would drop the focus to the page: give it to
+   * the other one (Call -> Hang up -> Call), unless the person has moved on elsewhere.
+   */
+  private handOverFocus(state: CallState): void {
+    const focusLost = document.activeElement === document.body || document.activeElement === null;
+    if (!focusLost && !this.matches(':focus-within')) return;
+    const target = state === 'connecting' ? 'button.hangup' : state === 'ended' ? 'button.call' : null;
+    if (target) this.renderRoot.querySelector<HTMLButtonElement>(target)?.focus();
+  }
+
   private get callActive(): boolean {
     return this.sip.state === 'connecting' || this.sip.state === 'ringing' || this.sip.state === 'in-call';
   }
@@ -176,6 +196,8 @@ export class CamgateSoftphone extends LitElement {
         cameraUri: this.camera || `sip:camera@${domain}`,
       };
     }
+    // The gateway's API serves its own page only: elsewhere the account must be given.
+    if (gateway.origin !== location.origin) throw new Error('Give the softphone the username and password of a softphone account.');
     try {
       const credentials = await new ApiClient(gateway).softphoneCredentials();
       // The URL this page already reaches the gateway at beats the one the gateway guesses.
@@ -246,7 +268,7 @@ export class CamgateSoftphone extends LitElement {
         <span class="led" data-led=${call?.led ?? 'idle'}>LED: ${call?.led ?? 'idle'}</span>
       </div>
       <p class="status" role="status">${this.statusText(call)}</p>
-      ${end?.error ? html`<p class="error" role="alert">${end.message}</p>` : nothing}
+      ${end?.error ? html`<p class="error" role="alert" data-end=${end.kind}>${end.message}</p>` : nothing}
       ${this.notice ? html`<p class="error" role="alert">${this.notice}</p>` : nothing}
       ${inCall ? this.renderTimes(call) : nothing}
       <div class="row modes" role="group" aria-label="Audio mode">

@@ -1,0 +1,175 @@
+/**
+ * <camgate-softphone-accounts>: the named softphone accounts the gateway keeps for
+ * softphones embedded in other sites. Lists them (never a password: the gateway keeps only
+ * a digest), adds one or gives it a new password, deletes one, and shows the HTML another
+ * page pastes to embed the softphone with it. Everything shown is text, never HTML.
+ *
+ * Attributes: `gateway` (base URL; default same origin).
+ */
+import { LitElement, html, nothing } from 'lit';
+import { SoftphoneAccountNameSchema, SoftphoneAccountRequestSchema } from '@camgate/protocol';
+import type { SoftphoneAccountView } from '@camgate/protocol';
+import { formStyles } from '../form/form.styles.ts';
+import { ariaInvalid, describedBy, fieldId, fieldRow, focusFirstInvalid } from '../form/field.ts';
+import { buttonStyles, panelStyles } from '../../styles/shared.styles.ts';
+import { softphoneAccountsStyles } from './softphone-accounts.styles.ts';
+import { GatewayRequests } from '../../controllers/gateway-requests.ts';
+import { ApiError } from '../../services/api-client.ts';
+import { embedSnippet } from '../../services/embed-snippet.ts';
+import { errorMessage } from '../../services/error-message.ts';
+import { formatTime } from '../../services/format.ts';
+import { resolveGatewayUrl } from '../../services/gateway-url.ts';
+
+type Field = 'username' | 'password';
+
+export class CamgateSoftphoneAccounts extends LitElement {
+  static override styles = [panelStyles, formStyles, buttonStyles, softphoneAccountsStyles];
+  static override properties = {
+    gateway: { type: String },
+    accounts: { state: true },
+    username: { state: true },
+    password: { state: true },
+    errors: { state: true },
+    shown: { state: true },
+    notice: { state: true },
+  };
+
+  gateway = '';
+
+  private accounts: SoftphoneAccountView[] = [];
+  private username = '';
+  private password = '';
+  private errors: ReadonlyMap<Field, string> = new Map();
+  /** The account whose embed code is shown. */
+  private shown: string | null = null;
+  private notice = '';
+  private readonly requests = new GatewayRequests<'load' | 'save' | 'delete'>(this);
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void this.load();
+  }
+
+  override render() {
+    // The camera page's own softphone mints short-lived accounts; only named ones are managed here.
+    const named = this.accounts.filter((a) => a.expiresAt === null);
+    const temporary = this.accounts.length - named.length;
+    const busy = this.requests.busy !== null;
+    return html`<section aria-labelledby="accounts-heading">
+      <h2 id="accounts-heading">Softphone accounts</h2>
+      <p class="hint">
+        Accounts for softphones embedded in other web pages. Anyone who can read such a page can use its account to call
+        the camera: the accepted list and the PIN still apply.
+      </p>
+      ${named.length === 0
+        ? html`<p class="hint">No softphone accounts yet.</p>`
+        : html`<table aria-labelledby="accounts-heading">
+            <thead><tr><th scope="col">User name</th><th scope="col">Created</th><th scope="col">Actions</th></tr></thead>
+            <tbody>
+              ${named.map(
+                (account) => html`<tr>
+                  <td>${account.username}</td>
+                  <td>${formatTime(account.createdAt)}</td>
+                  <td class="actions">
+                    <button type="button" aria-label=${`Show the embed code for ${account.username}`} aria-pressed=${this.shown === account.username ? 'true' : 'false'}
+                      @click=${() => (this.shown = account.username)}>Embed code</button>
+                    <button type="button" aria-label=${`Delete ${account.username}`} ?disabled=${busy} @click=${() => this.deleteAccount(account.username)}>Delete</button>
+                  </td>
+                </tr>`,
+              )}
+            </tbody>
+          </table>`}
+      ${temporary > 0 ? html`<p class="hint">${temporary} temporary account(s) of this page's own softphone expire by themselves.</p>` : nothing}
+      ${this.shown && named.some((a) => a.username === this.shown) ? this.renderSnippet(this.shown) : nothing}
+      ${this.renderForm(busy)}
+      ${this.requests.error ? html`<p class="error" role="alert">${this.requests.error}</p>` : nothing}
+      ${this.notice ? html`<p class="notice" role="status">${this.notice}</p>` : nothing}
+    </section>`;
+  }
+
+  private renderSnippet(username: string) {
+    const gateway = resolveGatewayUrl(this.gateway);
+    return html`<div class="embed">
+      <p id="embed-help">
+        Paste this into the other page and replace PASSWORD with the account's password. To let it in, put
+        <code>sip:${username}@${gateway.hostname}</code> on the accepted list.
+      </p>
+      <pre aria-label=${`Embed code for ${username}`} aria-describedby="embed-help" tabindex="0"><code>${embedSnippet(gateway, username)}</code></pre>
+    </div>`;
+  }
+
+  private renderForm(busy: boolean) {
+    const input = (field: Field, type: string, autocomplete: string, value: string) => {
+      const error = this.errors.get(field);
+      return html`<input
+        id=${fieldId(field)}
+        name=${field}
+        type=${type}
+        autocomplete=${autocomplete}
+        .value=${value}
+        aria-invalid=${ariaInvalid(error)}
+        aria-describedby=${describedBy(field, error, true)}
+        @input=${(e: Event) => this.edit(field, (e.target as HTMLInputElement).value)}
+      />`;
+    };
+    return html`<form novalidate aria-label="Add or change a softphone account" @submit=${this.save}>
+      ${fieldRow('username', 'Account user name', input('username', 'text', 'off', this.username), this.errors.get('username'),
+        'Lower-case letters, digits, ".", "_" and "-"; up to 32.')}
+      ${fieldRow('password', 'Account password', input('password', 'password', 'new-password', this.password), this.errors.get('password'),
+        'At least 8 characters. Saving an existing name gives it this password.')}
+      <div class="buttons"><button type="submit" class="primary" ?disabled=${busy}>Save account</button></div>
+    </form>`;
+  }
+
+  private edit(field: Field, value: string): void {
+    if (field === 'username') this.username = value;
+    else this.password = value;
+    this.notice = '';
+    if (this.errors.has(field)) this.errors = new Map([...this.errors].filter(([key]) => key !== field));
+  }
+
+  private async load(): Promise<void> {
+    await this.requests.run('load', async () => {
+      this.accounts = await this.requests.api.softphoneAccounts();
+    });
+  }
+
+  private async save(event: Event): Promise<void> {
+    event.preventDefault();
+    const errors = new Map<Field, string>();
+    const username = SoftphoneAccountNameSchema.safeParse(this.username.trim());
+    const request = SoftphoneAccountRequestSchema.safeParse({ password: this.password });
+    if (!username.success) errors.set('username', `User name: ${username.error.issues[0]!.message}.`);
+    if (!request.success) errors.set('password', `Password: ${request.error.issues[0]!.message}.`);
+    this.errors = errors;
+    if (!username.success || !request.success) return focusFirstInvalid(this);
+    this.notice = '';
+    const saved = await this.requests.run(
+      'save',
+      async () => {
+        const account = await this.requests.api.saveSoftphoneAccount(username.data, request.data.password);
+        this.username = '';
+        this.password = '';
+        this.shown = account.username;
+        this.notice = `Saved the account “${account.username}”.`;
+        this.accounts = await this.requests.api.softphoneAccounts();
+      },
+      (error) => {
+        if (!(error instanceof ApiError) || (error.field !== 'username' && error.field !== 'password')) return errorMessage(error);
+        this.errors = new Map([[error.field, error.message]]);
+        return '';
+      },
+    );
+    if (!saved) await focusFirstInvalid(this);
+  }
+
+  private async deleteAccount(username: string): Promise<void> {
+    this.notice = '';
+    await this.requests.run('delete', async () => {
+      await this.requests.api.deleteSoftphoneAccount(username);
+      if (this.shown === username) this.shown = null;
+      this.notice = `Deleted the account “${username}”.`;
+      this.accounts = await this.requests.api.softphoneAccounts();
+    });
+  }
+}
