@@ -18,6 +18,7 @@ import { EspeakTts } from '../src/audio/speech/espeak-tts.ts';
 import { PhraseCache } from '../src/audio/speech/phrase-cache.ts';
 import { synthesizeTone } from '../src/audio/synth.ts';
 import { FakeClock } from '../src/core/clock.ts';
+import { fixed, printTable } from './support/report.ts';
 
 const FRAMES = Number(process.env.FRAMES ?? 5000);
 const voice = synthesizeTone(
@@ -109,14 +110,11 @@ const promptUs = measure('CallAudio push+pull, Listen + prompt', tick(prompting)
 const callAudioUs = Math.max(listenUs, speakUs, intercomUs, promptUs);
 await Promise.all([listen, speak, intercom, prompting].map((a) => a.close()));
 
-console.log(`audio engine, per 20 ms frame (best of ${BATCHES} batches of ${Math.ceil(FRAMES / BATCHES)} frames, Node ${process.version})`);
-for (const [label, us] of rows) console.log(`  ${label.padEnd(42)} ${us.toFixed(1).padStart(8)} µs`);
-
-console.log('\nper call, one 20 ms tick = jitter buffer + decode + CallAudio (costliest mode) + encode:');
-for (const name of ['PCMU', 'opus'] as const) {
-  const total = jitterUs + codecCost[name].decode + callAudioUs + codecCost[name].encode;
-  console.log(`  ${name.padEnd(5)} ${total.toFixed(0).padStart(5)} µs/frame -> ${Math.floor(20_000 / total)} calls per core (audio engine alone, no RTP/mediasoup)`);
-}
+printTable(
+  `audio engine, per 20 ms frame (best of ${BATCHES} batches of ${Math.ceil(FRAMES / BATCHES)} frames, Node ${process.version})`,
+  ['step', 'µs'],
+  rows.map(([label, us]) => [label, fixed(us)]),
+);
 
 // Text to speech.
 const tts = new EspeakTts();
@@ -142,5 +140,13 @@ await cache.prerender(sentences.map((s) => `${s} Again.`));
 const prerender = performance.now() - start;
 await tts.close();
 rmSync(dataDir, { recursive: true, force: true });
-console.log(`\nespeak-ng (WASM, worker thread): ${times.map((t) => t.toFixed(0)).join(', ')} ms per sentence ` +
-  `(${(audioSeconds / sentences.length).toFixed(1)} s of speech each); prerender of ${sentences.length} phrases ${prerender.toFixed(0)} ms`);
+
+printTable('audio engine summary', ['', 'value'], [
+  ...(['PCMU', 'opus'] as const).map((name) => {
+    // One call's 20 ms tick: jitter buffer + decode + CallAudio (costliest mode) + encode.
+    const total = jitterUs + codecCost[name].decode + callAudioUs + codecCost[name].encode;
+    return [`${name} call: µs per 20 ms tick -> calls per core`, `${fixed(total, 0)} µs -> ${Math.floor(20_000 / total)} (engine alone, no RTP/mediasoup)`];
+  }),
+  ['espeak-ng (WASM, worker thread) per sentence', `${times.map((t) => t.toFixed(0)).join(', ')} ms (${(audioSeconds / sentences.length).toFixed(1)} s of speech each)`],
+  [`prerendering ${sentences.length} phrases`, `${prerender.toFixed(0)} ms`],
+]);

@@ -9,7 +9,9 @@ import { resample } from '../src/audio/codecs/resample.ts';
 import { GoertzelDtmfDetector } from '../src/audio/dtmf/goertzel-detector.ts';
 import { DTMF_KEYS, type DtmfKey } from '../src/audio/dtmf/keys.ts';
 import { type DtmfToneOptions, generateDtmfTone } from '../src/audio/dtmf/tone-generator.ts';
+import { clampToInt16, concatSamples } from '../src/audio/synth.ts';
 import { renderSpeechCorpus } from '../test/unit/audio/speech-corpus.ts';
+import { printTable } from './support/report.ts';
 
 const MULTIMON_RATE = 22_050;
 const ROUNDS = 4; // each key this many times per case, at different block alignments
@@ -47,13 +49,7 @@ function caseSignal(options: DtmfToneOptions): { audio: Int16Array; keys: DtmfKe
     }
   }
   parts.push(new Int16Array(2400));
-  const audio = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    audio.set(p, offset);
-    offset += p.length;
-  }
-  return { audio, keys };
+  return { audio: concatSamples(parts), keys };
 }
 
 function camgate(audio: Int16Array): string[] {
@@ -91,28 +87,62 @@ function score(expected: readonly string[], got: readonly string[]): { hits: num
   return { hits, extras: got.length - hits };
 }
 
-function row(cells: (string | number)[]): string {
-  return cells.map((c, i) => String(c).padEnd(i === 0 ? 36 : 22)).join('');
-}
+const DETECTORS = { camgate, 'multimon-ng': multimon } as const;
+type Detector = keyof typeof DETECTORS;
+const totals = Object.fromEntries(Object.keys(DETECTORS).map((name) => [name, { hits: 0, keys: 0, extras: 0, falseOnRejects: 0, rejects: 0, talkOff: 0 }])) as Record<
+  Detector,
+  { hits: number; keys: number; extras: number; falseOnRejects: number; rejects: number; talkOff: number }
+>;
+const names = Object.keys(DETECTORS) as Detector[];
 
-console.log(row(['case', 'camgate', 'multimon-ng']));
+const caseRows: string[][] = [];
 for (const c of CASES) {
   const { audio, keys } = caseSignal(c.options);
-  const results = [camgate(audio), multimon(audio)].map((got) => {
-    if (!c.shouldDetect) return `${got.length} false / ${keys.length}`;
-    const { hits, extras } = score(keys, got);
-    return `${hits}/${keys.length} hit, ${extras} extra`;
-  });
-  console.log(row([`${c.label}${c.shouldDetect ? '' : ' (reject)'}`, ...results]));
+  caseRows.push([
+    `${c.label}${c.shouldDetect ? '' : ' (reject)'}`,
+    ...names.map((name) => {
+      const got = DETECTORS[name](audio);
+      const total = totals[name];
+      if (!c.shouldDetect) {
+        total.falseOnRejects += got.length;
+        total.rejects += keys.length;
+        return `${got.length} false / ${keys.length}`;
+      }
+      const { hits, extras } = score(keys, got);
+      total.hits += hits;
+      total.keys += keys.length;
+      total.extras += extras;
+      return `${hits}/${keys.length} hit, ${extras} extra`;
+    }),
+  ]);
 }
+printTable(`in-band DTMF on generated tones (each key ${ROUNDS} times per case)`, ['case', ...names], caseRows);
 
 const minutes = Number(process.env.SPEECH_MINUTES ?? 5);
 const started = performance.now();
 const speech = renderSpeechCorpus(minutes * 60);
-console.log(`\nspeech: ${(speech.length / 8000 / 60).toFixed(1)} min of espeak-ng (8 voices/pitches), rendered in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+const speechMinutes = speech.length / 8000 / 60;
+const talkOffRows: string[][] = [];
 for (const gain of [0.3, 1, 2.5]) {
-  const scaled = speech.map((v) => Math.max(-32768, Math.min(32767, v * gain)));
-  const mine = camgate(scaled);
-  const theirs = multimon(scaled);
-  console.log(row([`talk-off, gain ${gain}`, `${mine.length} false (${mine.join('') || '-'})`, `${theirs.length} false (${theirs.join('').slice(0, 16) || '-'})`]));
+  const scaled = speech.map((v) => clampToInt16(v * gain));
+  talkOffRows.push([
+    `gain ${gain}`,
+    ...names.map((name) => {
+      const got = DETECTORS[name](scaled);
+      totals[name].talkOff += got.length;
+      return `${got.length} false (${got.join('').slice(0, 16) || '-'})`;
+    }),
+  ]);
 }
+printTable(
+  `talk-off: ${speechMinutes.toFixed(1)} min of espeak-ng speech (8 voices/pitches, rendered in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+  ['speech', ...names],
+  talkOffRows,
+);
+
+printTable('in-band DTMF summary', ['', ...names], [
+  ['keys that must be detected: hits', ...names.map((n) => `${totals[n].hits}/${totals[n].keys}`)],
+  ['extra keys on those', ...names.map((n) => String(totals[n].extras))],
+  ['keys on signals that must be rejected', ...names.map((n) => `${totals[n].falseOnRejects}/${totals[n].rejects}`)],
+  [`false keys in ${speechMinutes.toFixed(1)} min of speech x 3 gains`, ...names.map((n) => String(totals[n].talkOff))],
+]);

@@ -2,6 +2,17 @@ import { ENGINE_RATE } from './contracts.ts';
 
 /** Signal synthesis shared by prompts (beeps), the simulated microphone and DTMF test tones. */
 
+/** Joins pieces of audio end to end. */
+export function concatSamples(parts: readonly Int16Array[]): Int16Array {
+  const out = new Int16Array(parts.reduce((n, part) => n + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
 export interface ToneComponent {
   readonly frequencyHz: number;
   /** Peak amplitude of this sine, in sample units (full scale 32767). */

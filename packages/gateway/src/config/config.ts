@@ -3,10 +3,19 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.ts';
+import { parseSipUri } from '../sip/message/uri.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const ip = z.union([z.ipv4(), z.ipv6()]);
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port');
+/** A SIP address of record with a user part: `sip:4930123456@provider.example`. */
+const aor = z.string().refine((text) => {
+  try {
+    return parseSipUri(text).user !== undefined;
+  } catch {
+    return false;
+  }
+}, 'expected a SIP URI with a user, e.g. sip:4930123456@provider.example');
 
 /**
  * Every setting of the gateway process, from flags or environment. The flag name is the
@@ -36,11 +45,14 @@ export const ConfigSchema = z
     adminPassword: z.string().min(8).max(256).optional(),
     /** host:port probed by TCP for "Internet connection status"; unset = unknown. */
     internetProbe: hostPort.optional(),
-    /** SIP provider registration (all four or none). */
-    sipRegistrar: z.string().optional(),
-    sipUsername: z.string().optional(),
-    sipPassword: z.string().optional(),
-    sipAor: z.string().optional(),
+    /** SIP provider registration: registrar `host` or `host:port` (5060), with username and password. */
+    sipRegistrar: z.string().regex(/^[A-Za-z0-9.-]+(?::\d{1,5})?$/, 'expected host or host:port').optional(),
+    /** Transport to the registrar, also the one the provider's calls arrive on. */
+    sipRegistrarTransport: z.enum(['udp', 'tcp']).default('udp'),
+    sipUsername: z.string().min(1).max(256).optional(),
+    sipPassword: z.string().min(1).max(256).optional(),
+    /** Address of record; default `sip:<username>@<registrar host>`. */
+    sipAor: aor.optional(),
     /** TLS for the camera UI (https, wss): the installer's certificate and key files ... */
     tlsCert: z.string().optional(),
     tlsKey: z.string().optional(),
@@ -55,7 +67,8 @@ export const ConfigSchema = z
   .refine((c) => [c.sipRegistrar, c.sipUsername, c.sipPassword].every((v) => v === undefined) || (c.sipRegistrar && c.sipUsername && c.sipPassword), {
     path: ['sipRegistrar'],
     message: 'sip-registrar, sip-username and sip-password go together',
-  });
+  })
+  .refine((c) => c.sipAor === undefined || c.sipRegistrar !== undefined, { path: ['sipAor'], message: 'needs --sip-registrar' });
 
 export type Config = z.infer<typeof ConfigSchema> & { announcedIp: string; dataDir: string };
 

@@ -19,7 +19,7 @@ import { InvalidStateError } from '../core/errors.ts';
 import { createLogger, type Logger } from '../core/logger.ts';
 import { TypedEmitter } from '../core/typed-emitter.ts';
 import { TransactionLayer } from './transaction/transaction-layer.ts';
-import { T1, T2 } from './transaction/timers.ts';
+import { baseTimers, type BaseTimers } from './transaction/timers.ts';
 import { TransportLayer } from './transport/transport-layer.ts';
 import type { RateLimit } from './transport/ingress-guard.ts';
 import type { IncomingCall } from './ua/incoming-call.ts';
@@ -46,9 +46,17 @@ export interface SipStackOptions {
     /** TCP/WebSocket connections idle this long are closed. */
     idleTimeoutMs?: number;
     maxTransactions?: number;
-    /** Per-source-IP request rate; `false` turns it off (load tests from one address). */
+    /**
+     * Per-source-IP message rate (default 50/s, burst 100); `false` turns it off (load tests
+     * from one address). The registrars of running registrations are exempt.
+     */
     rateLimit?: RateLimit | false;
   };
+  /**
+   * T1, T2, T4 for the transactions and the calls' 2xx retransmission (RFC 3261 Table 4);
+   * the RFC's values where absent. Tests shorten them so Timers B, F, H, L end in seconds.
+   */
+  timers?: Partial<BaseTimers>;
   /** Registration retry/refresh timing (tests shorten it). */
   registrationTimings?: Partial<RegistrationTimings>;
 }
@@ -75,6 +83,7 @@ export class SipStack extends TypedEmitter<SipStackEvents> {
   readonly #options: SipStackOptions;
   readonly #clock: Clock;
   readonly #log: Logger;
+  readonly #timers: BaseTimers;
   #state: StackState = 'new';
   #transport: TransportLayer | undefined;
   #transactions: TransactionLayer | undefined;
@@ -86,6 +95,7 @@ export class SipStack extends TypedEmitter<SipStackEvents> {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.#log = (options.logger ?? createLogger()).child({ component: 'sip' });
+    this.#timers = baseTimers(options.timers);
   }
 
   /** Binds the listeners. Rejects (having closed what it opened) if a port is taken. */
@@ -94,6 +104,7 @@ export class SipStack extends TypedEmitter<SipStackEvents> {
     this.#state = 'starting';
     const o = this.#options;
     const limits = o.limits ?? {};
+    const timers = this.#timers;
     const transport = await TransportLayer.create({
       ...(o.udp && { udp: o.udp }),
       ...(o.tcp && { tcp: o.tcp }),
@@ -110,7 +121,7 @@ export class SipStack extends TypedEmitter<SipStackEvents> {
       clock: this.#clock,
       logger: this.#log,
       userAgent: o.userAgent ?? 'camgate',
-      timers: { T1, T2 },
+      timers,
       ...(o.softphoneAuth && { softphoneAuth: o.softphoneAuth }),
       ...(o.registrationTimings && { registrationTimings: o.registrationTimings }),
     });
@@ -119,6 +130,7 @@ export class SipStack extends TypedEmitter<SipStackEvents> {
       delegate: ua,
       clock: this.#clock,
       logger: this.#log,
+      timers,
       ...(limits.maxTransactions !== undefined && { maxTransactions: limits.maxTransactions }),
     });
     ua.attach(transactions);
@@ -137,7 +149,10 @@ export class SipStack extends TypedEmitter<SipStackEvents> {
     return this.#running().transport.ports;
   }
 
-  /** Registers with a SIP provider; watch its 'state' events. Closed with the stack. */
+  /**
+   * Registers with a SIP provider; watch its 'state' events. Its registrar's address skips
+   * the rate limit while it runs (the provider's calls all come from there). Closed with the stack.
+   */
   register(options: RegistrationOptions): Registration {
     return this.#running().ua.register(options);
   }

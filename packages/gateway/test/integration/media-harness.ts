@@ -1,52 +1,29 @@
 /**
- * Shared pieces of the media integration tests. Import it FIRST: mediasoup reads
- * MEDIASOUP_WORKER_BIN once, when it is loaded, so the variable is set here (from the
- * environment `npm run setup` saved, or the cache it builds the worker into).
+ * Shared pieces of the media integration tests: a camera side that speaks a tone, a
+ * minimal SIP UAS, and a scriptable RTP phone. (vitest.config.ts supplies the
+ * MEDIASOUP_WORKER_BIN that `npm run setup` resolved.)
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import type { CallAudioPort } from '../../src/audio/contracts.ts';
 import { FRAME_SAMPLES } from '../../src/audio/contracts.ts';
+import type { DtmfKey } from '../../src/audio/dtmf/keys.ts';
+import { keyPressPackets, type TelephoneEventPacket } from '../../src/audio/dtmf/rfc4733.ts';
+import { concatSamples, synthesizeTone } from '../../src/audio/synth.ts';
+import type { RtpPacket } from '../../src/media/rtp-packet.ts';
+import { toneShare } from '../support/tone.ts';
 
-const ENV_FILE = fileURLToPath(new URL('../../../../node_modules/.camgate/env.json', import.meta.url));
-if (!process.env.MEDIASOUP_WORKER_BIN) {
-  const saved = existsSync(ENV_FILE) ? (JSON.parse(readFileSync(ENV_FILE, 'utf8')) as { MEDIASOUP_WORKER_BIN?: string }) : {};
-  process.env.MEDIASOUP_WORKER_BIN = saved.MEDIASOUP_WORKER_BIN ?? join(homedir(), '.cache', 'camgate', 'mediasoup-worker-3.12.16');
-}
-
-/** Power of `hz` in `samples` (Goertzel), normalised by the block's total energy: 0..1. */
-export function toneShare(samples: Int16Array, hz: number, rate = 8000): number {
-  const coefficient = 2 * Math.cos((2 * Math.PI * hz) / rate);
-  let s1 = 0;
-  let s2 = 0;
-  let energy = 0;
-  for (const x of samples) {
-    const s0 = x + coefficient * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-    energy += x * x;
-  }
-  const power = s1 * s1 + s2 * s2 - coefficient * s1 * s2;
-  return energy === 0 ? 0 : (2 * power) / (samples.length * energy);
-}
-
-/** A sine frame generator with continuous phase. */
+/** A sine, 20 ms at a time, continuous across frames. */
 export class ToneGenerator {
-  #phase = 0;
+  #sample = 0;
   constructor(
     readonly hz: number,
     readonly amplitude = 8000,
-    readonly rate = 8000,
   ) {}
 
   frame(samples = FRAME_SAMPLES): Int16Array {
-    const out = new Int16Array(samples);
-    const step = (2 * Math.PI * this.hz) / this.rate;
-    for (let i = 0; i < samples; i++) out[i] = Math.round(this.amplitude * Math.sin((this.#phase += step)));
+    const out = synthesizeTone([{ frequencyHz: this.hz, amplitude: this.amplitude }], samples, { phaseSamples: this.#sample });
+    this.#sample += samples;
     return out;
   }
 }
@@ -70,10 +47,7 @@ export class ToneCameraAudio implements CallAudioPort {
 
   /** The last `frames` received frames joined. */
   recent(frames: number): Int16Array {
-    const tail = this.received.slice(-frames);
-    const out = new Int16Array(tail.length * FRAME_SAMPLES);
-    tail.forEach((f, i) => out.set(f, i * FRAME_SAMPLES));
-    return out;
+    return concatSamples(this.received.slice(-frames));
   }
 
   /** Resolves when the last `frames` frames carry mostly `hz`. */
@@ -89,15 +63,6 @@ export class ToneCameraAudio implements CallAudioPort {
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`no ${hz} Hz at the camera (share ${share.toFixed(2)}, ${this.received.length} frames)`);
-  }
-}
-
-/** Resolves when `predicate` holds, polling; rejects with `what` after the timeout. */
-export async function eventually(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
@@ -190,22 +155,41 @@ export class MiniUas {
   }
 }
 
+/** A packet as the test phone received it. */
+export interface ReceivedRtp extends RtpPacket {
+  /** The local port it arrived at. */
+  readonly from: number;
+  /** performance.now() at arrival. */
+  readonly at: number;
+}
+
+/** A key press in progress: its RFC 4733 packets, sent on schedule in place of audio. */
+interface KeyPress {
+  readonly packets: readonly TelephoneEventPacket[];
+  readonly startedAt: number;
+  readonly timestamp: number;
+  readonly done: () => void;
+  next: number;
+}
+
 /**
  * A scriptable RTP phone on a UDP socket for what real phones do only by accident: switch
- * SSRC, move to another port (NAT rebinding), fall silent. Sends a G.711 tone every 20 ms
- * and records what it receives.
+ * SSRC, move to another port (NAT rebinding), fall silent. Sends a G.711 tone every 20 ms,
+ * keys as RFC 4733 events, and records what it receives.
  */
 export class RtpTestPhone {
-  readonly received: { payloadType: number; marker: boolean; sequenceNumber: number; timestamp: number; ssrc: number; payload: Buffer; from: number }[] = [];
+  readonly received: ReceivedRtp[] = [];
   socket: Socket;
   ssrc = 0x1234_5678;
   sequenceNumber = 1000;
   timestamp = 160_000;
   payloadType = 0;
+  telephoneEventPayloadType = 101;
   #encode: (frame: Int16Array) => Buffer;
   #tone: ToneGenerator;
   #timer: NodeJS.Timeout | undefined;
   #target: { address: string; port: number } | undefined;
+  #key: KeyPress | undefined;
 
   private constructor(socket: Socket, encode: (frame: Int16Array) => Buffer, hz: number) {
     this.socket = socket;
@@ -261,17 +245,26 @@ export class RtpTestPhone {
     this.#timer = undefined;
   }
 
+  /** The next 20 ms: a frame of the tone, or the due packets of a key press in its place. */
   sendFrame(): void {
     if (!this.#target) return;
-    const header = Buffer.alloc(12);
-    header[0] = 0x80;
-    header[1] = this.payloadType;
-    header.writeUInt16BE(this.sequenceNumber & 0xffff, 2);
-    header.writeUInt32BE(this.timestamp >>> 0, 4);
-    header.writeUInt32BE(this.ssrc >>> 0, 8);
-    this.sequenceNumber++;
+    if (this.#key) this.#sendDueKeyPackets(this.#key);
+    else this.#send(this.payloadType, false, this.timestamp, this.#encode(this.#tone.frame()));
     this.timestamp += 160;
-    this.socket.send(Buffer.concat([header, this.#encode(this.#tone.frame())]), this.#target.port, this.#target.address);
+  }
+
+  /**
+   * Presses a key (RFC 4733 §2.5: start packet with the marker, updates, the end packet
+   * three times; the tone pauses meanwhile). Needs `start()`. Resolves with the time the
+   * first packet left, once the last one has.
+   */
+  pressKey(key: DtmfKey, durationMs = 60): Promise<number> {
+    if (this.#key) throw new Error('a key is still pressed');
+    return new Promise((resolve) => {
+      const startedAt = performance.now();
+      this.#key = { packets: keyPressPackets(key, { durationMs }), startedAt, timestamp: this.timestamp, next: 0, done: () => resolve(startedAt) };
+      this.#sendDueKeyPackets(this.#key);
+    });
   }
 
   /** Sends a raw datagram (RTCP, ...) to the answer's RTP port plus `portOffset`. */
@@ -297,10 +290,33 @@ export class RtpTestPhone {
     this.socket.close();
   }
 
+  #sendDueKeyPackets(key: KeyPress): void {
+    const elapsed = performance.now() - key.startedAt;
+    while (key.next < key.packets.length && key.packets[key.next]!.sendAtMs <= elapsed) {
+      const packet = key.packets[key.next++]!;
+      this.#send(this.telephoneEventPayloadType, packet.marker, key.timestamp, packet.payload);
+    }
+    if (key.next === key.packets.length) {
+      this.#key = undefined;
+      key.done();
+    }
+  }
+
+  #send(payloadType: number, marker: boolean, timestamp: number, payload: Buffer): void {
+    const header = Buffer.alloc(12);
+    header[0] = 0x80;
+    header[1] = (marker ? 0x80 : 0) | payloadType;
+    header.writeUInt16BE(this.sequenceNumber & 0xffff, 2);
+    header.writeUInt32BE(timestamp >>> 0, 4);
+    header.writeUInt32BE(this.ssrc >>> 0, 8);
+    this.sequenceNumber++;
+    this.socket.send(Buffer.concat([header, payload]), this.#target!.port, this.#target!.address);
+  }
+
   #listen(socket: Socket): void {
     const port = socket.address().port;
     socket.on('message', (datagram) => {
-      if (datagram.length < 12 || datagram[1]! >= 192 && datagram[1]! <= 223) return;
+      if (datagram.length < 12 || (datagram[1]! >= 192 && datagram[1]! <= 223)) return;
       this.received.push({
         payloadType: datagram[1]! & 0x7f,
         marker: (datagram[1]! & 0x80) !== 0,
@@ -309,6 +325,7 @@ export class RtpTestPhone {
         ssrc: datagram.readUInt32BE(8),
         payload: datagram.subarray(12),
         from: port,
+        at: performance.now(),
       });
     });
   }

@@ -1,5 +1,3 @@
-import { RtpTestPhone, ToneCameraAudio, eventually, toneShare } from './media-harness.ts';
-
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { g711Decode, g711Encode } from '../../src/audio/codecs/g711.ts';
@@ -7,6 +5,9 @@ import { createLogger } from '../../src/core/logger.ts';
 import { MediaService } from '../../src/media/media-service.ts';
 import type { MediaSession, MediaSessionCloseReason } from '../../src/media/media-session.ts';
 import { SdpNegotiationError } from '../../src/media/sdp/sdp-negotiation-error.ts';
+import { eventually } from '../support/gateway.ts';
+import { toneShare } from '../support/tone.ts';
+import { RtpTestPhone, ToneCameraAudio } from './media-harness.ts';
 
 const logger = createLogger();
 const pcmu = (frame: Int16Array) => g711Encode('mulaw', frame);
@@ -56,13 +57,13 @@ describe('RTP edge of a SIP call (symmetric RTP, SSRC changes, RTCP, RTP timeout
     await call(phone.offer().replace(/^m=audio \d+/m, 'm=audio 9'));
     phone.start(session.answerSdp);
     await camera.waitForTone(440);
-    await eventually(() => phone.received.length > 10, 'audio at the phone\'s source port');
+    await eventually(() => phone.received.length > 10, 10_000, 'audio at the phone\'s source port');
     const firstPort = phone.port;
 
     await phone.rebind();
     phone.setTone(660);
     await camera.waitForTone(660);
-    await eventually(() => phone.received.some((p) => p.from !== firstPort), 'audio at the new port');
+    await eventually(() => phone.received.some((p) => p.from !== firstPort), 10_000, 'audio at the new port');
   });
 
   it('keeps the phone heard across an SSRC change with a new sequence and timestamp base', async () => {
@@ -123,7 +124,7 @@ describe('RTP edge of a SIP call (symmetric RTP, SSRC changes, RTCP, RTP timeout
   it('stops sending to a phone that holds with a=sendonly (answer a=recvonly) and resumes after', async () => {
     await call(phone.offer());
     phone.start(session.answerSdp);
-    await eventually(() => phone.received.length > 10, 'audio at the phone');
+    await eventually(() => phone.received.length > 10, 10_000, 'audio at the phone');
     const answer = await session.update(phone.offer({ direction: 'sendonly' }));
     expect(answer).toMatch(/^a=recvonly\r$/m);
     await new Promise((r) => setTimeout(r, 200));
@@ -133,7 +134,7 @@ describe('RTP edge of a SIP call (symmetric RTP, SSRC changes, RTCP, RTP timeout
     await camera.waitForTone(440); // the phone's music on hold is still heard
 
     expect(await session.update(phone.offer())).toMatch(/^a=sendrecv\r$/m);
-    await eventually(() => phone.received.length > countOnHold + 10, 'audio after resume');
+    await eventually(() => phone.received.length > countOnHold + 10, 10_000, 'audio after resume');
   });
 
   it('switches codec on a re-INVITE that drops PCMU (PCMA both ways after)', async () => {
@@ -147,7 +148,7 @@ describe('RTP edge of a SIP call (symmetric RTP, SSRC changes, RTCP, RTP timeout
     phone.setTone(600, pcma);
     await camera.waitForTone(600);
     const before = phone.received.length;
-    await eventually(() => phone.received.slice(before).filter((p) => p.payloadType === 8).length > 25, 'PCMA at the phone');
+    await eventually(() => phone.received.slice(before).filter((p) => p.payloadType === 8).length > 25, 10_000, 'PCMA at the phone');
     const heard = phone.received.slice(-25).filter((p) => p.payloadType === 8);
     const samples = new Int16Array(heard.length * 160);
     heard.forEach((p, i) => samples.set(g711Decode('alaw', p.payload), i * 160));
@@ -157,9 +158,9 @@ describe('RTP edge of a SIP call (symmetric RTP, SSRC changes, RTCP, RTP timeout
   it('sends a key to the phone as RFC 4733 events: marker on the first, same timestamp, three end packets', async () => {
     await call(phone.offer());
     phone.start(session.answerSdp);
-    await eventually(() => phone.received.length > 5, 'audio at the phone');
+    await eventually(() => phone.received.length > 5, 10_000, 'audio at the phone');
     session.sendDtmf('7');
-    await eventually(() => phone.received.filter((p) => p.payloadType === 101 && (p.payload[1]! & 0x80) !== 0).length === 3, 'three end packets');
+    await eventually(() => phone.received.filter((p) => p.payloadType === 101 && (p.payload[1]! & 0x80) !== 0).length === 3, 10_000, 'three end packets');
     const events = phone.received.filter((p) => p.payloadType === 101);
     expect(events.every((p) => p.payload[0] === 7 && p.timestamp === events[0]!.timestamp)).toBe(true);
     expect(events[0]!.marker).toBe(true);
@@ -184,7 +185,7 @@ describe('RTP edge of a SIP call (symmetric RTP, SSRC changes, RTCP, RTP timeout
     process.kill(pid!, 'SIGKILL');
     const [reason] = (await closed) as [MediaSessionCloseReason];
     expect(reason).toBe('worker-died');
-    await eventually(() => media.status().workerPids.length === 1 && media.status().workerPids[0] !== pid, 'a replacement worker');
+    await eventually(() => media.status().workerPids.length === 1 && media.status().workerPids[0] !== pid, 10_000, 'a replacement worker');
 
     phone.close();
     phone = await RtpTestPhone.open(pcmu, 440);

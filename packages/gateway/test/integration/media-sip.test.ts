@@ -1,17 +1,19 @@
-import { ToneCameraAudio, MiniUas, eventually, toneShare } from './media-harness.ts';
-
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import type { DtmfKey } from '../../src/audio/dtmf/keys.ts';
+import { readWav } from '../../src/audio/wav.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import { MediaService } from '../../src/media/media-service.ts';
 import type { MediaSession } from '../../src/media/media-session.ts';
 import { Baresip } from '../support/baresip.ts';
+import { eventually } from '../support/gateway.ts';
 import { freeUdpPort } from '../support/ports.ts';
 import { runSipp } from '../support/sipp.ts';
+import { toneShare } from '../support/tone.ts';
+import { MiniUas, ToneCameraAudio } from './media-harness.ts';
 
 const logger = createLogger();
 
@@ -122,16 +124,15 @@ describe('SIP phone leg with baresip (RFC 3264 answer, RTP edge, mediasoup, came
     await camera.waitForTone(440);
 
     await phone.sendDtmf('159#', 300);
-    await eventually(() => keys.length >= 4, 'four DTMF keys');
+    await eventually(() => keys.length >= 4, 10_000, 'four DTMF keys');
     await new Promise((r) => setTimeout(r, 500)); // late end-packet retransmissions must not repeat a key
     expect(keys).toEqual(['1', '5', '9', '#']);
 
     await phone.hangup();
     await phone.waitForEvent('CALL_CLOSED');
-    await eventually(() => session.state === 'closed', 'session closed by BYE');
+    await eventually(() => session.state === 'closed', 10_000, 'session closed by BYE');
     const { received } = await phone.recordings();
-    const wav = await readFile(received[0]!);
-    const samples = new Int16Array(wav.buffer.slice(wav.byteOffset + 44, wav.byteOffset + wav.length - (wav.length % 2)));
+    const { samples } = readWav(await readFile(received[0]!));
     // The middle second of what the phone heard.
     const middle = samples.subarray(Math.floor(samples.length / 2) - 4000, Math.floor(samples.length / 2) + 4000);
     expect(toneShare(middle, 1000)).toBeGreaterThan(0.8);

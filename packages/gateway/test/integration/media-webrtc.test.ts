@@ -1,5 +1,3 @@
-import { ToneCameraAudio } from './media-harness.ts';
-
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -10,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/core/logger.ts';
 import { MediaService } from '../../src/media/media-service.ts';
 import { sineWav } from '../support/baresip.ts';
+import { ToneCameraAudio } from './media-harness.ts';
 
 const logger = createLogger();
 

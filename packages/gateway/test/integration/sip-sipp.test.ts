@@ -6,8 +6,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runSipp, SIPP_SCENARIOS } from '../support/sipp.ts';
 import { startSipFixture, type SipFixture } from '../support/sip-fixture.ts';
 
-const FULL = process.env.CAMGATE_FULL_TESTS === '1';
-
 describe('sipp against the SIP stack', () => {
   let fx: SipFixture;
 
@@ -58,7 +56,8 @@ describe('sipp against the SIP stack', () => {
     await fx.waitForStats((s) => s.dialogs === 0 && s.calls === 0);
   }, 90_000);
 
-  it.runIf(FULL)('carries 20 calls/s with 20 concurrent for 30 s without a failure', async () => {
+  // The load test of the default suite: ~31 s, 0 failures also with four busy loops on two cores.
+  it('carries 20 calls/s with 20 concurrent for 30 s without a failure, and every call ends', async () => {
     const run = await runSipp({
       scenario: SIPP_SCENARIOS.uacCall,
       target: `127.0.0.1:${fx.udpPort}`,
@@ -70,5 +69,7 @@ describe('sipp against the SIP stack', () => {
     });
     expect(run.errors).toBe('');
     expect(run).toMatchObject({ exitCode: 0, successful: 600, failed: 0 });
+    expect(fx.calls).toHaveLength(600);
+    await fx.waitForStats((s) => s.dialogs === 0 && s.calls === 0);
   }, 60_000);
 });

@@ -6,7 +6,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { startSipFixture, type SipFixture } from '../support/sip-fixture.ts';
+import { pcmuAnswer, startSipFixture, type SipFixture } from '../support/sip-fixture.ts';
 
 const CRLF = '\r\n';
 
@@ -29,23 +29,27 @@ describe('UAS request handling on the wire (RFC 3261 §8.2, §9.2, §12.2.2)', (
   });
 
   let n = 0;
-  function send(method: string, options: { toTag?: string; fromTag?: string; extra?: string[]; callId?: string; cseq?: number; branch?: string } = {}) {
+  function send(
+    method: string,
+    options: { toTag?: string; fromTag?: string; extra?: string[]; callId?: string; cseq?: number; branch?: string; contacts?: string[]; to?: SipFixture } = {},
+  ) {
+    const target = options.to ?? fx;
     const port = socket.address().port;
     const lines = [
-      `${method} sip:camera@127.0.0.1:${fx.udpPort} SIP/2.0`,
+      `${method} sip:camera@127.0.0.1:${target.udpPort} SIP/2.0`,
       `Via: SIP/2.0/UDP 127.0.0.1:${port};branch=${options.branch ?? `z9hG4bK-rules-${++n}`};rport`,
       'Max-Forwards: 70',
-      `From: <sip:tester@127.0.0.1:${port}>;tag=${options.fromTag ?? `t${n}`}`,
+      `From: <sip:tester@127.0.0.1:${port}>${options.fromTag === '' ? '' : `;tag=${options.fromTag ?? `t${n}`}`}`,
       `To: <sip:camera@127.0.0.1>${options.toTag ? `;tag=${options.toTag}` : ''}`,
       `Call-ID: ${options.callId ?? `rules-${n}`}`,
       `CSeq: ${options.cseq ?? 1} ${method}`,
-      `Contact: <sip:tester@127.0.0.1:${port}>`,
+      ...(options.contacts ?? [`<sip:tester@127.0.0.1:${port}>`]).map((contact) => `Contact: ${contact}`),
       ...(options.extra ?? []),
       'Content-Length: 0',
       '',
       '',
     ];
-    socket.send(lines.join(CRLF), fx.udpPort, '127.0.0.1');
+    socket.send(lines.join(CRLF), target.udpPort, '127.0.0.1');
   }
 
   async function reply(status: string, cseqMethod: string): Promise<string> {
@@ -96,5 +100,39 @@ describe('UAS request handling on the wire (RFC 3261 §8.2, §9.2, §12.2.2)', (
     await reply('200', 'CANCEL');
     await reply('487', 'INVITE');
     expect(await record.ended).toBe('cancelled');
+  });
+
+  it('400 for an INVITE that cannot make a dialog (§8.1.1.3, §8.1.1.8); the TU never sees it', async () => {
+    const broken: [string, Parameters<typeof send>[1]][] = [
+      ['no From tag', { fromTag: '' }],
+      ['no Contact', { contacts: [] }],
+      ['two Contacts', { contacts: ['<sip:a@127.0.0.1>', '<sip:b@127.0.0.1>'] }],
+      ['a tel: Contact', { contacts: ['<tel:+4930123456>'] }],
+    ];
+    for (const [what, options] of broken) {
+      replies.length = 0;
+      send('INVITE', options);
+      expect(await reply('400', 'INVITE'), what).toMatch(/^SIP\/2\.0 400 (Missing From tag|INVITE needs exactly one SIP Contact)/);
+    }
+    expect(fx.calls).toHaveLength(0);
+  });
+
+  it('a caller whose Contact cannot be reached (sips:, a WebSocket address over UDP) and who never ACKs: the BYE fails quietly, the call ends', async () => {
+    // 64*T1 = 3.2 s until the missing ACK ends the call.
+    const quick = await startSipFixture({ answer: 'manual', stack: { timers: { T1: 50 } } });
+    try {
+      const contacts = ['<sips:tester@127.0.0.1>', '<sip:tester@x.invalid;transport=ws>'];
+      const ends = [];
+      for (const contact of contacts) {
+        send('INVITE', { contacts: [contact], to: quick });
+        const record = await quick.nextCall();
+        void record.call.accept(pcmuAnswer(quick.mediaPort)).catch(() => undefined);
+        ends.push(record.ended);
+      }
+      expect(await Promise.all(ends)).toEqual(['ack-timeout', 'ack-timeout']);
+      expect(quick.sip.stats()).toMatchObject({ calls: 0, dialogs: 0 });
+    } finally {
+      await quick.close();
+    }
   });
 });

@@ -1,8 +1,15 @@
+/**
+ * Test-side audio measurements, deliberately independent of the engine under test (its
+ * level meter and DTMF detector): one DFT bin at a time, RMS, and splitting audio into
+ * frames or blocks. Audio is 8 kHz 16-bit unless a rate is given.
+ */
 import { readFile } from 'node:fs/promises';
+
+import { ENGINE_RATE, FRAME_SAMPLES } from '../../src/audio/contracts.ts';
 import { readWav } from '../../src/audio/wav.ts';
 
-/** Power of `hz` in `samples` (Goertzel), normalised by the block's total energy: 0..1. */
-export function toneShare(samples: Int16Array, hz: number, rate = 8000): number {
+/** |X(hz)|² of one DFT bin (Goertzel, any frequency), with the block's energy Σx². */
+function binPower(samples: Int16Array, hz: number, rate: number): { power: number; energy: number } {
   const coefficient = 2 * Math.cos((2 * Math.PI * hz) / rate);
   let s1 = 0;
   let s2 = 0;
@@ -13,27 +20,65 @@ export function toneShare(samples: Int16Array, hz: number, rate = 8000): number 
     s1 = s0;
     energy += x * x;
   }
-  const power = s1 * s1 + s2 * s2 - coefficient * s1 * s2;
+  return { power: Math.max(0, s1 * s1 + s2 * s2 - coefficient * s1 * s2), energy };
+}
+
+/** Peak amplitude of the component at `hz`, in sample units (exact for whole cycles). */
+export function toneAmplitude(samples: Int16Array, hz: number, rate = ENGINE_RATE): number {
+  if (samples.length === 0) return 0;
+  return (2 * Math.sqrt(binPower(samples, hz, rate).power)) / samples.length;
+}
+
+/** Share of the block's energy at `hz`: 1 for a pure sine of `hz`, near 0 without it. */
+export function toneShare(samples: Int16Array, hz: number, rate = ENGINE_RATE): number {
+  const { power, energy } = binPower(samples, hz, rate);
   return energy === 0 ? 0 : (2 * power) / (samples.length * energy);
 }
 
-/** RMS of samples, 0..1 of full scale. */
+/** Frequency of the strongest component between lowHz and highHz, in 1 Hz steps. */
+export function dominantFrequency(samples: Int16Array, lowHz: number, highHz: number, rate = ENGINE_RATE): number {
+  let best = lowHz;
+  let bestAmplitude = -1;
+  for (let hz = lowHz; hz <= highHz; hz++) {
+    const amplitude = toneAmplitude(samples, hz, rate);
+    if (amplitude > bestAmplitude) {
+      bestAmplitude = amplitude;
+      best = hz;
+    }
+  }
+  return best;
+}
+
+/** RMS, 0..1 of full scale. */
 export function rms(samples: Int16Array): number {
   let sum = 0;
   for (const s of samples) sum += (s / 32768) ** 2;
   return Math.sqrt(sum / Math.max(1, samples.length));
 }
 
-/** A WAV file at 8 kHz split into 100 ms blocks, for "somewhere in the recording" checks. */
-export async function wavBlocks(path: string, blockMs = 100): Promise<Int16Array[]> {
-  const { samples } = readWav(await readFile(path));
-  const size = (8000 * blockMs) / 1000;
-  const blocks: Int16Array[] = [];
-  for (let i = 0; i + size <= samples.length; i += size) blocks.push(samples.subarray(i, i + size));
-  return blocks;
+/** Splits audio into frames of `size` samples (20 ms by default), the last one zero-padded. */
+export function frames(samples: Int16Array, size = FRAME_SAMPLES): Int16Array[] {
+  const out: Int16Array[] = [];
+  for (let i = 0; i < samples.length; i += size) {
+    const frame = new Int16Array(size);
+    frame.set(samples.subarray(i, i + size));
+    out.push(frame);
+  }
+  return out;
 }
 
-/** Number of blocks where `hz` dominates (share above 0.5) and the level is audible. */
+/** A WAV file at 8 kHz split into blocks of `blockMs`, for "when in the recording" checks. */
+export async function wavBlocks(path: string, blockMs = 100): Promise<Int16Array[]> {
+  const { samples } = readWav(await readFile(path), ENGINE_RATE);
+  return frames(samples, (ENGINE_RATE * blockMs) / 1000);
+}
+
+/** Whether `hz` dominates the block (share above 0.5) at an audible level. */
+export function hasTone(block: Int16Array, hz: number): boolean {
+  return rms(block) > 0.005 && toneShare(block, hz) > 0.5;
+}
+
+/** Number of blocks where `hz` dominates at an audible level. */
 export function blocksWithTone(blocks: Int16Array[], hz: number): number {
-  return blocks.filter((b) => rms(b) > 0.005 && toneShare(b, hz) > 0.5).length;
+  return blocks.filter((block) => hasTone(block, hz)).length;
 }

@@ -1,5 +1,5 @@
 import { ENGINE_RATE } from '../contracts.ts';
-import { clampToInt16, dbfsToAmplitude, gaussianNoise, seededRandom, synthesizeTone } from '../synth.ts';
+import { clampToInt16, concatSamples, dbfsToAmplitude, gaussianNoise, seededRandom, synthesizeTone } from '../synth.ts';
 import { type DtmfKey, keyFrequencies } from './keys.ts';
 
 /** DTMF test signals: the impairments a detector must tolerate (Q.24) are options. */
@@ -50,11 +50,5 @@ export function generateDtmfSequence(
   const pause = new Int16Array(Math.round(((options.pauseMs ?? 60) * rate) / 1000));
   const parts = keys.flatMap((key, i) => [pause, generateDtmfTone(key, { ...options, seed: (options.seed ?? 1) + i })]);
   parts.push(pause);
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concatSamples(parts);
 }

@@ -64,20 +64,24 @@ export class Dialog extends TypedEmitter<DialogEvents> {
   }
 
   /**
-   * The dialog an INVITE creates at the UAS when it answers with `localTag`
-   * (§12.1.1). Throws `SipError(400)` when the INVITE has no usable Contact or From tag.
+   * Throws `SipError(400)` unless `invite` can create a dialog: a From tag (§8.1.1.3) and
+   * "exactly one SIP or SIPS URI" in Contact (§8.1.1.8). Checked before the TU sees the call.
    */
+  static checkInvite(invite: SipRequest): void {
+    if (!invite.from.tag) throw new SipError(400, 'Missing From tag');
+    const [contact, ...more] = invite.contacts;
+    if (!contact || more.length > 0 || !isSipUri(contact.uri)) throw new SipError(400, 'INVITE needs exactly one SIP Contact');
+  }
+
+  /** The dialog an INVITE (passed by `checkInvite`) creates at the UAS when it answers with `localTag` (§12.1.1). */
   static fromInvite(invite: SipRequest, localTag: string, localContact: NameAddr, state: 'early' | 'confirmed'): Dialog {
-    const remoteTag = invite.from.tag;
-    if (!remoteTag) throw new SipError(400, 'Missing From tag');
-    const contact = invite.contacts[0];
-    if (invite.contacts.length !== 1 || !contact) throw new SipError(400, 'INVITE needs exactly one Contact');
+    Dialog.checkInvite(invite);
     return new Dialog({
-      id: { callId: invite.callId, localTag, remoteTag },
+      id: { callId: invite.callId, localTag, remoteTag: invite.from.tag! },
       localUri: invite.to.uri,
       remoteUri: invite.from.uri,
       routeSet: invite.recordRoutes,
-      remoteTarget: contact.uri,
+      remoteTarget: invite.contacts[0]!.uri,
       remoteSeq: invite.cseq.seq,
       localContact,
       state,

@@ -4,6 +4,7 @@
  * Every failure is a `SipError(400, ...)` so a caller can answer with it.
  */
 import { SipError } from '../sip-error.ts';
+import { clip } from './clip.ts';
 
 /** Map of lower-cased parameter name to raw value (`null` for a flag such as `;lr`). */
 export type Params = ReadonlyMap<string, string | null>;
@@ -95,7 +96,7 @@ export function parseParams(text: string, what: string): Map<string, string | nu
     const value = part.slice(eq + 1).trim();
     // Bare IPv6 addresses appear in Via `received` (RFC 3261 20.42), bracketed ones in `maddr`.
     const valid = isToken(value) || /^\[?[0-9A-Fa-f:.]+\]?$/.test(value) || /^"(?:[^"\\]|\\.)*"$/s.test(value);
-    if (!valid) throw badRequest(`Invalid value of parameter ${name} in ${what}`);
+    if (!valid) throw badRequest(`Invalid value of parameter ${clip(name, 32)} in ${what}`);
     params.set(name.toLowerCase(), value);
   }
   return params;

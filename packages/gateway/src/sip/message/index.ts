@@ -10,4 +10,5 @@ export { parseCSeq, type CSeq } from './cseq.ts';
 export { newTag, newCallId, newBranch } from './ids.ts';
 export { reasonPhrase } from './reason-phrases.ts';
 export { quote, unquote, type Params } from './grammar.ts';
+export { clip } from './clip.ts';
 export { checkRequest, rfc3261_8_2_2_1, rfc3261_8_2_2_3, rfc3261_8_1_3_3 } from './sanity.ts';

@@ -19,6 +19,11 @@ import { parseVia } from './via.ts';
 
 /** Largest message accepted on any transport (the UDP datagram limit; RFC 3261 18.1.1 MTU aside). */
 export const MAX_MESSAGE_SIZE = 65_535;
+/**
+ * Longest Call-ID accepted. RFC 3261 sets no limit, but a Call-ID is logged with every call
+ * event and kept in the call log; real ones are under 100 characters.
+ */
+export const MAX_CALL_ID_LENGTH = 256;
 
 export type ParseResult =
   | { readonly ok: true; readonly message: SipRequest | SipResponse }
@@ -47,7 +52,8 @@ export function parseMessage(data: Buffer, options: ParseOptions = {}): ParseRes
   const end = findHeaderEnd(data, start);
   const headEnd = end?.headEnd ?? data.length;
   const bodyStart = end?.bodyStart ?? data.length;
-  const lines = unfold(utf8.decode(data.subarray(start, headEnd)).split(/\r?\n/));
+  // headEnd is the LF that starts the blank line: the section's last CR belongs to its line end.
+  const lines = unfold(utf8.decode(data.subarray(start, headEnd)).replace(/\r$/, '').split(/\r?\n/));
   const startLine = lines.shift() ?? '';
 
   const headers = new Headers();
@@ -55,6 +61,9 @@ export function parseMessage(data: Buffer, options: ParseOptions = {}): ParseRes
   const fail = (error: unknown) => {
     firstError ??= error instanceof SipError ? error : badRequest('Malformed message');
   };
+  // A CR not followed by LF is no SIP (RFC 3261 25.1 excludes it even as a quoted-pair) and could
+  // end a line for the next parser that sees what we echo (Via, From, To, a provider's challenge).
+  if (startLine.includes('\r')) fail(badRequest('Bare CR in start line'));
 
   for (const line of lines) {
     try {
@@ -129,6 +138,7 @@ function unfold(lines: string[]): string[] {
 }
 
 function addHeaderLine(headers: Headers, line: string): void {
+  if (line.includes('\r')) throw badRequest('Bare CR in header');
   const colon = line.indexOf(':');
   if (colon <= 0) throw badRequest('Malformed header line');
   const name = line.slice(0, colon).trimEnd();
@@ -185,6 +195,7 @@ function validateHeaders(message: SipMessage): void {
     if (h.getAll(key).length > 1) throw badRequest(`Multiple ${key} values`);
   }
   if (!/^\S+$/.test(message.callId)) throw badRequest('Malformed Call-ID');
+  if (message.callId.length > MAX_CALL_ID_LENGTH) throw badRequest('Call-ID too long');
   // Parse now (throwing SipError) what the stack relies on, so these accessors cannot throw later.
   const { vias, from, to, contacts, routes, recordRoutes } = message;
   void [vias, from, to, contacts, routes, recordRoutes];

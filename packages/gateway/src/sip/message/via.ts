@@ -64,6 +64,6 @@ export function parseVia(text: string): Via {
   if (portNumber !== undefined && portNumber > 65535) throw badRequest('Via port out of range');
   const parsed = parseParams(params ?? '', 'Via');
   const rport = parsed.get('rport');
-  if (rport !== undefined && rport !== null && !/^\d{1,5}$/.test(rport)) throw badRequest('Malformed Via rport');
+  if (rport !== undefined && rport !== null && !(/^\d{1,5}$/.test(rport) && Number(rport) <= 65535)) throw badRequest('Malformed Via rport');
   return new Via(transport!.toUpperCase(), host!, portNumber, parsed);
 }

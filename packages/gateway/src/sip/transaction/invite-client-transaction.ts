@@ -10,14 +10,22 @@ import { SipRequest, type SipResponse } from '../message/message.ts';
 import { INVITE_CLIENT_TRANSITIONS, type InviteClientState } from './transaction-state.ts';
 import { Transaction, type TransactionTransport } from './transaction.ts';
 import type { ClientTransactionUser } from './transaction-user.ts';
-import { TIMER_A, TIMER_B, TIMER_M, timerD } from './timers.ts';
+import { RFC3261_TIMERS, type BaseTimers } from './timers.ts';
 
 export class InviteClientTransaction extends Transaction<InviteClientState> {
-  #timerAInterval = TIMER_A;
+  #timerAInterval: number;
   #ack: SipRequest | undefined;
 
-  constructor(id: string, request: SipRequest, transport: TransactionTransport, clock: Clock, readonly user: ClientTransactionUser) {
-    super(id, request, transport, clock, 'calling', INVITE_CLIENT_TRANSITIONS);
+  constructor(
+    id: string,
+    request: SipRequest,
+    transport: TransactionTransport,
+    clock: Clock,
+    readonly user: ClientTransactionUser,
+    timers: BaseTimers = RFC3261_TIMERS,
+  ) {
+    super(id, request, transport, clock, timers, 'calling', INVITE_CLIENT_TRANSITIONS);
+    this.#timerAInterval = this.duration('A');
   }
 
   /** Sends the INVITE and arms Timer A (UDP) and Timer B. */
@@ -25,7 +33,7 @@ export class InviteClientTransaction extends Transaction<InviteClientState> {
     this.send(this.request);
     // "If an unreliable transport is being used, the client transaction MUST start timer A with a value of T1."
     if (!this.reliable) this.startTimer('A', this.#timerAInterval, () => this.timerA());
-    this.startTimer('B', TIMER_B, () => this.timerB());
+    this.startTimer('B', this.duration('B'), () => this.timerB());
   }
 
   receiveResponse(response: SipResponse): void {
@@ -41,12 +49,12 @@ export class InviteClientTransaction extends Transaction<InviteClientState> {
           this.user.onResponse(response);
         } else if (status < 300) {
           this.stateTransition('accepted');
-          this.startTimer('M', TIMER_M, () => this.timerM());
+          this.startTimer('M', this.duration('M'), () => this.timerM());
           this.user.onResponse(response);
         } else {
           this.stateTransition('completed');
           this.#sendAck(response);
-          this.startTimer('D', timerD(this.reliable), () => this.timerD());
+          this.startTimer('D', this.duration('D'), () => this.timerD());
           this.user.onResponse(response);
         }
         return;

@@ -14,16 +14,17 @@ import type { SipRequest, SipResponse } from '../message/message.ts';
 import { INVITE_SERVER_TRANSITIONS, type InviteServerState } from './transaction-state.ts';
 import { Transaction, type TransactionTransport } from './transaction.ts';
 import type { ServerTransactionUser } from './transaction-user.ts';
-import { T2, TIMER_G, TIMER_H, TIMER_L, timerI } from './timers.ts';
+import { RFC3261_TIMERS, type BaseTimers } from './timers.ts';
 
 export class InviteServerTransaction extends Transaction<InviteServerState> {
   /** Set by the TU to hear about timeouts and transport errors. */
   user: ServerTransactionUser = {};
   #lastResponse: SipResponse | undefined;
-  #timerGInterval = TIMER_G;
+  #timerGInterval: number;
 
-  constructor(id: string, request: SipRequest, transport: TransactionTransport, clock: Clock) {
-    super(id, request, transport, clock, 'proceeding', INVITE_SERVER_TRANSITIONS);
+  constructor(id: string, request: SipRequest, transport: TransactionTransport, clock: Clock, timers: BaseTimers = RFC3261_TIMERS) {
+    super(id, request, transport, clock, timers, 'proceeding', INVITE_SERVER_TRANSITIONS);
+    this.#timerGInterval = this.duration('G');
   }
 
   /** The last response sent (what retransmissions of the request are answered with). */
@@ -41,11 +42,11 @@ export class InviteServerTransaction extends Transaction<InviteServerState> {
         if (status >= 200 && status < 300) {
           // RFC 6026 8.5: 2xx moves to Accepted; Timer L absorbs INVITE retransmissions.
           this.stateTransition('accepted');
-          this.startTimer('L', TIMER_L, () => this.timerL());
+          this.startTimer('L', this.duration('L'), () => this.timerL());
         } else if (status >= 300) {
           this.stateTransition('completed');
           if (!this.reliable) this.startTimer('G', this.#timerGInterval, () => this.timerG());
-          this.startTimer('H', TIMER_H, () => this.timerH());
+          this.startTimer('H', this.duration('H'), () => this.timerH());
         }
         return;
       case 'accepted':
@@ -72,14 +73,14 @@ export class InviteServerTransaction extends Transaction<InviteServerState> {
     this.stopTimer('G');
     this.stopTimer('H');
     this.stateTransition('confirmed');
-    this.startTimer('I', timerI(this.reliable), () => this.timerI());
+    this.startTimer('I', this.duration('I'), () => this.timerI());
   }
 
   /** Timer G: retransmit the final response, interval doubling up to T2. */
   protected timerG(): void {
     if (this.state !== 'completed' || !this.#lastResponse) return;
     this.send(this.#lastResponse);
-    this.#timerGInterval = Math.min(2 * this.#timerGInterval, T2);
+    this.#timerGInterval = Math.min(2 * this.#timerGInterval, this.timers.T2);
     this.startTimer('G', this.#timerGInterval, () => this.timerG());
   }
 

@@ -9,20 +9,28 @@ import type { SipRequest, SipResponse } from '../message/message.ts';
 import { NON_INVITE_CLIENT_TRANSITIONS, type NonInviteClientState } from './transaction-state.ts';
 import { Transaction, type TransactionTransport } from './transaction.ts';
 import type { ClientTransactionUser } from './transaction-user.ts';
-import { T2, TIMER_E, TIMER_F, timerK } from './timers.ts';
+import { RFC3261_TIMERS, type BaseTimers } from './timers.ts';
 
 export class NonInviteClientTransaction extends Transaction<NonInviteClientState> {
-  #timerEInterval = TIMER_E;
+  #timerEInterval: number;
 
-  constructor(id: string, request: SipRequest, transport: TransactionTransport, clock: Clock, readonly user: ClientTransactionUser) {
-    super(id, request, transport, clock, 'trying', NON_INVITE_CLIENT_TRANSITIONS);
+  constructor(
+    id: string,
+    request: SipRequest,
+    transport: TransactionTransport,
+    clock: Clock,
+    readonly user: ClientTransactionUser,
+    timers: BaseTimers = RFC3261_TIMERS,
+  ) {
+    super(id, request, transport, clock, timers, 'trying', NON_INVITE_CLIENT_TRANSITIONS);
+    this.#timerEInterval = this.duration('E');
   }
 
   /** Sends the request and arms Timer E (UDP) and Timer F. */
   start(): void {
     this.send(this.request);
     if (!this.reliable) this.startTimer('E', this.#timerEInterval, () => this.timerE());
-    this.startTimer('F', TIMER_F, () => this.timerF());
+    this.startTimer('F', this.duration('F'), () => this.timerF());
   }
 
   receiveResponse(response: SipResponse): void {
@@ -35,7 +43,7 @@ export class NonInviteClientTransaction extends Transaction<NonInviteClientState
     this.stopTimer('E');
     this.stopTimer('F');
     this.stateTransition('completed');
-    this.startTimer('K', timerK(this.reliable), () => this.timerK());
+    this.startTimer('K', this.duration('K'), () => this.timerK());
     this.user.onResponse(response);
   }
 
@@ -47,7 +55,7 @@ export class NonInviteClientTransaction extends Transaction<NonInviteClientState
   protected timerE(): void {
     if (this.state !== 'trying' && this.state !== 'proceeding') return;
     this.send(this.request);
-    this.#timerEInterval = this.state === 'trying' ? Math.min(2 * this.#timerEInterval, T2) : T2;
+    this.#timerEInterval = this.state === 'trying' ? Math.min(2 * this.#timerEInterval, this.timers.T2) : this.timers.T2;
     this.startTimer('E', this.#timerEInterval, () => this.timerE());
   }
 

@@ -13,15 +13,15 @@ import type { SipRequest, SipResponse } from '../message/message.ts';
 import { NON_INVITE_SERVER_TRANSITIONS, type NonInviteServerState } from './transaction-state.ts';
 import { Transaction, type TransactionTransport } from './transaction.ts';
 import type { ServerTransactionUser } from './transaction-user.ts';
-import { timerJ } from './timers.ts';
+import { RFC3261_TIMERS, type BaseTimers } from './timers.ts';
 
 export class NonInviteServerTransaction extends Transaction<NonInviteServerState> {
   /** Set by the TU to hear about transport errors. */
   user: ServerTransactionUser = {};
   #lastResponse: SipResponse | undefined;
 
-  constructor(id: string, request: SipRequest, transport: TransactionTransport, clock: Clock) {
-    super(id, request, transport, clock, 'trying', NON_INVITE_SERVER_TRANSITIONS);
+  constructor(id: string, request: SipRequest, transport: TransactionTransport, clock: Clock, timers: BaseTimers = RFC3261_TIMERS) {
+    super(id, request, transport, clock, timers, 'trying', NON_INVITE_SERVER_TRANSITIONS);
   }
 
   /** The last response sent (what retransmissions of the request are answered with). */
@@ -41,7 +41,7 @@ export class NonInviteServerTransaction extends Transaction<NonInviteServerState
       return;
     }
     this.stateTransition('completed');
-    this.startTimer('J', timerJ(this.reliable), () => this.timerJ());
+    this.startTimer('J', this.duration('J'), () => this.timerJ());
   }
 
   /** A retransmission of the request matched this transaction. */

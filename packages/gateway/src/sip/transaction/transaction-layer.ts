@@ -11,6 +11,7 @@
 import { systemClock, type Clock } from '../../core/clock.ts';
 import { InvalidStateError } from '../../core/errors.ts';
 import { createLogger, type Logger } from '../../core/logger.ts';
+import { clip } from '../message/clip.ts';
 import { newBranch } from '../message/ids.ts';
 import type { Via } from '../message/via.ts';
 import { SipRequest, type SipMessage, type SipResponse } from '../message/message.ts';
@@ -24,6 +25,7 @@ import { InviteServerTransaction } from './invite-server-transaction.ts';
 import { NonInviteClientTransaction } from './non-invite-client-transaction.ts';
 import { NonInviteServerTransaction } from './non-invite-server-transaction.ts';
 import { clientTransactionKey, responseTransactionKey, serverTransactionKey } from './transaction-matching.ts';
+import { baseTimers, type BaseTimers } from './timers.ts';
 import type { TransactionTransport } from './transaction.ts';
 import type { ClientTransactionUser } from './transaction-user.ts';
 
@@ -64,6 +66,8 @@ export interface TransactionLayerOptions {
   supported?: ReadonlySet<string>;
   /** Live transactions (client + server) beyond which new requests get 503. */
   maxTransactions?: number;
+  /** T1, T2, T4 (RFC 3261 17.1.1.1, Table 4); the RFC's values where absent. */
+  timers?: Partial<BaseTimers>;
   clock?: Clock;
   logger?: Logger;
 }
@@ -77,6 +81,7 @@ export class TransactionLayer {
   readonly #delegate: TransactionLayerDelegate;
   readonly #supported: ReadonlySet<string>;
   readonly #max: number;
+  readonly #timers: BaseTimers;
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #server = new Map<string, ServerTransaction>();
@@ -92,10 +97,16 @@ export class TransactionLayer {
     this.#delegate = options.delegate;
     this.#supported = options.supported ?? new Set();
     this.#max = options.maxTransactions ?? DEFAULT_MAX_TRANSACTIONS;
+    this.#timers = baseTimers(options.timers);
     this.#clock = options.clock ?? systemClock;
     this.#log = (options.logger ?? createLogger()).child({ component: 'sip-transaction' });
     this.#transport.on('request', this.#onRequest);
     this.#transport.on('response', this.#onResponse);
+  }
+
+  /** The T1, T2, T4 in force. */
+  get timers(): BaseTimers {
+    return this.#timers;
   }
 
   /** Live transactions, client and server. */
@@ -168,8 +179,8 @@ export class TransactionLayer {
     };
     const transaction =
       request.method === 'INVITE'
-        ? new InviteClientTransaction(key, request, transport, this.#clock, user)
-        : new NonInviteClientTransaction(key, request, transport, this.#clock, user);
+        ? new InviteClientTransaction(key, request, transport, this.#clock, user, this.#timers)
+        : new NonInviteClientTransaction(key, request, transport, this.#clock, user, this.#timers);
     if (transaction instanceof InviteClientTransaction) this.#destinations.set(transaction, destination);
     this.#client.set(key, transaction);
     transaction.once('terminated', () => this.#client.delete(key));
@@ -230,7 +241,7 @@ export class TransactionLayer {
       transaction.respond(createResponse(request, rejection.status, { reason: rejection.reason, headers: rejection.headers }));
       return;
     }
-    if (!request.headers.has('Max-Forwards')) this.#log.warn({ callId: request.callId }, 'request without Max-Forwards');
+    if (!request.headers.has('Max-Forwards')) this.#log.debug({ callId: request.callId }, 'request without Max-Forwards');
 
     if (request.method === 'CANCEL') {
       this.#receiveCancel(request, transaction as NonInviteServerTransaction);
@@ -239,7 +250,9 @@ export class TransactionLayer {
     try {
       this.#delegate.onRequest(request, transaction, source);
     } catch (error) {
-      this.#log.warn({ err: error, callId: request.callId, method: request.method }, 'TU failed on request');
+      // A SipError is the TU's answer (405, 481, 501 ...); anything else is a bug worth a warning.
+      if (error instanceof SipError) this.#log.debug({ callId: request.callId, method: clip(request.method, 32), status: error.status }, 'request refused');
+      else this.#log.warn({ err: error, callId: request.callId, method: clip(request.method, 32) }, 'TU failed on request');
       const answer = error instanceof SipError ? error : new SipError(500, 'Server Internal Error');
       if (transaction.state === 'proceeding' || transaction.state === 'trying') {
         transaction.respond(createResponse(request, answer.status, { reason: answer.reason, headers: answer.headers }));
@@ -254,8 +267,8 @@ export class TransactionLayer {
     };
     const transaction =
       request.method === 'INVITE'
-        ? new InviteServerTransaction(key, request, transport, this.#clock)
-        : new NonInviteServerTransaction(key, request, transport, this.#clock);
+        ? new InviteServerTransaction(key, request, transport, this.#clock, this.#timers)
+        : new NonInviteServerTransaction(key, request, transport, this.#clock, this.#timers);
     this.#server.set(key, transaction);
     const mergeKey = request.to.tag === undefined ? mergeKeyOf(request) : undefined;
     if (mergeKey !== undefined && !this.#merge.has(mergeKey)) this.#merge.set(mergeKey, key);

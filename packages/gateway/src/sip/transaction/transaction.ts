@@ -7,7 +7,7 @@ import type { Clock, TimerHandle } from '../../core/clock.ts';
 import { InvalidStateError } from '../../core/errors.ts';
 import { TypedEmitter } from '../../core/typed-emitter.ts';
 import type { SipMessage, SipRequest } from '../message/message.ts';
-import type { TimerName } from './timers.ts';
+import { timerDuration, type BaseTimers, type TimerName } from './timers.ts';
 import type { Transitions } from './transaction-state.ts';
 
 /** How a transaction reaches its peer: the destination (client) or the request's source (server). */
@@ -32,6 +32,8 @@ export abstract class Transaction<S extends string> extends TypedEmitter<Transac
     readonly request: SipRequest,
     protected readonly transport: TransactionTransport,
     protected readonly clock: Clock,
+    /** T1, T2, T4 every timer of this transaction derives from. */
+    protected readonly timers: BaseTimers,
     initial: S,
     transitions: Transitions<S>,
   ) {
@@ -68,6 +70,11 @@ export abstract class Transaction<S extends string> extends TypedEmitter<Transac
     }
     this.safeEmit('stateChanged', to);
     if (to === 'terminated') this.safeEmit('terminated');
+  }
+
+  /** Duration of timer `name` on this transaction's transport (RFC 3261 Table 4). */
+  protected duration(name: TimerName): number {
+    return timerDuration(name, this.timers, this.reliable);
   }
 
   /** (Re)starts timer `name`; a zero duration fires synchronously (reliable transports). */

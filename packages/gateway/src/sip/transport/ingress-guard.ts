@@ -4,6 +4,9 @@
  * requests whose User-Agent names a known attack tool. Silence matters: an answer tells
  * the scanner something lives here.
  *
+ * A SIP provider's proxy sends every call from one address, so the addresses of the
+ * registrars we register with are trusted (`trust()`): never rate limited.
+ *
  * Scanner list: friendly-scanner / sipcli / sipvicious (SIPVicious svmap/svwar), VaxSIPUserAgent,
  * iWar, sip-scan, SIPScan, sundayddr, pplsip. Not sipsak or sipp: those are the
  * tools administrators (and our own tests) test with.
@@ -32,6 +35,8 @@ export class IngressGuard {
   readonly #clock: Clock;
   readonly #limit: RateLimit;
   readonly #buckets = new Map<string, { tokens: number; updated: number; dropped: number }>();
+  /** Trusted address -> how many holders trust it. */
+  readonly #trusted = new Map<string, number>();
   #lastSweep: number;
 
   constructor(clock: Clock, limit: RateLimit = DEFAULT_RATE_LIMIT) {
@@ -45,6 +50,7 @@ export class IngressGuard {
    * drop since that source was last admitted (so callers log once per burst, not per packet).
    */
   admit(address: string): 'admit' | 'drop' | 'drop-first' {
+    if (this.#trusted.has(unmapped(address))) return 'admit';
     const now = this.#clock.now();
     this.#sweep(now);
     const bucket = this.#buckets.get(address) ?? { tokens: this.#limit.burst, updated: now, dropped: 0 };
@@ -59,6 +65,23 @@ export class IngressGuard {
     return bucket.dropped++ === 0 ? 'drop-first' : 'drop';
   }
 
+  /**
+   * Exempts `address` from the limit until the returned function is called. Several holders
+   * may trust the same address; it stays trusted until the last one releases it.
+   */
+  trust(address: string): () => void {
+    const key = unmapped(address);
+    this.#trusted.set(key, (this.#trusted.get(key) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const holders = this.#trusted.get(key)! - 1;
+      if (holders === 0) this.#trusted.delete(key);
+      else this.#trusted.set(key, holders);
+    };
+  }
+
   #sweep(now: number): void {
     if (now - this.#lastSweep < FORGET_AFTER_MS) return;
     this.#lastSweep = now;
@@ -66,4 +89,9 @@ export class IngressGuard {
       if (now - bucket.updated >= FORGET_AFTER_MS) this.#buckets.delete(address);
     }
   }
+}
+
+/** A dual-stack socket reports IPv4 peers as `::ffff:a.b.c.d`; compare them as IPv4. */
+function unmapped(address: string): string {
+  return address.toLowerCase().startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }

@@ -13,6 +13,7 @@ import { systemClock, type Clock } from '../../core/clock.ts';
 import { InvalidStateError } from '../../core/errors.ts';
 import { createLogger, type Logger } from '../../core/logger.ts';
 import { TypedEmitter } from '../../core/typed-emitter.ts';
+import { clip } from '../message/clip.ts';
 import type { SipRequest, SipResponse } from '../message/message.ts';
 import { parseMessage } from '../message/parser.ts';
 import { defaultPort, Via } from '../message/via.ts';
@@ -125,6 +126,14 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
     throw new InvalidStateError(`unknown connection ${id}`);
   }
 
+  /**
+   * Exempts requests from `address` from the per-source rate limit until the returned
+   * function is called (a SIP provider's proxy sends every call from one address).
+   */
+  trustSource(address: string): () => void {
+    return this.#guard?.trust(address) ?? (() => undefined);
+  }
+
   /** Reliable transports need no retransmissions (RFC 3261 17.1.1.2, 17.1.2.2). */
   isReliable(destination: Destination): boolean {
     return this.protocolOf(destination) !== 'udp';
@@ -184,7 +193,7 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
       }
       const result = parseMessage(data, { requireContentLength: source.protocol === 'tcp' });
       if (!result.ok) {
-        this.#log.debug({ remoteAddress: source.remoteAddress, reason: result.error.reason }, 'unparseable message');
+        this.#log.debug({ remoteAddress: source.remoteAddress, reason: clip(result.error.reason) }, 'unparseable message');
         if (result.rejection) this.#replyTo(source, result.rejection);
         return;
       }

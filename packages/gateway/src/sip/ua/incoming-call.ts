@@ -18,7 +18,7 @@ import { InvalidStateError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import { TypedEmitter } from '../../core/typed-emitter.ts';
 import { Dialog } from '../dialog/dialog.ts';
-import { createResponse, isSipUri, quote, type HeaderValue, type NameAddr, type SipRequest, type SipResponse, type Uri } from '../message/index.ts';
+import { clip, createResponse, isSipUri, quote, type HeaderValue, type NameAddr, type SipRequest, type SipResponse, type SipUri, type Uri } from '../message/index.ts';
 import type { MessageSource, TransportProtocol } from '../transport/transport.ts';
 import { SipError } from '../sip-error.ts';
 import { CALL_TRANSITIONS, type CallEndCause, type CallState } from './call-state.ts';
@@ -93,7 +93,7 @@ export interface IncomingCallInit {
   /** Set when the INVITE was digest-authenticated (WebSocket softphone accounts). */
   authenticatedUser?: string;
   /** AoR of our registration when the call came through a provider we registered with. */
-  registrationAor?: string;
+  registrationAor?: SipUri;
 }
 
 type HeaderList = ReadonlyArray<readonly [string, HeaderValue]>;
@@ -134,7 +134,11 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
   readonly from: PartyInfo;
   readonly to: PartyInfo;
   readonly requestUri: string;
-  /** User part of the Request-URI: whom the caller dialled (the camera's "MSN"). */
+  /**
+   * Whom the caller dialled (the camera's "MSN"): the user part of the Request-URI, or for a
+   * call through a provider the AoR's user (the provider rewrote the Request-URI to our
+   * registered Contact, whose user is a random token).
+   */
   readonly requestUser: string | undefined;
   readonly transport: TransportProtocol;
   readonly remote: { address: string; port: number };
@@ -177,17 +181,24 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
     this.from = partyInfo(invite.from);
     this.to = partyInfo(invite.to);
     this.requestUri = invite.uri.toString();
-    this.requestUser = isSipUri(invite.uri) ? invite.uri.user : undefined;
+    this.requestUser = init.registrationAor ? init.registrationAor.user : isSipUri(invite.uri) ? invite.uri.user : undefined;
     this.transport = init.source.protocol;
     this.source = init.source;
     this.remote = { address: init.source.remoteAddress, port: init.source.remotePort };
     this.offer = invite.contentType === SDP && invite.body.length > 0 ? invite.body.toString('utf8') : undefined;
     this.authenticatedUser = init.authenticatedUser;
-    this.registrationAor = init.registrationAor;
+    this.registrationAor = init.registrationAor?.toString();
     this.startedAt = init.clock.now();
     this.#log = init.logger.child({ callId: this.callId });
     this.#log.info(
-      { from: this.from.uri, to: this.to.uri, requestUri: this.requestUri, transport: this.transport, remote: this.remote, authenticatedUser: this.authenticatedUser },
+      {
+        from: clip(this.from.uri),
+        to: clip(this.to.uri),
+        requestUri: clip(this.requestUri),
+        transport: this.transport,
+        remote: this.remote,
+        authenticatedUser: this.authenticatedUser,
+      },
       'incoming call',
     );
   }

@@ -10,7 +10,7 @@ import type { Clock, TimerHandle } from '../../core/clock.ts';
 import { InvalidStateError, ValidationError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import { TypedEmitter } from '../../core/typed-emitter.ts';
-import { Headers, NameAddr, SipRequest, SipUri, newCallId, newTag, parseSipUri, type SipResponse } from '../message/index.ts';
+import { Headers, NameAddr, SipRequest, SipUri, clip, newCallId, newTag, parseSipUri, type SipResponse } from '../message/index.ts';
 import { answerChallenge, pickStrongestChallenge, type DigestChallenge } from './digest.ts';
 
 export type RegistrationState = 'disabled' | 'registering' | 'registered' | 'failed';
@@ -48,6 +48,15 @@ export interface RegistrationTimings {
   /** Refresh when this fraction of the granted lifetime has passed (default 0.85). */
   refreshFraction: number;
 }
+
+/** Longest registration lifetime we ask for or accept as Min-Expires (a day). */
+const MAX_EXPIRES_S = 86_400;
+
+/** Longest Retry-After honoured (a day); Node would fire a timer beyond 2^31 ms at once. */
+const MAX_RETRY_AFTER_S = 86_400;
+
+/** Longest `close()` waits for the unregister to be answered. */
+const CLOSE_WAIT_MS = 4000;
 
 export const DEFAULT_REGISTRATION_TIMINGS: RegistrationTimings = { retryBaseMs: 5_000, retryMaxMs: 300_000, refreshFraction: 0.85 };
 
@@ -91,8 +100,8 @@ export class Registration extends TypedEmitter<RegistrationEvents> {
     super();
     const aor = parseSipUri(options.aor);
     if (!aor.user) throw new ValidationError('aor', 'needs a user part');
-    if (options.expires !== undefined && !(Number.isInteger(options.expires) && options.expires > 0)) {
-      throw new ValidationError('expires', 'must be a positive whole number of seconds');
+    if (options.expires !== undefined && !(Number.isInteger(options.expires) && options.expires > 0 && options.expires <= MAX_EXPIRES_S)) {
+      throw new ValidationError('expires', `must be a whole number of seconds from 1 to ${MAX_EXPIRES_S}`);
     }
     this.aor = aor;
     this.#options = options;
@@ -123,21 +132,30 @@ export class Registration extends TypedEmitter<RegistrationEvents> {
     this.#attempt();
   }
 
-  /** Unregisters (best effort) and stops all timers. Idempotent. */
+  /**
+   * Unregisters (best effort, waiting at most CLOSE_WAIT_MS: an unreachable provider must
+   * not hold up a shutdown for Timer F's 32 s) and stops all timers. Idempotent.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#ctx.clock.clearTimeout(this.#timer);
-    await this.#inFlight?.catch(() => undefined);
-    const wasRegistered = this.#state === 'registered';
-    if (wasRegistered) {
-      try {
-        await this.#register(0);
-      } catch (error) {
-        this.#log.warn({ err: error }, 'unregister failed');
-      }
-    }
+    let deadline: TimerHandle | undefined;
+    const gaveUp = new Promise<'gave-up'>((resolve) => (deadline = this.#ctx.clock.setTimeout(() => resolve('gave-up'), CLOSE_WAIT_MS)));
+    const outcome = await Promise.race([this.#unregister(), gaveUp]);
+    this.#ctx.clock.clearTimeout(deadline);
+    if (outcome === 'gave-up') this.#log.warn({ waitedMs: CLOSE_WAIT_MS }, 'no answer to unregister; closing anyway');
     if (this.#state !== 'disabled') this.#transition('disabled', 'closed');
+  }
+
+  async #unregister(): Promise<void> {
+    await this.#inFlight?.catch(() => undefined);
+    if (this.#state !== 'registered') return;
+    try {
+      await this.#register(0);
+    } catch (error) {
+      this.#log.warn({ err: error }, 'unregister failed');
+    }
   }
 
   #attempt(): void {
@@ -188,12 +206,13 @@ export class Registration extends TypedEmitter<RegistrationEvents> {
       }
       if (status === 423) {
         const min = Number(response.header('Min-Expires'));
-        if (!Number.isInteger(min) || min <= expires) throw new RegisterError('423 without a usable Min-Expires');
+        if (!Number.isInteger(min) || min <= expires || min > MAX_EXPIRES_S) throw new RegisterError('423 without a usable Min-Expires');
         expires = min;
         continue;
       }
       const retryAfter = Number(response.header('Retry-After')?.split(/[;(]/)[0]);
-      throw new RegisterError(`${status} ${response.reason}`, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined);
+      const retryAfterMs = Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, MAX_RETRY_AFTER_S) * 1000 : undefined;
+      throw new RegisterError(`${status} ${clip(response.reason, 64)}`, retryAfterMs);
     }
     throw new RegisterError('no final answer after repeated challenges');
   }
@@ -219,13 +238,17 @@ export class Registration extends TypedEmitter<RegistrationEvents> {
     return new SipRequest('REGISTER', requestUri, { headers });
   }
 
-  /** The lifetime the registrar granted our Contact (its `expires` param, else Expires). */
+  /**
+   * The lifetime the registrar granted our Contact (its `expires` param, else Expires). A
+   * registrar may only shorten the requested one (RFC 3261 §10.3 step 7); a longer or absurd
+   * value is read as the requested one, so the refresh timer stays sane.
+   */
   #grantedExpires(response: SipResponse, requested: number): number {
     const ours = response.contacts.find((c) => c.uri instanceof SipUri && c.uri.user === this.contact.user);
     const fromContact = Number(ours?.params.get('expires'));
-    if (Number.isFinite(fromContact) && fromContact > 0) return fromContact;
     const fromHeader = Number(response.header('Expires'));
-    return Number.isFinite(fromHeader) && fromHeader > 0 ? fromHeader : requested;
+    const granted = Number.isFinite(fromContact) && fromContact > 0 ? fromContact : fromHeader;
+    return Number.isFinite(granted) && granted > 0 ? Math.min(granted, requested) : requested;
   }
 
   #transition(next: RegistrationState, detail: string): void {

@@ -3,12 +3,16 @@
  * delegate. It sorts new requests into new calls (INVITE), dialog requests (to the
  * `IncomingCall` owning the dialog), capability queries (OPTIONS) and refusals
  * (405/481/501); it challenges WebSocket INVITEs against the softphone accounts; and it
- * owns the registrations with SIP providers.
+ * owns the registrations with SIP providers (whose registrar addresses it exempts from the
+ * transport's rate limit while they run).
  */
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+
 import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
 import { TypedEmitter } from '../../core/typed-emitter.ts';
-import { dialogKey } from '../dialog/dialog.ts';
+import { Dialog, dialogKey } from '../dialog/dialog.ts';
 import { NameAddr, SipUri, createResponse, isSipUri, newTag, parseUri, type SipRequest, type SipResponse } from '../message/index.ts';
 import { SipError } from '../sip-error.ts';
 import type { InviteServerTransaction } from '../transaction/invite-server-transaction.ts';
@@ -102,7 +106,11 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
     return this.#registrations;
   }
 
-  /** Registers with a provider; the registration runs (refresh, retry) until closed. */
+  /**
+   * Registers with a provider; the registration runs (refresh, retry) until closed. Requests
+   * from the registrar's address(es) skip the rate limit meanwhile: the provider's proxy
+   * brings every call from there.
+   */
   register(options: RegistrationOptions): Registration {
     const registration = new Registration(options, {
       clock: this.#clock,
@@ -116,6 +124,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
       ...(this.#options.registrationTimings && { timings: this.#options.registrationTimings }),
     });
     this.#registrations.add(registration);
+    this.#trustRegistrar(registration, options.registrar.host);
     registration.start();
     return registration;
   }
@@ -176,6 +185,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
 
   #receiveInvite(invite: SipRequest, transaction: InviteServerTransaction, source: MessageSource): void {
     if (this.#closed) throw new SipError(503, 'Service Unavailable', [['Retry-After', '60']]);
+    Dialog.checkInvite(invite); // the TU must be able to answer every call it is given
     let authenticatedUser: string | undefined;
     if ((source.protocol === 'ws' || source.protocol === 'wss') && this.#authority) {
       authenticatedUser = this.#authenticate(invite, transaction);
@@ -194,7 +204,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
         timers: this.#options.timers,
         userAgent: this.#options.userAgent,
         ...(authenticatedUser !== undefined && { authenticatedUser }),
-        ...(registration && { registrationAor: registration.aor.toString() }),
+        ...(registration && { registrationAor: registration.aor }),
       },
       toTag,
     );
@@ -249,7 +259,8 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
       // Straight to the transport: a re-INVITE's 2xx has its own (already accepted) transaction,
       // and the transport routes by the response's Via anyway (§18.2.2).
       retransmit: (response) => this.#transport.sendResponse(response, source),
-      sendInDialog: (request) => this.#sendRequest(request, this.#inDialogDestination(entry, source)),
+      // A remote target we cannot reach (sips:, transport=ws without its connection) rejects, never throws.
+      sendInDialog: (request) => Promise.resolve().then(() => this.#sendRequest(request, this.#inDialogDestination(entry, source))),
       localContact: this.#localContact(invite, source.protocol),
       reliable: source.protocol !== 'udp',
     };
@@ -289,6 +300,31 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
         onTransportError: (error) => reject(error),
       });
     });
+  }
+
+  /** Trusts the registrar's address(es) until the registration closes (its only way to 'disabled'). */
+  #trustRegistrar(registration: Registration, host: string): void {
+    const releases: (() => void)[] = [];
+    let closed = false;
+    registration.on('state', (state) => {
+      if (state !== 'disabled') return;
+      closed = true;
+      for (const release of releases.splice(0)) release();
+    });
+    const trust = (addresses: readonly string[]) => {
+      if (closed) return;
+      for (const address of addresses) releases.push(this.#transport.trustSource(address));
+      this.#log.info({ registrar: host, addresses }, 'registrar exempt from the rate limit');
+    };
+    const literal = host.replace(/^\[(.*)\]$/, '$1');
+    if (isIP(literal)) {
+      trust([literal]);
+      return;
+    }
+    lookup(host, { all: true }).then(
+      (found) => trust(found.map((a) => a.address)),
+      (error: unknown) => this.#log.warn({ err: error, registrar: host }, 'registrar address not resolved; it stays rate limited'),
+    );
   }
 
   readonly #onConnectionClosed = (connectionId: string): void => {

@@ -11,11 +11,11 @@ import { SimulatedSpeaker } from '../../../src/audio/device/speaker.ts';
 import { generateDtmfTone } from '../../../src/audio/dtmf/tone-generator.ts';
 import type { IntercomDirection } from '../../../src/audio/intercom-gate.ts';
 import { PhraseCache } from '../../../src/audio/speech/phrase-cache.ts';
-import { synthesizeTone } from '../../../src/audio/synth.ts';
+import { concatSamples, synthesizeTone } from '../../../src/audio/synth.ts';
 import { decodeWav } from '../../../src/audio/wav.ts';
 import { InvalidStateError } from '../../../src/core/errors.ts';
 import { FakeClock } from '../../../src/core/clock.ts';
-import { concat, frames, rms, toneAmplitude } from './signal-analysis.ts';
+import { frames, rms, toneAmplitude } from '../../support/tone.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'camgate-call-audio-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -59,7 +59,7 @@ afterEach(async () => {
 describe('CallAudio: the help page audio modes', () => {
   it('Listen: the caller hears the room microphone (1 kHz), never their own voice', () => {
     const { call, tick, speakerFile } = makeCall({ mode: 'listen' });
-    const heard = concat(callerVoice(1000).map(tick));
+    const heard = concatSamples(callerVoice(1000).map(tick));
     expect(call.mode).toBe('listen');
     expect(toneAmplitude(heard, ROOM_HZ)).toBeGreaterThan(3000);
     expect(toneAmplitude(heard, CALLER_HZ)).toBeLessThan(30);
@@ -68,7 +68,7 @@ describe('CallAudio: the help page audio modes', () => {
 
   it('Speak: the caller is on the camera speaker (recorded WAV) and the microphone is off', async () => {
     const { call, tick, speakerFile } = makeCall({ mode: 'speak' });
-    const heard = concat(callerVoice(1000).map(tick));
+    const heard = concatSamples(callerVoice(1000).map(tick));
     expect(rms(heard)).toBe(0);
     await call.close();
     const recorded = decodeWav(readFileSync(speakerFile)).samples;
@@ -78,7 +78,7 @@ describe('CallAudio: the help page audio modes', () => {
 
   it('No audio: neither direction', () => {
     const { tick, speakerFile } = makeCall({ mode: 'none' });
-    expect(rms(concat(callerVoice(400).map(tick)))).toBe(0);
+    expect(rms(concatSamples(callerVoice(400).map(tick)))).toBe(0);
     expect(existsSync(speakerFile)).toBe(false);
   });
 
@@ -86,11 +86,11 @@ describe('CallAudio: the help page audio modes', () => {
     const { call, tick } = makeCall({ mode: 'listen' });
     const modes: string[] = [];
     call.on('mode', (m) => modes.push(m));
-    expect(rms(concat(silence(100).map(tick)))).toBeGreaterThan(0);
+    expect(rms(concatSamples(silence(100).map(tick)))).toBeGreaterThan(0);
     call.setMode('speak');
-    expect(rms(concat(silence(100).map(tick)))).toBe(0);
+    expect(rms(concatSamples(silence(100).map(tick)))).toBe(0);
     call.setMode('listen');
-    expect(rms(concat(silence(100).map(tick)))).toBeGreaterThan(0);
+    expect(rms(concatSamples(silence(100).map(tick)))).toBeGreaterThan(0);
     expect(modes).toEqual(['speak', 'listen']);
   });
 
@@ -120,20 +120,20 @@ describe('CallAudio: the help page audio modes', () => {
 
     it('a caller below the threshold does not take the floor', () => {
       const { call, tick } = makeCall({ mode: 'intercom', intercom: { thresholdPercent: 50, cycleTimeMs: 100 } });
-      const heard = concat(callerVoice(400).map(tick));
+      const heard = concatSamples(callerVoice(400).map(tick));
       expect(toneAmplitude(heard, ROOM_HZ)).toBeGreaterThan(3000);
       call.setIntercom({ thresholdPercent: 5, cycleTimeMs: 100 });
-      expect(toneAmplitude(concat(callerVoice(200).map(tick)), ROOM_HZ)).toBeLessThan(100);
+      expect(toneAmplitude(concatSamples(callerVoice(200).map(tick)), ROOM_HZ)).toBeLessThan(100);
     });
   });
 
   it('prompts play over the room sound, with the microphone ducked so they stay intelligible', async () => {
     const { call, tick } = makeCall({ mode: 'listen' });
-    const before = concat(silence(200).map(tick));
+    const before = concatSamples(silence(200).map(tick));
     const done = call.play({ kind: 'tone', frequenciesHz: [600], durationMs: 400 });
-    const during = concat(silence(400).map(tick).slice(2, -2)); // past the gain ramps
+    const during = concatSamples(silence(400).map(tick).slice(2, -2)); // past the gain ramps
     expect(await done).toBe('finished');
-    const after = concat(silence(200).map(tick).slice(2));
+    const after = concatSamples(silence(200).map(tick).slice(2));
     expect(toneAmplitude(during, 600)).toBeGreaterThan(5000);
     const duckDb = 20 * Math.log10(toneAmplitude(during, ROOM_HZ) / toneAmplitude(before, ROOM_HZ));
     expect(duckDb).toBeLessThan(-15);

@@ -9,7 +9,8 @@ import { SIMULATED_ROOM_HUM_HZ, SimulatedMicrophone } from '../../../src/audio/d
 import { SimulatedSpeaker, speakerFileName } from '../../../src/audio/device/speaker.ts';
 import { decodeWav } from '../../../src/audio/wav.ts';
 import { FakeClock } from '../../../src/core/clock.ts';
-import { concat, dominantFrequency, toneAmplitude } from './signal-analysis.ts';
+import { concatSamples } from '../../../src/audio/synth.ts';
+import { dominantFrequency, toneAmplitude } from '../../support/tone.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'camgate-device-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,7 +24,7 @@ describe('SimulatedMicrophone', () => {
       frames.push(mic.read());
       clock.advance(20);
     }
-    const audio = concat(frames); // 1.2 s: crosses the loop point
+    const audio = concatSamples(frames); // 1.2 s: crosses the loop point
     expect(SIMULATED_ROOM_HUM_HZ).toBe(1000);
     expect(dominantFrequency(audio.subarray(0, 1600), 500, 1500)).toBe(1000);
     // -20 dBFS hum: 3277 peak; a click at a frame border or loop point would leak energy elsewhere.
@@ -51,7 +52,7 @@ describe('SimulatedMicrophone', () => {
       clock.advance(20);
       return mic.read();
     });
-    expect(dominantFrequency(concat(frames), 500, 700)).toBe(600);
+    expect(dominantFrequency(concatSamples(frames), 500, 700)).toBe(600);
   });
 });
 

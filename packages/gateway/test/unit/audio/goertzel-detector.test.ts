@@ -4,7 +4,8 @@ import { createCodec } from '../../../src/audio/codecs/create-codec.ts';
 import { GoertzelDtmfDetector } from '../../../src/audio/dtmf/goertzel-detector.ts';
 import { DTMF_KEYS, type DtmfKey } from '../../../src/audio/dtmf/keys.ts';
 import { type DtmfToneOptions, generateDtmfSequence, generateDtmfTone } from '../../../src/audio/dtmf/tone-generator.ts';
-import { concat, frames } from './signal-analysis.ts';
+import { concatSamples } from '../../../src/audio/synth.ts';
+import { frames } from '../../support/tone.ts';
 import { renderSpeechCorpus } from './speech-corpus.ts';
 
 /** Runs audio through a fresh detector in 20 ms frames, as the media layer delivers it. */
@@ -15,7 +16,7 @@ function detect(audio: Int16Array): DtmfKey[] {
 
 /** A tone placed at several offsets against the detector's block grid, with silence around it. */
 function tonesAtAllAlignments(key: DtmfKey, options: DtmfToneOptions): Int16Array[] {
-  return [0, 13, 26, 39].map((lead) => concat([new Int16Array(160 + lead), generateDtmfTone(key, options), new Int16Array(480)]));
+  return [0, 13, 26, 39].map((lead) => concatSamples([new Int16Array(160 + lead), generateDtmfTone(key, options), new Int16Array(480)]));
 }
 
 /** Q.24 / AT&T receiver requirements (DESIGN.md "Numbers to design against"). */
@@ -54,7 +55,7 @@ describe('GoertzelDtmfDetector', () => {
 
     it('reports a long tone once, and again only after a pause', () => {
       const long = generateDtmfTone('5', { durationMs: 2000 });
-      expect(detect(concat([long, new Int16Array(400), long]))).toEqual(['5', '5']);
+      expect(detect(concatSamples([long, new Int16Array(400), long]))).toEqual(['5', '5']);
     });
   });
 
@@ -88,7 +89,7 @@ describe('GoertzelDtmfDetector', () => {
       // detector's block grid, so try several alignments, and quiet and hot levels.
       const runs: [gain: number, shift: number][] = [[0.3, 0], [2.5, 0], [1, 0], [1, 10], [1, 20], [1, 30], [1, 40], [1, 50]];
       for (const [gain, shift] of runs) {
-        const scaled = concat([new Int16Array(shift), speech.map((v) => Math.max(-32768, Math.min(32767, v * gain)))]);
+        const scaled = concatSamples([new Int16Array(shift), speech.map((v) => Math.max(-32768, Math.min(32767, v * gain)))]);
         expect(detect(scaled), `gain ${gain}, shifted ${shift} samples`).toEqual([]);
       }
     });

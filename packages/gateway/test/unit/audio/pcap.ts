@@ -1,14 +1,10 @@
 import { readFileSync } from 'node:fs';
 
+import type { RtpPacket } from '../../../src/media/rtp-packet.ts';
+
 /** RTP packets of a classic libpcap file (Ethernet/IPv4/UDP), for replaying real captures. */
-export interface CapturedRtp {
+export interface CapturedRtp extends RtpPacket {
   readonly timeUs: number;
-  readonly payloadType: number;
-  readonly marker: boolean;
-  readonly sequenceNumber: number;
-  readonly timestamp: number;
-  readonly ssrc: number;
-  readonly payload: Buffer;
 }
 
 export function readRtpCapture(path: string): CapturedRtp[] {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
 import { Resampler, resample } from '../../../src/audio/codecs/resample.ts';
-import { synthesizeTone } from '../../../src/audio/synth.ts';
+import { concatSamples, synthesizeTone } from '../../../src/audio/synth.ts';
 import { ValidationError } from '../../../src/core/errors.ts';
-import { concat, dominantFrequency, toneAmplitude } from './signal-analysis.ts';
+import { dominantFrequency, toneAmplitude } from '../../support/tone.ts';
 
 const tone = (hz: number, rate: number, seconds: number, amplitude = 10_000): Int16Array =>
   synthesizeTone([{ frequencyHz: hz, amplitude }], Math.round(rate * seconds), { rate });
@@ -21,7 +21,7 @@ describe('polyphase resampler', () => {
       expect(narrow.length).toBe(160);
       out.push(narrow);
     }
-    const steady = concat(out).subarray(800); // past the filters' start-up
+    const steady = concatSamples(out).subarray(800); // past the filters' start-up
     expect(dominantFrequency(steady, 400, 480)).toBe(440);
     expect(toneAmplitude(steady, 440)).toBeGreaterThan(9900);
     expect(toneAmplitude(steady, 440)).toBeLessThan(10_100);
@@ -33,7 +33,7 @@ describe('polyphase resampler', () => {
     const framed = new Resampler(8000, 48_000);
     const pieces: Int16Array[] = [];
     for (let i = 0; i < input.length; i += 160) pieces.push(framed.process(input.subarray(i, i + 160)));
-    expect(Array.from(concat(pieces))).toEqual(Array.from(whole));
+    expect(Array.from(concatSamples(pieces))).toEqual(Array.from(whole));
   });
 
   it('passes telephone-band speech frequencies (300-3400 Hz) within 0.5 dB going down from 48 kHz', () => {

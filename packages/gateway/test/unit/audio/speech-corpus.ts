@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 
+import { concatSamples } from '../../../src/audio/synth.ts';
 import { readWav } from '../../../src/audio/wav.ts';
 
 /**
@@ -38,11 +39,5 @@ export function renderSpeechCorpus(seconds: number): Int16Array {
     parts.push(samples);
     total += samples.length;
   }
-  const out = new Int16Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concatSamples(parts);
 }

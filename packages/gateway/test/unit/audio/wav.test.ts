@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { WavFileWriter } from '../../../src/audio/wav-file-writer.ts';
 import { decodeWav, encodeWav, readWav } from '../../../src/audio/wav.ts';
 import { ValidationError } from '../../../src/core/errors.ts';
-import { dominantFrequency, toneAmplitude } from './signal-analysis.ts';
+import { dominantFrequency, toneAmplitude } from '../../support/tone.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'camgate-wav-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -5,6 +5,7 @@ import {
   SipRequest,
   SipUri,
   TelUri,
+  clip,
   createResponse,
   newBranch,
   newCallId,
@@ -125,6 +126,28 @@ describe('RFC 3261 18.3 / 20.14 Content-Length framing', () => {
     if (!result.ok) expect(result.error.status).toBe(513);
   });
 
+  it('a bare CR inside a line is refused: echoed in a response or a digest answer, it could split the line for the next parser', () => {
+    const smuggled = parseMessage(invite(['Subject: hi\rInjected: yes']));
+    expect(smuggled.ok).toBe(false);
+    if (!smuggled.ok) expect(smuggled.rejection?.reason).toBe('Bare CR in header');
+    const challenge = parseMessage(lines('SIP/2.0 401 Unauthorized', 'Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK-r', 'From: <sip:a@b>;tag=1', 'To: <sip:a@b>;tag=2', 'Call-ID: r1', 'CSeq: 1 REGISTER', 'WWW-Authenticate: Digest realm="x", nonce="n\rVia: evil"', '', ''));
+    expect(challenge.ok).toBe(false);
+    // Line ends themselves may be CRLF or bare LF.
+    expect(parseMessage(Buffer.from(invite().toString().replaceAll('\r\n', '\n'))).ok).toBe(true);
+  });
+
+  it('a Call-ID over 256 characters is a 400: it would go into every log line and the call log', () => {
+    expect(parseMessage(Buffer.from(invite().toString().replace('call-1@192.0.2.1', 'c'.repeat(256)))).ok).toBe(true);
+    const long = parseMessage(Buffer.from(invite().toString().replace('call-1@192.0.2.1', 'c'.repeat(257))));
+    expect(long.ok).toBe(false);
+    if (!long.ok) expect(long.rejection?.reason).toBe('Call-ID too long');
+  });
+
+  it('clip keeps caller text short for logs and reason phrases', () => {
+    expect(clip('short')).toBe('short');
+    expect(clip('x'.repeat(5000), 10)).toBe('xxxxxxxxxx…(5000 chars)');
+  });
+
   it('toBuffer writes the Content-Length of the current body', () => {
     const message = request(invite());
     message.body = 'v=0\r\n';
@@ -210,6 +233,8 @@ describe('RFC 3261 19.1 URIs and 20.10 addresses', () => {
     expect(answered.rport).toBe(40000);
     expect(answered.toString()).toBe('SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1;rport=40000;received=198.51.100.7');
     expect(parseVia('SIP/2.0/WSS df7jal23ls0d.invalid;branch=z9hG4bK2').sentBy).toBe('df7jal23ls0d.invalid:5061');
+    // Responses go to received:rport, so a port that cannot exist is refused up front.
+    expect(() => parseVia('SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK3;rport=65536')).toThrow(/rport/);
   });
 });
 

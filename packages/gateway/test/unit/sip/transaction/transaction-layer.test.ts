@@ -9,6 +9,7 @@ import {
   type TransactionLayerDelegate,
   type TransactionTransportLayer,
 } from '../../../../src/sip/transaction/transaction-layer.ts';
+import type { BaseTimers } from '../../../../src/sip/transaction/timers.ts';
 import type { TransportLayerEvents } from '../../../../src/sip/transport/transport-layer.ts';
 import type { Destination, MessageSource } from '../../../../src/sip/transport/transport.ts';
 import { request, response } from './fixtures.ts';
@@ -42,7 +43,7 @@ class FakeTransportLayer extends TypedEmitter<TransportLayerEvents> implements T
   }
 }
 
-function setup(delegateOverrides: Partial<TransactionLayerDelegate> = {}, options: { maxTransactions?: number } = {}) {
+function setup(delegateOverrides: Partial<TransactionLayerDelegate> = {}, options: { maxTransactions?: number; timers?: Partial<BaseTimers> } = {}) {
   const clock = new FakeClock();
   const transport = new FakeTransportLayer();
   const requests: [SipRequest, ServerTransaction][] = [];
@@ -206,5 +207,49 @@ describe('RFC 3261 17.1.3 client transactions through the layer', () => {
     expect(layer.size).toBe(1);
     clock.advance(32_000);
     expect(layer.size).toBe(0);
+  });
+});
+
+describe('RFC 3261 Table 4 timers, configurable T1/T2/T4', () => {
+  /** Fake-clock time at which the answered INVITE's server transaction is gone. */
+  function acceptedLifetime(timers?: Partial<BaseTimers>): number {
+    const { clock, transport, requests, layer } = setup({}, timers && { timers });
+    transport.deliver(request('INVITE'));
+    const [invite, tx] = requests[0]!;
+    tx.respond(createResponse(invite, 200, { toTag: 'uas' }));
+    const start = clock.now();
+    while (layer.size > 0) clock.advance(10);
+    return clock.now() - start;
+  }
+
+  it('by default an accepted INVITE transaction lives 64*T1 = 32 s (RFC 6026 Timer L)', () => {
+    expect(setup().layer.timers).toEqual({ T1: 500, T2: 4000, T4: 5000 });
+    expect(acceptedLifetime()).toBe(32_000);
+  });
+
+  it('a shorter T1 shortens every 64*T1 timer: Timer L with T1 = 50 ms is 3.2 s', () => {
+    expect(acceptedLifetime({ T1: 50 })).toBe(3200);
+  });
+
+  it('a shorter T1 and T2 pace the UDP retransmissions of a client request (Timer E) and its timeout (Timer F)', () => {
+    const { clock, transport, layer } = setup({}, { timers: { T1: 10, T2: 40 } });
+    const onTimeout = vi.fn();
+    layer.sendRequest(request('OPTIONS'), PEER, { onResponse: vi.fn(), onTimeout });
+    const times: number[] = [];
+    for (let t = 10; t <= 640; t += 10) {
+      const before = transport.sent.length;
+      clock.advance(10);
+      if (transport.sent.length > before) times.push(t);
+    }
+    // E: 10, then doubling to the 40 ms cap; F: 64*T1 = 640 ms.
+    expect(times).toEqual([10, 30, 70, 110, 150, 190, 230, 270, 310, 350, 390, 430, 470, 510, 550, 590, 630]);
+    expect(onTimeout).toHaveBeenCalledTimes(1);
+    expect(layer.size).toBe(0);
+  });
+
+  it('refuses timers that cannot work', () => {
+    expect(() => setup({}, { timers: { T1: 0 } })).toThrow(/T1/);
+    expect(() => setup({}, { timers: { T1: 500, T2: 100 } })).toThrow(/T2/);
+    expect(() => setup({}, { timers: { T4: Number.NaN } })).toThrow(/T4/);
   });
 });

@@ -20,6 +20,18 @@ describe('RFC 3261 18.3 stream framing', () => {
     ]);
   });
 
+  it('stays linear when a peer trickles a huge message one byte at a time (no rescan per byte)', () => {
+    // ~60 KiB of header lines, then a body: 64k single-byte chunks. A rescan per chunk took over a minute.
+    const header = `MESSAGE sip:a@b SIP/2.0\r\n${'X-Pad: a\r\n'.repeat(5000)}l: 4000\r\n\r\n`;
+    const stream = Buffer.from(header + 'b'.repeat(4000));
+    const framer = new StreamFramer();
+    const started = performance.now();
+    const units = [...stream].flatMap((byte) => framer.push(Buffer.from([byte])));
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(units).toHaveLength(1);
+    expect(units[0]).toEqual({ kind: 'message', data: stream });
+  });
+
   it('loses framing (throws) without Content-Length or beyond 64 KiB', () => {
     expect(() => new StreamFramer().push(Buffer.from('OPTIONS sip:a@b SIP/2.0\r\nVia: x\r\n\r\n'))).toThrow(/Content-Length/);
     expect(() => new StreamFramer().push(Buffer.from(message('').replace('l: 0', 'l: 70000')))).toThrow(/Too Large/);
@@ -36,6 +48,20 @@ describe('ingress guard', () => {
     clock.advance(100);
     expect(guard.admit('198.51.100.1')).toBe('admit');
     expect(guard.admit('198.51.100.1')).toBe('drop-first');
+  });
+
+  it('never limits a trusted address (IPv4 also as ::ffff:-mapped) until its last holder releases it', () => {
+    const guard = new IngressGuard(new FakeClock(), { ratePerSecond: 1, burst: 1 });
+    const releaseA = guard.trust('203.0.113.5');
+    const releaseB = guard.trust('203.0.113.5');
+    const burst = (address: string) => Array.from({ length: 5 }, () => guard.admit(address));
+    expect(burst('203.0.113.5')).toEqual(Array(5).fill('admit'));
+    expect(burst('::ffff:203.0.113.5')).toEqual(Array(5).fill('admit'));
+    releaseA();
+    releaseA(); // releasing twice does not drop the other holder's trust
+    expect(burst('203.0.113.5')).toEqual(Array(5).fill('admit'));
+    releaseB();
+    expect(burst('203.0.113.5')).toEqual(['admit', 'drop-first', 'drop', 'drop', 'drop']);
   });
 
   it('recognises scanner User-Agents but not sipsak or sipp', () => {

@@ -10,7 +10,10 @@ import { Registration, type RegistrationState } from '../../../../src/sip/ua/reg
  * A fake registrar (unit test only; tests/integration/sip-kamailio.test.ts runs the real one):
  * `answer` decides each response, requests are recorded.
  */
-function setup(answer: (request: SipRequest, n: number) => { status: number; headers?: [string, string][] } | 'timeout') {
+function setup(
+  answer: (request: SipRequest, n: number) => { status: number; headers?: [string, string][] } | 'timeout' | 'hang',
+  options: { hang?: () => Promise<never> } = {},
+) {
   const clock = new FakeClock();
   const requests: SipRequest[] = [];
   const registration = new Registration(
@@ -24,6 +27,7 @@ function setup(answer: (request: SipRequest, n: number) => { status: number; hea
         requests.push(request);
         const a = answer(request, requests.length);
         if (a === 'timeout') throw new Error('timeout');
+        if (a === 'hang') return options.hang!();
         return createResponse(request, a.status, { headers: a.headers ?? [] });
       },
       timings: { retryBaseMs: 1000, retryMaxMs: 8000 },
@@ -117,6 +121,35 @@ describe('REGISTER client (RFC 3261 §10.2)', () => {
     expect(requests.map((r) => r.header('Expires'))).toEqual(['100', '300']);
   });
 
+  it('keeps its timers sane whatever the registrar says (Node fires a timer beyond 2^31 ms at once)', async () => {
+    // A lifetime beyond the requested 100 s counts as 100 s: the refresh comes at 85 s, not in 3.6e9 s.
+    const granted = setup((_, n) => (n === 1 ? { status: 200, headers: [['Expires', '4294967295']] } : { status: 200 }));
+    granted.registration.start();
+    await granted.settle();
+    expect(granted.states.at(-1)).toEqual(['registered', 'expires 100s']);
+    granted.clock.advance(85_000);
+    await granted.settle();
+    expect(granted.requests).toHaveLength(2);
+
+    // A Retry-After of 30 years waits a day.
+    const busy = setup((_, n) => (n === 1 ? { status: 503, headers: [['Retry-After', '999999999']] } : { status: 200 }));
+    busy.registration.start();
+    await busy.settle();
+    busy.clock.advance(86_400_000 - 1);
+    await busy.settle();
+    expect(busy.requests).toHaveLength(1);
+    busy.clock.advance(1);
+    await busy.settle();
+    expect(busy.requests).toHaveLength(2);
+    expect(busy.registration.state).toBe('registered');
+
+    // A Min-Expires beyond a day is refused rather than followed.
+    const greedy = setup(() => ({ status: 423, headers: [['Min-Expires', '4000000000']] }));
+    greedy.registration.start();
+    await greedy.settle();
+    expect(greedy.states.at(-1)).toEqual(['failed', '423 without a usable Min-Expires']);
+  });
+
   it('honours Retry-After of a 503 and reports timeouts', async () => {
     const { clock, requests, registration, states, settle } = setup((_, n) =>
       n === 1 ? { status: 503, headers: [['Retry-After', '30']] } : 'timeout',
@@ -142,5 +175,27 @@ describe('REGISTER client (RFC 3261 §10.2)', () => {
     expect(clock.pendingTimers).toBe(0);
     await registration.close();
     expect(requests).toHaveLength(2);
+  });
+
+  it('gives up waiting for an unanswered unregister after 4 s, so a shutdown does not hang on the provider', async () => {
+    let unanswered: () => void = () => undefined;
+    const { clock, registration, states, settle } = setup((req) => (req.header('Expires') === '0' ? 'hang' : { status: 200 }), {
+      hang: () => new Promise<never>((_, reject) => (unanswered = () => reject(new Error('timeout')))),
+    });
+    registration.start();
+    await settle();
+    let closed = false;
+    const closing = registration.close().then(() => (closed = true));
+    await settle();
+    clock.advance(3999);
+    await settle();
+    expect(closed).toBe(false);
+    clock.advance(1);
+    await closing;
+    expect(states.at(-1)).toEqual(['disabled', 'closed']);
+    expect(clock.pendingTimers).toBe(0);
+    unanswered(); // Timer F would end the transaction later; nothing may happen then
+    await settle();
+    expect(states.at(-1)).toEqual(['disabled', 'closed']);
   });
 });
