@@ -27,7 +27,7 @@ import { TcpInternetProbe, unconfiguredInternetProbe, type InternetProbe, type T
 import { LedIndicator } from './device/led-indicator.ts';
 import { Output } from './device/output.ts';
 import { SimulatedSnapshotSource, type SnapshotSource } from './device/snapshot-source.ts';
-import { createKeypadMenu, type KeypadCommand } from './keypad-commands.ts';
+import { COMMAND_PHRASES, createKeypadMenu, type KeypadCommand } from './keypad-commands.ts';
 import { PinGuard } from './pin-guard.ts';
 import { SettingsService } from './settings-service.ts';
 import { digitWord, spokenDateTime } from './spoken-time.ts';
@@ -227,7 +227,7 @@ export class Camera extends TypedEmitter<CameraEvents> {
   /** Everything the camera says word for word, to render once at start-up. */
   fixedPhrases(): string[] {
     const selections = [...this.#menu.values()].map((command) => `${digitWord(command.digit)}: ${command.name}`);
-    return [...Object.values(PROMPTS), ...selections];
+    return [...Object.values(PROMPTS), ...Object.values(COMMAND_PHRASES), ...selections];
   }
 
   call(callId: string): CameraCall | undefined {

@@ -54,6 +54,22 @@ export interface KeypadDevice {
 const MODE_WORDS: Record<Exclude<AudioMode, 'none'>, string> = { listen: 'Listen', speak: 'Speak', intercom: 'Intercom' };
 const INTERNET_WORDS = { online: 'online', offline: 'offline', unknown: 'not known' } as const;
 
+/** What the commands answer word for word (rendered once at start-up, so feedback is instant). */
+export const COMMAND_PHRASES = {
+  doorOpened: 'Door opener triggered.',
+  lightOn: 'Light on.',
+  lightOff: 'Light off.',
+  listen: `${MODE_WORDS.listen} mode.`,
+  speak: `${MODE_WORDS.speak} mode.`,
+  intercom: `${MODE_WORDS.intercom} mode.`,
+  noEmailProfile: 'No email profile is set.',
+  noEventImage: 'There is no event image yet.',
+  emailSent: 'The email was sent.',
+  emailFailed: 'The email could not be sent.',
+  userClick: 'User click event triggered.',
+  noEvents: 'There are no events yet.',
+} as const;
+
 /** The main menu of the help page ("Keypad Commands of the Main Menu"), by digit. */
 export function createKeypadMenu(device: KeypadDevice): ReadonlyMap<KeypadDigit, KeypadCommand> {
   const always = () => true;
@@ -68,12 +84,13 @@ export function createKeypadMenu(device: KeypadDevice): ReadonlyMap<KeypadDigit,
     const active = device.outputs[name].state.active;
     const state = name === 'door' ? 'door opener triggered' : `light ${active ? 'on' : 'off'}`;
     await device.events.record(name, `${state} by ${context.caller}`);
-    return { ok: true, say: name === 'door' ? 'Door opener triggered.' : `Light ${active ? 'on' : 'off'}.` };
+    const say = name === 'door' ? COMMAND_PHRASES.doorOpened : active ? COMMAND_PHRASES.lightOn : COMMAND_PHRASES.lightOff;
+    return { ok: true, say };
   };
 
   const audioMode = (mode: Exclude<AudioMode, 'none'>) => async (context: CommandContext): Promise<CommandOutcome> => {
     context.setAudioMode(mode);
-    return { ok: true, say: `${MODE_WORDS[mode]} mode.` };
+    return { ok: true, say: COMMAND_PHRASES[mode] };
   };
 
   const profileOf = (settings: IncomingCallsSettings) =>
@@ -82,8 +99,8 @@ export function createKeypadMenu(device: KeypadDevice): ReadonlyMap<KeypadDigit,
   const emailLatestImage = async (context: CommandContext): Promise<CommandOutcome> => {
     const profile = profileOf(context.settings);
     const latest = device.events.latestImage();
-    if (!profile) return { ok: false, say: 'No email profile is set.' };
-    if (!latest) return { ok: false, say: 'There is no event image yet.' };
+    if (!profile) return { ok: false, say: COMMAND_PHRASES.noEmailProfile };
+    if (!latest) return { ok: false, say: COMMAND_PHRASES.noEventImage };
     try {
       await device.email.sendEventImage({
         profile,
@@ -93,10 +110,10 @@ export function createKeypadMenu(device: KeypadDevice): ReadonlyMap<KeypadDigit,
         eventTime: new Date(latest.event.at).toISOString(),
       });
       await device.events.record('email', `event ${latest.event.id} emailed with profile ${profile.name}`);
-      return { ok: true, say: 'The email was sent.' };
+      return { ok: true, say: COMMAND_PHRASES.emailSent };
     } catch (error) {
       await device.events.record('email', `email with profile ${profile.name} failed: ${(error as Error).message}`);
-      return { ok: false, say: 'The email could not be sent.' };
+      return { ok: false, say: COMMAND_PHRASES.emailFailed };
     }
   };
 
@@ -104,7 +121,7 @@ export function createKeypadMenu(device: KeypadDevice): ReadonlyMap<KeypadDigit,
     const lastEventAt = device.events.lastEventAt;
     const internet = await device.internet.check();
     const lastEvent =
-      lastEventAt === null ? 'There are no events yet.' : `The last event was on ${device.spokenTime(lastEventAt)}.`;
+      lastEventAt === null ? COMMAND_PHRASES.noEvents : `The last event was on ${device.spokenTime(lastEventAt)}.`;
     return { ok: true, say: `${lastEvent} The Internet connection is ${INTERNET_WORDS[internet]}.` };
   };
 
@@ -115,7 +132,7 @@ export function createKeypadMenu(device: KeypadDevice): ReadonlyMap<KeypadDigit,
     command(5, emailLatestImage, (settings) => profileOf(settings) !== null),
     command(6, async (context) => {
       await device.events.record('user-click', `user click by ${context.caller}`);
-      return { ok: true, say: 'User click event triggered.' };
+      return { ok: true, say: COMMAND_PHRASES.userClick };
     }),
     command(7, audioMode('listen')),
     command(8, audioMode('speak')),
