@@ -54,6 +54,7 @@ export class CallManager {
       },
       requestUser: sip.requestUser ?? '',
       sourceAddress: sip.remote.address,
+      throughProvider: sip.registrationAor !== undefined,
     };
     const decision = this.o.camera.decide(incoming);
     if (!decision.accept) {

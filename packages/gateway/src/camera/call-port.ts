@@ -52,4 +52,6 @@ export interface IncomingCall {
   requestUser: string;
   /** Remote IP address of the signalling connection. */
   sourceAddress: string;
+  /** The call came through the SIP provider we registered with: `sourceAddress` is its proxy. */
+  throughProvider?: boolean;
 }

@@ -19,6 +19,11 @@ export const MAX_PIN_TIMEOUTS = 3;
 /** Digits kept while a PIN is typed; the longest PIN is 12. */
 const MAX_PIN_DIGITS = 32;
 
+/** Lock-out keys of a call: its caller, and its source address unless that is a provider's proxy. */
+export function pinGuardKeys(caller: string, incoming: IncomingCall): PinGuardKeys {
+  return { caller, address: incoming.throughProvider ? null : incoming.sourceAddress };
+}
+
 export const PROMPTS = {
   enterPin: 'Please enter your PIN, then press hash.',
   pinAccepted: 'PIN accepted.',
@@ -264,7 +269,7 @@ export class CameraCall extends TypedEmitter<CameraCallEvents> {
   }
 
   #guardKeys(): PinGuardKeys {
-    return { caller: this.options.caller, address: this.options.incoming.sourceAddress };
+    return pinGuardKeys(this.options.caller, this.options.incoming);
   }
 
   // --- main menu ----------------------------------------------------------------------

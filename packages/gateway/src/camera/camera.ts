@@ -18,7 +18,7 @@ import { TypedEmitter } from '../core/typed-emitter.ts';
 import type { Store } from '../store/store.ts';
 import type { CallPort, IncomingCall } from './call-port.ts';
 import { answersTo, isAccepted, presentCaller, type CallerMatchOptions } from './caller-match.ts';
-import { CameraCall, PROMPTS } from './camera-call.ts';
+import { CameraCall, pinGuardKeys, PROMPTS } from './camera-call.ts';
 import { ledOf } from './call-state.ts';
 import { ActionRunner } from './device/action-runner.ts';
 import { EmailSender } from './device/email-sender.ts';
@@ -161,7 +161,7 @@ export class Camera extends TypedEmitter<CameraEvents> {
         ? 'not-answering-to'
         : !isAccepted(incoming.caller, settings.acceptedCallers, this.#match)
           ? 'not-accepted'
-          : this.pinGuard.lockedUntil({ caller, address: incoming.sourceAddress }) !== null
+          : this.pinGuard.lockedUntil(pinGuardKeys(caller, incoming)) !== null
             ? 'locked-out'
             : null;
     const now = this.options.clock.now();

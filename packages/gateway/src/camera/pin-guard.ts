@@ -30,8 +30,11 @@ export const PIN_LOCKOUT: Readonly<PinLockoutPolicy> = {
 export interface PinGuardKeys {
   /** The caller as presented (number or sip:user@host). */
   caller: string;
-  /** Source IP of the signalling. */
-  address: string;
+  /**
+   * Source IP of the signalling; null when it says nothing about the caller (calls through
+   * a SIP provider all come from its proxy, so counting that address would lock out everyone).
+   */
+  address: string | null;
 }
 
 interface Tracked {
@@ -105,7 +108,7 @@ export class PinGuard {
   }
 
   #keysOf(keys: PinGuardKeys): string[] {
-    return [`caller:${keys.caller}`, `ip:${keys.address}`];
+    return keys.address === null ? [`caller:${keys.caller}`] : [`caller:${keys.caller}`, `ip:${keys.address}`];
   }
 
   #touch(key: string, now: number): Tracked {

@@ -53,7 +53,7 @@ describe('calls from a SIP phone (baresip) — help page "Incoming Calls" and "C
     const phone = await newPhone(true);
     await phone.dial(gw.sipUri);
     await phone.waitForEvent('CALL_ESTABLISHED');
-    expect((await callStatus(gw))?.phase).toMatch(/welcome|pin/);
+    await eventually(async () => /welcome|pin/.test((await callStatus(gw))?.phase ?? ''), 10_000, 'welcome or PIN prompt');
     await pause(3000); // hear the welcome
     await phone.sendDtmf('4711#');
     await eventually(async () => (await callStatus(gw))?.phase === 'connected', 10_000, 'PIN accepted');

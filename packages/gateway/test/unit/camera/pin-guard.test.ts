@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { PIN_LOCKOUT, PinGuard } from '../../../src/camera/pin-guard.ts';
+import { PIN_LOCKOUT, PinGuard, type PinGuardKeys } from '../../../src/camera/pin-guard.ts';
 import { FakeClock } from '../../../src/core/clock.ts';
 
 const MINUTE = 60_000;
 const alice = { caller: '+4930123456', address: '192.0.2.1' };
 
-function fail(guard: PinGuard, keys: typeof alice, times: number) {
+function fail(guard: PinGuard, keys: PinGuardKeys, times: number) {
   let verdict = guard.recordFailure(keys);
   for (let i = 1; i < times; i++) verdict = guard.recordFailure(keys);
   return verdict;
@@ -31,6 +31,14 @@ describe('PinGuard', () => {
     expect(guard.lockedUntil(alice)).not.toBeNull();
     clock.advance(1);
     expect(guard.lockedUntil(alice)).toBeNull();
+  });
+
+  it('calls through a SIP provider count by caller only: the shared proxy address locks out nobody else', () => {
+    const guard = new PinGuard(new FakeClock());
+    const viaProvider = { caller: '+4930123456', address: null };
+    fail(guard, viaProvider, 5);
+    expect(guard.lockedUntil(viaProvider)).not.toBeNull();
+    expect(guard.lockedUntil({ caller: '+4940999999', address: null })).toBeNull();
   });
 
   it('forgets failures older than the window', () => {
