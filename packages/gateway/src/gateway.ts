@@ -119,6 +119,9 @@ export class Gateway {
         logger,
       );
       const http: HttpServer = tls ? createHttpsServer(tls, app) : createServer(app);
+      // Closed after SIP and socket.io (which end their WebSockets on this server): a BYE to a
+      // browser needs its connection, and close() would otherwise wait for it forever.
+      closers.push(() => closeServer(http));
       const sessions = new AdminSessions(clock);
       let registration: Registration | undefined;
       const sipAddress = `sip:${config.cameraName}@${config.announcedIp}${config.sipPort === 5060 ? '' : `:${config.sipPort}`}`;
@@ -201,7 +204,6 @@ export class Gateway {
         http.once('error', reject);
         http.listen(config.httpPort, config.httpHost, () => resolve());
       });
-      closers.push(() => new Promise<void>((resolve) => http.close(() => resolve())));
       await prerender;
 
       const port = (http.address() as AddressInfo).port;
@@ -270,6 +272,14 @@ async function seedWelcome(store: Store, tts: EspeakTts, cameraName: string, now
     { id: WELCOME_ID, name: 'Welcome (built in)', durationMs: (samples.length / ENGINE_RATE) * 1000, wav: encodeWav(samples) },
     now,
   );
+}
+
+function closeServer(server: HttpServer): Promise<void> {
+  if (!server.listening) return Promise.resolve();
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
 }
 
 function registrationStatus(registration: Registration | undefined): CameraStatus['registration'] {

@@ -15,6 +15,20 @@
 import JsSIP from 'jssip';
 import NodeWebSocket from 'jssip-node-websocket';
 
+/**
+ * jssip-node-websocket's disconnect() throws when called twice, and JsSIP's UA.stop() calls it
+ * again 2 s later from a timer when transactions were pending; a second call is a no-op here.
+ */
+class IdempotentNodeWebSocket extends NodeWebSocket {
+  #disconnected = false;
+
+  override disconnect(): void {
+    if (this.#disconnected) return;
+    this.#disconnected = true;
+    super.disconnect();
+  }
+}
+
 type RTCSession = ReturnType<JsSIP.UA['call']>;
 
 export const STUB_OFFER_SDP = [
@@ -126,7 +140,7 @@ export class JsSipPhone {
 
   static async start(options: JsSipPhoneOptions): Promise<JsSipPhone> {
     installWebRtcStub();
-    const socket = new NodeWebSocket(options.wsUrl, { requestOptions: {}, origin: 'http://127.0.0.1' });
+    const socket = new IdempotentNodeWebSocket(options.wsUrl, { requestOptions: {}, origin: 'http://127.0.0.1' });
     const ua = new JsSIP.UA({
       sockets: [socket],
       uri: `sip:${options.username}@${options.domain ?? '127.0.0.1'}`,
