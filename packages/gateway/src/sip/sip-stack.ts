@@ -82,6 +82,8 @@ type StackState = 'new' | 'starting' | 'running' | 'closed';
 export class SipStack extends TypedEmitter<SipStackEvents> {
   readonly #options: SipStackOptions;
   readonly #clock: Clock;
+  /** The layers name themselves (component sip-transport, sip-transaction, sip-ua) on the root logger. */
+  readonly #rootLog: Logger;
   readonly #log: Logger;
   readonly #timers: BaseTimers;
   #state: StackState = 'new';
@@ -94,7 +96,8 @@ export class SipStack extends TypedEmitter<SipStackEvents> {
     if (options.ws && !options.softphoneAuth) throw new InvalidStateError('SIP over WebSocket needs softphoneAuth: browser calls must authenticate');
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
-    this.#log = (options.logger ?? createLogger()).child({ component: 'sip' });
+    this.#rootLog = options.logger ?? createLogger();
+    this.#log = this.#rootLog.child({ component: 'sip' });
     this.#timers = baseTimers(options.timers);
   }
 
@@ -114,12 +117,12 @@ export class SipStack extends TypedEmitter<SipStackEvents> {
       ...(limits.idleTimeoutMs !== undefined && { idleTimeoutMs: limits.idleTimeoutMs }),
       ...(limits.rateLimit !== undefined && { rateLimit: limits.rateLimit }),
       clock: this.#clock,
-      logger: this.#log,
+      logger: this.#rootLog,
     });
     const ua = new UserAgent({
       transport,
       clock: this.#clock,
-      logger: this.#log,
+      logger: this.#rootLog,
       userAgent: o.userAgent ?? 'camgate',
       timers,
       ...(o.softphoneAuth && { softphoneAuth: o.softphoneAuth }),
@@ -129,7 +132,7 @@ export class SipStack extends TypedEmitter<SipStackEvents> {
       transport,
       delegate: ua,
       clock: this.#clock,
-      logger: this.#log,
+      logger: this.#rootLog,
       timers,
       ...(limits.maxTransactions !== undefined && { maxTransactions: limits.maxTransactions }),
     });
