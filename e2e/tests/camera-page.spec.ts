@@ -1,5 +1,7 @@
 import { expect, test } from '../support/fixtures.ts';
-import { ADMIN_PASSWORD } from '../support/environment.ts';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ADMIN_PASSWORD, SCREENSHOT_DIR } from '../support/environment.ts';
 import { signInPage, storeSettings } from '../support/camera.ts';
 
 test.describe('camera UI page', () => {
@@ -44,10 +46,14 @@ test.describe('camera UI page', () => {
     expect(response.ok()).toBe(true);
     await expect(light).toHaveAttribute('data-active', String(!initiallyActive));
     await expect(page.locator('.events')).toContainText('light');
+    await expect(page.locator('[data-role="last-event"]')).not.toHaveText('none');
 
     // The page's own button runs the door opener's action profile (a 20 s pulse).
     await page.getByRole('button', { name: 'Trigger door opener' }).click();
     await expect(page.locator('[data-output="door"] .output-state')).toHaveText('active');
+    await expect(page.locator('.events img').first()).toBeVisible();
+    fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'camera-page.png'), fullPage: true });
 
     // Put the light back as it was.
     await request.post('/api/outputs/light/trigger');

@@ -81,7 +81,10 @@ export class CamgateCameraPage extends LitElement {
       'call:update': (call) => this.upsertCall(call),
       'call:ended': (call) => this.endCall(call),
       output: (output) => this.upsertOutput(output),
-      event: (event) => (this.events = [event, ...this.events.filter((e) => e.id !== event.id)].slice(0, RECENT_EVENTS)),
+      event: (event) => {
+        this.events = [event, ...this.events.filter((e) => e.id !== event.id)].slice(0, RECENT_EVENTS);
+        this.patchStatus({ lastEventAt: event.at });
+      },
       'last-caller': (last) => (this.lastCaller = last),
     },
     // Anything missed while the socket was down is fetched again.
@@ -175,7 +178,7 @@ export class CamgateCameraPage extends LitElement {
         <dt>Internet</dt>
         <dd>${status.internet}</dd>
         <dt>Last event</dt>
-        <dd>${status.lastEventAt ? formatTime(status.lastEventAt) : 'none'}</dd>
+        <dd data-role="last-event">${status.lastEventAt ? formatTime(status.lastEventAt) : 'none'}</dd>
       </dl>
       ${status.warnings.length > 0
         ? html`<div class="warnings" role="status" aria-label="Camera warnings">${status.warnings.map((w) => html`<p>${w}</p>`)}</div>`
