@@ -16,6 +16,7 @@ import { PhraseCache } from './audio/speech/phrase-cache.ts';
 import { CallManager } from './calls/call-manager.ts';
 import { Camera } from './camera/camera.ts';
 import { PinGuard } from './camera/pin-guard.ts';
+import { HttpSnapshotSource } from './camera/device/snapshot-source.ts';
 import type { Config } from './config/config.ts';
 import { systemClock } from './core/clock.ts';
 import type { Logger } from './core/logger.ts';
@@ -77,6 +78,7 @@ export class Gateway {
         clock,
         logger,
         ...(config.internetProbe && { internetTarget: parseHostPort(config.internetProbe) }),
+        ...(config.snapshotUrl && { snapshots: new HttpSnapshotSource(config.snapshotUrl) }),
       });
       closers.push(() => camera.close());
       const prerender = phrases.prerender(camera.fixedPhrases()).catch((error: unknown) => logger.warn({ err: error }, 'prerendering phrases failed'));
@@ -130,7 +132,7 @@ export class Gateway {
         sipAddress,
         ...camera.status(),
         registration: registrationStatus(registration),
-        media: { mediasoupVersion: media.status().mediasoupVersion, workerPids: media.status().workerPids },
+        media: mediaStatus(media),
       });
       app.use(securityHeaders);
       app.use(
@@ -212,8 +214,7 @@ export class Gateway {
           httpUrl: `${tls ? 'https' : 'http'}://${config.announcedIp}:${port}/`,
           sipAddress,
           ...(newAdminPassword && { newAdminPassword }),
-          mediasoupVersion: media.status().mediasoupVersion,
-          workerPids: media.status().workerPids,
+          ...mediaStatus(media),
         },
         http,
       );
@@ -272,6 +273,11 @@ async function seedWelcome(store: Store, tts: EspeakTts, cameraName: string, now
     { id: WELCOME_ID, name: 'Welcome (built in)', durationMs: (samples.length / ENGINE_RATE) * 1000, wav: encodeWav(samples) },
     now,
   );
+}
+
+function mediaStatus(media: MediaService): CameraStatus['media'] {
+  const { mediasoupVersion, workerPids } = media.status();
+  return { mediasoupVersion, workerPids };
 }
 
 function closeServer(server: HttpServer): Promise<void> {

@@ -43,6 +43,8 @@ export const ConfigSchema = z
     cameraName: z.string().min(1).max(64).default('camera'),
     /** Admin password for the first start (otherwise a random one is printed once). */
     adminPassword: z.string().min(8).max(256).optional(),
+    /** A real camera's still-image URL for event pictures; unset = the simulated camera's scene. */
+    snapshotUrl: z.url({ protocol: /^https?$/ }).optional(),
     /** host:port probed by TCP for "Internet connection status"; unset = unknown. */
     internetProbe: hostPort.optional(),
     /** SIP provider registration: registrar `host` or `host:port` (5060), with username and password. */

@@ -23,6 +23,8 @@ export interface TestGateway {
   sipPort: number;
   sipUri: string;
   dataDir: string;
+  /** The signed-in admin's session cookie (`name=value`), for raw requests. */
+  cookie: string;
   /** Calls the REST API as the signed-in admin; throws on a non-2xx answer. */
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
   close(): Promise<void>;
@@ -62,6 +64,7 @@ export async function startTestGateway(flags: string[] = [], existingDataDir?: s
     sipPort,
     sipUri: `sip:camera@127.0.0.1:${sipPort}`,
     dataDir,
+    cookie,
     async api<T>(method: string, path: string, body?: unknown): Promise<T> {
       const response = await fetch(`${baseUrl}${path}`, {
         method,
