@@ -160,7 +160,7 @@ export class Gateway {
       else logger.warn({ dir: SOFTPHONE_DIST }, 'softphone bundle missing: run `npm run build`');
       app.use(errorHandler(logger));
 
-      const live = new LiveServer({ http, camera, sessions, logger, status });
+      const live = new LiveServer({ http, camera, sessions, status });
       closers.push(() => live.close());
       camera.on('call:ended', () => live.broadcastStatus());
 

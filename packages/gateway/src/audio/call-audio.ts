@@ -20,6 +20,8 @@ import { clampToInt16 } from './synth.ts';
 const LEVEL_REPORT_FRAMES = 10;
 /** Microphone gain under a prompt (-20 dB): prompts must stay intelligible over the room. */
 const DUCKED_MIC_GAIN = 0.1;
+/** What the level meter hears from a closed microphone; shared, never written. */
+const SILENT_FRAME = new Int16Array(FRAME_SAMPLES);
 
 export interface CallAudioLevels {
   /** What the caller sends, percent of full scale RMS. */
@@ -165,7 +167,7 @@ export class CallAudio extends TypedEmitter<CallAudioEvents> implements CallAudi
       this.#microphoneLevel.add(heard);
     } else {
       this.#micGain = 0; // fade in when the microphone opens again
-      this.#microphoneLevel.add(new Int16Array(FRAME_SAMPLES));
+      this.#microphoneLevel.add(SILENT_FRAME);
     }
     return out;
   }

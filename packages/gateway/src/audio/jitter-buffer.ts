@@ -156,12 +156,6 @@ export class JitterBuffer {
     return { kind: 'frame', ...packet };
   }
 
-  /** Forget everything (e.g. on re-INVITE); statistics are kept. */
-  reset(): void {
-    this.#reset();
-    this.#ssrc = undefined;
-  }
-
   #reset(): void {
     this.stats.resets++;
     this.#packets.clear();

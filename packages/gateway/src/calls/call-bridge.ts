@@ -1,7 +1,7 @@
 import type { AudioMode, CallOutcome, DtmfSource } from '@camgate/protocol';
 import type { CallAudio } from '../audio/call-audio.ts';
 import type { Prompt, PromptOutcome } from '../audio/speech/prompt.ts';
-import type { CallPort, Key, PromptResult } from '../camera/call-port.ts';
+import { isKey, type CallPort, type PromptResult } from '../camera/call-port.ts';
 import type { CameraCall } from '../camera/camera-call.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
@@ -11,7 +11,6 @@ import { SipError } from '../sip/sip-error.ts';
 import type { IncomingCall as SipCall } from '../sip/ua/incoming-call.ts';
 import { DtmfMerger } from './dtmf-merger.ts';
 
-const CAMERA_KEYS = new Set<string>(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#']);
 const BEEPS: Record<'error' | 'warning', Prompt> = {
   /** The "not acknowledged" tone: short, low, unmistakably not speech. */
   error: { kind: 'tone', frequenciesHz: [440, 350], durationMs: 180, levelDbfs: -12 },
@@ -141,8 +140,7 @@ export class CallBridge implements CallPort {
   }
 
   #onKey(key: string, source: DtmfSource): void {
-    if (!CAMERA_KEYS.has(key) || !this.#camera) return;
-    this.#camera.key(key as Key, source);
+    if (isKey(key)) this.#camera?.key(key, source);
   }
 
   #end(outcome: CallOutcome, cause: string): void {

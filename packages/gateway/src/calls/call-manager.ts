@@ -5,6 +5,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import type { MediaService } from '../media/media-service.ts';
 import { SdpNegotiationError } from '../media/sdp/sdp-negotiation-error.ts';
+import { isWebSocket } from '../sip/transport/transport.ts';
 import type { IncomingCall as SipCall } from '../sip/ua/incoming-call.ts';
 import { CallBridge } from './call-bridge.ts';
 
@@ -72,7 +73,7 @@ export class CallManager {
     try {
       media = await this.o.media.answer({
         callId,
-        kind: sip.transport === 'ws' || sip.transport === 'wss' ? 'webrtc' : 'sip',
+        kind: isWebSocket(sip.transport) ? 'webrtc' : 'sip',
         offerSdp: sip.offer,
         audio,
       });

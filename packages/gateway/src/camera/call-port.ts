@@ -3,8 +3,13 @@ import type { AudioMode, CallOutcome, DtmfSource } from '@camgate/protocol';
 /** How a prompt ended: played out, cut short by interruptPrompts(), or could not play. */
 export type PromptResult = 'finished' | 'interrupted' | 'failed';
 
-/** A telephone key as the glue reports it (RFC 4733 events 0-11). */
-export type Key = '0' | '1' | '2' | '3' | '4' | '5' | '6' | '7' | '8' | '9' | '*' | '#';
+/** The telephone keys the glue reports (RFC 4733 events 0-11; A-D mean nothing to the camera). */
+const KEYS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#'] as const;
+export type Key = (typeof KEYS)[number];
+
+export function isKey(value: string): value is Key {
+  return (KEYS as readonly string[]).includes(value);
+}
 export type { DtmfSource };
 
 /**

@@ -53,7 +53,7 @@ function toE164(number: string, options: CallerMatchOptions): string {
   return number;
 }
 
-export function numbersMatch(a: string, b: string, options: CallerMatchOptions = {}): boolean {
+function numbersMatch(a: string, b: string, options: CallerMatchOptions = {}): boolean {
   return toE164(a, options) === toE164(b, options);
 }
 

@@ -11,11 +11,11 @@ import { digitWord } from './spoken-time.ts';
 /** FreeSWITCH play_and_get_digits' digit_timeout: silence after which the PIN prompt repeats. */
 export const INTER_DIGIT_TIMEOUT_MS = 10_000;
 /** Spoken warning this long before the max call time (2N warns 10 s before). */
-export const MAX_CALL_WARNING_MS = 10_000;
+const MAX_CALL_WARNING_MS = 10_000;
 /** Wrong PINs per call before it ends (Asterisk Authenticate: 3 tries). */
-export const MAX_PIN_ATTEMPTS = 3;
+const MAX_PIN_ATTEMPTS = 3;
 /** Silent PIN prompts (timeouts) in a row before the call ends. */
-export const MAX_PIN_TIMEOUTS = 3;
+const MAX_PIN_TIMEOUTS = 3;
 /** Digits kept while a PIN is typed; the longest PIN is 12. */
 const MAX_PIN_DIGITS = 32;
 
@@ -129,8 +129,10 @@ export class CameraCall extends TypedEmitter<CameraCallEvents> {
 
   /** A key from the caller (RFC 4733, SIP INFO or in-band). */
   key(key: Key, source: DtmfSource): void {
-    // A digit typed before the menu may be part of the PIN: logged masked, like on a screen.
-    const secret = this.options.settings.pin !== '' && (this.#state === 'welcome' || this.#state === 'pin') && key !== '#' && key !== '*';
+    // A digit typed before the menu may be part of the PIN (also while the 200 OK awaits its
+    // ACK, still 'ringing'): logged masked, like on a screen.
+    const beforeMenu = this.#state === 'ringing' || this.#state === 'welcome' || this.#state === 'pin';
+    const secret = this.options.settings.pin !== '' && beforeMenu && key !== '#' && key !== '*';
     this.#log.info({ event: 'key', key: secret ? '*' : key, source, state: this.#state }, 'key');
     if (this.#leaving) return;
     switch (this.#state) {

@@ -207,7 +207,7 @@ export class Camera extends TypedEmitter<CameraEvents> {
     });
     call.on('lockout', (until) => {
       this.led.flashError();
-      void this.events.record('pin-lockout', `${caller} locked out until ${new Date(until).toISOString()}`);
+      void this.events.record('pin-lockout', `${caller} locked out until ${new Date(until).toISOString()}`, call.callId);
     });
     call.on('ended', (info, outcome) => {
       this.#calls.delete(info.callId);
@@ -217,7 +217,7 @@ export class Camera extends TypedEmitter<CameraEvents> {
       if (info.endsAt !== null && !this.#closed) {
         // Answered calls become camera events (with the picture at their end).
         const seconds = Math.round((clock.now() - info.startedAt) / 1000);
-        void this.events.record('call', `call from ${caller}: ${outcome}, ${seconds} s`);
+        void this.events.record('call', `call from ${caller}: ${outcome}, ${seconds} s`, info.callId);
       }
     });
     call.start();

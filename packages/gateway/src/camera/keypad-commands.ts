@@ -83,7 +83,7 @@ export function createKeypadMenu(device: KeypadDevice): ReadonlyMap<KeypadDigit,
     device.actions.run(device.outputs[name], context.settings.actions[name], `call ${context.callId}`);
     const active = device.outputs[name].state.active;
     const state = name === 'door' ? 'door opener triggered' : `light ${active ? 'on' : 'off'}`;
-    await device.events.record(name, `${state} by ${context.caller}`);
+    await device.events.record(name, `${state} by ${context.caller}`, context.callId);
     const say = name === 'door' ? COMMAND_PHRASES.doorOpened : active ? COMMAND_PHRASES.lightOn : COMMAND_PHRASES.lightOff;
     return { ok: true, say };
   };
@@ -109,10 +109,10 @@ export function createKeypadMenu(device: KeypadDevice): ReadonlyMap<KeypadDigit,
         requestedBy: context.caller,
         eventTime: new Date(latest.event.at).toISOString(),
       });
-      await device.events.record('email', `event ${latest.event.id} emailed with profile ${profile.name}`);
+      await device.events.record('email', `event ${latest.event.id} emailed with profile ${profile.name}`, context.callId);
       return { ok: true, say: COMMAND_PHRASES.emailSent };
     } catch (error) {
-      await device.events.record('email', `email with profile ${profile.name} failed: ${(error as Error).message}`);
+      await device.events.record('email', `email with profile ${profile.name} failed: ${(error as Error).message}`, context.callId);
       return { ok: false, say: COMMAND_PHRASES.emailFailed };
     }
   };
@@ -131,7 +131,7 @@ export function createKeypadMenu(device: KeypadDevice): ReadonlyMap<KeypadDigit,
     command(4, async () => ({ ok: true, say: `It is ${device.spokenTime(device.clock.now())}.` })),
     command(5, emailLatestImage, (settings) => profileOf(settings) !== null),
     command(6, async (context) => {
-      await device.events.record('user-click', `user click by ${context.caller}`);
+      await device.events.record('user-click', `user click by ${context.caller}`, context.callId);
       return { ok: true, say: COMMAND_PHRASES.userClick };
     }),
     command(7, audioMode('listen')),

@@ -43,7 +43,6 @@ interface Tracked {
   lockedUntil: number;
   lockouts: number;
   lastLockoutAt: number;
-  lastSeen: number;
 }
 
 export type FailureVerdict = { locked: false; remaining: number } | { locked: true; until: number };
@@ -79,7 +78,7 @@ export class PinGuard {
     let lockedUntil = 0;
     let remaining = this.policy.MAX_FAILURES;
     for (const key of this.#keysOf(keys)) {
-      const entry = this.#touch(key, now);
+      const entry = this.#touch(key);
       entry.failures = entry.failures.filter((at) => now - at < this.policy.FAILURE_WINDOW_MS);
       entry.failures.push(now);
       if (entry.failures.length >= this.policy.MAX_FAILURES) {
@@ -111,9 +110,8 @@ export class PinGuard {
     return keys.address === null ? [`caller:${keys.caller}`] : [`caller:${keys.caller}`, `ip:${keys.address}`];
   }
 
-  #touch(key: string, now: number): Tracked {
-    const entry = this.#tracked.get(key) ?? { failures: [], lockedUntil: 0, lockouts: 0, lastLockoutAt: -Infinity, lastSeen: now };
-    entry.lastSeen = now;
+  #touch(key: string): Tracked {
+    const entry = this.#tracked.get(key) ?? { failures: [], lockedUntil: 0, lockouts: 0, lastLockoutAt: -Infinity };
     // Re-insert so the Map's order is least-recently-seen first.
     this.#tracked.delete(key);
     this.#tracked.set(key, entry);

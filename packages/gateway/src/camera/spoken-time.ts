@@ -16,7 +16,7 @@ export function digitWord(digit: number): string {
 }
 
 /** Day of the month 1..31 as an ordinal word: "first", "twenty-sixth", "thirty-first". */
-export function ordinalWord(day: number): string {
+function ordinalWord(day: number): string {
   const ordinal = (word: string) => ORDINAL_ONES[word] ?? (word.endsWith('y') ? `${word.slice(0, -1)}ieth` : `${word}th`);
   if (day < 20) return ordinal(ONES[day]!);
   const tens = TENS[Math.floor(day / 10)]!;

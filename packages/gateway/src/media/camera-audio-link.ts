@@ -66,7 +66,7 @@ export class CameraAudioLink {
     consumer.on('producerclose', () => this.close());
     consumer.on('transportclose', () => this.close());
     producer.on('transportclose', () => this.close());
-    this.#removeTick = options.ticker.add((frame) => this.#tick(frame));
+    this.#removeTick = options.ticker.add((frame) => this.#tick(frame), { callId: options.callId });
   }
 
   static async create(options: CameraAudioLinkOptions): Promise<CameraAudioLink> {
@@ -99,11 +99,6 @@ export class CameraAudioLink {
 
   get closed(): boolean {
     return this.#closed;
-  }
-
-  /** Receive-side counters (for logs and the capacity bench). */
-  get jitterStats(): Readonly<JitterBuffer['stats']> {
-    return this.#jitterBuffer.stats;
   }
 
   close(): void {

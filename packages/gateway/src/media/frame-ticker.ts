@@ -3,7 +3,7 @@ import { systemClock, type Clock, type TimerHandle } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 
 /** Wall-clock jumps (NTP) must not bend the audio clock: ticks follow performance.now(). */
-export const monotonicClock: Clock = {
+const monotonicClock: Clock = {
   now: () => performance.now(),
   setTimeout: systemClock.setTimeout,
   clearTimeout: systemClock.clearTimeout,
@@ -38,7 +38,8 @@ export class FrameTicker {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #periodMs: number;
-  readonly #tasks = new Set<FrameTask>();
+  /** Each task with what its failure log names (the call) and whether it failed already. */
+  readonly #tasks = new Map<FrameTask, { readonly context: Record<string, unknown>; failed: boolean }>();
   #timer: TimerHandle | undefined;
   #active = false;
   #origin = 0;
@@ -60,10 +61,10 @@ export class FrameTicker {
     return this.#tasks.size;
   }
 
-  /** Registers a task run every period; returns the function that removes it. */
-  add(task: FrameTask): () => void {
+  /** Registers a task run every period; returns the function that removes it. `context` (e.g. callId) goes into its failure log. */
+  add(task: FrameTask, context: Record<string, unknown> = {}): () => void {
     if (this.#closed) throw new Error('FrameTicker is closed');
-    this.#tasks.add(task);
+    this.#tasks.set(task, { context, failed: false });
     if (!this.#active) {
       this.#active = true;
       this.#origin = this.#clock.now();
@@ -118,12 +119,13 @@ export class FrameTicker {
   }
 
   #runTasks(frame: number): void {
-    for (const task of this.#tasks) {
+    for (const [task, entry] of this.#tasks) {
       try {
         task(frame);
       } catch (error) {
-        // One call's broken frame must not silence every other call.
-        this.#logger.error({ err: error }, 'frame task failed');
+        // One call's broken frame must not silence every other call, nor log 50 times a second.
+        if (!entry.failed) this.#logger.error({ ...entry.context, err: error }, 'frame task failed');
+        entry.failed = true;
       }
     }
   }

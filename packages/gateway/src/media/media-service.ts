@@ -12,10 +12,10 @@ import { SipLeg } from './sip-leg.ts';
 import { WebRtcLeg } from './webrtc-leg.ts';
 import { WorkerPool } from './worker-pool.ts';
 
-export const DEFAULT_RTP_TIMEOUT_MS = 30_000;
+const DEFAULT_RTP_TIMEOUT_MS = 30_000;
 /** Ports of the mediasoup workers (WebRTC and loopback plain transports), apart from the RTP edge range. */
-export const DEFAULT_WORKER_PORT_MIN = 40000;
-export const DEFAULT_WORKER_PORT_MAX = 49999;
+const DEFAULT_WORKER_PORT_MIN = 40000;
+const DEFAULT_WORKER_PORT_MAX = 49999;
 const DEFAULT_CAMERA_ID = 'camera';
 
 export interface MediaServiceOptions {

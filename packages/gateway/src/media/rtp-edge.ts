@@ -7,14 +7,14 @@ import { UnsupportedError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { TypedEmitter } from '../core/typed-emitter.ts';
 import { bindUdp, type RtpPortRange } from './rtp-port-range.ts';
-import { buildRtpPacket, isRtcp, parseRtpPacket, randomSsrc, rewriteRtpHeader, sequenceDelta, withFixedHeaderOnly } from './rtp-packet.ts';
+import { buildRtpPacket, isRtcp, parseRtpPacket, randomSsrc, rewriteRtpHeader, RTP_HEADER_SIZE, sequenceDelta, withFixedHeaderOnly } from './rtp-packet.ts';
 
 /**
  * Consecutive in-sequence packets a new source address must send before the edge moves
  * its symmetric-RTP target there (a NAT rebinding or a phone that changed network); a
  * few stray or spoofed packets cannot hijack the call.
  */
-export const RELATCH_PACKETS = 3;
+const RELATCH_PACKETS = 3;
 /** Pause between two queued key presses sent as RFC 4733 events. */
 const INTER_KEY_GAP_MS = 60;
 
@@ -297,7 +297,7 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
     if (!mediasoup || from.port !== mediasoup.port || from.address !== mediasoup.address) return;
     if (isRtcp(received) || this.#audioPaused) return;
     const target = this.phoneAddress;
-    if (!target || !this.#config?.sendToPhone || received.length < 12) return;
+    if (!target || !this.#config?.sendToPhone || received.length < RTP_HEADER_SIZE) return;
     // Plain RTP/AVP phones get the packet without the worker's RFC 8285 extensions.
     const datagram = withFixedHeaderOnly(received);
     const sequenceNumber = datagram.readUInt16BE(2);

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 
-export const RTP_VERSION = 2;
+const RTP_VERSION = 2;
 export const RTP_HEADER_SIZE = 12;
 
 export interface RtpHeader {
@@ -85,13 +85,19 @@ export function rewriteRtpHeader(datagram: Buffer, sequenceNumber: number, times
 
 /**
  * The packet with only the fixed header before its payload: CSRCs and header extensions
- * (mediasoup adds its own, RFC 8285) removed, for peers that never negotiated them.
+ * (mediasoup adds its own, RFC 8285) removed, for peers that never negotiated them. Works in
+ * place (it runs for every packet to a phone): the fixed header moves up to the payload and
+ * the result is a view of `datagram`.
  */
 export function withFixedHeaderOnly(datagram: Buffer): Buffer {
   const first = datagram[0]!;
   if ((first & 0x1f) === 0) return datagram; // no extension, no CSRC
   const packet = parseRtpPacket(datagram);
-  return packet ? buildRtpPacket(packet, packet.payload) : datagram;
+  if (!packet) return datagram;
+  const start = packet.payload.byteOffset - datagram.byteOffset - RTP_HEADER_SIZE;
+  datagram.copyWithin(start, 0, RTP_HEADER_SIZE);
+  datagram[start] = RTP_VERSION << 6; // no padding, extension or CSRC any more
+  return datagram.subarray(start, start + RTP_HEADER_SIZE + packet.payload.length);
 }
 
 /** A random 32-bit SSRC (RFC 3550 §8.1: chosen randomly). */

@@ -21,7 +21,7 @@ const toEntry = (row: CallLogRow): CallLogEntry => ({
   commands: JSON.parse(row.commands) as string[],
 });
 
-export const CALL_LOG_RETENTION = 5000;
+const CALL_LOG_RETENTION = 5000;
 
 /**
  * Who called, when, how it ended and which commands ran. It has no column for keys:

@@ -3,7 +3,7 @@ import { ValidationError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { SqliteDatabase } from './database.ts';
 
-export function toEmailProfileView(profile: EmailProfile): EmailProfileView {
+function toEmailProfileView(profile: EmailProfile): EmailProfileView {
   const { password, ...view } = profile;
   return { ...view, hasPassword: password !== '' };
 }

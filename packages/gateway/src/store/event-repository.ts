@@ -24,7 +24,7 @@ const toEvent = (row: EventRow): CameraEvent => ({
 });
 
 /** Keeps the newest events only: snapshots are a few kB each and the disk is a camera's. */
-export const EVENT_RETENTION = 1000;
+const EVENT_RETENTION = 1000;
 
 export class EventRepository {
   readonly #insert;

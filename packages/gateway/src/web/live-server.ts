@@ -8,7 +8,6 @@ import {
   type ServerToClientEvents,
 } from '@camgate/protocol';
 import type { Camera } from '../camera/camera.ts';
-import type { Logger } from '../core/logger.ts';
 import { readCookie, SESSION_COOKIE, type AdminSessions } from './admin-sessions.ts';
 import { isSameOrigin } from './origin-policy.ts';
 
@@ -21,7 +20,6 @@ export interface LiveServerOptions {
   /** The camera's events, and its calls by SIP Call-ID. */
   camera: Pick<Camera, 'on' | 'call'>;
   sessions: AdminSessions;
-  logger: Logger;
   status(): CameraStatus;
 }
 

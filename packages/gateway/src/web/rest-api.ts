@@ -137,11 +137,13 @@ export function createRestApi(o: RestApiOptions): Router {
       res.status(204).end();
     }),
   );
-  api.get('/messages/:id/audio', (req, res) => {
-    const wav = store.audioMessages.wav(param(req, 'id'));
-    if (!wav) return void res.status(404).json({ error: 'message not found' });
-    res.type('audio/wav').send(wav);
-  });
+  api.get(
+    '/messages/:id/audio',
+    route((req, res) => {
+      const wav = store.audioMessages.wav(param(req, 'id')) ?? notFound('message');
+      res.type('audio/wav').send(wav);
+    }),
+  );
 
   // --- Email profiles ------------------------------------------------------------------------
   api.get('/email-profiles', (_req, res) => {
@@ -181,12 +183,14 @@ export function createRestApi(o: RestApiOptions): Router {
     '/events',
     route((req, res) => res.json(store.events.list(parseBody(LimitQuery, req.query).limit))),
   );
-  api.get('/events/:id/image', (req, res) => {
-    const image = store.events.image(Number(param(req, 'id')));
-    if (!image) return void res.status(404).json({ error: 'image not found' });
-    res.type(image.contentType).setHeader('Cache-Control', 'private, max-age=86400');
-    res.send(image.data);
-  });
+  api.get(
+    '/events/:id/image',
+    route((req, res) => {
+      const image = store.events.image(Number(param(req, 'id'))) ?? notFound('image');
+      res.type(image.contentType).setHeader('Cache-Control', 'private, max-age=86400');
+      res.send(image.data);
+    }),
+  );
   api.get(
     '/calls',
     route((req, res) => res.json(store.callLog.list(parseBody(LimitQuery, req.query).limit))),

@@ -11,7 +11,7 @@ import express from 'express';
  * talks to its own origin only (REST, socket.io, SIP over WebSocket: 'self' covers ws/wss of
  * the same host), and nobody may frame it (clickjacking the admin UI).
  */
-export const UI_CONTENT_SECURITY_POLICY = [
+const UI_CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",

@@ -146,6 +146,9 @@ export class GoertzelDtmfDetector {
   /** Correlations (re, im per bin) and energy of the previous half block. */
   #previousRe = new Float64Array(BINS);
   #previousIm = new Float64Array(BINS);
+  /** The half block being analysed; swapped with the previous one (no allocation per half block). */
+  #currentRe = new Float64Array(BINS);
+  #currentIm = new Float64Array(BINS);
   #previousEnergy = 0;
   #haveHalf = false;
   readonly #blockRe = new Float64Array(BINS);
@@ -172,8 +175,8 @@ export class GoertzelDtmfDetector {
   }
 
   #analyseHalfBlock(x: Int16Array): DtmfKey | undefined {
-    const re = new Float64Array(BINS);
-    const im = new Float64Array(BINS);
+    const re = this.#currentRe;
+    const im = this.#currentIm;
     let energy = 0;
     for (let n = 0; n < HALF_BLOCK; n++) energy += x[n]! * x[n]!;
     for (let b = 0; b < BINS; b++) {
@@ -196,6 +199,8 @@ export class GoertzelDtmfDetector {
       }
       key = this.#analyseBlock(this.#previousEnergy + energy);
     }
+    this.#currentRe = this.#previousRe;
+    this.#currentIm = this.#previousIm;
     this.#previousRe = re;
     this.#previousIm = im;
     this.#previousEnergy = energy;

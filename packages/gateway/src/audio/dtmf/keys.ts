@@ -17,7 +17,3 @@ export function keyFrequencies(key: DtmfKey): { low: number; high: number } {
   const index = DTMF_KEYS.indexOf(key);
   return { low: DTMF_ROW_HZ[index >> 2]!, high: DTMF_COLUMN_HZ[index & 3]! };
 }
-
-export function isDtmfKey(value: string): value is DtmfKey {
-  return (DTMF_KEYS as readonly string[]).includes(value);
-}

@@ -42,11 +42,11 @@ export function encodeTelephoneEvent(event: TelephoneEvent): Buffer {
   return out;
 }
 
-export function eventToKey(event: number): DtmfKey | undefined {
+function eventToKey(event: number): DtmfKey | undefined {
   return EVENT_KEYS[event];
 }
 
-export function keyToEvent(key: DtmfKey): number {
+function keyToEvent(key: DtmfKey): number {
   return EVENT_KEYS.indexOf(key);
 }
 

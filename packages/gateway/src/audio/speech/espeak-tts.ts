@@ -18,7 +18,7 @@ export interface VoiceOptions {
   readonly pitch?: number;
 }
 
-export const DEFAULT_VOICE: Required<VoiceOptions> = { voice: 'en-us', wordsPerMinute: 165, pitch: 50 };
+const DEFAULT_VOICE: Required<VoiceOptions> = { voice: 'en-us', wordsPerMinute: 165, pitch: 50 };
 
 const MAX_TEXT_LENGTH = 2000;
 const VOICE_NAME = /^[a-z]{2,3}(-[a-z0-9]{1,8})*(\+[a-z0-9]{1,8})?$/i;

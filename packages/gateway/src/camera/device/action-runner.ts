@@ -2,7 +2,7 @@ import type { ActionProfile } from '@camgate/protocol';
 import type { Logger } from '../../core/logger.ts';
 import type { Output } from './output.ts';
 
-export const ACTION_HTTP_TIMEOUT_MS = 5000;
+const ACTION_HTTP_TIMEOUT_MS = 5000;
 
 /**
  * Runs an action profile (door opener, light) on its output and, when the profile has a
@@ -35,7 +35,7 @@ export class ActionRunner {
     }
     if (profile.httpUrl !== '' && !this.#closed) {
       const controller = new AbortController();
-      const request = this.#get(output.name, profile.httpUrl, controller.signal).finally(() => this.#inFlight.delete(controller));
+      const request = this.#get(output.name, profile.httpUrl, cause, controller.signal).finally(() => this.#inFlight.delete(controller));
       this.#inFlight.set(controller, request);
     }
   }
@@ -50,7 +50,8 @@ export class ActionRunner {
     for (const controller of this.#inFlight.keys()) controller.abort();
   }
 
-  async #get(output: string, url: string, abort: AbortSignal): Promise<void> {
+  /** `cause` ("call <Call-ID>" or "api") ties the log line to what triggered it. */
+  async #get(output: string, url: string, cause: string, abort: AbortSignal): Promise<void> {
     const started = Date.now();
     try {
       const response = await fetch(url, {
@@ -58,11 +59,11 @@ export class ActionRunner {
         redirect: 'manual',
       });
       await response.body?.cancel();
-      const log = { output, url, status: response.status, ms: Date.now() - started };
+      const log = { output, url, cause, status: response.status, ms: Date.now() - started };
       if (response.ok) this.logger.info(log, 'action URL called');
       else this.logger.warn(log, 'action URL answered with an error');
     } catch (error) {
-      this.logger.warn({ output, url, err: (error as Error).message }, 'action URL failed');
+      this.logger.warn({ output, url, cause, err: (error as Error).message }, 'action URL failed');
     }
   }
 }

@@ -19,7 +19,7 @@ const GLYPHS: Record<string, readonly number[]> = {
   ' ': [0b000, 0b000, 0b000, 0b000, 0b000],
 };
 
-export const GLYPH_WIDTH = 3;
+const GLYPH_WIDTH = 3;
 export const GLYPH_HEIGHT = 5;
 
 /**

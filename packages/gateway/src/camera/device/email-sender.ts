@@ -2,7 +2,7 @@ import type { CameraEvent, EmailProfile } from '@camgate/protocol';
 import nodemailer from 'nodemailer';
 import type { StoredImage } from '../../store/event-repository.ts';
 
-export const EMAIL_TIMEOUT_MS = 15_000;
+const EMAIL_TIMEOUT_MS = 15_000;
 
 export interface EventImageMail {
   profile: EmailProfile;
@@ -15,7 +15,7 @@ export interface EventImageMail {
 }
 
 /** Text from outside made safe for a plain-text body line: no control characters (no CR/LF), bounded. */
-export function plainTextLine(text: string, max = 200): string {
+function plainTextLine(text: string, max = 200): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').slice(0, max);
 }

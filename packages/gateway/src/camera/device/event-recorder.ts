@@ -20,17 +20,21 @@ export class EventRecorder extends TypedEmitter<EventRecorderEvents> {
     super();
   }
 
-  /** Takes the snapshot first (the event's picture is of its moment); an event is kept even when no image could be taken. */
-  async record(kind: CameraEventKind, detail: string): Promise<CameraEvent> {
+  /**
+   * Takes the snapshot first (the event's picture is of its moment); an event is kept even
+   * when no image could be taken. `callId` names the call that caused it, for the log.
+   */
+  async record(kind: CameraEventKind, detail: string, callId?: string): Promise<CameraEvent> {
+    const log = callId === undefined ? this.logger : this.logger.child({ callId });
     const at = this.clock.now();
     let image: StoredImage | null = null;
     try {
       image = await this.snapshots.capture();
     } catch (error) {
-      this.logger.warn({ kind, err: (error as Error).message }, 'snapshot failed; event stored without image');
+      log.warn({ kind, err: (error as Error).message }, 'snapshot failed; event stored without image');
     }
     const event = this.repository.add({ kind, at, detail, image });
-    this.logger.info({ eventId: event.id, kind, hasImage: event.hasImage }, 'camera event');
+    log.info({ eventId: event.id, kind, hasImage: event.hasImage }, 'camera event');
     this.safeEmit('event', event);
     return event;
   }

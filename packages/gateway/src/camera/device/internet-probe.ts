@@ -27,8 +27,8 @@ export const unconfiguredInternetProbe: InternetProbe = {
   check: () => Promise.resolve('unknown'),
   close: () => undefined,
 };
-export const PROBE_TIMEOUT_MS = 3000;
-export const PROBE_INTERVAL_MS = 60_000;
+const PROBE_TIMEOUT_MS = 3000;
+const PROBE_INTERVAL_MS = 60_000;
 
 export interface InternetProbeEvents extends Record<string, unknown[]> {
   change: [status: InternetStatus];

@@ -10,7 +10,7 @@ export interface OutputChange {
   cause: string;
 }
 
-export const OUTPUT_HISTORY_LENGTH = 50;
+const OUTPUT_HISTORY_LENGTH = 50;
 
 export interface OutputEvents extends Record<string, unknown[]> {
   change: [state: OutputState, change: OutputChange];

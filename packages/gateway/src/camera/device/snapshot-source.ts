@@ -79,7 +79,7 @@ export class SimulatedSnapshotSource implements SnapshotSource {
   }
 }
 
-export const SNAPSHOT_HTTP_TIMEOUT_MS = 5000;
+const SNAPSHOT_HTTP_TIMEOUT_MS = 5000;
 const SNAPSHOT_MAX_BYTES = 5 * 1024 * 1024;
 
 /** A real camera's still image (e.g. MOBOTIX `/record/current.jpg`), fetched with a timeout. */

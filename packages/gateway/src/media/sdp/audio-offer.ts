@@ -37,7 +37,7 @@ const STATIC_PAYLOAD_TYPES: ReadonlyMap<number, { encoding: string; clockRate: n
   [18, { encoding: 'G729', clockRate: 8000 }],
 ]);
 
-export function parseSdp(sdp: string): SessionDescription {
+function parseSdp(sdp: string): SessionDescription {
   if (typeof sdp !== 'string' || !/^v=0\r?$/m.test(sdp)) throw new SdpNegotiationError('malformed', 'not an SDP body (no v=0 line)');
   try {
     return sdpTransform.parse(sdp);

@@ -18,7 +18,7 @@ const CODEC_SHAPES: Readonly<Record<CodecName, { clockRate: number; channels: nu
   PCMA: { clockRate: 8000, channels: 1 },
 };
 
-export function codecOf(format: OfferedFormat): CodecName | undefined {
+function codecOf(format: OfferedFormat): CodecName | undefined {
   const name = (Object.keys(CODEC_SHAPES) as CodecName[]).find((n) => n.toLowerCase() === format.encoding.toLowerCase());
   if (!name) return undefined;
   const shape = CODEC_SHAPES[name];

@@ -7,7 +7,7 @@ import type { NegotiatedCodec } from './negotiated-codec.ts';
 import { ipVersion, rejectedMedia } from './rejected-media.ts';
 
 /** RFC 4733 §3.2 events the camera understands: the 16 DTMF keys 0-9 * # A-D. */
-export const DTMF_EVENTS_FMTP = '0-15';
+const DTMF_EVENTS_FMTP = '0-15';
 
 export interface SipAnswerParams {
   readonly offer: AudioOffer;

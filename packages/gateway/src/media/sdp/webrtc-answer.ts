@@ -9,7 +9,7 @@ import type { WebRtcOffer } from './webrtc-offer.ts';
 export const MID_EXTENSION_URI = 'urn:ietf:params:rtp-hdrext:sdes:mid';
 
 /** RFC 7587 §6.1: the camera accepts 10 ms Opus frames and wants in-band FEC. */
-export const OPUS_ANSWER_FMTP = 'minptime=10;useinbandfec=1';
+const OPUS_ANSWER_FMTP = 'minptime=10;useinbandfec=1';
 
 /** sdp-transform 3 writes a=msid from a list; @types/sdp-transform still describes v2's string. */
 type MediaDescriptionV3 = Omit<MediaDescription, 'msid'> & { msid?: { id: string; appdata: string }[] };

@@ -23,7 +23,7 @@ export const MAX_MESSAGE_SIZE = 65_535;
  * Longest Call-ID accepted. RFC 3261 sets no limit, but a Call-ID is logged with every call
  * event and kept in the call log; real ones are under 100 characters.
  */
-export const MAX_CALL_ID_LENGTH = 256;
+const MAX_CALL_ID_LENGTH = 256;
 
 export type ParseResult =
   | { readonly ok: true; readonly message: SipRequest | SipResponse }

@@ -51,7 +51,7 @@ export class SipUri {
 
   /** Host without IPv6 brackets, as socket APIs want it. */
   get hostname(): string {
-    return this.host.startsWith('[') ? this.host.slice(1, -1) : this.host;
+    return socketHost(this.host);
   }
 
   toString(): string {
@@ -99,6 +99,16 @@ export class AbsoluteUri {
   toString(): string {
     return `${this.scheme}:${this.opaque}`;
   }
+}
+
+/** An IP address or name as a SIP host (RFC 3261 §25.1 IPv6reference: IPv6 in brackets). */
+export function sipHost(address: string): string {
+  return address.includes(':') && !address.startsWith('[') ? `[${address}]` : address;
+}
+
+/** A SIP host without IPv6 brackets, as socket APIs want it. */
+export function socketHost(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
 }
 
 export function isSipUri(uri: Uri): uri is SipUri {

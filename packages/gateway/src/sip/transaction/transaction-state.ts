@@ -9,8 +9,6 @@ export type NonInviteClientState = 'trying' | 'proceeding' | 'completed' | 'term
 export type InviteServerState = 'proceeding' | 'accepted' | 'completed' | 'confirmed' | 'terminated';
 export type NonInviteServerState = 'trying' | 'proceeding' | 'completed' | 'terminated';
 
-export type TransactionState = InviteClientState | NonInviteClientState | InviteServerState | NonInviteServerState;
-
 export type Transitions<S extends string> = { readonly [From in S]: readonly S[] };
 
 /** Figure 5 of RFC 3261 as amended by RFC 6026 Figure 3. */

@@ -4,7 +4,7 @@
  * parameter or UDP.
  */
 import { UnsupportedError } from '../../core/errors.ts';
-import type { SipUri } from '../message/uri.ts';
+import { socketHost, type SipUri } from '../message/uri.ts';
 import type { Destination, TransportProtocol } from './transport.ts';
 
 export function destinationFor(uri: SipUri): Destination {
@@ -14,5 +14,5 @@ export function destinationFor(uri: SipUri): Destination {
   }
   if (transport !== 'udp' && transport !== 'tcp') throw new UnsupportedError(`transport ${transport} is not supported`);
   const host = uri.params.get('maddr') ?? uri.hostname;
-  return { protocol: transport satisfies TransportProtocol, host: host.replace(/^\[(.*)\]$/, '$1'), port: uri.port ?? 5060 };
+  return { protocol: transport satisfies TransportProtocol, host: socketHost(host), port: uri.port ?? 5060 };
 }

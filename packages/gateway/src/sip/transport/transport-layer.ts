@@ -16,6 +16,7 @@ import { TypedEmitter } from '../../core/typed-emitter.ts';
 import { clip } from '../message/clip.ts';
 import type { SipRequest, SipResponse } from '../message/message.ts';
 import { parseMessage } from '../message/parser.ts';
+import { sipHost, socketHost } from '../message/uri.ts';
 import { defaultPort, Via } from '../message/via.ts';
 import { DEFAULT_RATE_LIMIT, IngressGuard, isScannerUserAgent, type RateLimit } from './ingress-guard.ts';
 import { TcpTransport } from './tcp-transport.ts';
@@ -143,7 +144,7 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
   localVia(destination: Destination, branch: string): Via {
     const protocol = this.protocolOf(destination);
     const { host, port } = this.localEndpoint(protocol);
-    return new Via(protocol.toUpperCase(), host.includes(':') ? `[${host}]` : host, port, new Map<string, string | null>([['branch', branch], ['rport', null]]));
+    return new Via(protocol.toUpperCase(), sipHost(host), port, new Map<string, string | null>([['branch', branch], ['rport', null]]));
   }
 
   sendRequest(request: SipRequest, destination: Destination): Promise<void> {
@@ -229,7 +230,7 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
 function stampReceived(request: SipRequest, source: MessageSource): void {
   const top = request.via;
   const wantsRport = top.rport === true;
-  if (!wantsRport && top.host.replace(/^\[(.*)\]$/, '$1') === source.remoteAddress) return;
+  if (!wantsRport && socketHost(top.host) === source.remoteAddress) return;
   let stamped = top.withParam('received', source.remoteAddress);
   if (wantsRport) stamped = stamped.withParam('rport', String(source.remotePort));
   request.headers.remove('Via', 0);
@@ -239,7 +240,7 @@ function stampReceived(request: SipRequest, source: MessageSource): void {
 /** RFC 3261 18.2.2 / RFC 3581 4 for an unreliable (or re-dialled) transport. */
 function viaTarget(response: SipResponse, protocol: TransportProtocol): Destination {
   const via = response.via;
-  const host = (via.received ?? via.host).replace(/^\[(.*)\]$/, '$1');
+  const host = socketHost(via.received ?? via.host);
   const rport = via.rport;
   const port = typeof rport === 'number' && via.received !== undefined ? rport : (via.port ?? defaultPort(via.transport));
   return { protocol, host, port };

@@ -42,6 +42,11 @@ export interface Transport extends Pick<TypedEmitter<TransportEvents>, 'on' | 'o
   close(): void;
 }
 
+/** WebSocket callers are browsers: WebRTC media, digest-authenticated, reachable only over their connection. */
+export function isWebSocket(protocol: TransportProtocol): protocol is 'ws' | 'wss' {
+  return protocol === 'ws' || protocol === 'wss';
+}
+
 export function isConnectionDestination(destination: Destination): destination is { readonly connectionId: string } {
   return 'connectionId' in destination;
 }

@@ -13,9 +13,10 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 import type { Clock } from '../../core/clock.ts';
+import { quote } from '../message/grammar.ts';
 
 /** Algorithms ordered weakest to strongest (RFC 8760 §2.3: a UAC uses the strongest it supports). */
-export const DIGEST_ALGORITHMS = ['MD5', 'SHA-256', 'SHA-512-256'] as const;
+const DIGEST_ALGORITHMS = ['MD5', 'SHA-256', 'SHA-512-256'] as const;
 export type DigestAlgorithm = (typeof DIGEST_ALGORITHMS)[number];
 
 const HASH_NAME: Record<DigestAlgorithm, string> = { MD5: 'md5', 'SHA-256': 'sha256', 'SHA-512-256': 'sha512-256' };
@@ -48,7 +49,7 @@ export interface DigestCredentials {
  * Splits `Digest a=b, c="d, e"` into lower-cased parameter names and unquoted values.
  * Returns undefined when the scheme is not Digest or the syntax is broken.
  */
-export function parseDigestParams(header: string): Map<string, string> | undefined {
+function parseDigestParams(header: string): Map<string, string> | undefined {
   const match = /^\s*digest\s+/i.exec(header);
   if (!match) return undefined;
   const params = new Map<string, string>();
@@ -174,11 +175,7 @@ export function computeDigestResponse(i: DigestInput): string {
   return hash(i.algorithm, `${ha1}:${i.nonce}:${ha2}`);
 }
 
-function quote(value: string): string {
-  return `"${value.replace(/(["\\])/g, '\\$1')}"`;
-}
-
-export function formatCredentials(c: DigestCredentials): string {
+function formatCredentials(c: DigestCredentials): string {
   const parts = [
     `username=${quote(c.username)}`,
     `realm=${quote(c.realm)}`,

@@ -27,7 +27,7 @@ import { parseDtmfInfo, DTMF_INFO_CONTENT_TYPES, type DtmfKey } from './dtmf-inf
 /** Methods we implement, for Allow (RFC 3261 §20.5). */
 export const ALLOWED_METHODS = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'INFO', 'UPDATE'] as const;
 /** Bodies we understand, for Accept (§20.1). */
-export const ACCEPTED_CONTENT_TYPES = ['application/sdp', ...DTMF_INFO_CONTENT_TYPES] as const;
+const ACCEPTED_CONTENT_TYPES = ['application/sdp', ...DTMF_INFO_CONTENT_TYPES] as const;
 
 /** Headers every dialog-forming or capability response carries. */
 export function capabilityHeaders(): [string, string][] {
@@ -129,6 +129,16 @@ interface Pending2xx {
 
 const SDP = 'application/sdp';
 
+/** The SDP a request carries, if any. */
+function sdpOf(message: SipRequest): string | undefined {
+  return message.contentType === SDP && message.body.length > 0 ? message.body.toString('utf8') : undefined;
+}
+
+/** §14.2: a random 0-10 s wait before the caller tries its request again. */
+function retryAfter(): readonly [string, HeaderValue] {
+  return ['Retry-After', String(Math.floor(Math.random() * 11))];
+}
+
 export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
   readonly callId: string;
   readonly from: PartyInfo;
@@ -185,7 +195,7 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
     this.transport = init.source.protocol;
     this.source = init.source;
     this.remote = { address: init.source.remoteAddress, port: init.source.remotePort };
-    this.offer = invite.contentType === SDP && invite.body.length > 0 ? invite.body.toString('utf8') : undefined;
+    this.offer = sdpOf(invite);
     this.authenticatedUser = init.authenticatedUser;
     this.registrationAor = init.registrationAor?.toString();
     this.startedAt = init.clock.now();
@@ -283,7 +293,8 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
     const pending = this.#pending2xx;
     if (!pending || ack.cseq.seq !== pending.cseq) return; // a late or retransmitted ACK
     this.#stop2xxRetransmission();
-    if (pending.offered && ack.contentType === SDP && ack.body.length > 0) this.safeEmit('answer', ack.body.toString('utf8'));
+    const answer = pending.offered ? sdpOf(ack) : undefined;
+    if (answer !== undefined) this.safeEmit('answer', answer);
     if (this.#state === 'answered') {
       this.#transition('established');
       this.#log.info('established');
@@ -361,14 +372,14 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
   #receiveReinvite(request: SipRequest, reply: Reply): void {
     if (this.#pendingReinvite) {
       // §14.2: a second INVITE before our final answer to the first.
-      reply(500, { reason: 'Server Internal Error', headers: [['Retry-After', String(Math.floor(Math.random() * 11))]] });
+      reply(500, { reason: 'Server Internal Error', headers: [retryAfter()] });
       return;
     }
     if (this.#pending2xx?.offered) {
       reply(491); // our offer (in a 2xx) awaits its answer in the ACK: glare
       return;
     }
-    const offer = request.contentType === SDP && request.body.length > 0 ? request.body.toString('utf8') : undefined;
+    const offer = sdpOf(request);
     const answerWith = (sdp: string, offered: boolean) => {
       this.#localSdp = sdp;
       const ok = reply(200, { body: sdp, headers: [['Contact', this.#ports.localContact.toString()], ...capabilityHeaders()] });
@@ -390,7 +401,7 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
   }
 
   #receiveUpdate(request: SipRequest, reply: Reply): void {
-    const offer = request.contentType === SDP && request.body.length > 0 ? request.body.toString('utf8') : undefined;
+    const offer = sdpOf(request);
     if (!offer) {
       reply(200, { headers: [['Contact', this.#ports.localContact.toString()]] }); // session refresh
       return;
@@ -401,7 +412,7 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
       return;
     }
     if (this.#pendingReinvite) {
-      reply(500, { headers: [['Retry-After', String(Math.floor(Math.random() * 11))]] });
+      reply(500, { headers: [retryAfter()] });
       return;
     }
     this.#pendingReinvite = true;

@@ -58,7 +58,7 @@ const MAX_RETRY_AFTER_S = 86_400;
 /** Longest `close()` waits for the unregister to be answered. */
 const CLOSE_WAIT_MS = 4000;
 
-export const DEFAULT_REGISTRATION_TIMINGS: RegistrationTimings = { retryBaseMs: 5_000, retryMaxMs: 300_000, refreshFraction: 0.85 };
+const DEFAULT_REGISTRATION_TIMINGS: RegistrationTimings = { retryBaseMs: 5_000, retryMaxMs: 300_000, refreshFraction: 0.85 };
 
 export interface RegistrationEvents extends Record<string, unknown[]> {
   /** `detail`: why (e.g. "403 Forbidden", "timeout"), or the granted lifetime when registered. */

@@ -13,13 +13,13 @@ import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
 import { TypedEmitter } from '../../core/typed-emitter.ts';
 import { Dialog, dialogKey } from '../dialog/dialog.ts';
-import { NameAddr, SipUri, createResponse, isSipUri, newTag, parseUri, type SipRequest, type SipResponse } from '../message/index.ts';
+import { NameAddr, SipUri, createResponse, isSipUri, newTag, parseUri, sipHost, socketHost, type SipRequest, type SipResponse } from '../message/index.ts';
 import { SipError } from '../sip-error.ts';
 import type { InviteServerTransaction } from '../transaction/invite-server-transaction.ts';
 import type { ServerTransaction, TransactionLayer, TransactionLayerDelegate } from '../transaction/transaction-layer.ts';
 import { destinationFor } from '../transport/destination.ts';
 import type { TransportLayer } from '../transport/transport-layer.ts';
-import type { Destination, MessageSource, TransportProtocol } from '../transport/transport.ts';
+import { isWebSocket, type Destination, type MessageSource, type TransportProtocol } from '../transport/transport.ts';
 import { DigestAuthority, type DigestAlgorithm, type DigestSecret } from './digest.ts';
 import { ALLOWED_METHODS, IncomingCall, capabilityHeaders, type CallPorts, type CallTimers } from './incoming-call.ts';
 import { Registration, type RegistrarAddress, type RegistrationOptions, type RegistrationTimings } from './registration.ts';
@@ -119,7 +119,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
       send: (request, registrar) => this.#sendRequest(request, registrarDestination(registrar)),
       contactUri: (user, transport) => {
         const { host, port } = this.#transport.localEndpoint(transport);
-        return new SipUri({ user, host, port, params: new Map([['transport', transport]]) });
+        return new SipUri({ user, host: sipHost(host), port, params: new Map([['transport', transport]]) });
       },
       ...(this.#options.registrationTimings && { timings: this.#options.registrationTimings }),
     });
@@ -187,7 +187,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
     if (this.#closed) throw new SipError(503, 'Service Unavailable', [['Retry-After', '60']]);
     Dialog.checkInvite(invite); // the TU must be able to answer every call it is given
     let authenticatedUser: string | undefined;
-    if ((source.protocol === 'ws' || source.protocol === 'wss') && this.#authority) {
+    if (isWebSocket(source.protocol) && this.#authority) {
       authenticatedUser = this.#authenticate(invite, transaction);
       if (authenticatedUser === undefined) return;
     }
@@ -284,7 +284,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
   #localContact(invite: SipRequest, protocol: TransportProtocol): NameAddr {
     const { host, port } = this.#transport.localEndpoint(protocol);
     const user = isSipUri(invite.uri) && invite.uri.user ? invite.uri.user : 'camera';
-    return new NameAddr(new SipUri({ user, host: host.includes(':') ? `[${host}]` : host, port, params: new Map([['transport', protocol]]) }));
+    return new NameAddr(new SipUri({ user, host: sipHost(host), port, params: new Map([['transport', protocol]]) }));
   }
 
   /** A request in a non-INVITE client transaction, as a promise of its final response. */
@@ -316,7 +316,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
       for (const address of addresses) releases.push(this.#transport.trustSource(address));
       this.#log.info({ registrar: host, addresses }, 'registrar exempt from the rate limit');
     };
-    const literal = host.replace(/^\[(.*)\]$/, '$1');
+    const literal = socketHost(host);
     if (isIP(literal)) {
       trust([literal]);
       return;
@@ -332,7 +332,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
       if (entry.call.source.connectionId !== connectionId) continue;
       entry.connectionOpen = false;
       // A browser cannot be reached any other way; a TCP phone can be dialled again.
-      if (entry.call.transport === 'ws' || entry.call.transport === 'wss') void entry.call.abort('transport-error');
+      if (isWebSocket(entry.call.transport)) void entry.call.abort('transport-error');
     }
   };
 }

@@ -5,7 +5,6 @@ import { io, type Socket } from 'socket.io-client';
 import type { AudioMode, CallInfo, ClientToServerEvents, ServerToClientEvents } from '@camgate/protocol';
 import type { CameraEvents } from '../../../src/camera/camera.ts';
 import { FakeClock } from '../../../src/core/clock.ts';
-import { createLogger } from '../../../src/core/logger.ts';
 import { TypedEmitter } from '../../../src/core/typed-emitter.ts';
 import { AdminSessions, SESSION_COOKIE } from '../../../src/web/admin-sessions.ts';
 import { LiveServer } from '../../../src/web/live-server.ts';
@@ -52,7 +51,6 @@ describe('socket.io: who may follow and steer a call', () => {
       http,
       camera: camera as never,
       sessions,
-      logger: createLogger('silent'),
       status: () => ({}) as never,
     });
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
