@@ -236,21 +236,24 @@ export class Gateway {
 
 /** Engine-rate samples of stored audio messages, decoded once per message. */
 class MessageSamples {
-  readonly #cache = new Map<string, { name: string; samples: Int16Array }>();
+  /** By message id; an entry from an older upload under the same id is replaced, so the cache holds one per message. */
+  readonly #cache = new Map<string, { createdAt: number; samples: Int16Array }>();
   constructor(private readonly store: Store) {}
 
   get(id: string): { name: string; samples: Int16Array } | null {
     const meta = this.store.audioMessages.get(id);
-    if (!meta) return null;
-    const key = `${id}:${meta.createdAt}`;
-    let entry = this.#cache.get(key);
-    if (!entry) {
+    if (!meta) {
+      this.#cache.delete(id);
+      return null;
+    }
+    let entry = this.#cache.get(id);
+    if (entry?.createdAt !== meta.createdAt) {
       const wav = this.store.audioMessages.wav(id);
       if (!wav) return null;
-      entry = { name: meta.name, samples: readWav(wav).samples };
-      this.#cache.set(key, entry);
+      entry = { createdAt: meta.createdAt, samples: readWav(wav).samples };
+      this.#cache.set(id, entry);
     }
-    return entry;
+    return { name: meta.name, samples: entry.samples };
   }
 }
 

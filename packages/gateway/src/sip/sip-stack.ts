@@ -119,6 +119,11 @@ export class SipStack extends TypedEmitter<SipStackEvents> {
       clock: this.#clock,
       logger: this.#rootLog,
     });
+    // close() while the sockets were being bound: release them instead of coming up.
+    if (this.#isClosed()) {
+      transport.close();
+      throw new InvalidStateError('SIP stack closed while starting');
+    }
     const ua = new UserAgent({
       transport,
       clock: this.#clock,
@@ -176,6 +181,11 @@ export class SipStack extends TypedEmitter<SipStackEvents> {
     this.#transport!.close();
     this.removeAllListeners();
     this.#log.info('SIP stack closed');
+  }
+
+  /** State read after an await (the compiler's narrowing does not know close() may have run). */
+  #isClosed(): boolean {
+    return this.#state === 'closed';
   }
 
   #running(): { transport: TransportLayer; transactions: TransactionLayer; ua: UserAgent } {
