@@ -83,10 +83,6 @@ export class CallBridge implements CallPort {
     return this.#o.sip.accept(this.#o.media.answerSdp);
   }
 
-  ring(): void {
-    this.#o.sip.ring();
-  }
-
   say(text: string): Promise<PromptResult> {
     return this.#play({ kind: 'speech', text });
   }

@@ -97,7 +97,7 @@ export class CallManager {
     const bridge = new CallBridge({ sip, media, audio, clock: this.o.clock, logger: this.o.logger, loadMessage: this.o.loadMessage });
     this.#bridges.set(callId, bridge);
     sip.on('ended', () => this.#bridges.delete(callId));
-    if (this.o.camera.settings.running.ringSeconds > 0) bridge.ring();
+    if (this.o.camera.settings.running.ringSeconds > 0) sip.ring();
     bridge.attach(this.o.camera.startCall(bridge, incoming));
   }
 
