@@ -8,6 +8,7 @@ import express from 'express';
 import type { CameraStatus } from '@camgate/protocol';
 import { CallAudio } from './audio/call-audio.ts';
 import { encodeWav, readWav } from './audio/wav.ts';
+import { WavDecoder } from './audio/wav-decoder.ts';
 import { ENGINE_RATE } from './audio/contracts.ts';
 import { SimulatedMicrophone } from './audio/device/microphone.ts';
 import { SimulatedSpeaker } from './audio/device/speaker.ts';
@@ -15,7 +16,7 @@ import { EspeakTts } from './audio/speech/espeak-tts.ts';
 import { PhraseCache } from './audio/speech/phrase-cache.ts';
 import { CallManager } from './calls/call-manager.ts';
 import { Camera } from './camera/camera.ts';
-import { PinGuard } from './camera/pin-guard.ts';
+import { PIN_LOCKOUT, PinGuard } from './camera/pin-guard.ts';
 import { HttpSnapshotSource } from './camera/device/snapshot-source.ts';
 import type { Config } from './config/config.ts';
 import { systemClock } from './core/clock.ts';
@@ -65,6 +66,8 @@ export class Gateway {
     try {
       const store = Store.open(config.dataDir, logger);
       closers.push(() => store.close());
+      const interrupted = store.callLog.closeInterrupted(clock.now());
+      if (interrupted > 0) logger.warn({ calls: interrupted }, 'calls left open by the previous run closed as gateway-restarted');
 
       const newAdminPassword = await ensureAdmin(store, config.adminPassword, clock.now());
 
@@ -124,7 +127,11 @@ export class Gateway {
       // Closed after SIP and socket.io (which end their WebSockets on this server): a BYE to a
       // browser needs its connection, and close() would otherwise wait for it forever.
       closers.push(() => closeServer(http));
-      const sessions = new AdminSessions(clock);
+      const sessions = new AdminSessions(clock, store.adminSessions);
+      const loginGuard = new PinGuard(clock, PIN_LOCKOUT, { scope: 'login', repository: store.lockouts });
+      const digestGuard = new PinGuard(clock, PIN_LOCKOUT, { scope: 'digest', repository: store.lockouts, countCallerAlone: true });
+      const wavDecoder = new WavDecoder();
+      closers.push(() => wavDecoder.close());
       let registration: Registration | undefined;
       const sipAddress = `sip:${config.cameraName}@${config.announcedIp}${config.sipPort === 5060 ? '' : `:${config.sipPort}`}`;
       const status = (): CameraStatus => ({
@@ -143,7 +150,9 @@ export class Gateway {
           clock,
           logger,
           sessions,
-          loginGuard: new PinGuard(clock),
+          loginGuard,
+          lockoutGuards: [camera.pinGuard, loginGuard, digestGuard],
+          wavDecoder,
           status,
           realm: REALM,
           softphoneTarget: (host, secure) => {
@@ -160,7 +169,14 @@ export class Gateway {
       else logger.warn({ dir: SOFTPHONE_DIST }, 'softphone bundle missing: run `npm run build`');
       app.use(errorHandler(logger));
 
-      const live = new LiveServer({ http, camera, sessions, status });
+      const live = new LiveServer({
+        http,
+        camera,
+        sessions,
+        status,
+        logger,
+        limits: { maxAnonymous: config.liveMaxAnonymous, maxAnonymousPerAddress: config.liveMaxAnonymousPerAddress },
+      });
       closers.push(() => live.close());
       camera.on('call:ended', () => live.broadcastStatus());
 
@@ -176,6 +192,7 @@ export class Gateway {
           realm: REALM,
           // Accounts keep only their MD5 H(A1); JsSIP answers MD5 challenges.
           algorithms: ['MD5'],
+          lockout: digestGuard,
           lookup: (username) => {
             const account = store.softphoneAccounts.find(username, clock.now());
             return account ? { ha1: account.ha1, algorithm: 'MD5' } : undefined;

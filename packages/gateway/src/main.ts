@@ -1,5 +1,6 @@
 import { loadConfig } from './config/config.ts';
 import { ValidationError } from './core/errors.ts';
+import { installLastResortGuard } from './core/last-resort.ts';
 import { createLogger } from './core/logger.ts';
 import { Gateway } from './gateway.ts';
 
@@ -22,6 +23,8 @@ try {
   console.error(`camgate: could not start: ${(error as Error).message}`);
   process.exit(1);
 }
+
+installLastResortGuard(logger);
 
 const { info } = gateway;
 const lines = [

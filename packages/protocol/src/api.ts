@@ -56,3 +56,28 @@ export const SoftphoneAccountViewSchema = z.object({
   expiresAt: z.number().nullable(),
 });
 export type SoftphoneAccountView = z.infer<typeof SoftphoneAccountViewSchema>;
+
+/** One active lock-out (GET /api/lockouts): who is locked and until when. */
+export const LockoutSchema = z.object({
+  /** Opaque id for DELETE /api/lockouts/:key. */
+  key: z.string(),
+  /** `caller`: a caller (or admin/softphone user) as presented with its address; `address`: a source IP; `provider`: PIN entry for every call through the SIP provider. */
+  kind: z.enum(['caller', 'address', 'provider']),
+  label: z.string(),
+  lockedUntil: z.number(),
+});
+export type Lockout = z.infer<typeof LockoutSchema>;
+export const LockoutListSchema = z.array(LockoutSchema);
+
+/** Calls the camera refused, one row per source address and reason (GET /api/calls/rejected). */
+export const RejectedCallsSchema = z.object({
+  source: z.string(),
+  reason: z.string(),
+  count: z.number().int(),
+  firstAt: z.number(),
+  lastAt: z.number(),
+  /** The caller as presented by the latest of them. */
+  lastCaller: z.string(),
+});
+export type RejectedCalls = z.infer<typeof RejectedCallsSchema>;
+export const RejectedCallsListSchema = z.array(RejectedCallsSchema);

@@ -52,6 +52,8 @@ export type CallInfo = z.infer<typeof CallInfoSchema>;
 
 export const CallOutcomeSchema = z.enum([
   'rejected', 'disabled', 'locked-out', 'cancelled', 'pin-failed', 'completed', 'time-limit', 'media-timeout', 'error',
+  /** The gateway stopped (crash, kill -9) while the call ran; closed at the next start. */
+  'gateway-restarted',
 ]);
 export type CallOutcome = z.infer<typeof CallOutcomeSchema>;
 

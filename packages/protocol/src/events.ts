@@ -1,4 +1,5 @@
-import type { AudioMode } from './settings.ts';
+import { z } from 'zod';
+import { AudioModeSchema, type AudioMode } from './settings.ts';
 import type { CallInfo, CameraEvent, CameraStatus, LastCaller, LedState, OutputState } from './camera.ts';
 
 /** A line the camera spoke, shown as a caption in the softphone. */
@@ -29,3 +30,11 @@ export interface ClientToServerEvents {
   /** Switch the audio mode of a connected call (the softphone's toggles). */
   'call:audio-mode': (request: { callId: string; mode: AudioMode }, ack: Ack) => void;
 }
+
+/** A SIP Call-ID as a socket.io event names it. */
+export const LiveCallIdSchema = z.string().min(1).max(256);
+/** Payloads of the browser's socket.io events, checked by the gateway before use. */
+export const LiveEventSchemas = {
+  'call:watch': LiveCallIdSchema,
+  'call:audio-mode': z.object({ callId: LiveCallIdSchema, mode: AudioModeSchema }),
+} as const;

@@ -28,7 +28,7 @@ import { LedIndicator } from './device/led-indicator.ts';
 import { Output } from './device/output.ts';
 import { SimulatedSnapshotSource, type SnapshotSource } from './device/snapshot-source.ts';
 import { COMMAND_PHRASES, createKeypadMenu, type KeypadCommand } from './keypad-commands.ts';
-import { PinGuard } from './pin-guard.ts';
+import { PIN_LOCKOUT, PinGuard } from './pin-guard.ts';
 import { SettingsService } from './settings-service.ts';
 import { digitWord, spokenDateTime } from './spoken-time.ts';
 
@@ -119,7 +119,7 @@ export class Camera extends TypedEmitter<CameraEvents> {
       );
     this.events = new EventRecorder(store.events, snapshots, clock, this.#log);
     this.led = new LedIndicator(clock);
-    this.pinGuard = new PinGuard(clock);
+    this.pinGuard = new PinGuard(clock, PIN_LOCKOUT, { scope: 'pin', repository: store.lockouts });
     this.#actions = new ActionRunner(this.#log, options.actionHttpTimeoutMs);
     this.#ownsInternetProbe = options.internet === undefined;
     if (options.internet) this.internet = options.internet;
@@ -149,7 +149,7 @@ export class Camera extends TypedEmitter<CameraEvents> {
   /**
    * Should the camera take this INVITE? Checks, in order: enabled, the dialled number
    * ("answer to"), the accepted list, a PIN lock-out. Remembers the caller either way
-   * (the dialog offers it for the list) and logs refused calls in the call log.
+   * (the dialog offers it for the list) and counts refused calls per source and reason.
    */
   decide(incoming: IncomingCall): CallDecision {
     this.#assertOpen();
@@ -173,7 +173,7 @@ export class Camera extends TypedEmitter<CameraEvents> {
       'incoming call decision',
     );
     if (reason === null) return { accept: true };
-    this.options.store.callLog.rejected(incoming.callId, caller, now, REJECT_OUTCOME[reason]);
+    this.options.store.rejectedCalls.record({ source: incoming.sourceAddress, reason: REJECT_OUTCOME[reason], caller, at: now });
     return { accept: false, reason };
   }
 

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.ts';
+import { LIVE_LIMITS } from '../web/live-server.ts';
 import { parseSipUri } from '../sip/message/uri.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -60,6 +61,9 @@ export const ConfigSchema = z
     tlsKey: z.string().optional(),
     /** ... or `self-signed`: generated once and kept in the data directory. */
     tls: z.enum(['off', 'self-signed']).default('off'),
+    /** socket.io connections without an admin session: all together, and from one address. */
+    liveMaxAnonymous: z.coerce.number().int().min(1).max(1_000_000).default(LIVE_LIMITS.maxAnonymous),
+    liveMaxAnonymousPerAddress: z.coerce.number().int().min(1).max(1_000_000).default(LIVE_LIMITS.maxAnonymousPerAddress),
     /** Optional WAV looped as the simulated camera microphone. */
     microphoneWav: z.string().optional(),
   })

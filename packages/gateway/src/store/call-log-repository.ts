@@ -24,7 +24,8 @@ const toEntry = (row: CallLogRow): CallLogEntry => ({
 const CALL_LOG_RETENTION = 5000;
 
 /**
- * Who called, when, how it ended and which commands ran. It has no column for keys:
+ * Answered calls: who called, when, how it ended and which commands ran (refused calls are
+ * counted in rejected-call-repository.ts instead). It has no column for keys:
  * a PIN or any digit a caller typed cannot end up here.
  */
 export class CallLogRepository {
@@ -34,10 +35,11 @@ export class CallLogRepository {
   readonly #finish;
   readonly #list;
   readonly #get;
+  readonly #closeInterrupted;
 
   constructor(db: SqliteDatabase, retention = CALL_LOG_RETENTION) {
     const insert = db.prepare(
-      'INSERT INTO call_log (call_id, caller, started_at, ended_at, outcome) VALUES (?, ?, ?, ?, ?) ON CONFLICT (call_id) DO NOTHING',
+      'INSERT INTO call_log (call_id, caller, started_at) VALUES (?, ?, ?) ON CONFLICT (call_id) DO NOTHING',
     );
     const prune = db.prepare('DELETE FROM call_log WHERE id <= ?');
     this.#insert = insert;
@@ -50,18 +52,18 @@ export class CallLogRepository {
     this.#finish = db.prepare('UPDATE call_log SET ended_at = ?, outcome = ? WHERE call_id = ? AND ended_at IS NULL');
     this.#list = db.prepare('SELECT * FROM call_log ORDER BY id DESC LIMIT ?');
     this.#get = db.prepare('SELECT * FROM call_log WHERE call_id = ?');
+    this.#closeInterrupted = db.prepare("UPDATE call_log SET ended_at = ?, outcome = 'gateway-restarted' WHERE ended_at IS NULL");
   }
 
   /** An answered call begins. */
   start(callId: string, caller: string, startedAt: number): void {
-    const result = this.#insert.run(callId, caller, startedAt, null, null);
+    const result = this.#insert.run(callId, caller, startedAt);
     this.#prune(Number(result.lastInsertRowid));
   }
 
-  /** A call the camera refused: logged complete in one row. */
-  rejected(callId: string, caller: string, at: number, outcome: CallOutcome): void {
-    const result = this.#insert.run(callId, caller, at, at, outcome);
-    this.#prune(Number(result.lastInsertRowid));
+  /** Calls still open from before a crash or kill -9 end as "gateway restarted"; returns how many. */
+  closeInterrupted(at: number): number {
+    return this.#closeInterrupted.run(at).changes;
   }
 
   addCommand(callId: string, command: string): void {

@@ -86,4 +86,34 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE softphone_accounts_v2 RENAME TO softphone_accounts;
     `,
   },
+  {
+    version: 3,
+    name: 'persistent lock-outs and admin sessions, aggregated rejected calls',
+    sql: `
+      CREATE TABLE lockouts (
+        key TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        label TEXT NOT NULL,
+        failures TEXT NOT NULL DEFAULT '[]',
+        locked_until INTEGER NOT NULL,
+        lockouts INTEGER NOT NULL,
+        last_lockout_at INTEGER
+      );
+      CREATE TABLE admin_sessions (
+        token_hash TEXT PRIMARY KEY,
+        username TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE TABLE rejected_calls (
+        source TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        first_at INTEGER NOT NULL,
+        last_at INTEGER NOT NULL,
+        last_caller TEXT NOT NULL,
+        PRIMARY KEY (source, reason)
+      );
+      CREATE INDEX rejected_calls_last_at ON rejected_calls (last_at);
+    `,
+  },
 ];

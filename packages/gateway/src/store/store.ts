@@ -1,4 +1,5 @@
 import type { Logger } from '../core/logger.ts';
+import { AdminSessionRepository } from './admin-session-repository.ts';
 import { AdminUserRepository } from './admin-user-repository.ts';
 import { AudioMessageRepository } from './audio-message-repository.ts';
 import { CallLogRepository } from './call-log-repository.ts';
@@ -6,6 +7,8 @@ import { openDatabase, type SqliteDatabase } from './database.ts';
 import { EmailProfileRepository } from './email-profile-repository.ts';
 import { EventRepository } from './event-repository.ts';
 import { LastCallerRepository } from './last-caller-repository.ts';
+import { LockoutRepository } from './lockout-repository.ts';
+import { RejectedCallRepository } from './rejected-call-repository.ts';
 import { SettingsRepository } from './settings-repository.ts';
 import { SoftphoneAccountRepository } from './softphone-account-repository.ts';
 
@@ -19,6 +22,9 @@ export class Store {
   readonly adminUsers: AdminUserRepository;
   readonly softphoneAccounts: SoftphoneAccountRepository;
   readonly lastCaller: LastCallerRepository;
+  readonly rejectedCalls: RejectedCallRepository;
+  readonly lockouts: LockoutRepository;
+  readonly adminSessions: AdminSessionRepository;
   #closed = false;
 
   private constructor(readonly db: SqliteDatabase, logger: Logger) {
@@ -30,6 +36,9 @@ export class Store {
     this.adminUsers = new AdminUserRepository(db);
     this.softphoneAccounts = new SoftphoneAccountRepository(db);
     this.lastCaller = new LastCallerRepository(db);
+    this.rejectedCalls = new RejectedCallRepository(db);
+    this.lockouts = new LockoutRepository(db);
+    this.adminSessions = new AdminSessionRepository(db);
   }
 
   /** Opens `<dataDir>/camgate.db`, migrating it to the current schema. */

@@ -1,46 +1,50 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
+import { ValidationError } from '../core/errors.ts';
+import type { AdminSessionRepository } from '../store/admin-session-repository.ts';
 
-const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 
-/** Signed-in admin sessions: random bearer tokens kept in memory (a restart signs everyone out). */
+/** Signed-in admin sessions: random bearer tokens, kept (hashed) in the database so a restart keeps them. */
 export class AdminSessions {
-  readonly #sessions = new Map<string, { username: string; expiresAt: number }>();
-
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly repository: AdminSessionRepository,
+  ) {}
 
   create(username: string): string {
-    this.#prune();
+    const now = this.clock.now();
+    this.repository.deleteExpired(now);
     const token = randomBytes(32).toString('base64url');
-    this.#sessions.set(token, { username, expiresAt: this.clock.now() + SESSION_TTL_MS });
+    this.repository.add(token, username, now + SESSION_TTL_MS);
     return token;
   }
 
   /** The signed-in username for a token, or undefined. */
   verify(token: string | undefined): string | undefined {
-    if (!token) return undefined;
-    const session = this.#sessions.get(token);
-    if (!session || session.expiresAt <= this.clock.now()) return undefined;
-    return session.username;
+    return token ? this.repository.find(token, this.clock.now()) : undefined;
   }
 
   destroy(token: string | undefined): void {
-    if (token) this.#sessions.delete(token);
-  }
-
-  #prune(): void {
-    const now = this.clock.now();
-    for (const [token, s] of this.#sessions) if (s.expiresAt <= now) this.#sessions.delete(token);
+    if (token) this.repository.delete(token);
   }
 }
 
 export const SESSION_COOKIE = 'camgate_session';
 
-/** Reads one cookie from a Cookie header. */
+/**
+ * Reads one cookie from a Cookie header. Throws ValidationError (field `cookie <name>`) when
+ * its value is not valid percent-encoding: the header comes from anyone.
+ */
 export function readCookie(header: string | undefined, name: string): string | undefined {
   for (const part of (header ?? '').split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq <= 0 || part.slice(0, eq).trim() !== name) continue;
+    try {
+      return decodeURIComponent(part.slice(eq + 1).trim());
+    } catch {
+      throw new ValidationError(`cookie ${name}`, 'is not valid percent-encoding');
+    }
   }
   return undefined;
 }

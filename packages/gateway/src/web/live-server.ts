@@ -1,19 +1,33 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import {
-  AudioModeSchema,
+  LiveEventSchemas,
+  type Ack,
   type CallInfo,
   type CameraStatus,
   type ClientToServerEvents,
   type ServerToClientEvents,
 } from '@camgate/protocol';
+import type { ZodType } from 'zod';
 import type { Camera } from '../camera/camera.ts';
+import type { Logger } from '../core/logger.ts';
 import { readCookie, SESSION_COOKIE, type AdminSessions } from './admin-sessions.ts';
 import { isSameOrigin } from './origin-policy.ts';
 
-type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
+interface SocketData {
+  /** The signed-in admin, for a connection from our origin with a valid session cookie. */
+  admin: string | undefined;
+  address: string;
+}
+type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 const ADMIN_ROOM = 'admin';
 const callRoom = (callId: string) => `call:${callId}`;
+
+/** Connections without an admin session, all together and from one address. */
+export const LIVE_LIMITS = { maxAnonymous: 1000, maxAnonymousPerAddress: 20 } as const;
+export type LiveLimits = { maxAnonymous: number; maxAnonymousPerAddress: number };
+/** The browser's events are a Call-ID and a mode: anything larger is refused by socket.io. */
+const MAX_LIVE_MESSAGE_BYTES = 16 * 1024;
 
 export interface LiveServerOptions {
   http: HttpServer;
@@ -21,6 +35,8 @@ export interface LiveServerOptions {
   camera: Pick<Camera, 'on' | 'call'>;
   sessions: AdminSessions;
   status(): CameraStatus;
+  logger: Logger;
+  limits?: LiveLimits;
 }
 
 /**
@@ -31,12 +47,26 @@ export interface LiveServerOptions {
  * mode. Calls of SIP phones are not offered this way: some phones' Call-IDs are guessable.
  */
 export class LiveServer {
-  readonly #io: Server<ClientToServerEvents, ServerToClientEvents>;
+  readonly #io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+  readonly #limits: LiveLimits;
+  /** Anonymous connections per source address (their sum is the global count). */
+  readonly #anonymous = new Map<string, number>();
+  #anonymousTotal = 0;
 
   constructor(private readonly o: LiveServerOptions) {
+    this.#limits = o.limits ?? LIVE_LIMITS;
     // Any page may connect (the embedded softphone), but never with credentials: the admin
-    // cookie counts only on connections from our own origin (see #onConnection).
-    this.#io = new Server(o.http, { serveClient: false, cors: { origin: true, credentials: false } });
+    // cookie counts only on connections from our own origin (see #admit).
+    this.#io = new Server(o.http, { serveClient: false, cors: { origin: true, credentials: false }, maxHttpBufferSize: MAX_LIVE_MESSAGE_BYTES });
+    this.#io.use((socket, next) => {
+      try {
+        this.#admit(socket);
+        next();
+      } catch (error) {
+        // The client gets a connect_error with this message; nothing escapes the handshake.
+        next(new Error((error as Error).message));
+      }
+    });
     this.#io.on('connection', (socket) => this.#onConnection(socket));
     const { camera } = o;
     const admin = () => this.#io.to(ADMIN_ROOM);
@@ -61,21 +91,43 @@ export class LiveServer {
     });
   }
 
-  #onConnection(socket: LiveSocket): void {
+  get anonymousCount(): number {
+    return this.#anonymousTotal;
+  }
+
+  /** Handshake check: who the socket is, and room for one more anonymous connection. Throws a reason to refuse. */
+  #admit(socket: LiveSocket): void {
+    const { headers, address } = socket.handshake;
     // A same-site page on another port sends the SameSite=Strict cookie on the WebSocket handshake too.
-    const { headers } = socket.handshake;
     const admin = isSameOrigin(headers) ? this.o.sessions.verify(readCookie(headers.cookie, SESSION_COOKIE)) : undefined;
+    socket.data.admin = admin;
+    socket.data.address = address;
+    if (admin) return;
+    const fromAddress = this.#anonymous.get(address) ?? 0;
+    if (this.#anonymousTotal >= this.#limits.maxAnonymous) throw new Error('too many connections to the camera; try again later');
+    if (fromAddress >= this.#limits.maxAnonymousPerAddress) throw new Error('too many connections from this address');
+    this.#anonymous.set(address, fromAddress + 1);
+    this.#anonymousTotal += 1;
+    socket.once('disconnect', () => {
+      this.#anonymousTotal -= 1;
+      const left = (this.#anonymous.get(address) ?? 1) - 1;
+      if (left > 0) this.#anonymous.set(address, left);
+      else this.#anonymous.delete(address);
+    });
+  }
+
+  #onConnection(socket: LiveSocket): void {
+    const { admin } = socket.data;
     if (admin) {
       void socket.join(ADMIN_ROOM);
       socket.emit('status', this.o.status());
     }
     /** The call `callId` names, if this socket may follow it. */
-    const followable = (callId: unknown) => {
-      const call = typeof callId === 'string' ? this.o.camera.call(callId) : undefined;
+    const followable = (callId: string) => {
+      const call = this.o.camera.call(callId);
       return call && (admin || isBrowserCall(call.info)) ? call : undefined;
     };
-    socket.on('call:watch', (callId, ack) => {
-      if (typeof ack !== 'function') return;
+    this.#handle(socket, 'call:watch', (callId, ack) => {
       const call = followable(callId);
       // A phone's call answers like a missing one: no oracle for guessed Call-IDs.
       if (!call) return ack({ ok: false, error: 'no such call' });
@@ -83,17 +135,42 @@ export class LiveServer {
       socket.emit('call:update', call.info);
       ack({ ok: true });
     });
-    socket.on('call:audio-mode', (request, ack) => {
-      if (typeof ack !== 'function') return;
-      const mode = AudioModeSchema.safeParse(request?.mode);
-      const call = followable(request?.callId);
-      if (!mode.success || !call) return ack({ ok: false, error: !call ? 'no such call' : 'unknown audio mode' });
+    this.#handle(socket, 'call:audio-mode', (request, ack) => {
+      const call = followable(request.callId);
+      if (!call) return ack({ ok: false, error: 'no such call' });
       if (!admin && !socket.rooms.has(callRoom(call.callId))) return ack({ ok: false, error: 'watch the call first' });
+      call.setAudioMode(request.mode);
+      ack({ ok: true });
+    });
+  }
+
+  /**
+   * Registers a client event whose payload is checked against its zod schema: a bad payload
+   * gets an error ack naming the field, and an exception in the handler becomes an error ack
+   * too (never an exception out of socket.io's dispatch).
+   */
+  #handle<E extends keyof typeof LiveEventSchemas>(
+    socket: LiveSocket,
+    event: E,
+    handler: (payload: (typeof LiveEventSchemas)[E] extends ZodType<infer T> ? T : never, ack: Ack) => void,
+  ): void {
+    const schema = LiveEventSchemas[event] as ZodType;
+    // socket.io types the listener by the event map; the payload here is deliberately unknown.
+    const untyped = socket as unknown as { on(event: string, listener: (payload: unknown, ack: unknown) => void): void };
+    untyped.on(event, (payload, ack) => {
+      // Without an ack function there is nobody to answer: the event is ignored.
+      if (typeof ack !== 'function') return;
+      const reply = ack as Ack;
+      const parsed = schema.safeParse(payload);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        return reply({ ok: false, error: `${issue.path.length ? issue.path.join('.') : 'payload'}: ${issue.message}` });
+      }
       try {
-        call.setAudioMode(mode.data);
-        ack({ ok: true });
+        handler(parsed.data as Parameters<typeof handler>[0], reply);
       } catch (error) {
-        ack({ ok: false, error: (error as Error).message });
+        this.o.logger.warn({ err: error, event, address: socket.data.address }, 'live event failed');
+        reply({ ok: false, error: (error as Error).message });
       }
     });
   }

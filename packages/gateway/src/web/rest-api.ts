@@ -7,11 +7,11 @@ import {
   type CameraStatus,
 } from '@camgate/protocol';
 import { z } from 'zod';
-import { readWav } from '../audio/wav.ts';
 import { ENGINE_RATE } from '../audio/contracts.ts';
+import type { WavDecoder } from '../audio/wav-decoder.ts';
 import type { Camera } from '../camera/camera.ts';
 import type { Clock } from '../core/clock.ts';
-import { InvalidStateError } from '../core/errors.ts';
+import { InvalidStateError, ValidationError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { PinGuard } from '../camera/pin-guard.ts';
 import type { Store } from '../store/store.ts';
@@ -29,8 +29,12 @@ export interface RestApiOptions {
   clock: Clock;
   logger: Logger;
   sessions: AdminSessions;
-  /** Brute-force lock-out of admin sign-ins, per username and source address (same policy as PINs). */
+  /** Brute-force lock-out of admin sign-ins, per source address and user name + address (same policy as PINs). */
   loginGuard: PinGuard;
+  /** Every guard whose lock-outs the admin sees and lifts (/api/lockouts): PINs, sign-ins, softphone digests. */
+  lockoutGuards: readonly Pick<PinGuard, 'list' | 'unlock'>[];
+  /** Decodes uploaded WAV files off the event loop. */
+  wavDecoder: Pick<WavDecoder, 'decode'>;
   status(): CameraStatus;
   realm: SoftphoneRoutesOptions['realm'];
   softphoneTarget: SoftphoneRoutesOptions['softphoneTarget'];
@@ -57,14 +61,17 @@ export function createRestApi(o: RestApiOptions): Router {
     route(async (req, res) => {
       const { username, password } = parseBody(LoginRequestSchema, req.body);
       const keys = { caller: username, address: req.socket.remoteAddress ?? 'unknown' };
-      const lockedUntil = o.loginGuard.lockedUntil(keys);
-      if (lockedUntil !== null) throw new HttpError(429, `too many failed sign-ins; try again after ${new Date(lockedUntil).toISOString()}`);
+      // The attempt is counted before the slow hash is awaited: parallel guesses cannot
+      // outrun the lock-out, however many arrive at once.
+      const attempt = o.loginGuard.reserve(keys);
+      if (!attempt) throw tooManySignIns(o.loginGuard.lockedUntil(keys));
       if (!(await store.adminUsers.verify(username, password))) {
-        o.loginGuard.recordFailure(keys);
+        attempt.fail();
         o.logger.warn({ source: keys.address }, 'admin sign-in failed');
         throw new HttpError(401, 'wrong username or password');
       }
-      o.loginGuard.recordSuccess(keys);
+      // Re-checked after the hash: a lock-out that engaged meanwhile refuses even the right password.
+      if (!attempt.succeed()) throw tooManySignIns(o.loginGuard.lockedUntil(keys));
       const token = o.sessions.create(username);
       res.setHeader('Set-Cookie', `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict${secureCookie(req)}`);
       res.status(204).end();
@@ -108,15 +115,16 @@ export function createRestApi(o: RestApiOptions): Router {
   api.post(
     '/messages',
     express.raw({ type: () => true, limit: MAX_WAV_BYTES }),
-    route((req, res) => {
+    route(async (req, res) => {
       const { name } = parseBody(RenameMessageSchema, { name: req.query.name });
       const wav = req.body as Buffer;
       if (!Buffer.isBuffer(wav) || wav.length === 0) throw new HttpError(400, 'send a WAV file as the request body', 'file');
       let samples: Int16Array;
       try {
-        samples = readWav(wav).samples;
+        samples = (await o.wavDecoder.decode(wav)).samples;
       } catch (error) {
-        throw new HttpError(400, `not a usable WAV file: ${(error as Error).message}`, 'file');
+        if (!(error instanceof ValidationError)) throw error;
+        throw new HttpError(400, `not a usable WAV file: ${error.message.replace(/^wav: /, '')}`, 'file');
       }
       const message = store.audioMessages.add({ name, durationMs: (samples.length / ENGINE_RATE) * 1000, wav }, clock.now());
       res.status(201).json(message);
@@ -195,6 +203,21 @@ export function createRestApi(o: RestApiOptions): Router {
     '/calls',
     route((req, res) => res.json(store.callLog.list(parseBody(LimitQuery, req.query).limit))),
   );
+  api.get(
+    '/calls/rejected',
+    route((req, res) => res.json(store.rejectedCalls.list(parseBody(LimitQuery, req.query).limit))),
+  );
+
+  // --- Lock-outs (PINs, admin sign-ins, softphone digests) ------------------------------------
+  api.get('/lockouts', (_req, res) => {
+    res.json(o.lockoutGuards.flatMap((guard) => guard.list()).sort((a, b) => b.lockedUntil - a.lockedUntil));
+  });
+  api.delete('/lockouts/:key', (req, res) => {
+    const key = param(req, 'key');
+    if (!o.lockoutGuards.some((guard) => guard.unlock(key))) notFound('lock-out');
+    o.logger.info({ key, admin: res.locals.username as string }, 'lock-out lifted');
+    res.status(204).end();
+  });
 
   api.use(
     createSoftphoneRoutes({
@@ -207,6 +230,10 @@ export function createRestApi(o: RestApiOptions): Router {
   );
 
   return api;
+}
+
+function tooManySignIns(lockedUntil: number | null): HttpError {
+  return new HttpError(429, lockedUntil === null ? 'too many sign-in attempts at once; try again shortly' : `too many failed sign-ins; try again after ${new Date(lockedUntil).toISOString()}`);
 }
 
 function param(req: Request, name: string): string {

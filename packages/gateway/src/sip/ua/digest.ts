@@ -4,8 +4,9 @@
  * Pure functions plus one small server-side class:
  * - client: `parseChallenge`, `pickStrongestChallenge`, `answerChallenge` answer a 401/407;
  * - server: `DigestAuthority` issues challenges whose nonces are stateless (timestamp +
- *   random, HMAC-signed, so nothing is stored per challenge and a forged or expired nonce is
- *   recognised) and verifies credentials in constant time.
+ *   random, HMAC-signed and bound to the challenged call, so nothing is stored per challenge
+ *   and a forged, expired or moved nonce is recognised), remembers the nonce count of nonces
+ *   answered correctly (replays are refused) and verifies credentials in constant time.
  *
  * Only qop=auth (or the RFC 2069 no-qop form when a server offers no qop) is supported:
  * auth-int would need the message body, and no peer we talk to asks for it.
@@ -231,7 +232,10 @@ export function answerChallenge(
 
 export type DigestVerdict =
   | { ok: true; username: string }
-  /** `stale`: credentials were right but the nonce expired: re-challenge with stale=true. */
+  /**
+   * `stale`: credentials were right but the nonce cannot be used again (expired, issued for
+   * another call or address, or its nonce count did not increase): re-challenge with stale=true.
+   */
   | { ok: false; reason: 'malformed' | 'wrong-realm' | 'bad-nonce' | 'stale' | 'unknown-user' | 'wrong-password' | 'uri-mismatch' };
 
 export interface DigestAuthorityOptions {
@@ -245,15 +249,24 @@ export interface DigestAuthorityOptions {
   secret?: Buffer;
 }
 
+/** How long a nonce is accepted by default. */
+export const DIGEST_NONCE_LIFETIME_MS = 60_000;
+/** Nonces whose last nonce count is remembered (only nonces answered correctly get an entry). */
+export const MAX_TRACKED_NONCES = 10_000;
 const NONCE_TIME_BYTES = 6;
 const NONCE_RANDOM_BYTES = 9;
 const NONCE_MAC_BYTES = 16;
+const NONCE_BINDING_MAC_BYTES = 12;
+const NONCE_DATA_BYTES = NONCE_TIME_BYTES + NONCE_RANDOM_BYTES;
+const NONCE_BYTES = NONCE_DATA_BYTES + NONCE_MAC_BYTES + NONCE_BINDING_MAC_BYTES;
 
 /**
- * Server side of Digest: issues challenges and checks answers. Holds no per-client state.
+ * Server side of Digest: issues challenges and checks answers.
  *
- * A stateless nonce can be replayed until it expires (no nc tracking); the short default
- * lifetime bounds that window.
+ * A nonce is HMAC-signed twice: once on its own (we issued it), once together with a
+ * binding (the challenged request's Call-ID and source address), so it is good for that one
+ * call from that one address only. Nonce counts of correctly answered nonces are remembered
+ * until the nonce expires, and must increase: a replayed Authorization is refused (stale).
  */
 export class DigestAuthority {
   readonly realm: string;
@@ -261,18 +274,20 @@ export class DigestAuthority {
   readonly #lifetimeMs: number;
   readonly #algorithms: readonly DigestAlgorithm[];
   readonly #secret: Buffer;
+  /** Highest nonce count accepted per nonce, oldest nonce first. */
+  readonly #nonceCounts = new Map<string, { nc: number; expiresAt: number }>();
 
   constructor(options: DigestAuthorityOptions) {
     this.realm = options.realm;
     this.#clock = options.clock;
-    this.#lifetimeMs = options.nonceLifetimeMs ?? 60_000;
+    this.#lifetimeMs = options.nonceLifetimeMs ?? DIGEST_NONCE_LIFETIME_MS;
     this.#algorithms = options.algorithms ?? ['SHA-256', 'MD5'];
     this.#secret = options.secret ?? randomBytes(32);
   }
 
-  /** One header value per algorithm, for WWW-Authenticate / Proxy-Authenticate. */
-  challenge(stale = false): string[] {
-    const nonce = this.#issueNonce();
+  /** One header value per algorithm, for WWW-Authenticate / Proxy-Authenticate; `binding` ties the nonce to one request's call and source. */
+  challenge(stale = false, binding = ''): string[] {
+    const nonce = this.#issueNonce(binding);
     return this.#algorithms.map(
       (algorithm) =>
         `Digest realm=${quote(this.realm)}, nonce=${quote(nonce)}, algorithm=${algorithm}, qop="auth"${stale ? ', stale=true' : ''}`,
@@ -283,11 +298,12 @@ export class DigestAuthority {
    * Checks an Authorization / Proxy-Authorization value for `method` against the secret
    * `lookupSecret` returns (an H(A1) only verifies answers in its own algorithm). `uriMatches` says whether the digest-uri names this request's
    * Request-URI (RFC 2617 §3.2.2.5), so credentials cannot be moved to another target; the
-   * caller compares, because URI equality is the message layer's business.
+   * caller compares, because URI equality is the message layer's business. `binding` must
+   * equal the one the nonce was issued with.
    */
   verify(
     header: string,
-    request: { method: string; uriMatches?: (digestUri: string) => boolean },
+    request: { method: string; uriMatches?: (digestUri: string) => boolean; binding?: string },
     lookupSecret: (username: string) => DigestSecret | undefined,
   ): DigestVerdict {
     const c = parseCredentials(header);
@@ -295,8 +311,8 @@ export class DigestAuthority {
     if (c.qop !== undefined && (c.qop !== 'auth' || !c.nc || !/^[0-9a-f]{8}$/i.test(c.nc) || !c.cnonce)) return { ok: false, reason: 'malformed' };
     if (c.qop === undefined) return { ok: false, reason: 'malformed' }; // we always offer qop=auth
     if (c.realm !== this.realm) return { ok: false, reason: 'wrong-realm' };
-    const nonceAge = this.#nonceAge(c.nonce);
-    if (nonceAge === undefined) return { ok: false, reason: 'bad-nonce' };
+    const nonce = this.#openNonce(c.nonce, request.binding ?? '');
+    if (nonce === undefined) return { ok: false, reason: 'bad-nonce' };
     if (request.uriMatches && !request.uriMatches(c.uri)) return { ok: false, reason: 'uri-mismatch' };
     const secret = lookupSecret(c.username);
     if (secret === undefined) return { ok: false, reason: 'unknown-user' };
@@ -314,29 +330,48 @@ export class DigestAuthority {
       cnonce: c.cnonce!,
     });
     if (!constantTimeEqual(expected, c.response.toLowerCase())) return { ok: false, reason: 'wrong-password' };
-    if (nonceAge > this.#lifetimeMs) return { ok: false, reason: 'stale' };
+    if (nonce.age > this.#lifetimeMs || !nonce.bound || !this.#advanceNonceCount(c.nonce, parseInt(c.nc!, 16), nonce.age)) {
+      return { ok: false, reason: 'stale' };
+    }
     return { ok: true, username: c.username };
   }
 
-  #mac(data: Buffer): Buffer {
-    return createHmac('sha256', this.#secret).update(data).digest().subarray(0, NONCE_MAC_BYTES);
+  #mac(data: Buffer, bytes: number, binding?: string): Buffer {
+    const hmac = createHmac('sha256', this.#secret).update(data);
+    if (binding !== undefined) hmac.update('\0binding\0').update(binding, 'utf8');
+    return hmac.digest().subarray(0, bytes);
   }
 
-  #issueNonce(): string {
-    const data = Buffer.alloc(NONCE_TIME_BYTES + NONCE_RANDOM_BYTES);
+  #issueNonce(binding: string): string {
+    const data = Buffer.alloc(NONCE_DATA_BYTES);
     data.writeUIntBE(Math.floor(this.#clock.now()), 0, NONCE_TIME_BYTES);
     randomBytes(NONCE_RANDOM_BYTES).copy(data, NONCE_TIME_BYTES);
-    return Buffer.concat([data, this.#mac(data)]).toString('base64url');
+    return Buffer.concat([data, this.#mac(data, NONCE_MAC_BYTES), this.#mac(data, NONCE_BINDING_MAC_BYTES, binding)]).toString('base64url');
   }
 
-  /** Age in ms of a nonce we issued, or undefined when we did not issue it. */
-  #nonceAge(nonce: string): number | undefined {
+  /** Age in ms of a nonce we issued and whether `binding` is the one it was issued for; undefined when we did not issue it. */
+  #openNonce(nonce: string, binding: string): { age: number; bound: boolean } | undefined {
     const raw = Buffer.from(nonce, 'base64url');
-    if (raw.length !== NONCE_TIME_BYTES + NONCE_RANDOM_BYTES + NONCE_MAC_BYTES) return undefined;
-    const data = raw.subarray(0, NONCE_TIME_BYTES + NONCE_RANDOM_BYTES);
-    if (!timingSafeEqual(this.#mac(data), raw.subarray(data.length))) return undefined;
+    if (raw.length !== NONCE_BYTES) return undefined;
+    const data = raw.subarray(0, NONCE_DATA_BYTES);
+    if (!timingSafeEqual(this.#mac(data, NONCE_MAC_BYTES), raw.subarray(NONCE_DATA_BYTES, NONCE_DATA_BYTES + NONCE_MAC_BYTES))) return undefined;
     const age = this.#clock.now() - data.readUIntBE(0, NONCE_TIME_BYTES);
-    return age < 0 ? undefined : age;
+    if (age < 0) return undefined;
+    const bound = timingSafeEqual(this.#mac(data, NONCE_BINDING_MAC_BYTES, binding), raw.subarray(NONCE_DATA_BYTES + NONCE_MAC_BYTES));
+    return { age, bound };
+  }
+
+  /** Records `nc` for `nonce` if it is higher than any seen before (RFC 7616 §3.4: the count must increase). */
+  #advanceNonceCount(nonce: string, nc: number, age: number): boolean {
+    const now = this.#clock.now();
+    for (const [key, entry] of this.#nonceCounts) {
+      if (entry.expiresAt > now && this.#nonceCounts.size <= MAX_TRACKED_NONCES) break;
+      this.#nonceCounts.delete(key);
+    }
+    const seen = this.#nonceCounts.get(nonce);
+    if (seen && nc <= seen.nc) return false;
+    this.#nonceCounts.set(nonce, { nc, expiresAt: now - age + this.#lifetimeMs });
+    return true;
   }
 }
 

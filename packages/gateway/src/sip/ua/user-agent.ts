@@ -20,7 +20,7 @@ import type { ServerTransaction, TransactionLayer, TransactionLayerDelegate } fr
 import { destinationFor } from '../transport/destination.ts';
 import type { TransportLayer } from '../transport/transport-layer.ts';
 import { isWebSocket, type Destination, type MessageSource, type TransportProtocol } from '../transport/transport.ts';
-import { DigestAuthority, type DigestAlgorithm, type DigestSecret } from './digest.ts';
+import { DigestAuthority, parseCredentials, type DigestAlgorithm, type DigestSecret } from './digest.ts';
 import { ALLOWED_METHODS, IncomingCall, capabilityHeaders, type CallPorts, type CallTimers } from './incoming-call.ts';
 import { Registration, type RegistrarAddress, type RegistrationOptions, type RegistrationTimings } from './registration.ts';
 
@@ -34,6 +34,15 @@ export interface SoftphoneAuth {
   lookup(username: string): DigestSecret | undefined;
   /** Algorithms offered, preferred first (an account known only by its MD5 H(A1) needs ['MD5']). */
   algorithms?: readonly DigestAlgorithm[];
+  /** Lock-out of failed digests per source address and user name (camera/pin-guard.ts fits). */
+  lockout?: DigestLockout;
+}
+
+/** Keys of a digest attempt: the user name it claims and the address it comes from. */
+export interface DigestLockout {
+  lockedUntil(keys: { caller: string; address: string }): number | null;
+  recordFailure(keys: { caller: string; address: string }): unknown;
+  recordSuccess(keys: { caller: string; address: string }): void;
 }
 
 export interface UserAgentOptions {
@@ -188,7 +197,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
     Dialog.checkInvite(invite); // the TU must be able to answer every call it is given
     let authenticatedUser: string | undefined;
     if (isWebSocket(source.protocol) && this.#authority) {
-      authenticatedUser = this.#authenticate(invite, transaction);
+      authenticatedUser = this.#authenticate(invite, transaction, source);
       if (authenticatedUser === undefined) return;
     }
     const registration = isSipUri(invite.uri) ? [...this.#registrations].find((r) => r.matchesContact(invite.uri as SipUri)) : undefined;
@@ -224,20 +233,35 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
    * Digest check of a WebSocket INVITE (RFC 3261 §22.3 as a proxy would: 407).
    * Returns the authenticated user, or undefined after answering the INVITE itself.
    */
-  #authenticate(invite: SipRequest, transaction: InviteServerTransaction): string | undefined {
+  #authenticate(invite: SipRequest, transaction: InviteServerTransaction, source: MessageSource): string | undefined {
     const authority = this.#authority!;
-    const lookup = this.#options.softphoneAuth!.lookup;
+    const { lookup, lockout } = this.#options.softphoneAuth!;
     const header = invite.header('Proxy-Authorization');
+    // The nonce is good for this call from this address only: a captured answer is no use elsewhere.
+    const binding = `${invite.callId}\n${source.remoteAddress}`;
     const challenge = (stale: boolean) =>
-      transaction.respond(createResponse(invite, 407, { headers: authority.challenge(stale).map((value) => ['Proxy-Authenticate', value] as const) }));
+      transaction.respond(
+        createResponse(invite, 407, { headers: authority.challenge(stale, binding).map((value) => ['Proxy-Authenticate', value] as const) }),
+      );
+    const keys = { caller: (header !== undefined && parseCredentials(header)?.username) || '', address: source.remoteAddress };
+    if (lockout?.lockedUntil(keys) != null) {
+      // Locked out: refused without looking at the credentials.
+      this.#log.warn({ callId: invite.callId, source: keys.address }, 'softphone authentication locked out');
+      transaction.respond(createResponse(invite, 403, { reason: 'Too Many Failed Authentications' }));
+      return undefined;
+    }
     if (header === undefined) {
       challenge(false);
       return undefined;
     }
-    const verdict = authority.verify(header, { method: 'INVITE', uriMatches: (uri) => sameUri(uri, invite) }, lookup);
-    if (verdict.ok) return verdict.username;
-    this.#log.warn({ callId: invite.callId, reason: verdict.reason }, 'softphone authentication failed');
+    const verdict = authority.verify(header, { method: 'INVITE', uriMatches: (uri) => sameUri(uri, invite), binding }, lookup);
+    if (verdict.ok) {
+      lockout?.recordSuccess(keys);
+      return verdict.username;
+    }
+    this.#log.warn({ callId: invite.callId, source: keys.address, reason: verdict.reason }, 'softphone authentication failed');
     if (verdict.reason === 'wrong-password' || verdict.reason === 'unknown-user' || verdict.reason === 'uri-mismatch') {
+      lockout?.recordFailure(keys);
       transaction.respond(createResponse(invite, 403));
     } else {
       challenge(verdict.reason === 'stale');

@@ -49,15 +49,69 @@ describe('PinGuard', () => {
     expect(guard.recordFailure(alice)).toEqual({ locked: false, remaining: 4 });
   });
 
-  it('counts per source address too (a scanner rotating caller IDs) and per caller (rotating addresses)', () => {
-    const clock = new FakeClock();
-    const guard = new PinGuard(clock);
+  it('counts per source address (a scanner rotating caller IDs) and per caller from that address', () => {
+    const guard = new PinGuard(new FakeClock());
     for (let i = 0; i < 5; i++) guard.recordFailure({ caller: `sip:scan${i}@x`, address: '203.0.113.9' });
     expect(guard.lockedUntil({ caller: 'sip:new@x', address: '203.0.113.9' })).not.toBeNull();
     expect(guard.lockedUntil({ caller: 'sip:new@x', address: '203.0.113.10' })).toBeNull();
+  });
 
-    for (let i = 0; i < 5; i++) guard.recordFailure({ caller: 'sip:eve@x', address: `198.51.100.${i}` });
-    expect(guard.lockedUntil({ caller: 'sip:eve@x', address: '198.51.100.200' })).not.toBeNull();
+  it('a stranger presenting the owner\'s number from another address locks only himself out, never the owner', () => {
+    const guard = new PinGuard(new FakeClock());
+    const stranger = { caller: alice.caller, address: '198.51.100.66' };
+    fail(guard, stranger, 5);
+    expect(guard.lockedUntil(stranger)).not.toBeNull();
+    expect(guard.lockedUntil(alice)).toBeNull();
+    // Nor does rotating addresses with the owner's number add up against the owner.
+    for (let i = 0; i < 20; i++) guard.recordFailure({ caller: alice.caller, address: `198.51.100.${i}` });
+    expect(guard.lockedUntil(alice)).toBeNull();
+  });
+
+  it('through the provider, rotating From gives at most PROVIDER_MAX_FAILURES guesses: then PIN entry through the provider locks', () => {
+    const clock = new FakeClock();
+    const guard = new PinGuard(clock);
+    for (let i = 0; i < PIN_LOCKOUT.PROVIDER_MAX_FAILURES - 1; i++) {
+      expect(guard.recordFailure({ caller: `+49301234${i}`, address: null }).locked).toBe(false);
+    }
+    expect(guard.recordFailure({ caller: '+4930999', address: null })).toEqual({ locked: true, until: clock.now() + PIN_LOCKOUT.PROVIDER_LOCK_MS });
+    expect(guard.lockedUntil({ caller: '+4930new', address: null })).not.toBeNull();
+    expect(guard.lockedUntil(alice)).toBeNull(); // direct calls are unaffected
+    expect(guard.list().find((l) => l.kind === 'provider')).toMatchObject({ lockedUntil: clock.now() + PIN_LOCKOUT.PROVIDER_LOCK_MS });
+    clock.advance(PIN_LOCKOUT.PROVIDER_LOCK_MS);
+    expect(guard.lockedUntil({ caller: '+4930new', address: null })).toBeNull();
+  });
+
+  it('lists active lock-outs and lifts one by its key', () => {
+    const clock = new FakeClock();
+    const guard = new PinGuard(clock);
+    fail(guard, alice, 5);
+    const list = guard.list();
+    expect(list.map((l) => [l.kind, l.label]).sort()).toEqual([
+      ['address', '192.0.2.1'],
+      ['caller', '+4930123456 from 192.0.2.1'],
+    ]);
+    expect(list.every((l) => l.lockedUntil === clock.now() + PIN_LOCKOUT.BASE_LOCK_MS)).toBe(true);
+    for (const { key } of list) expect(guard.unlock(key)).toBe(true);
+    expect(guard.unlock(list[0]!.key)).toBe(false);
+    expect(guard.unlock('no-such-key')).toBe(false);
+    expect(guard.lockedUntil(alice)).toBeNull();
+    expect(guard.list()).toEqual([]);
+  });
+
+  it('reserve() counts attempts in flight: parallel checks can never exceed the budget', () => {
+    const guard = new PinGuard(new FakeClock());
+    const attempts = Array.from({ length: 100 }, () => guard.reserve(alice));
+    const admitted = attempts.filter((a) => a !== null);
+    expect(admitted).toHaveLength(PIN_LOCKOUT.MAX_FAILURES);
+    for (const attempt of admitted.slice(1)) attempt.fail();
+    expect(admitted[0]!.succeed()).toBe(true); // four wrong ones do not lock
+    expect(() => admitted[0]!.fail()).toThrow();
+
+    // A lock-out that engages while an attempt is checked refuses it even when it is right.
+    const pending = guard.reserve(alice)!;
+    fail(guard, { caller: 'sip:other@x', address: alice.address }, 5);
+    expect(pending.succeed()).toBe(false);
+    expect(guard.reserve(alice)).toBeNull();
   });
 
   it('doubles the lock-out on repeated lock-outs, up to the cap', () => {

@@ -4,7 +4,10 @@
  */
 import { FACTORY_SETTINGS } from '@camgate/protocol';
 import { createLogger } from '../../../src/core/logger.ts';
+import { PIN_LOCKOUT, PinGuard } from '../../../src/camera/pin-guard.ts';
+import { FakeClock } from '../../../src/core/clock.ts';
 import { Store } from '../../../src/store/store.ts';
+import { AdminSessions } from '../../../src/web/admin-sessions.ts';
 
 const dataDir = process.argv[2]!;
 const store = Store.open(dataDir, createLogger('silent'));
@@ -13,5 +16,8 @@ store.events.add({ kind: 'user-click', at: 2, detail: 'before the crash', image:
 store.callLog.start('crash-call', '+4930123456', 3);
 store.callLog.addCommand('crash-call', '1 door opener');
 store.lastCaller.set({ caller: '+4930123456', at: 4, answered: true });
-process.stdout.write('written\n');
+const guard = new PinGuard(new FakeClock(), PIN_LOCKOUT, { scope: 'pin', repository: store.lockouts });
+for (let i = 0; i < PIN_LOCKOUT.MAX_FAILURES; i++) guard.recordFailure({ caller: '+4940999999', address: '203.0.113.9' });
+const token = new AdminSessions(new FakeClock(), store.adminSessions).create('admin');
+process.stdout.write(`written session=${token}\n`);
 process.kill(process.pid, 'SIGKILL');

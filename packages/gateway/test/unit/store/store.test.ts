@@ -9,7 +9,12 @@ import { createLogger } from '../../../src/core/logger.ts';
 import { DATABASE_FILE, openDatabase } from '../../../src/store/database.ts';
 import { MIGRATIONS } from '../../../src/store/migrations.ts';
 import { digestHa1 } from '../../../src/store/softphone-account-repository.ts';
+import { PIN_LOCKOUT, PinGuard } from '../../../src/camera/pin-guard.ts';
+import { FakeClock } from '../../../src/core/clock.ts';
+import { CallLogRepository } from '../../../src/store/call-log-repository.ts';
 import { EventRepository } from '../../../src/store/event-repository.ts';
+import { RejectedCallRepository } from '../../../src/store/rejected-call-repository.ts';
+import { AdminSessions, SESSION_TTL_MS } from '../../../src/web/admin-sessions.ts';
 import { Store } from '../../../src/store/store.ts';
 
 const logger = createLogger('silent');
@@ -101,13 +106,23 @@ describe('Store: SQLite in <dataDir>/camgate.db', () => {
     expect(store.events.latest()).toMatchObject({ kind: 'user-click', detail: 'before the crash', hasImage: true });
     expect(store.callLog.get('crash-call')).toMatchObject({ endedAt: null, commands: ['1 door opener'] });
     expect(store.lastCaller.get()).toEqual({ caller: '+4930123456', at: 4, answered: true });
+    // Lock-outs and admin sessions survive the kill too (FakeClock starts at 0).
+    const clock = new FakeClock();
+    const guard = new PinGuard(clock, PIN_LOCKOUT, { scope: 'pin', repository: store.lockouts });
+    expect(guard.lockedUntil({ caller: '+4940999999', address: '203.0.113.9' })).toBe(clock.now() + PIN_LOCKOUT.BASE_LOCK_MS);
+    const token = /session=(\S+)/.exec(output)![1]!;
+    expect(new AdminSessions(new FakeClock(), store.adminSessions).verify(token)).toBe('admin');
+    // The call cut by the kill is closed at the next start, not left in progress forever.
+    expect(store.callLog.closeInterrupted(50)).toBe(1);
+    expect(store.callLog.get('crash-call')).toMatchObject({ endedAt: 50, outcome: 'gateway-restarted' });
   }, 60_000);
 
   it('the call log has no place for keys: entries carry caller, times, outcome and command names only', () => {
-    store.callLog.rejected('r1', 'sip:scanner@x', 5, 'rejected');
+    store.callLog.start('r1', 'sip:scanner@x', 5);
+    store.callLog.finish('r1', 6, 'pin-failed');
     const entry = store.callLog.get('r1')!;
     expect(Object.keys(entry).sort()).toEqual(['callId', 'caller', 'commands', 'endedAt', 'id', 'outcome', 'startedAt']);
-    expect(entry).toMatchObject({ startedAt: 5, endedAt: 5, outcome: 'rejected', commands: [] });
+    expect(entry).toMatchObject({ startedAt: 5, endedAt: 6, outcome: 'pin-failed', commands: [] });
     const columns = store.db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('call_log');
     expect(columns).toEqual(['id', 'call_id', 'caller', 'started_at', 'ended_at', 'outcome', 'commands']);
   });
@@ -119,6 +134,38 @@ describe('Store: SQLite in <dataDir>/camgate.db', () => {
     expect(events.latestWithImage()).toBeNull();
     for (let i = 1; i <= 3; i++) store.callLog.start(`c${i}`, 'x', i);
     expect(store.callLog.list(2).map((c) => c.callId)).toEqual(['c3', 'c2']);
+  });
+
+  it('a flood of refused calls is counted per source and reason and never evicts answered calls', () => {
+    const callLog = new CallLogRepository(store.db, 10);
+    for (let i = 0; i < 5; i++) callLog.start(`answered-${i}`, '+4930123456', i);
+    for (let i = 0; i < 2000; i++) {
+      store.rejectedCalls.record({ source: '203.0.113.9', reason: 'rejected', caller: `sip:scan${i}@x`, at: 100 + i });
+    }
+    store.rejectedCalls.record({ source: '198.51.100.1', reason: 'locked-out', caller: 'sip:eve@x', at: 5000 });
+    expect(callLog.list(50).map((c) => c.callId)).toEqual(['answered-4', 'answered-3', 'answered-2', 'answered-1', 'answered-0']);
+    expect(store.rejectedCalls.list(10)).toEqual([
+      { source: '198.51.100.1', reason: 'locked-out', count: 1, firstAt: 5000, lastAt: 5000, lastCaller: 'sip:eve@x' },
+      { source: '203.0.113.9', reason: 'rejected', count: 2000, firstAt: 100, lastAt: 2099, lastCaller: 'sip:scan1999@x' },
+    ]);
+  });
+
+  it('refused-call rows are bounded: the sources seen longest ago go first', () => {
+    const rejected = new RejectedCallRepository(store.db, 3);
+    for (let i = 0; i < 5; i++) rejected.record({ source: `10.0.0.${i}`, reason: 'rejected', caller: 'x', at: i });
+    expect(rejected.list(10).map((r) => r.source)).toEqual(['10.0.0.4', '10.0.0.3', '10.0.0.2']);
+  });
+
+  it('admin sessions: only a hash of the token is stored, and they survive a reopen until they expire', () => {
+    const clock = new FakeClock();
+    const token = new AdminSessions(clock, store.adminSessions).create('admin');
+    expect(JSON.stringify(store.db.prepare('SELECT * FROM admin_sessions').all())).not.toContain(token);
+    reopen();
+    const sessions = new AdminSessions(clock, store.adminSessions);
+    expect(sessions.verify(token)).toBe('admin');
+    expect(sessions.verify(`${token}x`)).toBeUndefined();
+    clock.advance(SESSION_TTL_MS);
+    expect(sessions.verify(token)).toBeUndefined();
   });
 
   it('email profiles: views never carry the password; an empty password keeps the stored one', () => {
