@@ -261,6 +261,8 @@ describe('PIN brute force (help page "Security Recommendations")', () => {
       const closed = await third.waitForEvent('CALL_CLOSED');
       expect(closed.param).toMatch(/403/);
       expect((await latestCall(gw)).outcome).toBe('locked-out');
+      // The refused third call is counted per source and reason, not logged as a call.
+      expect(await gw.api('GET', '/api/calls/rejected')).toEqual([expect.objectContaining({ source: '127.0.0.1', reason: 'locked-out', count: 1 })]);
     } finally {
       for (const phone of phones) await phone.close();
       await gw.close();

@@ -25,12 +25,15 @@ describe('Camera', () => {
       expect(f.camera.decide(incoming('c1'))).toEqual({ accept: false, reason: 'disabled' });
     });
 
-    it('takes only accepted callers; refused calls go to the call log', () => {
+    it('takes only accepted callers; refused calls are counted per source and reason, outside the call log', () => {
       f.configure({ acceptedCallers: ['+49-30-123456', 'sip:bob@example.org'] });
       expect(f.camera.decide(incoming('c1', { uri: 'tel:+4930123456' }))).toEqual({ accept: true });
       expect(f.camera.decide(incoming('c2', { uri: '"Bob" <sip:bob@EXAMPLE.org;transport=tcp>' }))).toEqual({ accept: true });
       expect(f.camera.decide(incoming('c3', { uri: 'sip:mallory@example.org' }))).toEqual({ accept: false, reason: 'not-accepted' });
-      expect(f.store.callLog.get('c3')).toMatchObject({ caller: 'sip:mallory@example.org', outcome: 'rejected' });
+      expect(f.store.callLog.get('c3')).toBeNull();
+      expect(f.store.rejectedCalls.list(10)).toEqual([
+        expect.objectContaining({ reason: 'rejected', count: 1, lastCaller: 'sip:mallory@example.org' }),
+      ]);
       expect(f.store.callLog.get('c1')).toBeNull(); // accepted calls are logged when they start
     });
 

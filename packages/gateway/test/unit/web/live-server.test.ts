@@ -1,13 +1,22 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
 import type { AudioMode, CallInfo, ClientToServerEvents, ServerToClientEvents } from '@camgate/protocol';
 import type { CameraEvents } from '../../../src/camera/camera.ts';
 import { FakeClock } from '../../../src/core/clock.ts';
 import { TypedEmitter } from '../../../src/core/typed-emitter.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from '../../../src/core/logger.ts';
+import { Store } from '../../../src/store/store.ts';
 import { AdminSessions, SESSION_COOKIE } from '../../../src/web/admin-sessions.ts';
-import { LiveServer } from '../../../src/web/live-server.ts';
+import { LiveServer, type LiveLimits } from '../../../src/web/live-server.ts';
+
+const logger = createLogger('silent');
+/** Small caps so the test reaches them quickly; the defaults are LIVE_LIMITS. */
+const LIMITS: LiveLimits = { maxAnonymous: 8, maxAnonymousPerAddress: 3 };
 
 const call = (callId: string, transport: CallInfo['transport']): CallInfo => ({
   callId, caller: 'sip:someone@example.org', transport, phase: 'connected', audioMode: 'none',
@@ -40,18 +49,24 @@ describe('socket.io: who may follow and steer a call', () => {
   let camera: FakeCamera;
   let baseUrl: string;
   let adminCookie: string;
+  let dataDir: string;
+  let store: Store;
   const clients: Client[] = [];
 
   beforeEach(async () => {
     http = createServer();
     camera = new FakeCamera();
-    const sessions = new AdminSessions(new FakeClock());
+    dataDir = mkdtempSync(join(tmpdir(), 'camgate-live-'));
+    store = Store.open(dataDir, logger);
+    const sessions = new AdminSessions(new FakeClock(), store.adminSessions);
     adminCookie = `${SESSION_COOKIE}=${sessions.create('admin')}`;
     live = new LiveServer({
       http,
       camera: camera as never,
       sessions,
       status: () => ({}) as never,
+      logger,
+      limits: LIMITS,
     });
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     baseUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
@@ -60,14 +75,26 @@ describe('socket.io: who may follow and steer a call', () => {
   afterEach(async () => {
     for (const client of clients.splice(0)) client.disconnect();
     await live.close();
+    store.close();
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const connect = async (headers: Record<string, string> = {}): Promise<Client> => {
-    const client: Client = io(baseUrl, { transports: ['websocket'], extraHeaders: headers, reconnection: false });
+  const connect = async (headers: Record<string, string> = {}, localAddress?: string): Promise<Client> => {
+    const client: Client = io(baseUrl, {
+      transports: ['websocket'],
+      extraHeaders: headers,
+      reconnection: false,
+      ...(localAddress && { localAddress }),
+    } as never);
     clients.push(client);
     await new Promise((resolve, reject) => client.once('connect', () => resolve(undefined)).once('connect_error', reject));
     return client;
   };
+  const refusal = (headers: Record<string, string> = {}, localAddress?: string) =>
+    connect(headers, localAddress).then(
+      () => 'connected',
+      (error: Error) => error.message,
+    );
   const watch = (client: Client, callId: string) => client.timeout(5000).emitWithAck('call:watch', callId);
   const setMode = (client: Client, callId: string, mode: AudioMode) =>
     client.timeout(5000).emitWithAck('call:audio-mode', { callId, mode });
@@ -82,7 +109,7 @@ describe('socket.io: who may follow and steer a call', () => {
     camera.say('one: door opener');
     expect(await caption).toMatchObject({ text: 'one: door opener' });
     expect(await setMode(page, 'browser-call-id', 'listen')).toEqual({ ok: true });
-    expect(await setMode(page, 'browser-call-id', 'loud' as AudioMode)).toEqual({ ok: false, error: 'unknown audio mode' });
+    expect(await setMode(page, 'browser-call-id', 'loud' as AudioMode)).toEqual({ ok: false, error: expect.stringMatching(/^mode: /) });
     expect(camera.modes).toEqual([['browser-call-id', 'listen']]);
   });
 
@@ -90,7 +117,7 @@ describe('socket.io: who may follow and steer a call', () => {
     const page = await connect();
     expect(await watch(page, '1-42@192.0.2.7')).toEqual({ ok: false, error: 'no such call' });
     expect(await setMode(page, '1-42@192.0.2.7', 'speak')).toEqual({ ok: false, error: 'no such call' });
-    expect(await watch(page, { not: 'a string' } as never)).toEqual({ ok: false, error: 'no such call' });
+    expect(await watch(page, { not: 'a string' } as never)).toEqual({ ok: false, error: expect.stringMatching(/^payload: .*string/) });
     expect(camera.modes).toEqual([]);
   });
 
@@ -100,5 +127,36 @@ describe('socket.io: who may follow and steer a call', () => {
     const elsewhere = await connect({ cookie: adminCookie, origin: 'http://127.0.0.1:1' });
     expect(await setMode(elsewhere, '1-42@192.0.2.7', 'listen')).toEqual({ ok: false, error: 'no such call' });
     expect(camera.modes).toEqual([['1-42@192.0.2.7', 'speak']]);
+  });
+
+  it('a session cookie that does not percent-decode is refused with a clear connect_error, and the server lives on', async () => {
+    expect(await refusal({ cookie: `${SESSION_COOKIE}=%E0%A4%A` })).toMatch(/cookie camgate_session: is not valid percent-encoding/);
+    expect(await watch(await connect(), 'browser-call-id')).toEqual({ ok: true });
+  });
+
+  it('malformed event payloads get an error ack naming the field; events without an ack are ignored', async () => {
+    const page = await connect();
+    expect(await page.timeout(5000).emitWithAck('call:audio-mode', null as never)).toEqual({ ok: false, error: expect.stringMatching(/^payload: /) });
+    expect(await page.timeout(5000).emitWithAck('call:audio-mode', { callId: 7, mode: 'listen' } as never)).toEqual({
+      ok: false,
+      error: expect.stringMatching(/^callId: /),
+    });
+    page.emit('call:watch', 'browser-call-id', undefined as never);
+    expect(await watch(page, 'x'.repeat(300))).toEqual({ ok: false, error: expect.stringMatching(/^payload: /) });
+  });
+
+  it('caps anonymous connections per address and in total, with a clear connect_error; admins are not counted', async () => {
+    for (let i = 0; i < LIMITS.maxAnonymousPerAddress; i++) await connect({}, '127.0.0.1');
+    expect(await refusal({}, '127.0.0.1')).toBe('too many connections from this address');
+    expect(await refusal({ cookie: adminCookie, origin: baseUrl }, '127.0.0.1')).toBe('connected');
+    // Other addresses fill the global cap.
+    let address = 2;
+    while (live.anonymousCount < LIMITS.maxAnonymous) await connect({}, `127.0.0.${address++}`);
+    expect(await refusal({}, '127.0.0.99')).toBe('too many connections to the camera; try again later');
+    // A closed connection frees its place.
+    const first = clients[0]!;
+    first.disconnect();
+    await vi.waitFor(() => expect(live.anonymousCount).toBe(LIMITS.maxAnonymous - 1));
+    expect(await refusal({}, '127.0.0.1')).toBe('connected');
   });
 });

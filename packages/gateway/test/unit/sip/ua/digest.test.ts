@@ -181,4 +181,27 @@ describe('UAS: challenging and verifying (stateless signed nonces)', () => {
       expect(authority.verify(junk, request, lookup)).toEqual({ ok: false, reason: 'malformed' });
     }
   });
+
+  it('a nonce is good for the call and address it challenged only: elsewhere the right answer is stale', () => {
+    const clock = new FakeClock();
+    const authority = new DigestAuthority({ realm: 'camgate', clock });
+    const challenge = parseChallenge(authority.challenge(false, 'call-1\n192.0.2.1')[0]!)!;
+    const header = answerChallenge(challenge, { method: 'INVITE', uri: requestUri }, { username: 'alice', password: 's3cret' });
+    expect(authority.verify(header, { ...request, binding: 'call-2\n192.0.2.1' }, lookup)).toEqual({ ok: false, reason: 'stale' });
+    expect(authority.verify(header, { ...request, binding: 'call-1\n198.51.100.9' }, lookup)).toEqual({ ok: false, reason: 'stale' });
+    expect(authority.verify(header, { ...request, binding: 'call-1\n192.0.2.1' }, lookup)).toEqual({ ok: true, username: 'alice' });
+  });
+
+  it('a replayed answer (same nonce count) is stale; a higher nonce count on the same nonce is accepted', () => {
+    const clock = new FakeClock();
+    const authority = new DigestAuthority({ realm: 'camgate', clock });
+    const bound = { ...request, binding: 'call-1\n192.0.2.1' };
+    const challenge = parseChallenge(authority.challenge(false, bound.binding)[0]!)!;
+    const withCount = (nc: number) => answerChallenge(challenge, { method: 'INVITE', uri: requestUri }, { username: 'alice', password: 's3cret' }, nc);
+    const first = withCount(1);
+    expect(authority.verify(first, bound, lookup).ok).toBe(true);
+    expect(authority.verify(first, bound, lookup)).toEqual({ ok: false, reason: 'stale' });
+    expect(authority.verify(withCount(2), bound, lookup).ok).toBe(true);
+    expect(authority.verify(withCount(2), bound, lookup)).toEqual({ ok: false, reason: 'stale' });
+  });
 });
