@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CameraStatus, SettingsView } from '@camgate/protocol';
+import type { CallLogEntry, CameraStatus, SettingsView } from '@camgate/protocol';
+import { createLogger } from '../../src/core/logger.ts';
+import { Store } from '../../src/store/store.ts';
 import { freeSipPort, freeTcpPort } from '../support/ports.ts';
 import { eventually } from '../support/gateway.ts';
 
@@ -15,6 +17,8 @@ interface Running {
   child: ChildProcess;
   output: () => string;
   baseUrl: string;
+  /** The admin session cookie this start signed in with. */
+  cookie: string;
   api<T>(method: string, path: string, body?: unknown): Promise<T>;
 }
 
@@ -46,6 +50,7 @@ async function startProcess(dataDir: string, extraArgs: string[] = []): Promise<
     child,
     output: () => output,
     baseUrl,
+    cookie,
     async api<T>(method: string, path: string, body?: unknown): Promise<T> {
       const response = await fetch(`${baseUrl}${path}`, {
         method,
@@ -89,6 +94,12 @@ describe('the gateway process', () => {
     expect((await gw.api<SettingsView>('GET', '/api/settings')).running.hangupAfterSeconds).toBe(view.stored.hangupAfterSeconds);
     await gw.api('PUT', '/api/settings', { ...view.running, hangupAfterSeconds: 240 });
     await gw.api('POST', '/api/settings/store');
+
+    // A call in progress when the process is killed (written as the camera would, through a second connection).
+    const store = Store.open(dataDir, createLogger('silent'));
+    store.callLog.start('cut-by-kill', '+4930123456', Date.now());
+    store.close();
+    const oldSession = gw.cookie;
     gw.child.kill('SIGKILL');
     await exited(gw.child);
 
@@ -96,6 +107,9 @@ describe('the gateway process', () => {
     const after = await gw.api<SettingsView>('GET', '/api/settings');
     expect(after.running.hangupAfterSeconds).toBe(240);
     expect(after.dirty).toBe(false);
+    // The admin session of the killed process still works, and its open call is closed, not in progress forever.
+    expect((await fetch(`${gw.baseUrl}/api/session`, { headers: { cookie: oldSession } })).status).toBe(200);
+    expect((await gw.api<CallLogEntry[]>('GET', '/api/calls')).find((c) => c.callId === 'cut-by-kill')).toMatchObject({ outcome: 'gateway-restarted' });
 
     // Ctrl-C: a clean shutdown.
     gw.child.kill('SIGINT');
