@@ -8,6 +8,7 @@ import {
 } from '@camgate/protocol';
 import { z } from 'zod';
 import { ENGINE_RATE } from '../audio/contracts.ts';
+import { encodeWav } from '../audio/wav.ts';
 import type { WavDecoder } from '../audio/wav-decoder.ts';
 import type { Camera } from '../camera/camera.ts';
 import type { Clock } from '../core/clock.ts';
@@ -126,7 +127,8 @@ export function createRestApi(o: RestApiOptions): Router {
         if (!(error instanceof ValidationError)) throw error;
         throw new HttpError(400, `not a usable WAV file: ${error.message.replace(/^wav: /, '')}`, 'file');
       }
-      const message = store.audioMessages.add({ name, durationMs: (samples.length / ENGINE_RATE) * 1000, wav }, clock.now());
+      // Stored as the engine hears it (8 kHz mono): a call then reads it without decoding or resampling a large file.
+      const message = store.audioMessages.add({ name, durationMs: (samples.length / ENGINE_RATE) * 1000, wav: encodeWav(samples) }, clock.now());
       res.status(201).json(message);
     }),
   );
