@@ -28,6 +28,8 @@ export const LIVE_LIMITS = { maxAnonymous: 1000, maxAnonymousPerAddress: 20 } as
 export type LiveLimits = { maxAnonymous: number; maxAnonymousPerAddress: number };
 /** The browser's events are a Call-ID and a mode: anything larger is refused by socket.io. */
 const MAX_LIVE_MESSAGE_BYTES = 16 * 1024;
+/** A connection that has not joined within this is closed (socket.io's default is 45 s; clients join at once). */
+const LIVE_CONNECT_TIMEOUT_MS = 10_000;
 
 export interface LiveServerOptions {
   http: HttpServer;
@@ -57,7 +59,12 @@ export class LiveServer {
     this.#limits = o.limits ?? LIVE_LIMITS;
     // Any page may connect (the embedded softphone), but never with credentials: the admin
     // cookie counts only on connections from our own origin (see #admit).
-    this.#io = new Server(o.http, { serveClient: false, cors: { origin: true, credentials: false }, maxHttpBufferSize: MAX_LIVE_MESSAGE_BYTES });
+    this.#io = new Server(o.http, {
+      serveClient: false,
+      cors: { origin: true, credentials: false },
+      maxHttpBufferSize: MAX_LIVE_MESSAGE_BYTES,
+      connectTimeout: LIVE_CONNECT_TIMEOUT_MS,
+    });
     this.#io.use((socket, next) => {
       try {
         this.#admit(socket);
@@ -65,6 +72,8 @@ export class LiveServer {
       } catch (error) {
         // The client gets a connect_error with this message; nothing escapes the handshake.
         next(new Error((error as Error).message));
+        // A refused client holds no connection: closed once the error is written.
+        setImmediate(() => socket.conn.close());
       }
     });
     this.#io.on('connection', (socket) => this.#onConnection(socket));
