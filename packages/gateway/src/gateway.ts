@@ -129,7 +129,7 @@ export class Gateway {
       closers.push(() => closeServer(http));
       const sessions = new AdminSessions(clock, store.adminSessions);
       const loginGuard = new PinGuard(clock, PIN_LOCKOUT, { scope: 'login', repository: store.lockouts });
-      const digestGuard = new PinGuard(clock, PIN_LOCKOUT, { scope: 'digest', repository: store.lockouts, countCallerAlone: true });
+      const digestGuard = new PinGuard(clock, PIN_LOCKOUT, { scope: 'digest', repository: store.lockouts });
       const wavDecoder = new WavDecoder();
       closers.push(() => wavDecoder.close());
       let registration: Registration | undefined;

@@ -63,11 +63,6 @@ export interface PinGuardOptions {
   scope?: string;
   /** Persistence: lock-outs survive restarts. Without it they live in memory only. */
   repository?: LockoutRepository;
-  /**
-   * Also count per caller alone, whatever the address (softphone digests: the user name is
-   * an account, not a forgeable From, and guessing it from many addresses must stop too).
-   */
-  countCallerAlone?: boolean;
 }
 
 export type FailureVerdict = { locked: false; remaining: number } | { locked: true; until: number };
@@ -100,7 +95,6 @@ export class PinGuard {
   readonly #pending = new Map<string, number>();
   readonly #scope: string;
   readonly #repository: LockoutRepository | undefined;
-  readonly #countCallerAlone: boolean;
   readonly #rule: KeyRule;
   readonly #providerRule: KeyRule;
 
@@ -111,7 +105,6 @@ export class PinGuard {
   ) {
     this.#scope = options.scope ?? 'pin';
     this.#repository = options.repository;
-    this.#countCallerAlone = options.countCallerAlone ?? false;
     this.#rule = {
       maxFailures: policy.MAX_FAILURES,
       windowMs: policy.FAILURE_WINDOW_MS,
@@ -242,7 +235,6 @@ export class PinGuard {
             { key: `${scope}:address:${address}`, kind: 'address', label: address },
             { key: `${scope}:caller:${caller} from ${address}`, kind: 'caller', label: `${caller} from ${address}` },
           ];
-    if (this.#countCallerAlone && caller !== '') keys.push({ key: `${scope}:caller:${caller}`, kind: 'caller', label: caller });
     return keys;
   }
 

@@ -87,7 +87,7 @@ describe('SIP over WebSocket: digest nonces and lock-out', () => {
   };
 
   beforeEach(async () => {
-    lockout = new PinGuard(new FakeClock(), PIN_LOCKOUT, { scope: 'digest', countCallerAlone: true });
+    lockout = new PinGuard(new FakeClock(), PIN_LOCKOUT, { scope: 'digest' });
     fx = await startSipFixture({
       softphones: ACCOUNTS,
       stack: {
@@ -127,5 +127,18 @@ describe('SIP over WebSocket: digest nonces and lock-out', () => {
     expect((await guesser.invite('after-lock')).status).toBe(403);
     expect(lockout.list().map((l) => l.label)).toContain('127.0.0.3');
     expect(fx.calls).toHaveLength(0);
+  });
+
+  it("a stranger's wrong passwords for an account do not lock its owner out at another address", async () => {
+    const stranger = await peer('127.0.0.4');
+    for (let i = 0; i < PIN_LOCKOUT.MAX_FAILURES + 1; i++) {
+      const challenge = await stranger.invite(`stranger-${i}`);
+      if (challenge.status !== 407) break;
+      await stranger.invite(`stranger-${i}`, credentials(challenge, `guess-${i}`));
+    }
+    const owner = await peer('127.0.0.5');
+    const challenge = await owner.invite('owner-call');
+    expect(challenge.status).toBe(407);
+    expect((await owner.invite('owner-call', credentials(challenge, 'wonderland'))).status).toBe(200);
   });
 });

@@ -34,7 +34,7 @@ export interface SoftphoneAuth {
   lookup(username: string): DigestSecret | undefined;
   /** Algorithms offered, preferred first (an account known only by its MD5 H(A1) needs ['MD5']). */
   algorithms?: readonly DigestAlgorithm[];
-  /** Lock-out of failed digests per source address and user name (camera/pin-guard.ts fits). */
+  /** Lock-out of failed digests per source address, and per user name from that address (never the name alone: embedded accounts are public, and a stranger must not lock one out). */
   lockout?: DigestLockout;
 }
 
