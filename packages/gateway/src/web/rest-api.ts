@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { readWav } from '../audio/wav.ts';
 import { ENGINE_RATE } from '../audio/contracts.ts';
 import type { Camera } from '../camera/camera.ts';
+import { EmailSender } from '../camera/device/email-sender.ts';
 import type { Clock } from '../core/clock.ts';
 import { InvalidStateError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
@@ -43,6 +44,7 @@ export interface RestApiOptions {
 export function createRestApi(o: RestApiOptions): Router {
   const api = express.Router();
   const { camera, store, clock } = o;
+  const emailSender = new EmailSender();
   const secureCookie = (req: Request) => (req.secure ? '; Secure' : '');
 
   api.use(sameOriginOnly);
@@ -89,14 +91,12 @@ export function createRestApi(o: RestApiOptions): Router {
     res.json({ username: res.locals.username as string });
   });
 
-  // --- Incoming Calls settings (Set / Factory / Restore / store) -------------------------
+  // --- Incoming Calls settings (Set / store; Factory and Restore only fill the dialog) ----
   api.get('/settings', (_req, res) => {
     res.json(camera.settings.view());
   });
   api.put('/settings', express.json({ limit: '256kb' }), route((req, res) => res.json(camera.settings.set(req.body))));
   api.post('/settings/store', route((_req, res) => res.json(camera.settings.store())));
-  api.post('/settings/factory', route((_req, res) => res.json(camera.settings.factory())));
-  api.post('/settings/restore', route((_req, res) => res.json(camera.settings.restore())));
   api.get('/last-caller', (_req, res) => {
     res.json(store.lastCaller.get());
   });
@@ -157,6 +157,19 @@ export function createRestApi(o: RestApiOptions): Router {
       res.json(store.emailProfiles.put(profile, clock.now()));
     }),
   );
+  api.post(
+    '/email-profiles/:id/test',
+    route(async (req, res) => {
+      const profile = store.emailProfiles.get(param(req, 'id')) ?? notFound('email profile');
+      try {
+        await emailSender.sendTest(profile);
+      } catch (error) {
+        o.logger.info({ profile: profile.id, err: (error as Error).message }, 'test email failed');
+        throw new HttpError(502, `The mail server did not take the test email: ${(error as Error).message}`);
+      }
+      res.status(204).end();
+    }),
+  );
   api.delete(
     '/email-profiles/:id',
     route((req, res) => {
@@ -199,6 +212,7 @@ export function createRestApi(o: RestApiOptions): Router {
   api.use(
     createSoftphoneRoutes({
       accounts: store.softphoneAccounts,
+      admins: store.adminUsers,
       clock,
       logger: o.logger,
       realm: o.realm,

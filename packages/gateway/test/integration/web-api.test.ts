@@ -93,7 +93,7 @@ describe('gateway web API', () => {
         }
       };
       const AUTHENTICATED = '403 Caller Not Accepted';
-      const REFUSED = '403 Forbidden';
+      const REFUSED = '403 Wrong Credentials';
 
       expect(await answer('gate-pass-1')).toBe(AUTHENTICATED);
       expect(await gw.api<LastCaller>('GET', '/api/last-caller')).toMatchObject({ caller: 'sip:gate@127.0.0.1', answered: false });
@@ -127,14 +127,15 @@ describe('gateway web API', () => {
     it('a cross-origin form post (no preflight) changes nothing', async () => {
       const before = await gw.api<SettingsView>('GET', '/api/settings');
       await gw.api('PUT', '/api/settings', { ...before.running, hangupAfterSeconds: 77 });
-      const response = await request('POST', '/api/settings/factory', {
+      const response = await request('POST', '/api/settings/store', {
         headers: { origin: FOREIGN, 'sec-fetch-site': 'same-site', 'content-type': 'application/x-www-form-urlencoded' },
       });
       expect(response.status).toBe(403);
-      expect((await gw.api<SettingsView>('GET', '/api/settings')).running.hangupAfterSeconds).toBe(77);
+      expect((await gw.api<SettingsView>('GET', '/api/settings')).stored.hangupAfterSeconds).toBe(before.stored.hangupAfterSeconds);
       // The same request from the camera page itself works.
-      const own = await request('POST', '/api/settings/factory', { headers: { origin: gw.baseUrl, 'sec-fetch-site': 'same-origin' } });
+      const own = await request('POST', '/api/settings/store', { headers: { origin: gw.baseUrl, 'sec-fetch-site': 'same-origin' } });
       expect(own.status).toBe(200);
+      expect((await gw.api<SettingsView>('GET', '/api/settings')).stored.hangupAfterSeconds).toBe(77);
     });
 
     it('socket.io: the cookie makes an admin only on connections from the gateway’s own origin', async () => {
