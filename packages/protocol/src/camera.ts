@@ -69,6 +69,17 @@ export type CallLogEntry = z.infer<typeof CallLogEntrySchema>;
 export const LastCallerSchema = z.object({ caller: z.string(), at: z.number(), answered: z.boolean() }).nullable();
 export type LastCaller = z.infer<typeof LastCallerSchema>;
 
+/** A caller or address locked out after wrong PINs (GET /api/lockouts); DELETE /api/lockouts/:key unlocks it. */
+export const LockoutSchema = z.object({
+  key: z.string(),
+  kind: z.enum(['caller', 'address', 'provider']),
+  /** The caller's number or SIP address, or the source IP address. */
+  label: z.string(),
+  /** Epoch ms the lock-out ends. */
+  lockedUntil: z.number(),
+});
+export type Lockout = z.infer<typeof LockoutSchema>;
+
 export const RegistrationStateSchema = z.object({
   state: z.enum(['disabled', 'registering', 'registered', 'failed']),
   aor: z.string().nullable(),

@@ -102,6 +102,29 @@ export class PinGuard {
     if (entry) entry.failures = [];
   }
 
+  /** Callers and addresses locked out now, longest lock first: for the admin to see and unlock. */
+  list(): { key: string; kind: 'caller' | 'address'; label: string; lockedUntil: number }[] {
+    const now = this.clock.now();
+    return [...this.#tracked]
+      .filter(([, entry]) => entry.lockedUntil > now)
+      .map(([key, entry]) => ({
+        key,
+        kind: key.startsWith('ip:') ? ('address' as const) : ('caller' as const),
+        label: key.slice(key.indexOf(':') + 1),
+        lockedUntil: entry.lockedUntil,
+      }))
+      .sort((a, b) => b.lockedUntil - a.lockedUntil);
+  }
+
+  /** The admin lifts a lock-out: it ends now and its failures are forgotten. False when `key` is not locked. */
+  unlock(key: string): boolean {
+    const entry = this.#tracked.get(key);
+    if (!entry || entry.lockedUntil <= this.clock.now()) return false;
+    entry.lockedUntil = 0;
+    entry.failures = [];
+    return true;
+  }
+
   get trackedCount(): number {
     return this.#tracked.size;
   }

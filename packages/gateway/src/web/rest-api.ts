@@ -60,7 +60,11 @@ export function createRestApi(o: RestApiOptions): Router {
       const { username, password } = parseBody(LoginRequestSchema, req.body);
       const keys = { caller: username, address: req.socket.remoteAddress ?? 'unknown' };
       const lockedUntil = o.loginGuard.lockedUntil(keys);
-      if (lockedUntil !== null) throw new HttpError(429, `too many failed sign-ins; try again after ${new Date(lockedUntil).toISOString()}`);
+      if (lockedUntil !== null) {
+        // Retry-After lets the page say when in the person's own time zone.
+        res.setHeader('Retry-After', String(Math.ceil((lockedUntil - clock.now()) / 1000)));
+        throw new HttpError(429, `too many failed sign-ins; try again after ${new Date(lockedUntil).toISOString()}`);
+      }
       if (!(await store.adminUsers.verify(username, password))) {
         o.loginGuard.recordFailure(keys);
         o.logger.warn({ source: keys.address }, 'admin sign-in failed');
@@ -100,6 +104,17 @@ export function createRestApi(o: RestApiOptions): Router {
   api.get('/last-caller', (_req, res) => {
     res.json(store.lastCaller.get());
   });
+  api.get('/lockouts', (_req, res) => {
+    res.json(camera.pinGuard.list());
+  });
+  api.delete(
+    '/lockouts/:key',
+    route((req, res) => {
+      if (!camera.pinGuard.unlock(param(req, 'key'))) notFound('lock-out');
+      o.logger.info({ key: param(req, 'key') }, 'lock-out lifted by the admin');
+      res.status(204).end();
+    }),
+  );
 
   // --- Audio messages ----------------------------------------------------------------------
   api.get('/messages', (_req, res) => {

@@ -12,6 +12,8 @@ import { formStyles } from '../form/form.styles.ts';
 import { buttonStyles } from '../../styles/shared.styles.ts';
 import { audioMessagesStyles } from './audio-messages.styles.ts';
 import { GatewayRequests } from '../../controllers/gateway-requests.ts';
+import { ApiError } from '../../services/api-client.ts';
+import { errorMessage } from '../../services/error-message.ts';
 import { formatDuration } from '../../services/format.ts';
 import { RecorderController } from '../../controllers/recorder-controller.ts';
 import { TickController } from '../../controllers/tick-controller.ts';
@@ -26,6 +28,7 @@ export class CamgateAudioMessages extends LitElement {
     renaming: { state: true },
     notice: { state: true },
     playing: { state: true },
+    rowError: { state: true },
   };
 
   gateway = '';
@@ -37,6 +40,8 @@ export class CamgateAudioMessages extends LitElement {
   private renaming: { id: string; name: string } | null = null;
   private notice = '';
   private playing: string | null = null;
+  /** A failed action on one message, shown in its row. */
+  private rowError: { id: string; message: string } | null = null;
 
   private readonly recorder = new RecorderController(this);
   private readonly tick = new TickController(this);
@@ -59,7 +64,7 @@ export class CamgateAudioMessages extends LitElement {
           ? html`<p class="hint">No audio messages are stored.</p>`
           : html`<table>
               <thead><tr><th scope="col">Name</th><th scope="col">Length</th><th scope="col">Actions</th></tr></thead>
-              <tbody>${this.messages.map((m) => this.renderRow(m))}</tbody>
+              <tbody>${this.messages.flatMap((m) => this.renderRow(m))}</tbody>
             </table>`}
         <audio
           controls
@@ -110,7 +115,9 @@ export class CamgateAudioMessages extends LitElement {
 
   private renderRow(message: AudioMessage) {
     const renaming = this.renaming?.id === message.id ? this.renaming : null;
-    return html`<tr>
+    const error = this.rowError?.id === message.id ? this.rowError.message : '';
+    const errorId = `message-error-${message.id}`;
+    const row = html`<tr>
       <td>
         ${renaming
           ? html`<input
@@ -134,11 +141,17 @@ export class CamgateAudioMessages extends LitElement {
               ?disabled=${message.builtin}
               @click=${() => (this.renaming = { id: message.id, name: message.name })}
             >Rename</button>`}
-        <button type="button" aria-label=${`Delete ${message.name}`} ?disabled=${message.builtin || this.busy} @click=${() => this.deleteMessage(message)}>
-          Delete
-        </button>
+        <button
+          type="button"
+          aria-label=${`Delete ${message.name}`}
+          aria-describedby=${error ? errorId : nothing}
+          ?disabled=${message.builtin || this.busy}
+          @click=${() => this.deleteMessage(message)}
+        >Delete</button>
       </td>
     </tr>`;
+    if (!error) return [row];
+    return [row, html`<tr class="row-error"><td colspan="3"><p class="error" id=${errorId} role="alert">${error}</p></td></tr>`];
   }
 
   private onFile(event: Event): void {
@@ -194,11 +207,28 @@ export class CamgateAudioMessages extends LitElement {
   }
 
   private async deleteMessage(message: AudioMessage): Promise<void> {
-    await this.run(async () => {
-      await this.requests.api.deleteMessage(message.id);
-      if (this.playing === message.id) this.playing = null;
-      return `Deleted “${message.name}”.`;
-    });
+    this.rowError = null;
+    this.notice = '';
+    const deleted = await this.requests.run(
+      'busy',
+      async () => {
+        await this.requests.api.deleteMessage(message.id);
+        if (this.playing === message.id) this.playing = null;
+        this.notice = `Deleted “${message.name}”.`;
+      },
+      (error) => {
+        // Said at the row it is about; the list-wide alert stays for the rest.
+        this.rowError = {
+          id: message.id,
+          message:
+            error instanceof ApiError && error.status === 409
+              ? `“${message.name}” is the welcome message in use. Choose another welcome message and press Set, then delete it.`
+              : errorMessage(error),
+        };
+        return '';
+      },
+    );
+    if (deleted) this.dispatchEvent(new CustomEvent('camgate-messages-changed', { bubbles: true, composed: true }));
   }
 
   /** Runs one change, shows its outcome and tells the parent to reload the list. */
