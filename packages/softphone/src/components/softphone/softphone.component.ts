@@ -180,7 +180,7 @@ export class CamgateSoftphone extends LitElement {
   pressKey(key: DtmfKey): void {
     if (this.sip.state !== 'in-call') return;
     this.sip.sendDtmf(key);
-    if (this.call?.phase === 'pin') this.pinTyped = key === '#' ? 0 : this.pinTyped + 1;
+    if (this.call?.phase === 'pin') this.pinTyped = key === '#' || key === '*' ? 0 : this.pinTyped + 1; // * starts the PIN over
   }
 
   /**
