@@ -240,18 +240,20 @@ export class CamgateCameraPage extends LitElement {
     return html`<section aria-labelledby="log-heading">
       <h2 id="log-heading">Call log</h2>
       <div class="table-wrap">
-        <table aria-labelledby="log-heading">
-          <thead>
-            <tr><th scope="col">Started</th><th scope="col">Caller</th><th scope="col">Duration</th><th scope="col">Outcome</th><th scope="col">Commands</th></tr>
+        <table class="stack" role="table" aria-labelledby="log-heading">
+          <thead role="rowgroup">
+            <tr role="row">
+              ${['Started', 'Caller', 'Duration', 'Outcome', 'Commands'].map((name) => html`<th role="columnheader" scope="col">${name}</th>`)}
+            </tr>
           </thead>
-          <tbody>
+          <tbody role="rowgroup">
             ${this.calls.map(
-              (c) => html`<tr>
-                <td>${formatTime(c.startedAt)}</td>
-                <td>${c.caller}</td>
-                <td>${c.endedAt ? formatDuration(c.endedAt - c.startedAt) : 'in progress'}</td>
-                <td>${c.outcome ?? ''}</td>
-                <td>${c.commands.join(', ')}</td>
+              (c) => html`<tr role="row">
+                <td role="cell">${formatTime(c.startedAt)}</td>
+                <td role="cell" data-label="Caller">${c.caller}</td>
+                <td role="cell" data-label="Duration">${c.endedAt ? formatDuration(c.endedAt - c.startedAt) : 'in progress'}</td>
+                <td role="cell" data-label="Outcome">${c.outcome ?? ''}</td>
+                <td role="cell" data-label="Commands">${c.commands.join(', ')}</td>
               </tr>`,
             )}
           </tbody>

@@ -62,9 +62,9 @@ export class CamgateAudioMessages extends LitElement {
         <legend>Audio messages</legend>
         ${this.messages.length === 0
           ? html`<p class="hint">No audio messages are stored.</p>`
-          : html`<table>
-              <thead><tr><th scope="col">Name</th><th scope="col">Length</th><th scope="col">Actions</th></tr></thead>
-              <tbody>${this.messages.flatMap((m) => this.renderRow(m))}</tbody>
+          : html`<table class="stack" role="table">
+              <thead role="rowgroup"><tr role="row"><th role="columnheader" scope="col">Name</th><th role="columnheader" scope="col">Length</th><th role="columnheader" scope="col">Actions</th></tr></thead>
+              <tbody role="rowgroup">${this.messages.flatMap((m) => this.renderRow(m))}</tbody>
             </table>`}
         <audio
           controls
@@ -117,8 +117,8 @@ export class CamgateAudioMessages extends LitElement {
     const renaming = this.renaming?.id === message.id ? this.renaming : null;
     const error = this.rowError?.id === message.id ? this.rowError.message : '';
     const errorId = `message-error-${message.id}`;
-    const row = html`<tr>
-      <td>
+    const row = html`<tr role="row">
+      <td role="cell">
         ${renaming
           ? html`<input
               aria-label=${`New name for ${message.name}`}
@@ -129,8 +129,8 @@ export class CamgateAudioMessages extends LitElement {
             />`
           : message.name}
       </td>
-      <td>${formatDuration(message.durationMs)}</td>
-      <td class="actions">
+      <td role="cell" data-label="Length">${formatDuration(message.durationMs)}</td>
+      <td role="cell" class="actions">
         <button type="button" aria-label=${`Play ${message.name}`} @click=${() => this.play(message.id)}>Play</button>
         ${renaming
           ? html`<button type="button" ?disabled=${this.busy} @click=${this.rename}>Save name</button>
@@ -151,7 +151,7 @@ export class CamgateAudioMessages extends LitElement {
       </td>
     </tr>`;
     if (!error) return [row];
-    return [row, html`<tr class="row-error"><td colspan="3"><p class="error" id=${errorId} role="alert">${error}</p></td></tr>`];
+    return [row, html`<tr role="row" class="row-error"><td role="cell" colspan="3"><p class="error" id=${errorId} role="alert">${error}</p></td></tr>`];
   }
 
   private onFile(event: Event): void {

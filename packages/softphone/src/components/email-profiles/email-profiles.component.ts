@@ -91,9 +91,9 @@ export class CamgateEmailProfiles extends LitElement {
         <legend>Email profiles</legend>
         ${this.profiles.length === 0
           ? html`<p class="hint">No email profiles yet.</p>`
-          : html`<table>
-              <thead><tr><th scope="col">Name</th><th scope="col">Server</th><th scope="col">To</th><th scope="col">Actions</th></tr></thead>
-              <tbody>
+          : html`<table class="stack" role="table">
+              <thead role="rowgroup"><tr role="row"><th role="columnheader" scope="col">Name</th><th role="columnheader" scope="col">Server</th><th role="columnheader" scope="col">To</th><th role="columnheader" scope="col">Actions</th></tr></thead>
+              <tbody role="rowgroup">
                 ${this.profiles.flatMap((p) => this.renderRow(p))}
               </tbody>
             </table>`}
@@ -107,11 +107,11 @@ export class CamgateEmailProfiles extends LitElement {
     const message = this.rowMessage?.id === p.id ? this.rowMessage : null;
     const messageId = `profile-message-${p.id}`;
     const busy = this.requests.busy !== null;
-    const row = html`<tr>
-      <td>${p.name}</td>
-      <td>${p.host}:${p.port}</td>
-      <td>${p.to.join(', ')}</td>
-      <td class="actions">
+    const row = html`<tr role="row">
+      <td role="cell">${p.name}</td>
+      <td role="cell" data-label="Server">${p.host}:${p.port}</td>
+      <td role="cell" data-label="To">${p.to.join(', ')}</td>
+      <td role="cell" class="actions">
         <button type="button" aria-label=${`Edit ${p.name}`} @click=${() => this.edit(draftOf(p))}>Edit</button>
         <button type="button" aria-label=${`Send test email with ${p.name}`} aria-describedby=${message ? messageId : nothing} ?disabled=${busy} @click=${() => this.sendTest(p)}>
           ${this.requests.busy === 'test' && this.rowMessage?.id === p.id ? 'Sending…' : 'Send test email'}
@@ -122,7 +122,7 @@ export class CamgateEmailProfiles extends LitElement {
     if (!message?.text) return [row];
     return [
       row,
-      html`<tr class="row-message"><td colspan="4">
+      html`<tr role="row" class="row-message"><td role="cell" colspan="4">
         <p class=${message.error ? 'error' : 'notice'} id=${messageId} role=${message.error ? 'alert' : 'status'}>${message.text}</p>
       </td></tr>`,
     ];
