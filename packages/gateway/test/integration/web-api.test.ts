@@ -170,19 +170,27 @@ describe('gateway web API', () => {
     for (let i = 0; i < PIN_LOCKOUT.MAX_FAILURES; i++) expect(await attempt('wrong-password')).toBe(401);
     expect(await attempt('wrong-password')).toBe(429);
     expect(await attempt(TEST_ADMIN_PASSWORD)).toBe(429);
+    // Retry-After lets the page say when, in the person's own time zone.
+    const locked = await signInResponse(gw.baseUrl, TEST_ADMIN_PASSWORD);
+    const retryAfter = Number(locked.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(14 * 60);
+    expect(retryAfter).toBeLessThanOrEqual(15 * 60);
     // A session made before the lock-out goes on working.
     expect((await request('GET', '/api/status')).status).toBe(200);
     expect(((await (await request('GET', '/api/status')).json()) as CameraStatus).name).toBe('camera');
   });
 });
 
-async function signInStatus(baseUrl: string, password: string): Promise<number> {
-  const response = await fetch(`${baseUrl}/api/login`, {
+function signInResponse(baseUrl: string, password: string): Promise<Response> {
+  return fetch(`${baseUrl}/api/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username: 'admin', password }),
   });
-  return response.status;
+}
+
+async function signInStatus(baseUrl: string, password: string): Promise<number> {
+  return (await signInResponse(baseUrl, password)).status;
 }
 
 /** A second admin session (the support helper keeps its own cookie to itself). */
