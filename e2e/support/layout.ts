@@ -10,28 +10,33 @@ export interface LayoutReport {
   checked: number;
 }
 
-export function layoutReport(page: Page): Promise<LayoutReport> {
-  return page.evaluate(() => {
-    const CONTROLS = 'button, input, select, textarea, meter, audio[controls], a[href]';
-    const controls: Element[] = [];
-    const walk = (root: Document | ShadowRoot) => {
-      controls.push(...root.querySelectorAll(CONTROLS));
-      for (const element of root.querySelectorAll('*')) if (element.shadowRoot) walk(element.shadowRoot);
-    };
-    walk(document);
-    const width = window.innerWidth;
-    const outside: string[] = [];
-    let checked = 0;
-    for (const control of controls) {
-      const box = control.getBoundingClientRect();
-      const style = getComputedStyle(control);
-      if (box.width === 0 || box.height === 0 || style.visibility === 'hidden') continue;
-      checked += 1;
-      if (box.left < -0.5 || box.right > width + 0.5) {
-        const name = control.getAttribute('aria-label') ?? control.id ?? '';
-        outside.push(`${control.tagName.toLowerCase()} "${name || control.textContent?.trim().slice(0, 30)}" ${Math.round(box.left)}..${Math.round(box.right)}`);
-      }
+/**
+ * Runs in the page. A string, not a function: the e2e TypeScript has no DOM library (it is
+ * Node code), and this is the only browser-side code it carries.
+ */
+const LAYOUT_SCRIPT = `(() => {
+  const CONTROLS = 'button, input, select, textarea, meter, audio[controls], a[href]';
+  const controls = [];
+  const walk = (root) => {
+    controls.push(...root.querySelectorAll(CONTROLS));
+    for (const element of root.querySelectorAll('*')) if (element.shadowRoot) walk(element.shadowRoot);
+  };
+  walk(document);
+  const width = window.innerWidth;
+  const outside = [];
+  let checked = 0;
+  for (const control of controls) {
+    const box = control.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0 || getComputedStyle(control).visibility === 'hidden') continue;
+    checked += 1;
+    if (box.left < -0.5 || box.right > width + 0.5) {
+      const name = control.getAttribute('aria-label') || control.id || (control.textContent || '').trim().slice(0, 30);
+      outside.push(control.tagName.toLowerCase() + ' "' + name + '" ' + Math.round(box.left) + '..' + Math.round(box.right));
     }
-    return { viewportWidth: width, scrollWidth: document.documentElement.scrollWidth, outside, checked };
-  });
+  }
+  return { viewportWidth: width, scrollWidth: document.documentElement.scrollWidth, outside, checked };
+})()`;
+
+export function layoutReport(page: Page): Promise<LayoutReport> {
+  return page.evaluate<LayoutReport>(LAYOUT_SCRIPT);
 }

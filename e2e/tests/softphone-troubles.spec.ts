@@ -42,13 +42,13 @@ test.describe('softphone troubles, in words a person can act on', () => {
     await storeSettings(request, { pin: '', audioMode: 'none' });
     await signInPage(page);
     // An embedded softphone whose password is wrong.
-    await page.evaluate(() => {
+    await page.evaluate(`{
       const wrong = document.createElement('camgate-softphone');
       wrong.id = 'wrong';
       wrong.setAttribute('username', 'admin');
       wrong.setAttribute('password', 'not-the-password');
       document.body.prepend(wrong);
-    });
+    }`);
     const softphone = page.locator('camgate-softphone#wrong');
     await softphone.getByRole('button', { name: 'Call', exact: true }).click();
     await expectCallState(softphone, 'ended');
