@@ -1,7 +1,7 @@
 import { expect, test } from '../support/fixtures.ts';
 import { signInApi, signInPage, storeSettings } from '../support/camera.ts';
 import { startSecondGateway, type SecondGateway } from '../support/second-gateway.ts';
-import { expectCallState, reading } from '../support/softphone.ts';
+import { expectCallState, pressKeys, reading } from '../support/softphone.ts';
 import type { CameraStatus } from '@camgate/protocol';
 
 /** What the camera page's softphone calls as, seen from a browser on 127.0.0.1. */
@@ -70,6 +70,9 @@ test.describe('softphone troubles, in words a person can act on', () => {
     // The welcome message arrives over the receive-only audio.
     await expect.poll(reading(softphone, 'received-level'), { timeout: 20_000 }).toBeGreaterThan(0.01);
     await expect(softphone).toHaveAttribute('data-media', 'connected');
+    // The keys still reach the camera.
+    await pressKeys(softphone, '4');
+    await expect(softphone.getByRole('log')).toContainText('four: date and time');
     await softphone.getByRole('button', { name: 'Hang up' }).click();
     await expectCallState(softphone, 'ended');
     await expect(softphone.getByRole('alert')).toHaveCount(0);

@@ -122,6 +122,9 @@ export class SipController implements ReactiveController {
     if (microphone) {
       this.#microphone = microphone;
       this.delegate.onLocalStream?.(microphone);
+    } else {
+      // RFC 4733 events ride on an audio track we do not have: send the keys as SIP INFO.
+      this.#dtmfMode = 'info';
     }
     let resolved: SipTarget;
     try {
