@@ -27,9 +27,9 @@ export async function settingsView(request: APIRequestContext): Promise<Settings
   return (await response.json()) as SettingsView;
 }
 
-/** Opens the camera UI and signs in through its form. */
-export async function signInPage(page: Page): Promise<void> {
-  await page.goto('/');
+/** Opens the camera UI (of the shared gateway, or the one at `url`) and signs in through its form. */
+export async function signInPage(page: Page, url = '/'): Promise<void> {
+  await page.goto(url);
   await page.getByLabel('User name').fill(ADMIN_USER);
   await page.getByLabel('Password').fill(ADMIN_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();

@@ -9,8 +9,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { writeToneWav } from './wav.ts';
 
-export const HTTP_PORT = 18080;
-export const SIP_PORT = 15060;
+/** The e2e gateway's ports; overridable when they are taken (CAMGATE_E2E_HTTP_PORT, CAMGATE_E2E_SIP_PORT). */
+export const HTTP_PORT = Number(process.env.CAMGATE_E2E_HTTP_PORT ?? 18080);
+export const SIP_PORT = Number(process.env.CAMGATE_E2E_SIP_PORT ?? 15060);
+/** Ports of a second gateway some tests start themselves (CAMGATE_E2E_SECOND_HTTP_PORT, CAMGATE_E2E_SECOND_SIP_PORT). */
+export const SECOND_HTTP_PORT = Number(process.env.CAMGATE_E2E_SECOND_HTTP_PORT ?? 18081);
+export const SECOND_SIP_PORT = Number(process.env.CAMGATE_E2E_SECOND_SIP_PORT ?? 15061);
 export const GATEWAY_URL = `http://127.0.0.1:${HTTP_PORT}`;
 export const ADMIN_USER = 'admin';
 export const ADMIN_PASSWORD = 'e2e-admin-pass';

@@ -36,6 +36,16 @@ test.describe('camera UI page', () => {
     await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
   });
 
+  test('has a favicon, served by the gateway', async ({ page, request }) => {
+    await page.goto('/');
+    const href = await page.locator('link[rel="icon"]').getAttribute('href');
+    expect(href).toBeTruthy();
+    const icon = await request.get(new URL(href!, page.url()).href);
+    expect(icon.status()).toBe(200);
+    expect(icon.headers()['content-type']).toContain('image/svg+xml');
+    expect(await icon.text()).toContain('<svg');
+  });
+
   test('shows outputs and events live, as another client changes them', async ({ page, request }) => {
     await signInPage(page);
     const light = page.locator('[data-output="light"] .output-state');

@@ -5,9 +5,11 @@ import { FACTORY_SETTINGS } from '@camgate/protocol';
 import { SCREENSHOT_DIR } from '../support/environment.ts';
 import { toneWav } from '../support/wav.ts';
 import { settingsView, signInPage, storeSettings } from '../support/camera.ts';
+import { startSmtpServer } from '../support/smtp.ts';
 
 // Help page "Storing the Configuration": Set activates until reboot, Factory loads the
-// defaults, Restore undoes what is not stored, Close offers to store what changed.
+// defaults into the dialog, Restore loads what is stored (undoing what is not, once Set),
+// Close offers to store what changed.
 test.describe('Incoming Calls dialog', () => {
   test.beforeEach(async ({ request }) => {
     await storeSettings(request, { pin: '', acceptedCallers: [] });
@@ -66,20 +68,29 @@ test.describe('Incoming Calls dialog', () => {
     fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
     await dialog.screenshot({ path: path.join(SCREENSHOT_DIR, 'incoming-calls-settings.png') });
 
-    // Restore: back to what is stored.
+    // Restore: the stored settings are loaded into the form; the camera runs on until Set.
     await dialog.getByRole('button', { name: 'Restore' }).click();
     await expect(pin).toHaveValue('');
     await expect(hangup).toHaveValue('180');
+    await expect(dialog.getByText('Press Set to apply them')).toBeVisible();
+    view = await settingsView(request);
+    expect(view.running).toMatchObject({ pin: '2468', hangupAfterSeconds: 90 });
+    await dialog.getByRole('button', { name: 'Set', exact: true }).click();
+    await expect(dialog.getByText('The settings are active')).toBeVisible();
     view = await settingsView(request);
     expect(view.dirty).toBe(false);
 
-    // Factory: the defaults are loaded and running, not stored.
+    // Factory: the defaults are loaded into the form only; Set makes them running, not stored.
     await hangup.fill('45');
     await dialog.getByRole('button', { name: 'Set', exact: true }).click();
     await expect(dialog.getByText('The settings are active')).toBeVisible();
     await dialog.getByRole('button', { name: 'Factory' }).click();
     await expect(hangup).toHaveValue(String(FACTORY_SETTINGS.hangupAfterSeconds));
     await expect(dialog.getByLabel('Audio mode')).toHaveValue(FACTORY_SETTINGS.audioMode);
+    view = await settingsView(request);
+    expect(view.running.hangupAfterSeconds).toBe(45);
+    await dialog.getByRole('button', { name: 'Set', exact: true }).click();
+    await expect(dialog.getByText('The settings are active')).toBeVisible();
     view = await settingsView(request);
     expect(view.running).toEqual(FACTORY_SETTINGS);
 
@@ -114,24 +125,47 @@ test.describe('Incoming Calls dialog', () => {
   });
 
   test('manages email profiles and audio messages in place', async ({ page }) => {
+    const smtp = await startSmtpServer();
+    try {
+      await signInPage(page);
+      const dialog = page.locator('camgate-incoming-calls');
+
+      await dialog.getByRole('button', { name: 'Manage email profiles' }).click();
+      const profiles = dialog.locator('camgate-email-profiles');
+      await profiles.getByRole('button', { name: 'Add email profile' }).click();
+      await profiles.getByLabel('Profile name').fill('Office');
+      await profiles.getByRole('button', { name: 'Save profile' }).click();
+      await expect(profiles.getByLabel('SMTP server')).toHaveAttribute('aria-invalid', 'true');
+      await profiles.getByLabel('SMTP server').fill('127.0.0.1');
+      await profiles.getByLabel('Security').selectOption('none');
+      await profiles.getByLabel('Port').fill(String(smtp.port));
+      await profiles.getByLabel('From address').fill('camera@example.org');
+      await profiles.getByLabel('To addresses (comma separated)').fill('owner@example.org');
+      await profiles.getByRole('button', { name: 'Save profile' }).click();
+      await expect(profiles.getByRole('cell', { name: 'Office', exact: true })).toBeVisible();
+
+      // "Send test email" goes through the real SMTP server and says so at the profile's row.
+      await profiles.getByRole('button', { name: 'Send test email with Office' }).click();
+      await expect(profiles.getByRole('status')).toHaveText('Test email sent to owner@example.org.');
+      await expect.poll(() => smtp.recipients).toEqual(['owner@example.org']);
+      // A server that is gone: its error is shown, at the row.
+      await smtp.close();
+      await profiles.getByRole('button', { name: 'Send test email with Office' }).click();
+      await expect(profiles.getByRole('alert')).toContainText('The mail server did not take the test email');
+      await expect(profiles.getByRole('button', { name: 'Send test email with Office' })).toHaveAccessibleDescription(/ECONNREFUSED/);
+
+      // The new profile can be chosen for key 5 right away.
+      await dialog.getByLabel('Email profile').selectOption({ label: 'Office' });
+      await profiles.getByRole('button', { name: 'Delete Office' }).click();
+      await expect(profiles.getByRole('cell', { name: 'Office', exact: true })).toHaveCount(0);
+    } finally {
+      await smtp.close();
+    }
+  });
+
+  test('manages audio messages in place; the welcome message in use cannot be deleted, said at its row', async ({ page }) => {
     await signInPage(page);
     const dialog = page.locator('camgate-incoming-calls');
-
-    await dialog.getByRole('button', { name: 'Manage email profiles' }).click();
-    const profiles = dialog.locator('camgate-email-profiles');
-    await profiles.getByRole('button', { name: 'Add email profile' }).click();
-    await profiles.getByLabel('Profile name').fill('Office');
-    await profiles.getByRole('button', { name: 'Save profile' }).click();
-    await expect(profiles.getByLabel('SMTP server')).toHaveAttribute('aria-invalid', 'true');
-    await profiles.getByLabel('SMTP server').fill('127.0.0.1');
-    await profiles.getByLabel('From address').fill('camera@example.org');
-    await profiles.getByLabel('To addresses (comma separated)').fill('owner@example.org');
-    await profiles.getByRole('button', { name: 'Save profile' }).click();
-    await expect(profiles.getByRole('cell', { name: 'Office', exact: true })).toBeVisible();
-    // The new profile can be chosen for key 5 right away.
-    await dialog.getByLabel('Email profile').selectOption({ label: 'Office' });
-    await profiles.getByRole('button', { name: 'Delete Office' }).click();
-    await expect(profiles.getByRole('cell', { name: 'Office', exact: true })).toHaveCount(0);
 
     // Upload a WAV, rename it, delete it.
     const messages = dialog.locator('camgate-audio-messages');
@@ -144,8 +178,20 @@ test.describe('Incoming Calls dialog', () => {
     await messages.getByLabel('New name for E2E chime').fill('E2E bell');
     await messages.getByRole('button', { name: 'Save name' }).click();
     await expect(messages.getByRole('cell', { name: 'E2E bell', exact: true })).toBeVisible();
+    // In use as the welcome message: the refusal is said at its row, as a sentence.
+    await dialog.getByLabel('Welcome message').selectOption({ label: 'E2E bell' });
+    await dialog.getByRole('button', { name: 'Set', exact: true }).click();
+    await expect(dialog.getByText('The settings are active')).toBeVisible();
+    await messages.getByRole('button', { name: 'Delete E2E bell' }).click();
+    const refusal = messages.getByRole('alert');
+    await expect(refusal).toHaveText('“E2E bell” is the welcome message in use. Choose another welcome message and press Set, then delete it.');
+    await expect(messages.getByRole('button', { name: 'Delete E2E bell' })).toHaveAccessibleDescription(/welcome message in use/);
+    await dialog.getByRole('button', { name: 'Restore' }).click();
+    await dialog.getByRole('button', { name: 'Set', exact: true }).click();
+    await expect(dialog.getByText('The settings are active')).toBeVisible();
     await messages.getByRole('button', { name: 'Delete E2E bell' }).click();
     await expect(messages.getByRole('cell', { name: 'E2E bell', exact: true })).toHaveCount(0);
+    await expect(refusal).toHaveCount(0);
 
     // Record one from the (fake) microphone: MediaRecorder, decoded and re-encoded as WAV.
     await messages.getByLabel('New message name').fill('E2E recording');

@@ -10,5 +10,6 @@ export { CamgateSoftphone } from './components/softphone/softphone.ts';
 export { CamgateAudioMessages } from './components/audio-messages/audio-messages.ts';
 export { CamgateEmailProfiles } from './components/email-profiles/email-profiles.ts';
 export { CamgateIncomingCalls } from './components/incoming-calls/incoming-calls.ts';
+export { CamgateLockouts } from './components/lockouts/lockouts.ts';
 export { CamgateSoftphoneAccounts } from './components/softphone-accounts/softphone-accounts.ts';
 export { CamgateCameraPage } from './pages/camera-page.ts';

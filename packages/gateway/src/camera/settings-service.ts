@@ -44,9 +44,9 @@ function frozen(settings: IncomingCallsSettings): IncomingCallsSettings {
  * The Incoming Calls dialog's buttons (help page, "Storing the Configuration"):
  * - `running` is what calls use. **Set** replaces it; it is lost on restart.
  * - `stored` is permanent; a restart starts from it.
- * - **Factory** loads the defaults into `running` (not stored).
- * - **Restore** undoes changes not yet stored (`running = stored`).
  * - **store()** makes `running` permanent (the Close dialog's "store the configuration").
+ * - **Factory** and **Restore** only *load* values into the dialog (FACTORY_SETTINGS and
+ *   `stored` of the view); nothing changes here until the dialog's Set.
  */
 export class SettingsService extends TypedEmitter<SettingsServiceEvents> {
   #running: IncomingCallsSettings;
@@ -97,15 +97,9 @@ export class SettingsService extends TypedEmitter<SettingsServiceEvents> {
       throw new SettingsValidationError([{ path: 'welcomeMessageId', message: 'no audio message with this id' }]);
     if (settings.emailProfileId !== null && !this.references.emailProfileExists(settings.emailProfileId))
       throw new SettingsValidationError([{ path: 'emailProfileId', message: 'no email profile with this id' }]);
-    return this.#setRunning(settings, 'set');
-  }
-
-  factory(): SettingsView {
-    return this.#setRunning(FACTORY_SETTINGS, 'factory');
-  }
-
-  restore(): SettingsView {
-    return this.#setRunning(this.#stored, 'restore');
+    this.#running = frozen(settings);
+    this.logger.info({ dirty: this.dirty }, 'running settings changed');
+    return this.#changed();
   }
 
   store(): SettingsView {
@@ -121,12 +115,6 @@ export class SettingsService extends TypedEmitter<SettingsServiceEvents> {
     return 'messageId' in reference
       ? both.some((s) => s.welcomeMessageId === reference.messageId)
       : both.some((s) => s.emailProfileId === reference.emailProfileId);
-  }
-
-  #setRunning(settings: IncomingCallsSettings, action: 'set' | 'factory' | 'restore'): SettingsView {
-    this.#running = settings === this.#stored ? settings : frozen(settings);
-    this.logger.info({ action, dirty: this.dirty }, 'running settings changed');
-    return this.#changed();
   }
 
   #changed(): SettingsView {

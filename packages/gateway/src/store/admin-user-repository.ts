@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { SqliteDatabase } from './database.ts';
 import { hashPassword, verifyPassword } from './password-hash.ts';
 
@@ -16,6 +17,16 @@ export class AdminUserRepository {
 
   exists(username: string): boolean {
     return this.#get.get(username) !== undefined;
+  }
+
+  /**
+   * A secret of this admin for `purpose`, derived from the stored password hash: stable
+   * across sessions and browser tabs, and replaced when the admin password changes.
+   * Null for an unknown user.
+   */
+  derivedSecret(username: string, purpose: string): string | null {
+    const hash = this.#get.get(username) as string | undefined;
+    return hash === undefined ? null : createHmac('sha256', hash).update(purpose).digest('base64url');
   }
 
   async setPassword(username: string, password: string, now: number): Promise<void> {

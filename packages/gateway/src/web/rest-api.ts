@@ -1,4 +1,4 @@
-import express, { type Request, type Router } from 'express';
+import express, { type Request, type Response, type Router } from 'express';
 import {
   EmailProfileSchema,
   LoginRequestSchema,
@@ -11,6 +11,7 @@ import { ENGINE_RATE } from '../audio/contracts.ts';
 import { encodeWav } from '../audio/wav.ts';
 import type { WavDecoder } from '../audio/wav-decoder.ts';
 import type { Camera } from '../camera/camera.ts';
+import { EmailSender } from '../camera/device/email-sender.ts';
 import type { Clock } from '../core/clock.ts';
 import { InvalidStateError, ValidationError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
@@ -48,6 +49,7 @@ export interface RestApiOptions {
 export function createRestApi(o: RestApiOptions): Router {
   const api = express.Router();
   const { camera, store, clock } = o;
+  const emailSender = new EmailSender();
   const secureCookie = (req: Request) => (req.secure ? '; Secure' : '');
 
   api.use(sameOriginOnly);
@@ -65,14 +67,14 @@ export function createRestApi(o: RestApiOptions): Router {
       // The attempt is counted before the slow hash is awaited: parallel guesses cannot
       // outrun the lock-out, however many arrive at once.
       const attempt = o.loginGuard.reserve(keys);
-      if (!attempt) throw tooManySignIns(o.loginGuard.lockedUntil(keys));
+      if (!attempt) throw tooManySignIns(res, o.loginGuard.lockedUntil(keys), clock.now());
       if (!(await store.adminUsers.verify(username, password))) {
         attempt.fail();
         o.logger.warn({ source: keys.address }, 'admin sign-in failed');
         throw new HttpError(401, 'wrong username or password');
       }
       // Re-checked after the hash: a lock-out that engaged meanwhile refuses even the right password.
-      if (!attempt.succeed()) throw tooManySignIns(o.loginGuard.lockedUntil(keys));
+      if (!attempt.succeed()) throw tooManySignIns(res, o.loginGuard.lockedUntil(keys), clock.now());
       const token = o.sessions.create(username);
       res.setHeader('Set-Cookie', `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict${secureCookie(req)}`);
       res.status(204).end();
@@ -97,14 +99,12 @@ export function createRestApi(o: RestApiOptions): Router {
     res.json({ username: res.locals.username as string });
   });
 
-  // --- Incoming Calls settings (Set / Factory / Restore / store) -------------------------
+  // --- Incoming Calls settings (Set / store; Factory and Restore only fill the dialog) ----
   api.get('/settings', (_req, res) => {
     res.json(camera.settings.view());
   });
   api.put('/settings', express.json({ limit: '256kb' }), route((req, res) => res.json(camera.settings.set(req.body))));
   api.post('/settings/store', route((_req, res) => res.json(camera.settings.store())));
-  api.post('/settings/factory', route((_req, res) => res.json(camera.settings.factory())));
-  api.post('/settings/restore', route((_req, res) => res.json(camera.settings.restore())));
   api.get('/last-caller', (_req, res) => {
     res.json(store.lastCaller.get());
   });
@@ -167,6 +167,19 @@ export function createRestApi(o: RestApiOptions): Router {
       res.json(store.emailProfiles.put(profile, clock.now()));
     }),
   );
+  api.post(
+    '/email-profiles/:id/test',
+    route(async (req, res) => {
+      const profile = store.emailProfiles.get(param(req, 'id')) ?? notFound('email profile');
+      try {
+        await emailSender.sendTest(profile);
+      } catch (error) {
+        o.logger.info({ profile: profile.id, err: (error as Error).message }, 'test email failed');
+        throw new HttpError(502, `The mail server did not take the test email: ${(error as Error).message}`);
+      }
+      res.status(204).end();
+    }),
+  );
   api.delete(
     '/email-profiles/:id',
     route((req, res) => {
@@ -224,6 +237,7 @@ export function createRestApi(o: RestApiOptions): Router {
   api.use(
     createSoftphoneRoutes({
       accounts: store.softphoneAccounts,
+      admins: store.adminUsers,
       clock,
       logger: o.logger,
       realm: o.realm,
@@ -234,7 +248,9 @@ export function createRestApi(o: RestApiOptions): Router {
   return api;
 }
 
-function tooManySignIns(lockedUntil: number | null): HttpError {
+/** 429 with `Retry-After`, so the page can say when in the person's own time zone. */
+function tooManySignIns(res: Response, lockedUntil: number | null, now: number): HttpError {
+  res.setHeader('Retry-After', String(lockedUntil === null ? 1 : Math.max(1, Math.ceil((lockedUntil - now) / 1000))));
   return new HttpError(429, lockedUntil === null ? 'too many sign-in attempts at once; try again shortly' : `too many failed sign-ins; try again after ${new Date(lockedUntil).toISOString()}`);
 }
 

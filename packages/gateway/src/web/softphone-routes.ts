@@ -1,9 +1,8 @@
 /**
- * Softphone accounts over REST (docs/API.md): the short-lived account the camera page mints
- * for itself, and the named accounts the admin keeps for softphones embedded in other sites.
+ * Softphone accounts over REST (docs/API.md): the camera page's own account of each admin,
+ * and the named accounts the admin keeps for softphones embedded in other sites.
  * Passwords go into the digest H(A1) and are never stored or shown.
  */
-import { randomBytes } from 'node:crypto';
 import express, { type Router } from 'express';
 import {
   SoftphoneAccountNameSchema,
@@ -13,14 +12,18 @@ import {
 } from '@camgate/protocol';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
+import type { AdminUserRepository } from '../store/admin-user-repository.ts';
 import type { SoftphoneAccount, SoftphoneAccountRepository } from '../store/softphone-account-repository.ts';
 import { HttpError, parseBody, route } from './http-errors.ts';
 
-const CAMERA_PAGE_ACCOUNT_TTL_MS = 12 * 60 * 60 * 1000;
+/** What the camera page's account password is derived for (see AdminUserRepository.derivedSecret). */
+const CAMERA_PAGE_SECRET_PURPOSE = 'camera page softphone';
 const PutAccountSchema = SoftphoneAccountRequestSchema.extend({ username: SoftphoneAccountNameSchema });
 
 export interface SoftphoneRoutesOptions {
   accounts: SoftphoneAccountRepository;
+  /** The admins: each one's camera page calls as `sip:<admin>@<gateway>`, a name no other account may take. */
+  admins: Pick<AdminUserRepository, 'exists' | 'derivedSecret'>;
   clock: Clock;
   logger: Logger;
   /** SIP digest realm of softphone accounts. */
@@ -34,22 +37,31 @@ export function createSoftphoneRoutes(o: SoftphoneRoutesOptions): Router {
   const routes = express.Router();
   const { accounts, clock } = o;
 
-  routes.post('/softphone/credentials', (req, res) => {
-    const now = clock.now();
-    accounts.deleteExpired(now);
-    const username = `web-${randomBytes(6).toString('hex')}`;
-    const password = randomBytes(18).toString('base64url');
-    accounts.create({ username, realm: o.realm, password, expiresAt: now + CAMERA_PAGE_ACCOUNT_TTL_MS }, now);
-    const target = o.softphoneTarget(req.headers.host ?? 'localhost', req.secure);
-    const credentials: SoftphoneCredentials = {
-      uri: `sip:${username}@${target.domain}`,
-      username,
-      password,
-      wsUrl: target.wsUrl,
-      cameraUri: target.cameraUri,
-    };
-    res.json(credentials);
-  });
+  /**
+   * The signed-in admin's own softphone: always the same identity (`sip:admin@gateway`), so the
+   * accepted list can name it, and the same password in every tab and session (derived, so
+   * nothing readable is stored). It is still digest-authenticated like every account.
+   */
+  routes.post(
+    '/softphone/credentials',
+    route((req, res) => {
+      const username = res.locals.username as string;
+      const password = o.admins.derivedSecret(username, CAMERA_PAGE_SECRET_PURPOSE);
+      if (password === null) throw new HttpError(401, 'sign in first');
+      const now = clock.now();
+      accounts.deleteExpired(now);
+      accounts.put({ username, realm: o.realm, password, expiresAt: null }, now);
+      const target = o.softphoneTarget(req.headers.host ?? 'localhost', req.secure);
+      const credentials: SoftphoneCredentials = {
+        uri: `sip:${username}@${target.domain}`,
+        username,
+        password,
+        wsUrl: target.wsUrl,
+        cameraUri: target.cameraUri,
+      };
+      res.json(credentials);
+    }),
+  );
 
   routes.get('/softphone-accounts', (_req, res) => {
     const now = clock.now();
@@ -63,6 +75,7 @@ export function createSoftphoneRoutes(o: SoftphoneRoutesOptions): Router {
     route((req, res) => {
       const body = typeof req.body === 'object' && req.body !== null ? (req.body as object) : {};
       const { username, password } = parseBody(PutAccountSchema, { ...body, username: req.params.username });
+      if (o.admins.exists(username)) throw new HttpError(409, `"${username}" is the camera page's own softphone of that admin; choose another name`, 'username');
       const { account, created } = accounts.put({ username, realm: o.realm, password, expiresAt: null }, clock.now());
       o.logger.info({ username, created }, 'softphone account saved');
       res.status(created ? 201 : 200).json(toView(account));

@@ -93,7 +93,7 @@ describe('gateway web API', () => {
         }
       };
       const AUTHENTICATED = '403 Caller Not Accepted';
-      const REFUSED = '403 Forbidden';
+      const REFUSED = '403 Wrong Credentials';
 
       expect(await answer('gate-pass-1')).toBe(AUTHENTICATED);
       expect(await gw.api<LastCaller>('GET', '/api/last-caller')).toMatchObject({ caller: 'sip:gate@127.0.0.1', answered: false });
@@ -127,14 +127,15 @@ describe('gateway web API', () => {
     it('a cross-origin form post (no preflight) changes nothing', async () => {
       const before = await gw.api<SettingsView>('GET', '/api/settings');
       await gw.api('PUT', '/api/settings', { ...before.running, hangupAfterSeconds: 77 });
-      const response = await request('POST', '/api/settings/factory', {
+      const response = await request('POST', '/api/settings/store', {
         headers: { origin: FOREIGN, 'sec-fetch-site': 'same-site', 'content-type': 'application/x-www-form-urlencoded' },
       });
       expect(response.status).toBe(403);
-      expect((await gw.api<SettingsView>('GET', '/api/settings')).running.hangupAfterSeconds).toBe(77);
+      expect((await gw.api<SettingsView>('GET', '/api/settings')).stored.hangupAfterSeconds).toBe(before.stored.hangupAfterSeconds);
       // The same request from the camera page itself works.
-      const own = await request('POST', '/api/settings/factory', { headers: { origin: gw.baseUrl, 'sec-fetch-site': 'same-origin' } });
+      const own = await request('POST', '/api/settings/store', { headers: { origin: gw.baseUrl, 'sec-fetch-site': 'same-origin' } });
       expect(own.status).toBe(200);
+      expect((await gw.api<SettingsView>('GET', '/api/settings')).stored.hangupAfterSeconds).toBe(77);
     });
 
     it('socket.io: the cookie makes an admin only on connections from the gateway’s own origin', async () => {
@@ -169,19 +170,27 @@ describe('gateway web API', () => {
     for (let i = 0; i < PIN_LOCKOUT.MAX_FAILURES; i++) expect(await attempt('wrong-password')).toBe(401);
     expect(await attempt('wrong-password')).toBe(429);
     expect(await attempt(TEST_ADMIN_PASSWORD)).toBe(429);
+    // Retry-After lets the page say when, in the person's own time zone.
+    const locked = await signInResponse(gw.baseUrl, TEST_ADMIN_PASSWORD);
+    const retryAfter = Number(locked.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(14 * 60);
+    expect(retryAfter).toBeLessThanOrEqual(15 * 60);
     // A session made before the lock-out goes on working.
     expect((await request('GET', '/api/status')).status).toBe(200);
     expect(((await (await request('GET', '/api/status')).json()) as CameraStatus).name).toBe('camera');
   });
 });
 
-async function signInStatus(baseUrl: string, password: string): Promise<number> {
-  const response = await fetch(`${baseUrl}/api/login`, {
+function signInResponse(baseUrl: string, password: string): Promise<Response> {
+  return fetch(`${baseUrl}/api/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username: 'admin', password }),
   });
-  return response.status;
+}
+
+async function signInStatus(baseUrl: string, password: string): Promise<number> {
+  return (await signInResponse(baseUrl, password)).status;
 }
 
 /** A second admin session (the support helper keeps its own cookie to itself). */

@@ -120,6 +120,8 @@ export interface JsSipPhoneOptions {
   password: string;
   /** Domain of the phone's own URI, default 127.0.0.1. */
   domain?: string;
+  /** User of the phone's own URI (From) when it is not the account's name. */
+  fromUser?: string;
   /** REGISTER first (JsSIP's default); tests of a plain UAS call leave it off. */
   register?: boolean;
 }
@@ -143,7 +145,8 @@ export class JsSipPhone {
     const socket = new IdempotentNodeWebSocket(options.wsUrl, { requestOptions: {}, origin: 'http://127.0.0.1' });
     const ua = new JsSIP.UA({
       sockets: [socket],
-      uri: `sip:${options.username}@${options.domain ?? '127.0.0.1'}`,
+      uri: `sip:${options.fromUser ?? options.username}@${options.domain ?? '127.0.0.1'}`,
+      authorization_user: options.username,
       password: options.password,
       register: options.register ?? false,
       session_timers: false,

@@ -1,10 +1,23 @@
 /**
  * Why a call ended, in words a person can act on. JsSIP reports a cause and, for SIP
- * failures, the final response; both are mapped here and nowhere else.
+ * failures, the final response; the gateway's status code and reason phrase (see
+ * calls/call-manager.ts and sip/ua/user-agent.ts) tell the cases apart, mapped here and
+ * nowhere else.
  */
 import * as JsSIP from 'jssip';
 
-export type CallEndKind = 'hung-up' | 'microphone-refused' | 'connection-lost' | 'not-accepted' | 'locked-out' | 'failed';
+export type CallEndKind =
+  | 'hung-up'
+  | 'connection-lost'
+  | 'wrong-credentials'
+  | 'not-accepted'
+  | 'locked-out'
+  | 'disabled'
+  | 'no-such-number'
+  | 'busy'
+  | 'unavailable'
+  | 'no-audio-path'
+  | 'failed';
 
 export interface CallEnd {
   kind: CallEndKind;
@@ -13,31 +26,67 @@ export interface CallEnd {
   error: boolean;
 }
 
-const MESSAGES: Record<CallEndKind, string> = {
-  'hung-up': 'The call has ended.',
-  'microphone-refused': 'The microphone was refused. Allow this page to use the microphone and call again.',
-  'connection-lost': 'The connection to the camera was lost.',
-  'not-accepted': 'The camera did not accept the call.',
-  'locked-out': 'Too many wrong PINs: calls from here are locked out for a while.',
-  failed: 'The call failed.',
+/** Who is calling and how the camera was reached: some messages name them. */
+export interface CallContext {
+  /** The softphone's own SIP URI (what the accepted list must name). */
+  identity?: string;
+  /** The addresses the camera announced for its audio (ICE candidates of its answer). */
+  announced?: readonly string[];
+}
+
+const MESSAGES: Record<CallEndKind, (context: CallContext) => string> = {
+  'hung-up': () => 'The call has ended.',
+  'connection-lost': () => 'The connection to the camera was lost.',
+  'wrong-credentials': () =>
+    'The camera refused the softphone account: wrong user name or password (or the account was deleted).',
+  'not-accepted': ({ identity }) =>
+    `The camera does not accept calls from ${identity ?? 'this softphone'}: add it to the accepted phone numbers and SIP addresses in the Incoming Calls settings.`,
+  'locked-out': () => 'Too many wrong PINs: calls from here are locked out for a while.',
+  disabled: () => 'The camera takes no calls: incoming calls are switched off in its settings.',
+  'no-such-number': () => 'The camera does not answer to this number: see "Answer to numbers" in the Incoming Calls settings.',
+  busy: () => 'The camera is busy. Try again in a moment.',
+  unavailable: () => 'The camera cannot take calls right now. Try again in a moment.',
+  'no-audio-path': ({ announced = [] }) =>
+    announced.length > 0
+      ? `No audio path to the camera: the announced address ${announced.join(', ')} cannot be reached from this browser. Check the gateway's --announced-ip (and that a firewall lets the WebRTC ports through).`
+      : 'No audio path to the camera: the browser and the camera could not connect their audio. Check the gateway\'s --announced-ip and firewall.',
+  failed: () => 'The call failed.',
 };
 
-export function callEnd(kind: CallEndKind): CallEnd {
-  return { kind, message: MESSAGES[kind], error: kind !== 'hung-up' };
+export function callEnd(kind: CallEndKind, context: CallContext = {}): CallEnd {
+  return { kind, message: MESSAGES[kind](context), error: kind !== 'hung-up' };
 }
 
-/** The reason phrase of a SIP answer plus the text of an RFC 3326 Reason header (BYE). */
-function reasonTexts(message: unknown): { phrase: string; reason: string } {
-  if (typeof message !== 'object' || message === null) return { phrase: '', reason: '' };
-  const { reason_phrase: phrase } = message as { reason_phrase?: unknown };
+/** The status and reason phrase of a SIP answer plus the text of an RFC 3326 Reason header (BYE). */
+function answerOf(message: unknown): { status: number; phrase: string; reason: string } {
+  if (typeof message !== 'object' || message === null) return { status: 0, phrase: '', reason: '' };
+  const { reason_phrase: phrase, status_code: status } = message as { reason_phrase?: unknown; status_code?: unknown };
   const getHeader = (message as { getHeader?: (name: string) => string | undefined }).getHeader;
   const header = typeof getHeader === 'function' ? (getHeader.call(message, 'Reason') ?? '') : '';
-  return { phrase: typeof phrase === 'string' ? phrase : '', reason: /text="([^"]*)"/.exec(header)?.[1] ?? '' };
+  return {
+    status: typeof status === 'number' ? status : 0,
+    phrase: typeof phrase === 'string' ? phrase : '',
+    reason: /text="([^"]*)"/.exec(header)?.[1] ?? '',
+  };
 }
 
-export function describeCallEnd(cause: string, message: unknown): CallEnd {
-  const { phrase, reason } = reasonTexts(message);
-  if (/lock/i.test(`${phrase} ${reason}`)) return callEnd('locked-out');
+/** The kind of a final SIP answer to the INVITE, by its status and the gateway's reason phrase. */
+function kindOfAnswer(status: number, phrase: string): CallEndKind | null {
+  if (status === 401 || status === 407) return 'wrong-credentials'; // challenged again after credentials
+  if (status === 403 || status === 603) {
+    if (/credentials|not the account/i.test(phrase)) return 'wrong-credentials';
+    return 'not-accepted';
+  }
+  if (status === 480 && /disabled/i.test(phrase)) return 'disabled';
+  if (status === 404 || status === 484) return 'no-such-number';
+  if (status === 486 || status === 600) return 'busy';
+  if (status === 480 || status === 503 || status === 408 || status === 410) return 'unavailable';
+  return null;
+}
+
+export function describeCallEnd(cause: string, message: unknown, context: CallContext = {}): CallEnd {
+  const { status, phrase, reason } = answerOf(message);
+  if (/lock/i.test(`${phrase} ${reason}`)) return callEnd('locked-out', context);
   const causes = JsSIP.C.causes;
   switch (cause) {
     case causes.BYE:
@@ -45,22 +94,19 @@ export function describeCallEnd(cause: string, message: unknown): CallEnd {
       return reason ? { kind: 'hung-up', message: `The camera ended the call: ${reason}.`, error: false } : callEnd('hung-up');
     case causes.CANCELED:
       return callEnd('hung-up');
-    case causes.USER_DENIED_MEDIA_ACCESS:
-      return callEnd('microphone-refused');
+    case causes.AUTHENTICATION_ERROR:
+      return callEnd('wrong-credentials', context);
     case causes.CONNECTION_ERROR:
     case causes.REQUEST_TIMEOUT:
     case causes.RTP_TIMEOUT:
     case causes.NO_ACK:
     case causes.DIALOG_ERROR:
       return callEnd('connection-lost');
-    // 403/603, 486/600, 480/410/408/430, 404, no answer: the camera said no.
-    case causes.REJECTED:
-    case causes.BUSY:
-    case causes.UNAVAILABLE:
-    case causes.NOT_FOUND:
-    case causes.NO_ANSWER:
-      return callEnd('not-accepted');
-    default:
-      return callEnd('failed');
   }
+  const kind = kindOfAnswer(status, phrase);
+  if (kind) return callEnd(kind, context);
+  // Anything else: name the answer, so the person (or whoever helps them) can look it up.
+  return status > 0
+    ? { kind: 'failed', message: `The call failed: the camera answered ${status} ${phrase}.`.replace(' .', '.'), error: true }
+    : callEnd('failed');
 }

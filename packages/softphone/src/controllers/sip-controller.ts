@@ -3,6 +3,14 @@
  * SIP WebSocket (RFC 7118). No REGISTER: the softphone only calls out, and the gateway
  * challenges each INVITE (407) for the softphone account.
  *
+ * Signalling and media are told apart: a call is "in call" once the camera answered, but
+ * its audio flows only when ICE and DTLS connect (`media`). When they do not within
+ * MEDIA_CONNECT_TIMEOUT_MS the call is hung up and the person is told why, instead of
+ * sitting in a silent call until the gateway gives up.
+ *
+ * Without a microphone (none, refused, or a page that may not have one) the call goes on
+ * listen-only: a receive-only audio offer.
+ *
  * Each call gets its own UA, started on Call and stopped when the call ends, so a dead
  * WebSocket can never outlive the call it belonged to.
  */
@@ -13,7 +21,7 @@ import type { UA } from 'jssip/lib/UA';
 import { CallStateMachine } from './call-state.ts';
 import type { CallState } from './call-state.ts';
 import { callEnd, describeCallEnd } from './call-end-reason.ts';
-import type { CallEnd } from './call-end-reason.ts';
+import type { CallContext, CallEnd } from './call-end-reason.ts';
 
 /** Everything needed to reach the camera. */
 export interface SipTarget {
@@ -38,6 +46,15 @@ const MICROPHONE: MediaStreamConstraints = {
   video: false,
 };
 
+/** The call's audio path (ICE + DTLS of its RTCPeerConnection). */
+export type MediaState = 'none' | 'connecting' | 'connected' | 'interrupted' | 'failed';
+
+/**
+ * From the camera's answer to audio flowing. ICE on a LAN or loopback connects in well under
+ * a second; a browser's own ICE failure takes half a minute, far too long to sit in silence.
+ */
+export const MEDIA_CONNECT_TIMEOUT_MS = 6000;
+
 export interface SipControllerDelegate {
   /** The SIP Call-ID of the new call is known (before the INVITE leaves). */
   onCallId?(callId: string): void;
@@ -53,12 +70,19 @@ export class SipController implements ReactiveController {
   /** Why the last call ended; null while a call is on or none was made. */
   end: CallEnd | null = null;
   remoteStream: MediaStream | null = null;
+  media: MediaState = 'none';
+  /** Why this call has no microphone (it is listen-only), or '' when it has one. */
+  microphoneProblem = '';
 
   readonly #machine: CallStateMachine;
   #ua: UA | null = null;
   #session: RTCSession | null = null;
   #microphone: MediaStream | null = null;
   #dtmfMode: DtmfMode = 'info';
+  #context: CallContext = {};
+  /** Why the call is being hung up by us, when it is not the person's own Hang up. */
+  #failure: CallEnd | null = null;
+  #mediaTimer: ReturnType<typeof setTimeout> | undefined;
   /** Counts calls, so an await that returns after a hang-up knows it is stale. */
   #attempt = 0;
 
@@ -80,29 +104,28 @@ export class SipController implements ReactiveController {
     const attempt = ++this.#attempt;
     this.end = null;
     this.callId = null;
+    this.media = 'none';
+    this.microphoneProblem = '';
+    this.#failure = null;
+    this.#context = {};
     this.#dtmfMode = dtmfMode;
     this.#machine.transition('connecting');
     // Settles later; handled below, so an early rejection is not reported as unhandled.
     const pendingTarget = Promise.resolve(target);
     pendingTarget.catch(() => undefined);
-    if (!navigator.mediaDevices) {
-      // Browsers offer the microphone to secure pages only (https:// or localhost).
-      return this.finish({ kind: 'microphone-refused', message: 'This page may not use the microphone: open it over https:// or on localhost.', error: true });
-    }
-    let microphone: MediaStream;
-    try {
-      // Ask for the microphone first: a refusal is the most common failure and needs no network.
-      microphone = await navigator.mediaDevices.getUserMedia(MICROPHONE);
-    } catch {
-      if (this.stillConnecting(attempt)) this.finish(callEnd('microphone-refused'));
-      return;
-    }
+    // Ask for the microphone first: a refusal needs no network. Without one the call is listen-only.
+    const microphone = await this.openMicrophone();
     if (!this.stillConnecting(attempt)) {
-      for (const track of microphone.getTracks()) track.stop();
+      for (const track of microphone?.getTracks() ?? []) track.stop();
       return;
     }
-    this.#microphone = microphone;
-    this.delegate.onLocalStream?.(microphone);
+    if (microphone) {
+      this.#microphone = microphone;
+      this.delegate.onLocalStream?.(microphone);
+    } else {
+      // RFC 4733 events ride on an audio track we do not have: send the keys as SIP INFO.
+      this.#dtmfMode = 'info';
+    }
     let resolved: SipTarget;
     try {
       resolved = await pendingTarget;
@@ -112,7 +135,27 @@ export class SipController implements ReactiveController {
       if (this.stillConnecting(attempt)) this.finish(end);
       return;
     }
+    this.#context = { identity: resolved.uri };
     if (this.stillConnecting(attempt)) this.startUa(resolved);
+  }
+
+  /** The microphone, or null (then `microphoneProblem` says why and the call listens only). */
+  private async openMicrophone(): Promise<MediaStream | null> {
+    if (!navigator.mediaDevices) {
+      // Browsers offer the microphone to secure pages only (https:// or localhost).
+      this.microphoneProblem = 'Listen only: this page may not use the microphone (open it over https:// or on localhost to speak).';
+      return null;
+    }
+    try {
+      return await navigator.mediaDevices.getUserMedia(MICROPHONE);
+    } catch (error) {
+      const name = error instanceof DOMException ? error.name : '';
+      this.microphoneProblem =
+        name === 'NotFoundError' || name === 'NotReadableError' || name === 'OverconstrainedError'
+          ? 'Listen only: no microphone was found, so the camera cannot hear you.'
+          : 'Listen only: the microphone was refused. Allow this page to use it to speak to the camera.';
+      return null;
+    }
   }
 
   hangUp(): void {
@@ -161,11 +204,17 @@ export class SipController implements ReactiveController {
   }
 
   private placeCall(ua: UA, cameraUri: string): void {
+    const listenOnly = this.#microphone === null;
     const session = ua.call(cameraUri, {
       mediaStream: this.#microphone ?? undefined,
-      mediaConstraints: MICROPHONE,
+      mediaConstraints: listenOnly ? { audio: false, video: false } : MICROPHONE,
       pcConfig: { iceServers: [] },
       eventHandlers: {
+        peerconnection: ({ peerconnection }) => {
+          // No track to send: still offer to receive the camera's audio.
+          if (listenOnly) peerconnection.addTransceiver('audio', { direction: 'recvonly' });
+          this.watchMedia(peerconnection);
+        },
         sending: ({ request }) => {
           // Stays the same through the 407 challenge: JsSIP re-sends with the same Call-ID.
           if (this.callId !== request.call_id) {
@@ -178,9 +227,14 @@ export class SipController implements ReactiveController {
         },
         accepted: () => {
           if (this.state === 'connecting' || this.state === 'ringing') this.#machine.transition('in-call');
+          if (this.media !== 'connected') this.setMedia('connecting');
+          clearTimeout(this.#mediaTimer);
+          this.#mediaTimer = setTimeout(() => {
+            if (this.media !== 'connected') this.mediaFailed();
+          }, MEDIA_CONNECT_TIMEOUT_MS);
         },
-        ended: ({ cause, message }) => this.finish(describeCallEnd(cause, message)),
-        failed: ({ cause, message }) => this.finish(describeCallEnd(cause, message)),
+        ended: ({ cause, message }) => this.finish(this.describe(cause, message)),
+        failed: ({ cause, message }) => this.finish(this.describe(cause, message)),
       },
     });
     this.#session = session;
@@ -192,15 +246,56 @@ export class SipController implements ReactiveController {
     });
   }
 
+  private describe(cause: string, message: unknown): CallEnd {
+    // JsSIP ends a call whose ICE failed as an "RTP timeout": that is a missing audio path.
+    if (cause === JsSIP.C.causes.RTP_TIMEOUT && this.media !== 'connected' && this.media !== 'interrupted') return this.noAudioPath();
+    return describeCallEnd(cause, message, this.#context);
+  }
+
+  private watchMedia(connection: RTCPeerConnection): void {
+    const update = () => {
+      if (this.#session?.connection !== connection && this.#session !== null) return;
+      const ice = connection.iceConnectionState;
+      const dtls = connection.connectionState;
+      if (dtls === 'connected') this.setMedia('connected');
+      else if (ice === 'failed' || dtls === 'failed') this.mediaFailed();
+      else if (this.media === 'connected' && (ice === 'disconnected' || dtls === 'disconnected')) this.setMedia('interrupted');
+    };
+    connection.addEventListener('iceconnectionstatechange', update);
+    connection.addEventListener('connectionstatechange', update);
+  }
+
+  private setMedia(media: MediaState): void {
+    if (this.media === media) return;
+    this.media = media;
+    if (media === 'connected') clearTimeout(this.#mediaTimer);
+    this.host.requestUpdate();
+  }
+
+  /** The audio path never came up: say why, and hang up cleanly (BYE). */
+  private mediaFailed(): void {
+    if (this.state !== 'in-call' || this.#failure) return;
+    this.setMedia('failed');
+    this.#failure = this.noAudioPath();
+    if (this.#session && !this.#session.isEnded()) this.#session.terminate();
+    else this.finish(this.#failure);
+  }
+
+  private noAudioPath(): CallEnd {
+    return callEnd('no-audio-path', { ...this.#context, announced: announcedAddresses(this.#session?.connection.remoteDescription?.sdp ?? '') });
+  }
+
   private finish(end: CallEnd): void {
     if (this.state === 'ended' || this.state === 'idle') return;
-    this.end = end;
+    this.end = this.#failure ?? end;
+    if (this.media !== 'failed') this.media = 'none';
     this.teardown();
     this.#machine.transition('ended');
   }
 
   /** Stops everything the call owned: session, UA and WebSocket, microphone, remote audio. */
   private teardown(): void {
+    clearTimeout(this.#mediaTimer);
     this.#session = null;
     const ua = this.#ua;
     this.#ua = null;
@@ -218,4 +313,11 @@ export class SipController implements ReactiveController {
     this.#microphone = null;
     this.delegate.onLocalStream?.(null);
   }
+}
+
+/** The addresses in the ICE candidates (or the c= line) of an SDP: where the camera said its audio is. */
+export function announcedAddresses(sdp: string): string[] {
+  const candidates = [...sdp.matchAll(/^a=candidate:\S+ \d+ \S+ \d+ (\S+) \d+ typ/gm)].map((m) => m[1]!);
+  const connection = [...sdp.matchAll(/^c=IN IP[46] (\S+)/gm)].map((m) => m[1]!).filter((a) => a !== '0.0.0.0');
+  return [...new Set(candidates.length > 0 ? candidates : connection)];
 }

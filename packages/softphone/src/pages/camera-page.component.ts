@@ -22,6 +22,7 @@ import { cameraPageStyles } from './camera-page.styles.ts';
 import '../components/softphone/softphone.ts';
 import '../components/incoming-calls/incoming-calls.ts';
 import '../components/softphone-accounts/softphone-accounts.ts';
+import '../components/lockouts/lockouts.ts';
 import { GatewayRequests } from '../controllers/gateway-requests.ts';
 import { SocketController } from '../controllers/socket-controller.ts';
 import type { SocketState } from '../controllers/socket-controller.ts';
@@ -155,6 +156,7 @@ export class CamgateCameraPage extends LitElement {
                 <button type="button" @click=${() => (this.settingsOpen = true)}>Incoming Calls Settings</button>
               </section>`}
           ${this.renderEvents()} ${this.renderCallLog()}
+          <camgate-lockouts .gateway=${this.gateway}></camgate-lockouts>
           <camgate-softphone-accounts .gateway=${this.gateway}></camgate-softphone-accounts>
         </div>
       </main>
@@ -238,18 +240,20 @@ export class CamgateCameraPage extends LitElement {
     return html`<section aria-labelledby="log-heading">
       <h2 id="log-heading">Call log</h2>
       <div class="table-wrap">
-        <table aria-labelledby="log-heading">
-          <thead>
-            <tr><th scope="col">Started</th><th scope="col">Caller</th><th scope="col">Duration</th><th scope="col">Outcome</th><th scope="col">Commands</th></tr>
+        <table class="stack" role="table" aria-labelledby="log-heading">
+          <thead role="rowgroup">
+            <tr role="row">
+              ${['Started', 'Caller', 'Duration', 'Outcome', 'Commands'].map((name) => html`<th role="columnheader" scope="col">${name}</th>`)}
+            </tr>
           </thead>
-          <tbody>
+          <tbody role="rowgroup">
             ${this.calls.map(
-              (c) => html`<tr>
-                <td>${formatTime(c.startedAt)}</td>
-                <td>${c.caller}</td>
-                <td>${c.endedAt ? formatDuration(c.endedAt - c.startedAt) : 'in progress'}</td>
-                <td>${c.outcome ?? ''}</td>
-                <td>${c.commands.join(', ')}</td>
+              (c) => html`<tr role="row">
+                <td role="cell">${formatTime(c.startedAt)}</td>
+                <td role="cell" data-label="Caller">${c.caller}</td>
+                <td role="cell" data-label="Duration">${c.endedAt ? formatDuration(c.endedAt - c.startedAt) : 'in progress'}</td>
+                <td role="cell" data-label="Outcome">${c.outcome ?? ''}</td>
+                <td role="cell" data-label="Commands">${c.commands.join(', ')}</td>
               </tr>`,
             )}
           </tbody>
@@ -278,7 +282,7 @@ export class CamgateCameraPage extends LitElement {
       await this.requests.api.login({ username, password: String(form.get('password') ?? '') });
       this.signedIn(username);
     } catch (error) {
-      this.signInError = error instanceof ApiError && error.status === 401 ? 'Wrong user name or password.' : errorMessage(error);
+      this.signInError = signInFailure(error);
     }
   }
 
@@ -337,5 +341,15 @@ export class CamgateCameraPage extends LitElement {
   private endCall(call: CallInfo): void {
     if (this.status) this.patchStatus({ calls: this.status.calls.filter((c) => c.callId !== call.callId) });
     void this.requests.api.calls(RECENT_CALLS).then((calls) => (this.calls = calls), () => undefined);
+    // A call ended by wrong PINs is when a lock-out begins.
+    void this.renderRoot.querySelector('camgate-lockouts')?.reload();
   }
+}
+
+function signInFailure(error: unknown): string {
+  if (!(error instanceof ApiError)) return errorMessage(error);
+  if (error.status === 401) return 'Wrong user name or password.';
+  if (error.status === 429 && error.retryAfterSeconds !== undefined)
+    return `Too many failed sign-ins: try again after ${formatTime(Date.now() + error.retryAfterSeconds * 1000)}.`;
+  return errorMessage(error);
 }

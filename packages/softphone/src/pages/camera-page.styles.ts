@@ -37,14 +37,25 @@ export const cameraPageStyles = css`
   }
   main {
     display: grid;
-    grid-template-columns: minmax(20rem, 26rem) 1fr;
+    grid-template-columns: minmax(20rem, 26rem) minmax(0, 1fr);
     gap: 1rem;
     padding: 1rem 1.25rem;
     align-items: start;
   }
+  /* Tablet and phone: one column, and less frame around it on a phone. */
   @media (max-width: 900px) {
     main {
-      grid-template-columns: 1fr;
+      grid-template-columns: minmax(0, 1fr);
+    }
+  }
+  @media (max-width: 480px) {
+    main {
+      padding: 0.5rem;
+      gap: 0.5rem;
+    }
+    header {
+      padding: 0.5rem 0.75rem;
+      gap: 0.5rem;
     }
   }
   .column {
@@ -66,10 +77,20 @@ export const cameraPageStyles = css`
   .signin {
     max-width: 22rem;
     margin: 4rem auto;
+    box-sizing: border-box;
+  }
+  @media (max-width: 480px) {
+    .signin {
+      margin: 1.5rem 0.75rem;
+    }
+  }
+  .signin input {
+    width: 100%;
   }
   .outputs li {
     display: flex;
-    gap: 0.75rem;
+    flex-wrap: wrap;
+    gap: 0.25rem 0.75rem;
     align-items: center;
     margin: 0.3rem 0;
   }
@@ -85,6 +106,7 @@ export const cameraPageStyles = css`
   }
   .events li {
     display: flex;
+    flex-wrap: wrap;
     gap: 0.75rem;
     align-items: center;
     padding: 0.35rem 0;
@@ -98,5 +120,10 @@ export const cameraPageStyles = css`
   }
   .table-wrap {
     overflow-x: auto;
+  }
+  @media (max-width: 480px) {
+    section {
+      padding: 0.6rem;
+    }
   }
 `;

@@ -12,6 +12,7 @@ import {
   CameraStatusSchema,
   EmailProfileSchema,
   LastCallerSchema,
+  LockoutSchema,
   OutputStateSchema,
   SettingsViewSchema,
   SoftphoneAccountViewSchema,
@@ -26,6 +27,7 @@ import type {
   EmailProfileView,
   IncomingCallsSettings,
   LastCaller,
+  Lockout,
   LoginRequest,
   OutputName,
   OutputState,
@@ -43,6 +45,8 @@ export class ApiError extends Error {
     /** Dotted path of the bad field (`pin`, `intercom.cycleTimeMs`, `acceptedCallers.2`). */
     readonly field?: string,
     readonly issues: readonly { path: string; message: string }[] = [],
+    /** How long to wait before trying again (HTTP Retry-After, e.g. a locked sign-in). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -83,14 +87,16 @@ export class ApiClient {
   storeSettings(): Promise<SettingsView> {
     return this.send('POST', 'api/settings/store', SettingsViewSchema);
   }
-  factorySettings(): Promise<SettingsView> {
-    return this.send('POST', 'api/settings/factory', SettingsViewSchema);
-  }
-  restoreSettings(): Promise<SettingsView> {
-    return this.send('POST', 'api/settings/restore', SettingsViewSchema);
-  }
   lastCaller(): Promise<LastCaller> {
     return this.send('GET', 'api/last-caller', LastCallerSchema);
+  }
+
+  // PIN lock-outs
+  lockouts(): Promise<Lockout[]> {
+    return this.send('GET', 'api/lockouts', z.array(LockoutSchema));
+  }
+  unlock(key: string): Promise<void> {
+    return this.send('DELETE', `api/lockouts/${encodeURIComponent(key)}`, null);
   }
 
   // Audio messages
@@ -116,6 +122,10 @@ export class ApiClient {
   }
   saveEmailProfile(profile: EmailProfile): Promise<EmailProfileView> {
     return this.send('PUT', `api/email-profiles/${encodeURIComponent(profile.id)}`, EmailProfileViewSchema, profile);
+  }
+  /** Sends a test email with the stored profile; rejects with the mail server's error (502). */
+  testEmailProfile(id: string): Promise<void> {
+    return this.send('POST', `api/email-profiles/${encodeURIComponent(id)}/test`, null);
   }
   deleteEmailProfile(id: string): Promise<void> {
     return this.send('DELETE', `api/email-profiles/${encodeURIComponent(id)}`, null);
@@ -189,5 +199,6 @@ async function toApiError(response: Response): Promise<ApiError> {
   const parsed = ApiErrorSchema.safeParse(await response.json().catch(() => undefined));
   if (!parsed.success) return new ApiError(response.status, `The gateway answered ${response.status} ${response.statusText}.`);
   const { error, field, issues } = parsed.data;
-  return new ApiError(response.status, error, field, issues ?? []);
+  const retryAfter = Number.parseInt(response.headers.get('Retry-After') ?? '', 10);
+  return new ApiError(response.status, error, field, issues ?? [], Number.isNaN(retryAfter) ? undefined : retryAfter);
 }

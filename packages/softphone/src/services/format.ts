@@ -9,6 +9,9 @@ export function formatDuration(ms: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
 }
 
+/** Date and time in the browser's language and time zone (the gateway sends UTC epoch ms). */
+const DATE_TIME = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+
 export function formatTime(epochMs: number): string {
-  return new Date(epochMs).toLocaleString();
+  return DATE_TIME.format(epochMs);
 }

@@ -1,5 +1,6 @@
 import type { CameraEvent, EmailProfile } from '@camgate/protocol';
 import nodemailer from 'nodemailer';
+import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { StoredImage } from '../../store/event-repository.ts';
 
 const EMAIL_TIMEOUT_MS = 15_000;
@@ -31,6 +32,32 @@ export class EmailSender {
 
   async sendEventImage(mail: EventImageMail): Promise<void> {
     const { profile, event, image } = mail;
+    await this.#send(profile, {
+      subject: plainTextLine(profile.subject || 'Camera event image'),
+      text: [
+        `Latest event: ${event.kind} at ${plainTextLine(mail.eventTime)}.`,
+        `Details: ${plainTextLine(event.detail)}`,
+        `Requested by phone: ${plainTextLine(mail.requestedBy)}`,
+      ].join('\n'),
+      attachments: [
+        {
+          filename: `event-${event.id}.${EXTENSIONS[image.contentType] ?? 'img'}`,
+          content: image.data,
+          contentType: image.contentType,
+        },
+      ],
+    });
+  }
+
+  /** The settings dialog's "Send test email": proves the profile works; rejects with the SMTP error. */
+  async sendTest(profile: EmailProfile): Promise<void> {
+    await this.#send(profile, {
+      subject: plainTextLine(`${profile.subject || 'Camera event image'} (test)`),
+      text: `This test email shows that the camera can send email with the profile "${plainTextLine(profile.name)}".`,
+    });
+  }
+
+  async #send(profile: EmailProfile, content: Pick<Mail.Options, 'subject' | 'text' | 'attachments'>): Promise<void> {
     const transport = nodemailer.createTransport({
       host: profile.host,
       port: profile.port,
@@ -43,23 +70,7 @@ export class EmailSender {
       socketTimeout: this.timeoutMs,
     });
     try {
-      await transport.sendMail({
-        from: profile.from,
-        to: profile.to,
-        subject: plainTextLine(profile.subject || 'Camera event image'),
-        text: [
-          `Latest event: ${event.kind} at ${plainTextLine(mail.eventTime)}.`,
-          `Details: ${plainTextLine(event.detail)}`,
-          `Requested by phone: ${plainTextLine(mail.requestedBy)}`,
-        ].join('\n'),
-        attachments: [
-          {
-            filename: `event-${event.id}.${EXTENSIONS[image.contentType] ?? 'img'}`,
-            content: image.data,
-            contentType: image.contentType,
-          },
-        ],
-      });
+      await transport.sendMail({ from: profile.from, to: profile.to, ...content });
     } finally {
       transport.close();
     }

@@ -255,16 +255,22 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
       return undefined;
     }
     const verdict = authority.verify(header, { method: 'INVITE', uriMatches: (uri) => sameUri(uri, invite), binding }, lookup);
-    if (verdict.ok) {
+    // The accepted list names softphones by their From address: it must be the account's own.
+    const from = invite.from.uri;
+    if (verdict.ok && isSipUri(from) && from.user === verdict.username) {
       lockout?.recordSuccess(keys);
       return verdict.username;
     }
-    this.#log.warn({ callId: invite.callId, source: keys.address, reason: verdict.reason }, 'softphone authentication failed');
-    if (verdict.reason === 'wrong-password' || verdict.reason === 'unknown-user' || verdict.reason === 'uri-mismatch') {
+    const reason = verdict.ok ? 'from-mismatch' : verdict.reason;
+    this.#log.warn({ callId: invite.callId, source: keys.address, reason }, 'softphone authentication failed');
+    if (reason === 'from-mismatch') {
+      transaction.respond(createResponse(invite, 403, { reason: 'From Is Not The Account' }));
+    } else if (reason === 'wrong-password' || reason === 'unknown-user' || reason === 'uri-mismatch') {
       lockout?.recordFailure(keys);
-      transaction.respond(createResponse(invite, 403));
+      // A reason phrase of its own: the softphone tells a wrong password from "not on the list".
+      transaction.respond(createResponse(invite, 403, { reason: 'Wrong Credentials' }));
     } else {
-      challenge(verdict.reason === 'stale');
+      challenge(reason === 'stale');
     }
     return undefined;
   }

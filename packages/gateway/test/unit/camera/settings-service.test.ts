@@ -64,18 +64,16 @@ describe('SettingsService: Set / Factory / Restore / store (help page "Storing t
     expect(reopened.dirty).toBe(false);
   });
 
-  it('Restore undoes the changes not stored; Factory loads the defaults without storing', () => {
+  it('has no way to change the running settings but Set: Factory and Restore only fill the dialog', () => {
     const service = open();
     service.set(changed({ pin: '1234' }));
     service.store();
     service.set(changed({ pin: '5678' }));
-    expect(service.restore().running.pin).toBe('1234');
-    expect(service.dirty).toBe(false);
-
-    const factory = service.factory();
-    expect(factory.running).toEqual(FACTORY_SETTINGS);
-    expect(factory.stored.pin).toBe('1234');
-    expect(factory.dirty).toBe(true);
+    // What the dialog's Restore and Factory load into its form, without touching the camera.
+    expect(service.view()).toMatchObject({ running: { pin: '5678' }, stored: { pin: '1234' }, dirty: true });
+    expect(Object.getOwnPropertyNames(SettingsService.prototype)).not.toContain('factory');
+    expect(Object.getOwnPropertyNames(SettingsService.prototype)).not.toContain('restore');
+    expect(service.set(service.stored).dirty).toBe(false);
   });
 
   it('refuses invalid settings naming the field, and keeps the running ones', () => {
@@ -118,13 +116,11 @@ describe('SettingsService: Set / Factory / Restore / store (help page "Storing t
     service.on('change', (view) => views.push(view));
     service.set(changed({ pin: '4711' }));
     service.store();
-    service.factory();
-    service.restore();
+    service.set(FACTORY_SETTINGS);
     expect(views.map((v) => [v.running.pin, v.dirty])).toEqual([
       ['4711', true],
       ['4711', false],
       ['', true],
-      ['4711', false],
     ]);
   });
 

@@ -12,6 +12,8 @@ import { formStyles } from '../form/form.styles.ts';
 import { buttonStyles } from '../../styles/shared.styles.ts';
 import { audioMessagesStyles } from './audio-messages.styles.ts';
 import { GatewayRequests } from '../../controllers/gateway-requests.ts';
+import { ApiError } from '../../services/api-client.ts';
+import { errorMessage } from '../../services/error-message.ts';
 import { formatDuration } from '../../services/format.ts';
 import { RecorderController } from '../../controllers/recorder-controller.ts';
 import { TickController } from '../../controllers/tick-controller.ts';
@@ -26,6 +28,7 @@ export class CamgateAudioMessages extends LitElement {
     renaming: { state: true },
     notice: { state: true },
     playing: { state: true },
+    rowError: { state: true },
   };
 
   gateway = '';
@@ -37,6 +40,8 @@ export class CamgateAudioMessages extends LitElement {
   private renaming: { id: string; name: string } | null = null;
   private notice = '';
   private playing: string | null = null;
+  /** A failed action on one message, shown in its row. */
+  private rowError: { id: string; message: string } | null = null;
 
   private readonly recorder = new RecorderController(this);
   private readonly tick = new TickController(this);
@@ -57,9 +62,9 @@ export class CamgateAudioMessages extends LitElement {
         <legend>Audio messages</legend>
         ${this.messages.length === 0
           ? html`<p class="hint">No audio messages are stored.</p>`
-          : html`<table>
-              <thead><tr><th scope="col">Name</th><th scope="col">Length</th><th scope="col">Actions</th></tr></thead>
-              <tbody>${this.messages.map((m) => this.renderRow(m))}</tbody>
+          : html`<table class="stack" role="table">
+              <thead role="rowgroup"><tr role="row"><th role="columnheader" scope="col">Name</th><th role="columnheader" scope="col">Length</th><th role="columnheader" scope="col">Actions</th></tr></thead>
+              <tbody role="rowgroup">${this.messages.flatMap((m) => this.renderRow(m))}</tbody>
             </table>`}
         <audio
           controls
@@ -110,8 +115,10 @@ export class CamgateAudioMessages extends LitElement {
 
   private renderRow(message: AudioMessage) {
     const renaming = this.renaming?.id === message.id ? this.renaming : null;
-    return html`<tr>
-      <td>
+    const error = this.rowError?.id === message.id ? this.rowError.message : '';
+    const errorId = `message-error-${message.id}`;
+    const row = html`<tr role="row">
+      <td role="cell">
         ${renaming
           ? html`<input
               aria-label=${`New name for ${message.name}`}
@@ -122,8 +129,8 @@ export class CamgateAudioMessages extends LitElement {
             />`
           : message.name}
       </td>
-      <td>${formatDuration(message.durationMs)}</td>
-      <td class="actions">
+      <td role="cell" data-label="Length">${formatDuration(message.durationMs)}</td>
+      <td role="cell" class="actions">
         <button type="button" aria-label=${`Play ${message.name}`} @click=${() => this.play(message.id)}>Play</button>
         ${renaming
           ? html`<button type="button" ?disabled=${this.busy} @click=${this.rename}>Save name</button>
@@ -134,11 +141,17 @@ export class CamgateAudioMessages extends LitElement {
               ?disabled=${message.builtin}
               @click=${() => (this.renaming = { id: message.id, name: message.name })}
             >Rename</button>`}
-        <button type="button" aria-label=${`Delete ${message.name}`} ?disabled=${message.builtin || this.busy} @click=${() => this.deleteMessage(message)}>
-          Delete
-        </button>
+        <button
+          type="button"
+          aria-label=${`Delete ${message.name}`}
+          aria-describedby=${error ? errorId : nothing}
+          ?disabled=${message.builtin || this.busy}
+          @click=${() => this.deleteMessage(message)}
+        >Delete</button>
       </td>
     </tr>`;
+    if (!error) return [row];
+    return [row, html`<tr role="row" class="row-error"><td role="cell" colspan="3"><p class="error" id=${errorId} role="alert">${error}</p></td></tr>`];
   }
 
   private onFile(event: Event): void {
@@ -194,11 +207,28 @@ export class CamgateAudioMessages extends LitElement {
   }
 
   private async deleteMessage(message: AudioMessage): Promise<void> {
-    await this.run(async () => {
-      await this.requests.api.deleteMessage(message.id);
-      if (this.playing === message.id) this.playing = null;
-      return `Deleted “${message.name}”.`;
-    });
+    this.rowError = null;
+    this.notice = '';
+    const deleted = await this.requests.run(
+      'busy',
+      async () => {
+        await this.requests.api.deleteMessage(message.id);
+        if (this.playing === message.id) this.playing = null;
+        this.notice = `Deleted “${message.name}”.`;
+      },
+      (error) => {
+        // Said at the row it is about; the list-wide alert stays for the rest.
+        this.rowError = {
+          id: message.id,
+          message:
+            error instanceof ApiError && error.status === 409
+              ? `“${message.name}” is the welcome message in use. Choose another welcome message and press Set, then delete it.`
+              : errorMessage(error),
+        };
+        return '';
+      },
+    );
+    if (deleted) this.dispatchEvent(new CustomEvent('camgate-messages-changed', { bubbles: true, composed: true }));
   }
 
   /** Runs one change, shows its outcome and tells the parent to reload the list. */

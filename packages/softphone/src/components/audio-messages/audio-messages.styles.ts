@@ -8,10 +8,4 @@ export const audioMessagesStyles = css`
     width: 100%;
     margin-top: 0.5rem;
   }
-  td.actions {
-    white-space: nowrap;
-  }
-  td.actions button {
-    margin-right: 0.25rem;
-  }
 `;

@@ -4,6 +4,9 @@
  * empty password on edit keeps the stored one.
  *
  * Properties: `gateway` (base URL), `profiles` (owned by the parent).
+ * "Send test email" mails a test with a stored profile and says, at its row, whether the
+ * mail server took it (or its error).
+ *
  * Events: `camgate-email-profiles-changed` after a save or delete.
  */
 import { LitElement, html, nothing } from 'lit';
@@ -69,6 +72,7 @@ export class CamgateEmailProfiles extends LitElement {
     profiles: { attribute: false },
     draft: { state: true },
     errors: { state: true },
+    rowMessage: { state: true },
   };
 
   gateway = '';
@@ -77,7 +81,9 @@ export class CamgateEmailProfiles extends LitElement {
   /** The profile in the sub-form; null when the sub-form is closed. */
   private draft: ProfileDraft | null = null;
   private errors: Map<string, string> = new Map();
-  private readonly requests = new GatewayRequests<'save' | 'delete'>(this);
+  /** The outcome of a test email or a refused delete, shown at its profile's row. */
+  private rowMessage: { id: string; text: string; error: boolean } | null = null;
+  private readonly requests = new GatewayRequests<'save' | 'delete' | 'test'>(this);
 
   override render() {
     return html`
@@ -85,26 +91,41 @@ export class CamgateEmailProfiles extends LitElement {
         <legend>Email profiles</legend>
         ${this.profiles.length === 0
           ? html`<p class="hint">No email profiles yet.</p>`
-          : html`<table>
-              <thead><tr><th scope="col">Name</th><th scope="col">Server</th><th scope="col">To</th><th scope="col">Actions</th></tr></thead>
-              <tbody>
-                ${this.profiles.map(
-                  (p) => html`<tr>
-                    <td>${p.name}</td>
-                    <td>${p.host}:${p.port}</td>
-                    <td>${p.to.join(', ')}</td>
-                    <td class="actions">
-                      <button type="button" aria-label=${`Edit ${p.name}`} @click=${() => this.edit(draftOf(p))}>Edit</button>
-                      <button type="button" aria-label=${`Delete ${p.name}`} ?disabled=${this.requests.busy !== null} @click=${() => this.deleteProfile(p)}>Delete</button>
-                    </td>
-                  </tr>`,
-                )}
+          : html`<table class="stack" role="table">
+              <thead role="rowgroup"><tr role="row"><th role="columnheader" scope="col">Name</th><th role="columnheader" scope="col">Server</th><th role="columnheader" scope="col">To</th><th role="columnheader" scope="col">Actions</th></tr></thead>
+              <tbody role="rowgroup">
+                ${this.profiles.flatMap((p) => this.renderRow(p))}
               </tbody>
             </table>`}
         ${this.draft ? this.renderForm(this.draft) : html`<div class="buttons"><button type="button" @click=${() => this.edit(newDraft())}>Add email profile</button></div>`}
         ${this.requests.error ? html`<p class="error" role="alert">${this.requests.error}</p>` : nothing}
       </fieldset>
     `;
+  }
+
+  private renderRow(p: EmailProfileView) {
+    const message = this.rowMessage?.id === p.id ? this.rowMessage : null;
+    const messageId = `profile-message-${p.id}`;
+    const busy = this.requests.busy !== null;
+    const row = html`<tr role="row">
+      <td role="cell">${p.name}</td>
+      <td role="cell" data-label="Server">${p.host}:${p.port}</td>
+      <td role="cell" data-label="To">${p.to.join(', ')}</td>
+      <td role="cell" class="actions">
+        <button type="button" aria-label=${`Edit ${p.name}`} @click=${() => this.edit(draftOf(p))}>Edit</button>
+        <button type="button" aria-label=${`Send test email with ${p.name}`} aria-describedby=${message ? messageId : nothing} ?disabled=${busy} @click=${() => this.sendTest(p)}>
+          ${this.requests.busy === 'test' && this.rowMessage?.id === p.id ? 'Sending…' : 'Send test email'}
+        </button>
+        <button type="button" aria-label=${`Delete ${p.name}`} ?disabled=${busy} @click=${() => this.deleteProfile(p)}>Delete</button>
+      </td>
+    </tr>`;
+    if (!message?.text) return [row];
+    return [
+      row,
+      html`<tr role="row" class="row-message"><td role="cell" colspan="4">
+        <p class=${message.error ? 'error' : 'notice'} id=${messageId} role=${message.error ? 'alert' : 'status'}>${message.text}</p>
+      </td></tr>`,
+    ];
   }
 
   private renderForm(draft: ProfileDraft) {
@@ -206,11 +227,38 @@ export class CamgateEmailProfiles extends LitElement {
     if (saved) this.changed();
   }
 
+  private async sendTest(profile: EmailProfileView): Promise<void> {
+    this.rowMessage = { id: profile.id, text: '', error: false };
+    await this.requests.run(
+      'test',
+      async () => {
+        await this.requests.api.testEmailProfile(profile.id);
+        this.rowMessage = { id: profile.id, text: `Test email sent to ${profile.to.join(', ')}.`, error: false };
+      },
+      (error) => {
+        this.rowMessage = { id: profile.id, text: errorMessage(error), error: true };
+        return '';
+      },
+    );
+  }
+
   private async deleteProfile(profile: EmailProfileView): Promise<void> {
-    const deleted = await this.requests.run('delete', async () => {
-      await this.requests.api.deleteEmailProfile(profile.id);
-      if (this.draft?.id === profile.id) this.draft = null;
-    });
+    this.rowMessage = null;
+    const deleted = await this.requests.run(
+      'delete',
+      async () => {
+        await this.requests.api.deleteEmailProfile(profile.id);
+        if (this.draft?.id === profile.id) this.draft = null;
+      },
+      (error) => {
+        const text =
+          error instanceof ApiError && error.status === 409
+            ? `“${profile.name}” is the email profile in use. Choose another one in the settings and press Set, then delete it.`
+            : errorMessage(error);
+        this.rowMessage = { id: profile.id, text, error: true };
+        return '';
+      },
+    );
     if (deleted) this.changed();
   }
 

@@ -7,10 +7,4 @@ export const emailProfilesStyles = css`
   form {
     margin-top: 0.5rem;
   }
-  td.actions {
-    white-space: nowrap;
-  }
-  td.actions button {
-    margin-right: 0.25rem;
-  }
 `;

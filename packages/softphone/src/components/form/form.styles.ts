@@ -1,10 +1,22 @@
 import { css } from 'lit';
 
-/** Form controls shared by the settings dialog, its sub-forms and the camera page (buttons: shared.styles.ts). */
+/**
+ * Form controls shared by the settings dialog, its sub-forms and the camera page (buttons:
+ * shared.styles.ts). Responsive by the room a form has, not by the screen: each form (and
+ * each component) is a size container, so a label sits beside its control only where both
+ * fit — on a phone, in a narrow column or in the small sign-in card they stack.
+ */
 export const formStyles = css`
   :host {
     font-family: var(--camgate-font, system-ui, sans-serif);
     color: var(--camgate-text, #1f2328);
+    container-type: inline-size;
+  }
+  form {
+    container-type: inline-size;
+  }
+  fieldset {
+    min-width: 0;
   }
   fieldset {
     border: 1px solid var(--camgate-border, #d0d7de);
@@ -18,18 +30,24 @@ export const formStyles = css`
   }
   .field {
     display: grid;
-    grid-template-columns: minmax(10rem, 14rem) 1fr;
+    grid-template-columns: minmax(0, 1fr);
     gap: 0.25rem 0.75rem;
     align-items: start;
     margin: 0.4rem 0;
   }
-  .field > label {
-    padding-top: 0.3rem;
+  @container (min-width: 36rem) {
+    .field {
+      grid-template-columns: minmax(10rem, 14rem) minmax(0, 1fr);
+    }
+    .field > label {
+      padding-top: 0.3rem;
+    }
   }
   .field .control {
     display: flex;
     flex-direction: column;
     gap: 0.25rem;
+    min-width: 0;
   }
   .inline,
   .field .control.inline {
@@ -49,6 +67,8 @@ export const formStyles = css`
     background: #fff;
     color: inherit;
     max-width: 100%;
+    min-width: 0;
+    box-sizing: border-box;
   }
   textarea {
     min-height: 4.5rem;
@@ -107,5 +127,44 @@ export const formStyles = css`
     padding: 0.3rem 0.5rem;
     border-bottom: 1px solid var(--camgate-border, #d0d7de);
     vertical-align: middle;
+  }
+  td {
+    overflow-wrap: anywhere;
+  }
+  /* Action buttons wrap inside their cell rather than push the table wider than the screen. */
+  td.actions button {
+    margin: 0.1rem 0.25rem 0.1rem 0;
+  }
+  /*
+   * Narrow (a phone): a table.stack shows each row as a small card, every cell on its own line
+   * named by its column. Its explicit ARIA roles keep it a table for screen readers.
+   */
+  @container (max-width: 32rem) {
+    table.stack,
+    table.stack tbody,
+    table.stack tr,
+    table.stack td {
+      display: block;
+    }
+    table.stack thead {
+      position: absolute;
+      width: 1px;
+      height: 1px;
+      overflow: hidden;
+      clip-path: inset(50%);
+      white-space: nowrap;
+    }
+    table.stack tr {
+      padding: 0.35rem 0;
+      border-bottom: 1px solid var(--camgate-border, #d0d7de);
+    }
+    table.stack td {
+      border: 0;
+      padding: 0.1rem 0;
+    }
+    table.stack td[data-label]::before {
+      content: attr(data-label) ': ';
+      color: var(--camgate-muted, #57606a);
+    }
   }
 `;

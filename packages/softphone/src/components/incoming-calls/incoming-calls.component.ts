@@ -1,17 +1,19 @@
 /**
  * <camgate-incoming-calls>: the Incoming Calls dialog of the help page, field for field,
- * with its four buttons: Set (activate until restart), Factory (load the defaults), Restore
- * (undo what is not stored) and Close (offers to store the configuration when the running
- * settings differ from the stored ones). The audio messages and email profiles it refers to
- * are managed in place.
+ * with its four buttons: Set (activate until restart), Factory (load the defaults into the
+ * dialog), Restore (load the stored settings into the dialog, undoing what is not stored)
+ * and Close (offers to store the configuration when the running settings differ from the
+ * stored ones). Factory and Restore change only the form: the camera runs on until Set.
+ * The audio messages and email profiles it refers to are managed in place.
  *
  * Properties: `gateway` (base URL), `lastCaller` (live from the page; also loaded on open).
  * Events: `camgate-close` when the dialog is closed; `camgate-settings-changed` { view }
- * after Set, Factory, Restore or Store.
+ * after Set or Store.
  */
 import { LitElement, html, nothing } from 'lit';
 import type { PropertyValues } from 'lit';
-import type { ActionProfile, AudioMessage, AudioMode, EmailProfileView, LastCaller, SettingsView } from '@camgate/protocol';
+import { FACTORY_SETTINGS } from '@camgate/protocol';
+import type { ActionProfile, AudioMessage, AudioMode, EmailProfileView, IncomingCallsSettings, LastCaller, SettingsView } from '@camgate/protocol';
 import { formStyles } from '../form/form.styles.ts';
 import { ariaInvalid, describedBy, fieldId, fieldRow, focusFirstInvalid } from '../form/field.ts';
 import { buttonStyles, panelStyles } from '../../styles/shared.styles.ts';
@@ -34,7 +36,7 @@ const ACTION_MODES: Record<ActionProfile['mode'], string> = {
 };
 const OUTPUT_LABELS = { door: 'Door opener (key 1)', light: 'Light (key 3)' } as const;
 
-type Busy = 'load' | 'set' | 'factory' | 'restore' | 'close' | 'store';
+type Busy = 'load' | 'set' | 'close' | 'store';
 
 export class CamgateIncomingCalls extends LitElement {
   static override styles = [panelStyles, formStyles, buttonStyles, incomingCallsStyles];
@@ -51,6 +53,7 @@ export class CamgateIncomingCalls extends LitElement {
     notice: { state: true },
     showPin: { state: true },
     manageProfiles: { state: true },
+    ownIdentity: { state: true },
   };
 
   gateway = '';
@@ -69,6 +72,8 @@ export class CamgateIncomingCalls extends LitElement {
   private notice = '';
   private showPin = false;
   private manageProfiles = false;
+  /** The SIP address the softphone on this page calls as (the signed-in admin's). */
+  private ownIdentity = '';
   #localErrors: FieldErrors = new Map();
   private readonly requests = new GatewayRequests<Busy>(this);
 
@@ -81,16 +86,18 @@ export class CamgateIncomingCalls extends LitElement {
   /** Loads settings, messages, profiles and the last caller from the gateway. */
   async reload(): Promise<void> {
     await this.run('load', async () => {
-      const [view, messages, profiles, lastCaller] = await Promise.all([
+      const [view, messages, profiles, lastCaller, credentials] = await Promise.all([
         this.requests.api.settings(),
         this.requests.api.messages(),
         this.requests.api.emailProfiles(),
         this.requests.api.lastCaller(),
+        this.requests.api.softphoneCredentials(),
       ]);
       this.showView(view);
       this.messages = messages;
       this.profiles = profiles;
       this.lastCaller = lastCaller;
+      this.ownIdentity = credentials.uri;
     });
   }
 
@@ -130,7 +137,7 @@ export class CamgateIncomingCalls extends LitElement {
           <legend>Accepted callers</legend>
           ${this.textareaField('acceptedCallers', 'Accepted phone numbers and SIP addresses', draft.acceptedCallersText,
             (v) => ({ acceptedCallersText: v }), 'One per line. Empty: the camera answers every call (not recommended).')}
-          ${this.renderLastCaller(draft)}
+          ${this.renderLastCaller(draft)} ${this.renderOwnIdentity(draft)}
         </fieldset>
 
         <fieldset>
@@ -194,6 +201,19 @@ export class CamgateIncomingCalls extends LitElement {
               <span class="hint">${formatTime(last.at)}, ${last.answered ? 'answered' : 'not answered'}</span>`
           : html`<span class="hint">No call yet. Call the camera, then reopen this dialog.</span>`}
         <button type="button" ?disabled=${last === null || listed} @click=${this.addLastCaller}>Add last caller</button>
+      </div>
+    </div>`;
+  }
+
+  private renderOwnIdentity(draft: SettingsDraft) {
+    if (!this.ownIdentity) return nothing;
+    const listed = linesOf(draft.acceptedCallersText).includes(this.ownIdentity);
+    return html`<div class="field">
+      <span>This browser</span>
+      <div class="control last-caller">
+        <output aria-label="This browser calls as">${this.ownIdentity}</output>
+        <span class="hint">The softphone on this page calls as this address${listed ? ' (on the list)' : ''}.</span>
+        <button type="button" ?disabled=${listed} @click=${() => this.addAccepted(this.ownIdentity)}>Add this browser</button>
       </div>
     </div>`;
   }
@@ -312,9 +332,12 @@ export class CamgateIncomingCalls extends LitElement {
   }
 
   private addLastCaller(): void {
+    if (this.lastCaller) this.addAccepted(this.lastCaller.caller);
+  }
+
+  private addAccepted(caller: string): void {
     const draft = this.draft;
-    const caller = this.lastCaller?.caller;
-    if (!draft || !caller) return;
+    if (!draft) return;
     const lines = linesOf(draft.acceptedCallersText);
     if (lines.includes(caller)) return;
     this.patch('acceptedCallers', { acceptedCallersText: [...lines, caller].join('\n') });
@@ -336,20 +359,24 @@ export class CamgateIncomingCalls extends LitElement {
     });
   }
 
-  /** Factory: the defaults become the running settings (not stored). */
-  private async factory(): Promise<void> {
-    await this.run('factory', async () => {
-      this.showView(await this.requests.api.factorySettings());
-      this.notice = 'Factory defaults loaded. Close to store them permanently.';
-    });
+  /** Factory: loads the defaults into the form; the camera runs on unchanged until Set. */
+  private factory(): void {
+    this.fillForm(FACTORY_SETTINGS, 'Factory defaults loaded into the form. Press Set to apply them.');
   }
 
-  /** Restore: back to the stored settings, undoing what was not stored. */
-  private async restore(): Promise<void> {
-    await this.run('restore', async () => {
-      this.showView(await this.requests.api.restoreSettings());
-      this.notice = 'The stored settings are restored.';
-    });
+  /** Restore: loads the stored settings into the form, undoing what was not stored, once Set. */
+  private restore(): void {
+    if (!this.view) return;
+    this.fillForm(this.view.stored, 'The stored settings are loaded into the form. Press Set to apply them.');
+  }
+
+  private fillForm(settings: IncomingCallsSettings, notice: string): void {
+    this.draft = toDraft(settings);
+    this.touched = new Set();
+    this.submitted = false;
+    this.serverErrors = new Map();
+    this.requests.showError('');
+    this.notice = notice;
   }
 
   /** Close: if the running settings differ from the stored ones, offer to store them. */
@@ -389,10 +416,7 @@ export class CamgateIncomingCalls extends LitElement {
   private showView(view: SettingsView): void {
     const changedByUs = this.view !== null;
     this.view = view;
-    this.draft = toDraft(view.running);
-    this.touched = new Set();
-    this.submitted = false;
-    this.serverErrors = new Map();
+    this.fillForm(view.running, '');
     if (changedByUs) this.dispatchEvent(new CustomEvent('camgate-settings-changed', { detail: { view }, bubbles: true, composed: true }));
   }
 

@@ -3,6 +3,7 @@ import { css } from 'lit';
 export const incomingCallsStyles = css`
   :host {
     max-width: 52rem;
+    min-width: 0;
   }
   h2 {
     font-size: 1.2rem;
@@ -30,13 +31,22 @@ export const incomingCallsStyles = css`
   }
   .actions-grid {
     display: grid;
-    grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr));
+    grid-template-columns: repeat(auto-fit, minmax(min(18rem, 100%), 1fr));
     gap: 0.75rem;
   }
   .actions-grid fieldset {
     margin: 0;
   }
-  .actions-grid .field {
-    grid-template-columns: 7rem 1fr;
+  .actions-grid fieldset {
+    container-type: inline-size;
+  }
+  @container (min-width: 16rem) {
+    .actions-grid .field {
+      grid-template-columns: 7rem minmax(0, 1fr);
+    }
+  }
+  dialog {
+    max-width: calc(100vw - 2rem);
+    box-sizing: border-box;
   }
 `;

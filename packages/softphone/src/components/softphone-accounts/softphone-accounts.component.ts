@@ -63,14 +63,14 @@ export class CamgateSoftphoneAccounts extends LitElement {
       </p>
       ${named.length === 0
         ? html`<p class="hint">No softphone accounts yet.</p>`
-        : html`<table aria-labelledby="accounts-heading">
-            <thead><tr><th scope="col">User name</th><th scope="col">Created</th><th scope="col">Actions</th></tr></thead>
-            <tbody>
+        : html`<table class="stack" role="table" aria-labelledby="accounts-heading">
+            <thead role="rowgroup"><tr role="row"><th role="columnheader" scope="col">User name</th><th role="columnheader" scope="col">Created</th><th role="columnheader" scope="col">Actions</th></tr></thead>
+            <tbody role="rowgroup">
               ${named.map(
-                (account) => html`<tr>
-                  <td>${account.username}</td>
-                  <td>${formatTime(account.createdAt)}</td>
-                  <td class="actions">
+                (account) => html`<tr role="row">
+                  <td role="cell">${account.username}</td>
+                  <td role="cell" data-label="Created">${formatTime(account.createdAt)}</td>
+                  <td role="cell" class="actions">
                     <button type="button" aria-label=${`Show the embed code for ${account.username}`} aria-pressed=${this.shown === account.username ? 'true' : 'false'}
                       @click=${() => (this.shown = account.username)}>Embed code</button>
                     <button type="button" aria-label=${`Delete ${account.username}`} ?disabled=${busy} @click=${() => this.deleteAccount(account.username)}>Delete</button>

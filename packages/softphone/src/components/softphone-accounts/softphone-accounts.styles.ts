@@ -5,12 +5,6 @@ export const softphoneAccountsStyles = css`
     font-size: 1.05rem;
     margin: 0 0 0.5rem;
   }
-  td.actions {
-    white-space: nowrap;
-  }
-  td.actions button {
-    margin-right: 0.25rem;
-  }
   td.actions button[aria-pressed='true'] {
     border-color: var(--camgate-accent, #2563eb);
   }

@@ -8,8 +8,8 @@
  * POST /api/softphone/credentials, which needs an admin session), `camera` (SIP URI to
  * call; default the one the gateway names).
  * Events: `camgate-call-state` { state, callId, end } whenever the call state changes.
- * The host reflects the call state as `data-call-state` and how the last call ended as
- * `data-call-end` (e.g. `locked-out`).
+ * The host reflects the call state as `data-call-state`, how the last call ended as
+ * `data-call-end` (e.g. `locked-out`) and the audio path as `data-media` (MediaState).
  *
  * Keyboard: Call and Hang up hand the focus to each other, so Enter, the digit keys and
  * Enter again make a whole call without the mouse.
@@ -23,7 +23,7 @@ import { softphoneStyles } from './softphone.styles.ts';
 import '../keypad/keypad.ts';
 import type { CamgateKeypad, KeyEvent } from '../keypad/keypad.component.ts';
 import { SipController, DTMF_KEYS } from '../../controllers/sip-controller.ts';
-import type { DtmfKey, DtmfMode, SipTarget } from '../../controllers/sip-controller.ts';
+import type { DtmfKey, DtmfMode, MediaState, SipTarget } from '../../controllers/sip-controller.ts';
 import type { CallState } from '../../controllers/call-state.ts';
 import { SocketController } from '../../controllers/socket-controller.ts';
 import { LevelController, meterPosition } from '../../controllers/level-controller.ts';
@@ -55,6 +55,14 @@ const PHASE_LABELS: Record<CallInfo['phase'], string> = {
   ended: 'Call ended.',
 };
 
+const MEDIA_LABELS: Record<MediaState, string> = {
+  none: '',
+  connecting: 'Audio: connecting…',
+  connected: 'Audio: connected.',
+  interrupted: 'Audio: interrupted, reconnecting…',
+  failed: 'Audio: failed.',
+};
+
 /** Captions kept on screen; older lines scroll away. */
 const MAX_CAPTIONS = 50;
 /** Until the INVITE has passed the gateway's challenge it may not know the Call-ID yet. */
@@ -74,6 +82,7 @@ export class CamgateSoftphone extends LitElement {
     captions: { state: true },
     modeRequest: { state: true },
     notice: { state: true },
+    pinTyped: { state: true },
   };
 
   /** Base URL of the gateway; empty = the page's origin. */
@@ -91,6 +100,8 @@ export class CamgateSoftphone extends LitElement {
   private modeRequest: AudioMode | null = null;
   /** A problem that is not the end of the call (e.g. a refused mode switch). */
   private notice = '';
+  /** Keys typed while the camera asks for the PIN, shown as dots. */
+  private pinTyped = 0;
 
   private readonly levels = new LevelController(this);
   private readonly tick = new TickController(this);
@@ -129,6 +140,7 @@ export class CamgateSoftphone extends LitElement {
 
   protected override updated(): void {
     this.tick.run(this.sip.state === 'in-call');
+    this.dataset.media = this.sip.media;
     const state = this.sip.state;
     if (state !== this.#reportedState) {
       this.#reportedState = state;
@@ -156,6 +168,7 @@ export class CamgateSoftphone extends LitElement {
     this.call = null;
     this.captions = [];
     this.notice = '';
+    this.pinTyped = 0;
     void this.sip.call(this.target(), this.dtmfMode === 'rfc4733' ? 'rfc4733' : 'info');
   }
 
@@ -165,7 +178,9 @@ export class CamgateSoftphone extends LitElement {
 
   /** Sends one DTMF key to the camera, as if pressed on the keypad. */
   pressKey(key: DtmfKey): void {
+    if (this.sip.state !== 'in-call') return;
     this.sip.sendDtmf(key);
+    if (this.call?.phase === 'pin') this.pinTyped = key === '#' || key === '*' ? 0 : this.pinTyped + 1; // * starts the PIN over
   }
 
   /**
@@ -219,6 +234,7 @@ export class CamgateSoftphone extends LitElement {
 
   private onCallUpdate(call: CallInfo): void {
     if (call.callId !== this.sip.callId) return; // an admin socket hears every call
+    if (call.phase !== 'pin') this.pinTyped = 0;
     this.call = call;
     if (this.modeRequest === call.audioMode) this.modeRequest = null;
   }
@@ -268,6 +284,13 @@ export class CamgateSoftphone extends LitElement {
         <span class="led" data-led=${call?.led ?? 'idle'}>LED: ${call?.led ?? 'idle'}</span>
       </div>
       <p class="status" role="status">${this.statusText(call)}</p>
+      ${inCall && this.sip.media !== 'none'
+        ? html`<p class="media" data-media=${this.sip.media}>${MEDIA_LABELS[this.sip.media]}</p>`
+        : nothing}
+      ${call?.phase === 'pin' && inCall
+        ? html`<p class="pin-entry" aria-live="polite">PIN: <span aria-label=${`${this.pinTyped} digits typed`}>${'•'.repeat(this.pinTyped) || '–'}</span></p>`
+        : nothing}
+      ${this.sip.microphoneProblem && state !== 'idle' ? html`<p class="notice" role="status">${this.sip.microphoneProblem}</p>` : nothing}
       ${end?.error ? html`<p class="error" role="alert" data-end=${end.kind}>${end.message}</p>` : nothing}
       ${this.notice ? html`<p class="error" role="alert">${this.notice}</p>` : nothing}
       ${inCall ? this.renderTimes(call) : nothing}

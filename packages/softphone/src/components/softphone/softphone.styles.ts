@@ -3,6 +3,28 @@ import { css } from 'lit';
 export const softphoneStyles = css`
   :host {
     max-width: 24rem;
+    box-sizing: border-box;
+    min-width: 0;
+  }
+  .media {
+    margin: 0.25rem 0;
+    font-size: 0.9rem;
+  }
+  .media[data-media='connected'] {
+    color: #1a7f37;
+  }
+  .media[data-media='failed'],
+  .media[data-media='interrupted'] {
+    color: #cf222e;
+  }
+  .pin-entry {
+    margin: 0.25rem 0;
+    font-size: 1.25rem;
+    letter-spacing: 0.2em;
+  }
+  .notice {
+    margin: 0.25rem 0;
+    color: #9a6700;
   }
   h2 {
     font-size: 1.1rem;
@@ -38,6 +60,7 @@ export const softphoneStyles = css`
   }
   meter {
     width: 8rem;
+    max-width: 100%;
   }
   .captions {
     min-height: 4rem;
