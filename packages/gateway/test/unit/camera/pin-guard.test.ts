@@ -128,27 +128,6 @@ describe('PinGuard', () => {
     expect(Math.max(...durations)).toBe(PIN_LOCKOUT.MAX_LOCK_MS / MINUTE);
   });
 
-  it('lists what is locked out and lets the admin unlock the caller while its address stays locked', () => {
-    const clock = new FakeClock();
-    const guard = new PinGuard(clock);
-    fail(guard, alice, PIN_LOCKOUT.MAX_FAILURES);
-    const until = clock.now() + 15 * MINUTE;
-    expect(guard.list()).toEqual(
-      expect.arrayContaining([
-        { key: 'caller:+4930123456', kind: 'caller', label: '+4930123456', lockedUntil: until },
-        { key: 'ip:192.0.2.1', kind: 'address', label: '192.0.2.1', lockedUntil: until },
-      ]),
-    );
-    expect(guard.unlock('caller:+4930123456')).toBe(true);
-    expect(guard.unlock('caller:+4930123456')).toBe(false);
-    expect(guard.lockedUntil({ caller: alice.caller, address: null })).toBeNull();
-    expect(guard.lockedUntil(alice)).toBe(until); // the address is still locked
-    expect(guard.unlock('ip:192.0.2.1')).toBe(true);
-    expect(guard.list()).toEqual([]);
-    // Failures were forgotten: one more wrong PIN does not lock again.
-    expect(guard.recordFailure(alice)).toMatchObject({ locked: false });
-  });
-
   it('a right PIN clears the caller\'s recent failures', () => {
     const guard = new PinGuard(new FakeClock());
     fail(guard, alice, 4);
