@@ -49,7 +49,7 @@ test.describe('PIN lock-outs', () => {
     // The list shows the caller and its address, until when in the browser's own time zone.
     const listed = (await (await request.get('/api/lockouts')).json()) as Lockout[];
     const caller = listed.find((l) => l.kind === 'caller')!;
-    expect(caller.label).toBe('sip:admin@127.0.0.1');
+    expect(caller.label).toBe('sip:admin@127.0.0.1 from 127.0.0.1');
     const localTime = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'medium', timeZone: TIME_ZONE }).format(caller.lockedUntil);
     await expect(lockouts.getByRole('listitem').filter({ hasText: caller.label })).toContainText(`until ${localTime}`);
     await expect(lockouts).not.toContainText(new Date(caller.lockedUntil).toISOString());
