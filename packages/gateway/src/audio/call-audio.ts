@@ -11,6 +11,7 @@ import { GoertzelDtmfDetector } from './dtmf/goertzel-detector.ts';
 import type { DtmfKey } from './dtmf/keys.ts';
 import { type IntercomDirection, IntercomGate, type IntercomSettings } from './intercom-gate.ts';
 import { LevelMeter, rmsPercent } from './level.ts';
+import type { VoiceOptions } from './speech/espeak-tts.ts';
 import type { PhraseCache } from './speech/phrase-cache.ts';
 import type { Prompt, PromptInfo, PromptOutcome } from './speech/prompt.ts';
 import { PromptPlayer } from './speech/prompt-player.ts';
@@ -46,6 +47,8 @@ export interface CallAudioOptions {
   readonly microphone: Microphone;
   readonly speaker: Speaker;
   readonly phrases: PhraseCache;
+  /** Voice of the call's spoken prompts (its language); default espeak's English. */
+  readonly voice?: VoiceOptions;
   readonly intercom: IntercomSettings;
   /** Audio mode at the start; 'none' until the camera logic switches (after the welcome). */
   readonly mode?: AudioMode;
@@ -87,7 +90,7 @@ export class CallAudio extends TypedEmitter<CallAudioEvents> implements CallAudi
     this.#mode = options.mode ?? 'none';
     this.#inbandDtmf = options.inbandDtmf ?? true;
     this.#gate = new IntercomGate(options.intercom);
-    this.#prompts = new PromptPlayer(options.phrases, this.#logger);
+    this.#prompts = new PromptPlayer(options.phrases, this.#logger, options.voice);
     this.#prompts.on('started', (info) => this.safeEmit('prompt-started', info));
     this.#prompts.on('ended', (info, outcome) => this.safeEmit('prompt-ended', info, outcome));
   }
