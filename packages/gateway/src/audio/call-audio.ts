@@ -3,6 +3,7 @@ import type { AudioMode } from '@camgate/protocol';
 import { InvalidStateError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { TypedEmitter } from '../core/typed-emitter.ts';
+import { ComfortNoise } from './comfort-noise.ts';
 import type { CallAudioPort } from './contracts.ts';
 import { FRAME_SAMPLES } from './contracts.ts';
 import type { Microphone } from './device/microphone.ts';
@@ -74,6 +75,7 @@ export class CallAudio extends TypedEmitter<CallAudioEvents> implements CallAudi
   readonly #gate: IntercomGate;
   readonly #callerLevel = new LevelMeter();
   readonly #microphoneLevel = new LevelMeter();
+  readonly #comfortNoise = new ComfortNoise();
   #mode: AudioMode;
   #inbandDtmf: boolean;
   #speakerChannel: SpeakerChannel | undefined;
@@ -171,6 +173,8 @@ export class CallAudio extends TypedEmitter<CallAudioEvents> implements CallAudi
     } else {
       this.#micGain = 0; // fade in when the microphone opens again
       this.#microphoneLevel.add(SILENT_FRAME);
+      // Without the room the caller would hear digital silence and think the line dropped.
+      this.#comfortNoise.addTo(out);
     }
     return out;
   }
