@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { SimulatedMicrophone } from '../../../src/audio/device/microphone.ts';
-import { SimulatedSpeaker, speakerFileName } from '../../../src/audio/device/speaker.ts';
+import { SimulatedSpeaker, SPEAKER_HOLD_MS, speakerFileName } from '../../../src/audio/device/speaker.ts';
 import { decodeWav } from '../../../src/audio/wav.ts';
 import { FakeClock } from '../../../src/core/clock.ts';
 import { concatSamples, synthesizeTone } from '../../../src/audio/synth.ts';
@@ -80,6 +80,31 @@ describe('SimulatedSpeaker', () => {
     await channel.close();
     const file = join(dir, 'speaker', 'abc123@host.wav');
     expect(decodeWav(readFileSync(file)).samples.length).toBe(160);
+  });
+
+  it('gives the speaker to one caller at a time; the other gets it once the first is quiet or gone', async () => {
+    let now = 0;
+    const speaker = new SimulatedSpeaker(dir, () => now);
+    const first = speaker.open('first');
+    const second = speaker.open('second');
+    const voice = new Int16Array(160).fill(3277);
+    const talk = (frames: number) => {
+      for (let i = 0; i < frames; i++) {
+        first.play(voice);
+        second.play(voice);
+        now += 20;
+      }
+    };
+    talk(50); // both talk: only the first is heard
+    expect(second.levelPercent).toBe(0);
+    for (let i = 0; i < 60; i++, now += 20) second.play(voice); // the first went quiet for over a second
+    expect(second.levelPercent).toBeGreaterThan(5);
+    await first.close();
+    await second.close();
+    const samples = (id: string) => decodeWav(readFileSync(speaker.pathFor(id))).samples.length;
+    expect(samples('first')).toBe(50 * 160);
+    // The first's last frame came 20 ms before the second went on alone: that frame's hold ends one frame early.
+    expect(samples('second')).toBe((60 - SPEAKER_HOLD_MS / 20 + 1) * 160);
   });
 
   it('never lets a Call-ID escape the speaker directory', () => {
