@@ -127,3 +127,56 @@ export function spectralFlatness(samples: Int16Array, size = 256): number {
   }
   return results.reduce((a, b) => a + b, 0) / Math.max(1, results.length);
 }
+
+/** Log energy per 10 ms, the outline of speech. */
+function energyEnvelope(samples: Int16Array, hop = ENGINE_RATE / 100): Float64Array {
+  const out = new Float64Array(Math.floor(samples.length / hop));
+  for (let f = 0; f < out.length; f++) {
+    let sum = 0;
+    for (let i = f * hop; i < (f + 1) * hop; i++) sum += samples[i]! * samples[i]!;
+    out[f] = Math.log10(1 + sum / hop);
+  }
+  return out;
+}
+
+function correlation(a: ArrayLike<number>, aStart: number, b: ArrayLike<number>): number {
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < b.length; i++) {
+    const x = a[aStart + i] ?? 0;
+    ab += x * b[i]!;
+    aa += x * x;
+    bb += b[i]! * b[i]!;
+  }
+  return aa === 0 || bb === 0 ? 0 : ab / Math.sqrt(aa * bb);
+}
+
+/**
+ * How closely a rendering of a phrase occurs somewhere in a recording: the speech outline
+ * (10 ms energy envelope) locates the best candidates, then the waveforms' normalised
+ * cross-correlation around each is the score (1: the same audio, e.g. the same espeak
+ * rendering after G.711; near 0: different speech).
+ */
+export function bestMatch(recording: Int16Array, rendering: Int16Array): number {
+  const hop = ENGINE_RATE / 100;
+  const envelope = energyEnvelope(recording);
+  const outline = energyEnvelope(rendering);
+  const mean = outline.reduce((s, v) => s + v, 0) / outline.length;
+  const centred = outline.map((v) => v - mean);
+  const candidates: { frame: number; score: number }[] = [];
+  for (let f = 0; f + outline.length <= envelope.length; f++) {
+    const window = envelope.subarray(f, f + outline.length);
+    const windowMean = window.reduce((s, v) => s + v, 0) / window.length;
+    candidates.push({ frame: f, score: correlation(window.map((v) => v - windowMean), 0, centred) });
+  }
+  candidates.sort((x, y) => y.score - x.score);
+  let best = 0;
+  for (const { frame } of candidates.slice(0, 5)) {
+    for (let lag = -2 * hop; lag <= 2 * hop; lag++) {
+      const start = frame * hop + lag;
+      if (start >= 0) best = Math.max(best, correlation(recording, start, rendering));
+    }
+  }
+  return best;
+}
