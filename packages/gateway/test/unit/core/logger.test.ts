@@ -28,8 +28,11 @@ function logOnce(format: LogFormat, isTTY: boolean): string[] {
 describe('console log format', () => {
   it('auto: readable lines on a terminal, JSON when stdout is a pipe (CI, tests)', () => {
     const [readable] = logOnce('auto', true);
-    expect(readable).toMatch(/^\u001b\[90m\d\d:\d\d:\d\d\.\d{3}\u001b\[0m \u001b\[32mINFO /);
-    const plain = readable!.replace(/\u001b\[\d+m/g, '');
+    const ESC = '\u001b';
+    expect(readable!.startsWith(`${ESC}[90m`)).toBe(true); // coloured
+    expect(readable).toContain(`${ESC}[32mINFO `);
+    const plain = readable!.split(ESC).map((part) => part.replace(/^\[\d+m/, '')).join('');
+    expect(plain).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO /);
     expect(plain).toContain('[call a84b2c1f9e7d] key');
     expect(plain).toContain('caller=sip:alice@example.com');
     expect(() => JSON.parse(readable!)).toThrow();
@@ -41,7 +44,7 @@ describe('console log format', () => {
 
   it('pretty and json can be forced; a pretty line without a terminal has no colour codes', () => {
     const [pretty] = logOnce('pretty', false);
-    expect(pretty).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO  \[call a84b2c1f9e7d\] key event=key key=5 pin=\[redacted\]/);
+    expect(pretty).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}\[call a84b2c1f9e7d\] key event=key key=5 pin=\[redacted\]/);
     expect(pretty).not.toContain('\u001b');
     expect(prettyLine('{"level":50,"time":0,"msg":"boom","err":{"message":"disk full"}}')).toBe(
       '00:00:00.000 ERROR boom err="disk full"',
@@ -50,7 +53,7 @@ describe('console log format', () => {
 
   it('never sends a caller\'s control characters (terminal escapes) to the console raw', () => {
     const line = prettyLine(JSON.stringify({ level: 30, time: 0, msg: 'call\u001b[2J', callId: 'x\u001b]0;pwned\u0007', caller: 'a\u009bb' }));
-    expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    expect([...line].some((c) => c.charCodeAt(0) < 0x20 || (c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) <= 0x9f))).toBe(false);
     expect(line).toContain('\\u001b');
   });
 
