@@ -158,7 +158,7 @@ describe('calls from a SIP phone (baresip) — help page "Incoming Calls" and "C
     await settings(gw, { audioMode: 'none' });
   }, 60_000);
 
-  it('emails the latest event image on 5 # (real SMTP server)', async () => {
+  it('emails a picture taken at the command on 5 # (real SMTP server)', async () => {
     const mails: ParsedMail[] = [];
     const smtp = new SMTPServer({
       authOptional: true,
