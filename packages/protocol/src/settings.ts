@@ -69,6 +69,7 @@ export const BusyPolicySchema = z.enum(['reject', 'queue', 'allow']);
 export type BusyPolicy = z.infer<typeof BusyPolicySchema>;
 
 export const FACTORY_LOCALE: LocaleSettings = Object.freeze({ countryCode: '', trunkPrefix: '0', timeZone: 'UTC', language: 'en' });
+const FACTORY_BUSY = Object.freeze({ policy: 'allow', queueSeconds: 25 } as const);
 
 /**
  * The Incoming Calls dialog. This schema is the single source of truth: the gateway
@@ -107,10 +108,13 @@ export const IncomingCallsSettingsSchema = z.object({
   busy: z
     .object({
       policy: BusyPolicySchema,
-      /** queue: longest wait (ringing) for the running call to end before 486. */
+      /**
+       * queue: longest wait (ringing) for the running call to end; then 480. Keep it under the
+       * gateway's --rtp-timeout (30 s): a SIP phone sends no audio while it rings.
+       */
       queueSeconds: z.number().int().min(5).max(300),
     })
-    .default({ policy: 'allow', queueSeconds: 60 }),
+    .default(FACTORY_BUSY),
 });
 export type IncomingCallsSettings = z.infer<typeof IncomingCallsSettingsSchema>;
 
@@ -130,7 +134,7 @@ export const FACTORY_SETTINGS: IncomingCallsSettings = Object.freeze({
     light: { mode: 'toggle', durationSeconds: null, httpUrl: '' },
   },
   locale: FACTORY_LOCALE,
-  busy: { policy: 'allow', queueSeconds: 60 },
+  busy: FACTORY_BUSY,
 }) as IncomingCallsSettings;
 
 /** Warnings the dialog and the status show for risky but allowed settings. */

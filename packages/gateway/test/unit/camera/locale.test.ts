@@ -26,7 +26,7 @@ describe('locale settings: where the camera is', () => {
     const { locale: _locale, busy: _busy, ...old } = FACTORY_SETTINGS;
     const parsed = IncomingCallsSettingsSchema.parse(old);
     expect(parsed.locale).toEqual({ countryCode: '', trunkPrefix: '0', timeZone: 'UTC', language: 'en' });
-    expect(parsed.busy).toEqual({ policy: 'allow', queueSeconds: 60 });
+    expect(parsed.busy).toEqual({ policy: 'allow', queueSeconds: 25 });
   });
 });
 
