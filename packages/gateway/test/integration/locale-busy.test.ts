@@ -56,10 +56,10 @@ describe('locale and busy policy with SIP phones (baresip)', () => {
     await phone.waitForEvent('CALL_ESTABLISHED');
     await eventually(async () => (await status()).calls[0]?.phase === 'connected', 10_000, 'connected');
     await phone.sendDtmf('4');
-    await pause(2500);
+    await pause(2000);
     const pressedAt = Date.now();
     await phone.sendDtmf('#');
-    await pause(7000);
+    await pause(5500);
     await phone.hangup();
     await phone.waitForEvent('CALL_CLOSED');
     await phone.close();
@@ -97,24 +97,25 @@ describe('locale and busy policy with SIP phones (baresip)', () => {
     await phone.waitForEvent('CALL_CLOSED');
   }, 40_000);
 
-  it('busy policy reject: the second caller gets 486 Busy Here', async () => {
-    await settings({ pin: '', acceptedCallers: [], audioMode: 'none', busy: { policy: 'reject', queueSeconds: 60 } });
+  /** A first call is up; a second phone dials under `policy`. */
+  const secondCaller = async (policy: 'reject' | 'queue') => {
+    await settings({ pin: '', acceptedCallers: [], audioMode: 'none', busy: { policy, queueSeconds: 25 } });
     const first = await newPhone();
     await first.dial(gw.sipUri);
     await first.waitForEvent('CALL_ESTABLISHED');
     const second = await newPhone({ aor: 'sip:second@127.0.0.1' });
     await second.dial(gw.sipUri);
+    return { first, second };
+  };
+
+  it('busy policy reject: the second caller gets 486 Busy Here', async () => {
+    const { second } = await secondCaller('reject');
     expect((await second.waitForEvent('CALL_CLOSED')).param).toMatch(/486/);
     expect(second.events.some((e) => e.type === 'CALL_ESTABLISHED')).toBe(false);
   }, 40_000);
 
   it('busy policy queue: the second caller rings until the first hangs up, then is answered', async () => {
-    await settings({ pin: '', acceptedCallers: [], audioMode: 'none', busy: { policy: 'queue', queueSeconds: 60 } });
-    const first = await newPhone();
-    await first.dial(gw.sipUri);
-    await first.waitForEvent('CALL_ESTABLISHED');
-    const second = await newPhone({ aor: 'sip:second@127.0.0.1' });
-    await second.dial(gw.sipUri);
+    const { first, second } = await secondCaller('queue');
     await second.waitForEvent('CALL_RINGING');
     await pause(3000);
     expect(second.events.some((e) => e.type === 'CALL_ESTABLISHED' || e.type === 'CALL_CLOSED')).toBe(false);
@@ -126,7 +127,7 @@ describe('locale and busy policy with SIP phones (baresip)', () => {
   }, 40_000);
 
   it('busy policy allow: both callers are connected, and the speaker plays one of them at a time', async () => {
-    await settings({ pin: '', acceptedCallers: [], audioMode: 'speak', busy: { policy: 'allow', queueSeconds: 60 } });
+    await settings({ pin: '', acceptedCallers: [], audioMode: 'speak', busy: { policy: 'allow', queueSeconds: 25 } });
     const secondWav = join(workDir, 'second.wav');
     await writeFile(secondWav, sineWav(660, 60));
     const first = await newPhone(); // talks at 440 Hz
