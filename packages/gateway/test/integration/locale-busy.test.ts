@@ -56,10 +56,10 @@ describe('locale and busy policy with SIP phones (baresip)', () => {
     await phone.waitForEvent('CALL_ESTABLISHED');
     await eventually(async () => (await status()).calls[0]?.phase === 'connected', 10_000, 'connected');
     await phone.sendDtmf('4');
-    await pause(2000);
+    await pause(3000); // the selection is spoken (a German voice just chosen may still be rendering its phrases)
     const pressedAt = Date.now();
     await phone.sendDtmf('#');
-    await pause(5500);
+    await pause(9000); // the German date takes about 6 s to say
     await phone.hangup();
     await phone.waitForEvent('CALL_CLOSED');
     await phone.close();
@@ -70,7 +70,7 @@ describe('locale and busy policy with SIP phones (baresip)', () => {
     // The selection prompt of key 4.
     const german = bestMatch(heard, await render('vier: Datum und Uhrzeit', 'de'));
     const english = bestMatch(heard, await render('four: date and time', 'en'));
-    expect(german, `German ${german.toFixed(2)}, English ${english.toFixed(2)}`).toBeGreaterThan(0.6);
+    expect(german, `selection: German ${german.toFixed(2)}, English ${english.toFixed(2)}`).toBeGreaterThan(0.6);
     expect(german).toBeGreaterThan(english + 0.3);
     // The date, in German order (the minute may have turned while the key travelled).
     const dates = await Promise.all(
@@ -78,7 +78,7 @@ describe('locale and busy policy with SIP phones (baresip)', () => {
     );
     const germanDate = Math.max(...dates.map((date) => bestMatch(heard, date)));
     const englishDate = bestMatch(heard, await render(`It is ${spokenDateTime(pressedAt, 'Europe/Berlin', 'en')}.`, 'en'));
-    expect(germanDate, `German ${germanDate.toFixed(2)}, English ${englishDate.toFixed(2)}`).toBeGreaterThan(0.6);
+    expect(germanDate, `date: German ${germanDate.toFixed(2)}, English ${englishDate.toFixed(2)}`).toBeGreaterThan(0.6);
     expect(germanDate).toBeGreaterThan(englishDate + 0.3);
   }, 60_000);
 

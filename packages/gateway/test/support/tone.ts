@@ -156,10 +156,14 @@ function correlation(a: ArrayLike<number>, aStart: number, b: ArrayLike<number>)
  * How closely a rendering of a phrase occurs somewhere in a recording: the speech outline
  * (10 ms energy envelope) locates the best candidates, then the waveforms' normalised
  * cross-correlation around each is the score (1: the same audio, e.g. the same espeak
- * rendering after G.711; near 0: different speech).
+ * rendering after G.711; about 0.7 when only its first half was recorded; near 0:
+ * different speech).
  */
-export function bestMatch(recording: Int16Array, rendering: Int16Array): number {
+export function bestMatch(recorded: Int16Array, rendering: Int16Array): number {
   const hop = ENGINE_RATE / 100;
+  // Silence after the recording: a phrase cut off by the hang-up still counts for the part heard.
+  const recording = new Int16Array(recorded.length + rendering.length);
+  recording.set(recorded);
   const envelope = energyEnvelope(recording);
   const outline = energyEnvelope(rendering);
   const mean = outline.reduce((s, v) => s + v, 0) / outline.length;
