@@ -5,7 +5,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
-import type { CameraStatus } from '@camgate/protocol';
+import type { CameraStatus, SpokenLanguage } from '@camgate/protocol';
 import { CallAudio } from './audio/call-audio.ts';
 import { encodeWav, readWav } from './audio/wav.ts';
 import { WavDecoder } from './audio/wav-decoder.ts';
@@ -14,8 +14,10 @@ import { SimulatedMicrophone } from './audio/device/microphone.ts';
 import { SimulatedSpeaker } from './audio/device/speaker.ts';
 import { EspeakTts } from './audio/speech/espeak-tts.ts';
 import { PhraseCache } from './audio/speech/phrase-cache.ts';
+import { voiceFor } from './audio/speech/voices.ts';
 import { CallManager } from './calls/call-manager.ts';
 import { Camera } from './camera/camera.ts';
+import { PHRASES } from './camera/phrases.ts';
 import { PIN_LOCKOUT, PinGuard } from './camera/pin-guard.ts';
 import { HttpSnapshotSource } from './camera/device/snapshot-source.ts';
 import type { Config } from './config/config.ts';
@@ -74,7 +76,6 @@ export class Gateway {
       const tts = new EspeakTts();
       closers.push(() => tts.close());
       const phrases = new PhraseCache(tts);
-      await seedWelcome(store, tts, config.cameraName, clock.now());
 
       const camera = new Camera({
         store,
@@ -84,7 +85,18 @@ export class Gateway {
         ...(config.snapshotUrl && { snapshots: new HttpSnapshotSource(config.snapshotUrl) }),
       });
       closers.push(() => camera.close());
-      const prerender = phrases.prerender(camera.fixedPhrases()).catch((error: unknown) => logger.warn({ err: error }, 'prerendering phrases failed'));
+      // The built-in welcome and the fixed phrases speak the camera's language, re-rendered when it changes.
+      let language = camera.settings.running.locale.language;
+      await seedWelcome(store, tts, config.cameraName, clock.now(), language);
+      const renderLanguage = (spoken: SpokenLanguage) =>
+        phrases.prerender(camera.fixedPhrases(spoken), voiceFor(spoken)).catch((error: unknown) => logger.warn({ err: error }, 'prerendering phrases failed'));
+      const prerender = renderLanguage(language);
+      camera.settings.on('change', (view) => {
+        if (view.running.locale.language === language) return;
+        language = view.running.locale.language;
+        void renderLanguage(language);
+        seedWelcome(store, tts, config.cameraName, clock.now(), language).catch((error: unknown) => logger.warn({ err: error }, 'welcome message not re-rendered'));
+      });
 
       const media = new MediaService({
         logger,
@@ -111,7 +123,11 @@ export class Gateway {
         clock,
         logger,
         createAudio: (callId) =>
-          new CallAudio({ callId, microphone, speaker, phrases, intercom: camera.settings.running.intercom, logger }),
+          new CallAudio({
+            callId, microphone, speaker, phrases, logger,
+            intercom: camera.settings.running.intercom,
+            voice: voiceFor(camera.settings.running.locale.language),
+          }),
         loadMessage: (id) => messages.get(id),
       });
       closers.push(() => calls.close());
@@ -286,9 +302,9 @@ async function ensureAdmin(store: Store, configured: string | undefined, now: nu
   return password;
 }
 
-/** The factory welcome message, spoken by the camera's own voice. */
-async function seedWelcome(store: Store, tts: EspeakTts, cameraName: string, now: number): Promise<void> {
-  const samples = await tts.synthesize(`Welcome. This is the ${cameraName}.`);
+/** The factory welcome message, spoken by the camera's own voice in its language. */
+async function seedWelcome(store: Store, tts: EspeakTts, cameraName: string, now: number, language: SpokenLanguage): Promise<void> {
+  const samples = await tts.synthesize(PHRASES[language].welcome(cameraName), voiceFor(language));
   store.audioMessages.putBuiltin(
     { id: WELCOME_ID, name: 'Welcome (built in)', durationMs: (samples.length / ENGINE_RATE) * 1000, wav: encodeWav(samples) },
     now,

@@ -13,7 +13,7 @@ try {
   process.exit(2);
 }
 
-const logger = createLogger(config.logLevel);
+const logger = createLogger(config.logLevel, config.logFormat);
 const started = Date.now();
 let gateway: Gateway;
 try {

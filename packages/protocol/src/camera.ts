@@ -12,6 +12,8 @@ export const OutputStateSchema = z.object({
   name: OutputNameSchema,
   active: z.boolean(),
   changedAt: z.number(),
+  /** When a timed "on" (pulse) switches off; null = it stays as it is (toggle, on without a time, off). */
+  offAt: z.number().nullable(),
 });
 export type OutputState = z.infer<typeof OutputStateSchema>;
 
@@ -51,7 +53,7 @@ export const CallInfoSchema = z.object({
 export type CallInfo = z.infer<typeof CallInfoSchema>;
 
 export const CallOutcomeSchema = z.enum([
-  'rejected', 'disabled', 'locked-out', 'cancelled', 'pin-failed', 'completed', 'time-limit', 'media-timeout', 'error',
+  'rejected', 'busy', 'disabled', 'locked-out', 'cancelled', 'pin-failed', 'completed', 'time-limit', 'media-timeout', 'error',
   /** The gateway stopped (crash, kill -9) while the call ran; closed at the next start. */
   'gateway-restarted',
 ]);

@@ -4,14 +4,25 @@ import { z } from 'zod';
 export const AudioModeSchema = z.enum(['none', 'listen', 'speak', 'intercom']);
 export type AudioMode = z.infer<typeof AudioModeSchema>;
 
+/** Output modes that keep the output in its new state until the next action: they have no duration. */
+export const UNTIMED_ACTION_MODES: readonly string[] = ['toggle', 'off'];
+
 /** What an action profile does to its output when a command runs. */
-export const ActionProfileSchema = z.object({
-  /** pulse: on for `durationSeconds`, then off. toggle: flip. on/off: set. */
-  mode: z.enum(['pulse', 'toggle', 'on', 'off']),
-  durationSeconds: z.number().min(0.1).max(600),
-  /** Optional HTTP(S) URL called (GET) when the action runs: real relays, home automation. */
-  httpUrl: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]),
-});
+export const ActionProfileSchema = z
+  .object({
+    /** pulse: on for `durationSeconds`, then off. on: on, and off again after `durationSeconds` unless null. toggle: flip. off: off. */
+    mode: z.enum(['pulse', 'toggle', 'on', 'off']),
+    /** Seconds the output stays on; null = no time limit. Toggle and off never have one. */
+    durationSeconds: z.number().min(0.1).max(600).nullable(),
+    /** Optional HTTP(S) URL called (GET) when the action runs: real relays, home automation. */
+    httpUrl: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]),
+  })
+  // A toggle or off has no duration (settings stored before this rule had one): dropped, not refused.
+  .transform((profile) => (UNTIMED_ACTION_MODES.includes(profile.mode) ? { ...profile, durationSeconds: null } : profile))
+  .refine((profile) => profile.mode !== 'pulse' || profile.durationSeconds !== null, {
+    path: ['durationSeconds'],
+    message: 'a pulse needs a duration',
+  });
 export type ActionProfile = z.infer<typeof ActionProfileSchema>;
 
 const pinSchema = z
@@ -25,6 +36,40 @@ const callerEntrySchema = z
   .min(1)
   .max(256)
   .regex(/^[^\r\n<>"]+$/, 'one phone number or SIP address per line, without <>"');
+
+/** Languages the camera speaks (espeak-ng voices bundled with its WASM build). */
+export const SPOKEN_LANGUAGES = ['en', 'de', 'fr', 'es', 'it', 'nl'] as const;
+export const SpokenLanguageSchema = z.enum(SPOKEN_LANGUAGES);
+export type SpokenLanguage = z.infer<typeof SpokenLanguageSchema>;
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Where the camera is: how local phone numbers are written, its clock, its language. */
+export const LocaleSettingsSchema = z.object({
+  /** Country calling code without `+` (49 for Germany); '' = national numbers match only themselves. */
+  countryCode: z.string().regex(/^([1-9]\d{0,2})?$/, 'country code: 1 to 3 digits without + (49 for Germany), or empty'),
+  /** Trunk prefix of national numbers (0 in most of Europe, 1 in North America, '' in Italy). */
+  trunkPrefix: z.string().regex(/^\d{0,2}$/, 'trunk prefix: up to 2 digits (usually 0), or empty'),
+  /** IANA time zone of spoken times, email bodies and the UI (Europe/Berlin). */
+  timeZone: z.string().min(1).max(64).refine(isTimeZone, 'not a known IANA time zone (e.g. Europe/Berlin)'),
+  /** Language of every spoken prompt. */
+  language: SpokenLanguageSchema,
+});
+export type LocaleSettings = z.infer<typeof LocaleSettingsSchema>;
+
+/** A call while another one runs: refused (486 Busy Here), made to wait (ringing), or let in. */
+export const BusyPolicySchema = z.enum(['reject', 'queue', 'allow']);
+export type BusyPolicy = z.infer<typeof BusyPolicySchema>;
+
+export const FACTORY_LOCALE: LocaleSettings = Object.freeze({ countryCode: '', trunkPrefix: '0', timeZone: 'UTC', language: 'en' });
+const FACTORY_BUSY = Object.freeze({ policy: 'allow', queueSeconds: 25 } as const);
 
 /**
  * The Incoming Calls dialog. This schema is the single source of truth: the gateway
@@ -58,6 +103,18 @@ export const IncomingCallsSettingsSchema = z.object({
     door: ActionProfileSchema,
     light: ActionProfileSchema,
   }),
+  /** Settings stored before these existed read as the factory values. */
+  locale: LocaleSettingsSchema.default(FACTORY_LOCALE),
+  busy: z
+    .object({
+      policy: BusyPolicySchema,
+      /**
+       * queue: longest wait (ringing) for the running call to end; then 480. Keep it under the
+       * gateway's --rtp-timeout (30 s): a SIP phone sends no audio while it rings.
+       */
+      queueSeconds: z.number().int().min(5).max(300),
+    })
+    .default(FACTORY_BUSY),
 });
 export type IncomingCallsSettings = z.infer<typeof IncomingCallsSettingsSchema>;
 
@@ -74,8 +131,10 @@ export const FACTORY_SETTINGS: IncomingCallsSettings = Object.freeze({
   emailProfileId: null,
   actions: {
     door: { mode: 'pulse', durationSeconds: 3, httpUrl: '' },
-    light: { mode: 'toggle', durationSeconds: 60, httpUrl: '' },
+    light: { mode: 'toggle', durationSeconds: null, httpUrl: '' },
   },
+  locale: FACTORY_LOCALE,
+  busy: FACTORY_BUSY,
 }) as IncomingCallsSettings;
 
 /** Warnings the dialog and the status show for risky but allowed settings. */

@@ -3,6 +3,7 @@ import type { AudioMode } from '@camgate/protocol';
 import { InvalidStateError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { TypedEmitter } from '../core/typed-emitter.ts';
+import { ComfortNoise } from './comfort-noise.ts';
 import type { CallAudioPort } from './contracts.ts';
 import { FRAME_SAMPLES } from './contracts.ts';
 import type { Microphone } from './device/microphone.ts';
@@ -11,6 +12,7 @@ import { GoertzelDtmfDetector } from './dtmf/goertzel-detector.ts';
 import type { DtmfKey } from './dtmf/keys.ts';
 import { type IntercomDirection, IntercomGate, type IntercomSettings } from './intercom-gate.ts';
 import { LevelMeter, rmsPercent } from './level.ts';
+import type { VoiceOptions } from './speech/espeak-tts.ts';
 import type { PhraseCache } from './speech/phrase-cache.ts';
 import type { Prompt, PromptInfo, PromptOutcome } from './speech/prompt.ts';
 import { PromptPlayer } from './speech/prompt-player.ts';
@@ -46,6 +48,8 @@ export interface CallAudioOptions {
   readonly microphone: Microphone;
   readonly speaker: Speaker;
   readonly phrases: PhraseCache;
+  /** Voice of the call's spoken prompts (its language); default espeak's English. */
+  readonly voice?: VoiceOptions;
   readonly intercom: IntercomSettings;
   /** Audio mode at the start; 'none' until the camera logic switches (after the welcome). */
   readonly mode?: AudioMode;
@@ -71,6 +75,7 @@ export class CallAudio extends TypedEmitter<CallAudioEvents> implements CallAudi
   readonly #gate: IntercomGate;
   readonly #callerLevel = new LevelMeter();
   readonly #microphoneLevel = new LevelMeter();
+  readonly #comfortNoise = new ComfortNoise();
   #mode: AudioMode;
   #inbandDtmf: boolean;
   #speakerChannel: SpeakerChannel | undefined;
@@ -87,7 +92,7 @@ export class CallAudio extends TypedEmitter<CallAudioEvents> implements CallAudi
     this.#mode = options.mode ?? 'none';
     this.#inbandDtmf = options.inbandDtmf ?? true;
     this.#gate = new IntercomGate(options.intercom);
-    this.#prompts = new PromptPlayer(options.phrases, this.#logger);
+    this.#prompts = new PromptPlayer(options.phrases, this.#logger, options.voice);
     this.#prompts.on('started', (info) => this.safeEmit('prompt-started', info));
     this.#prompts.on('ended', (info, outcome) => this.safeEmit('prompt-ended', info, outcome));
   }
@@ -168,6 +173,8 @@ export class CallAudio extends TypedEmitter<CallAudioEvents> implements CallAudi
     } else {
       this.#micGain = 0; // fade in when the microphone opens again
       this.#microphoneLevel.add(SILENT_FRAME);
+      // Without the room the caller would hear digital silence and think the line dropped.
+      this.#comfortNoise.addTo(out);
     }
     return out;
   }

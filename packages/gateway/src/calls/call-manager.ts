@@ -11,6 +11,7 @@ import { CallBridge } from './call-bridge.ts';
 
 /** SIP answers for calls the camera does not take. */
 const REJECTION: Record<RejectReason, [status: number, reason: string]> = {
+  busy: [486, 'Busy Here'],
   disabled: [480, 'Incoming Calls Disabled'],
   'not-accepted': [403, 'Caller Not Accepted'],
   'locked-out': [403, 'Locked Out'],
@@ -97,7 +98,7 @@ export class CallManager {
     const bridge = new CallBridge({ sip, media, audio, clock: this.o.clock, logger: this.o.logger, loadMessage: this.o.loadMessage });
     this.#bridges.set(callId, bridge);
     sip.on('ended', () => this.#bridges.delete(callId));
-    if (this.o.camera.settings.running.ringSeconds > 0) sip.ring();
+    if (decision.ring) sip.ring();
     bridge.attach(this.o.camera.startCall(bridge, incoming));
   }
 

@@ -11,8 +11,10 @@ import type { CallerIdentity } from './call-port.ts';
  *  - the international prefix `00` means `+`;
  *  - two international numbers match only when they are identical (E.164 exact match);
  *  - a national number (`030 123456`) is read as international only when a country code
- *    is configured (`countryCode: '49'` makes it `+4930123456`); without one it matches
- *    only the same national number. There is deliberately no suffix matching: "ends with
+ *    is configured (`countryCode: '49'` with trunk prefix `0` makes it `+4930123456`);
+ *    without one it matches only the same national number. Where numbers have no trunk
+ *    prefix (Italy: `trunkPrefix: ''`) a national number needs 6 digits or more, so an
+ *    internal extension never turns into an international number. There is deliberately no suffix matching: "ends with
  *    the same 6 digits" would accept other people's numbers.
  *  - anything else (internal extensions like `21`) matches literally.
  *
@@ -29,7 +31,12 @@ import type { CallerIdentity } from './call-port.ts';
 export interface CallerMatchOptions {
   /** Country calling code without `+` (e.g. '49'); lets national numbers match international ones. */
   countryCode?: string;
+  /** Trunk prefix that national numbers start with (default '0'); '' where there is none. */
+  trunkPrefix?: string;
 }
+
+/** Shortest national number where there is no trunk prefix to recognise one by (extensions are shorter). */
+const MIN_NATIONAL_DIGITS = 6;
 
 type Address =
   | { kind: 'number'; number: string }
@@ -49,7 +56,10 @@ export function normalizeNumber(text: string): string | null {
 
 function toE164(number: string, options: CallerMatchOptions): string {
   if (number.startsWith('+')) return number;
-  if (options.countryCode && /^0[1-9]/.test(number)) return `+${options.countryCode}${number.slice(1)}`;
+  if (!options.countryCode) return number;
+  const trunk = options.trunkPrefix ?? '0';
+  if (trunk === '') return number.length >= MIN_NATIONAL_DIGITS ? `+${options.countryCode}${number}` : number;
+  if (number.startsWith(trunk) && /^[1-9]/.test(number.slice(trunk.length))) return `+${options.countryCode}${number.slice(trunk.length)}`;
   return number;
 }
 

@@ -6,7 +6,7 @@ import type { CallPort, DtmfSource, IncomingCall, Key, PromptResult } from './ca
 import { assertTransition, ledOf, phaseOf, type CallState } from './call-state.ts';
 import type { CommandOutcome, KeypadCommand } from './keypad-commands.ts';
 import type { PinGuard, PinGuardKeys } from './pin-guard.ts';
-import { digitWord } from './spoken-time.ts';
+import { PHRASES, selectionPhrase, type Phrases } from './phrases.ts';
 
 /** FreeSWITCH play_and_get_digits' digit_timeout: silence after which the PIN prompt repeats. */
 export const INTER_DIGIT_TIMEOUT_MS = 10_000;
@@ -24,15 +24,8 @@ export function pinGuardKeys(caller: string, incoming: IncomingCall): PinGuardKe
   return { caller, address: incoming.throughProvider ? null : incoming.sourceAddress };
 }
 
-export const PROMPTS = {
-  enterPin: 'Please enter your PIN, then press hash.',
-  pinAccepted: 'PIN accepted.',
-  wrongPin: 'Wrong PIN.',
-  goodbye: 'Goodbye.',
-  lockedOut: 'Too many wrong PINs. Please try again later. Goodbye.',
-  timeWarning: 'This call ends in ten seconds. Press hash to extend it.',
-  extended: 'Call extended.',
-} as const;
+/** The call prompts in English (the factory language); every language's are in phrases.ts. */
+export const PROMPTS = PHRASES.en.prompts;
 
 export interface CameraCallEvents extends Record<string, unknown[]> {
   /** Phase, LED, audio mode or selection changed. */
@@ -74,6 +67,8 @@ export class CameraCall extends TypedEmitter<CameraCallEvents> {
   #outcome: CallOutcome | null = null;
   readonly #startedAt: number;
   readonly #log: Logger;
+  /** Everything this call says, in the language of its settings. */
+  readonly #phrases: Phrases;
 
   #pinDigits = '';
   #wrongPins = 0;
@@ -93,6 +88,7 @@ export class CameraCall extends TypedEmitter<CameraCallEvents> {
     this.callId = options.port.callId;
     this.#startedAt = options.clock.now();
     this.#log = options.logger.child({ callId: this.callId });
+    this.#phrases = PHRASES[options.settings.locale.language];
   }
 
   get state(): CallState {
@@ -213,7 +209,7 @@ export class CameraCall extends TypedEmitter<CameraCallEvents> {
     if (this.#state !== 'pin') this.#transition('pin');
     this.#pinDigits = '';
     if (!withPrompt) return this.#armInterDigitTimer();
-    void this.#say(PROMPTS.enterPin).then(() => {
+    void this.#say(this.#phrases.prompts.enterPin).then(() => {
       // Start timing the caller once the prompt is over, unless they are already typing.
       if (this.#state === 'pin' && !this.#leaving && this.#interDigitTimer === undefined) this.#armInterDigitTimer();
     });
@@ -234,7 +230,7 @@ export class CameraCall extends TypedEmitter<CameraCallEvents> {
       this.#interDigitTimer = undefined;
       this.#pinTimeouts += 1;
       this.#log.info({ event: 'pin-timeout', timeouts: this.#pinTimeouts }, 'PIN entry timed out');
-      if (this.#pinTimeouts >= MAX_PIN_TIMEOUTS) void this.#leave('pin-failed', PROMPTS.goodbye);
+      if (this.#pinTimeouts >= MAX_PIN_TIMEOUTS) void this.#leave('pin-failed', this.#phrases.prompts.goodbye);
       else this.#askForPin(true);
     }, INTER_DIGIT_TIMEOUT_MS);
   }
@@ -250,12 +246,12 @@ export class CameraCall extends TypedEmitter<CameraCallEvents> {
     const guard = this.options.pinGuard;
     if (guard.lockedUntil(keys) !== null) {
       this.#log.warn({ event: 'pin-locked-out' }, 'caller is locked out');
-      return void this.#leave('locked-out', PROMPTS.lockedOut);
+      return void this.#leave('locked-out', this.#phrases.prompts.lockedOut);
     }
     if (guard.matches(entered, this.options.settings.pin)) {
       guard.recordSuccess(keys);
       this.#log.info({ event: 'pin-accepted' }, 'PIN accepted');
-      void this.#say(PROMPTS.pinAccepted);
+      void this.#say(this.#phrases.prompts.pinAccepted);
       return this.#connect();
     }
     this.#wrongPins += 1;
@@ -263,10 +259,10 @@ export class CameraCall extends TypedEmitter<CameraCallEvents> {
     this.#log.warn({ event: 'pin-wrong', attempt: this.#wrongPins, lockedOut: verdict.locked }, 'wrong PIN');
     if (verdict.locked) {
       this.safeEmit('lockout', verdict.until);
-      return void this.#leave('locked-out', PROMPTS.lockedOut);
+      return void this.#leave('locked-out', this.#phrases.prompts.lockedOut);
     }
-    if (this.#wrongPins >= MAX_PIN_ATTEMPTS) return void this.#leave('pin-failed', `${PROMPTS.wrongPin} ${PROMPTS.goodbye}`);
-    void this.#say(PROMPTS.wrongPin);
+    if (this.#wrongPins >= MAX_PIN_ATTEMPTS) return void this.#leave('pin-failed', `${this.#phrases.prompts.wrongPin} ${this.#phrases.prompts.goodbye}`);
+    void this.#say(this.#phrases.prompts.wrongPin);
     this.#askForPin(true);
   }
 
@@ -289,7 +285,7 @@ export class CameraCall extends TypedEmitter<CameraCallEvents> {
     this.#selected = digit;
     this.safeEmit('update', this.info);
     const command = this.#available(digit);
-    if (command) void this.#say(`${digitWord(digit)}: ${command.name}`);
+    if (command) void this.#say(selectionPhrase(this.#phrases, digit));
     else this.#log.info({ event: 'not-acknowledged', digit }, 'command not available');
   }
 
@@ -314,7 +310,7 @@ export class CameraCall extends TypedEmitter<CameraCallEvents> {
       });
     } catch (error) {
       this.#log.error({ event: 'command-error', digit: command.digit, err: (error as Error).message }, 'command failed');
-      outcome = { ok: false, say: 'The command failed.' };
+      outcome = { ok: false, say: this.#phrases.prompts.commandFailed };
     }
     this.#log.info({ event: 'command', digit: command.digit, name: command.name, ok: outcome.ok }, 'command ran');
     this.safeEmit('command', { digit: command.digit, name: command.name, ok: outcome.ok });
@@ -332,8 +328,8 @@ export class CameraCall extends TypedEmitter<CameraCallEvents> {
     const entries = [...this.options.menu.values()]
       .filter((command) => command.available(this.options.settings))
       .sort((a, b) => (a.digit || 10) - (b.digit || 10)) // 1..9, then 0 as on the keypad
-      .map((command) => `${digitWord(command.digit)}: ${command.name}.`);
-    return `Main menu. ${entries.join(' ')} Select a command with its key, then press hash.`;
+      .map((command) => `${selectionPhrase(this.#phrases, command.digit)}.`);
+    return [this.#phrases.menuStart, ...entries, this.#phrases.menuEnd].join(' ');
   }
 
   // --- time limit and ending ----------------------------------------------------------
@@ -347,7 +343,7 @@ export class CameraCall extends TypedEmitter<CameraCallEvents> {
       this.#maxCallWarningTimer = undefined;
       this.#timeWarned = true;
       this.options.port.interruptPrompts();
-      void this.options.port.beep('warning').then(() => this.#say(PROMPTS.timeWarning));
+      void this.options.port.beep('warning').then(() => this.#say(this.#phrases.prompts.timeWarning));
     }, limitMs - MAX_CALL_WARNING_MS);
     this.#maxCallTimer = clock.setTimeout(() => {
       this.#maxCallTimer = undefined;
@@ -364,7 +360,7 @@ export class CameraCall extends TypedEmitter<CameraCallEvents> {
     this.#log.info({ event: 'extended', endsAt: this.#endsAt }, 'call time extended');
     this.safeEmit('update', this.info);
     this.options.port.interruptPrompts();
-    void this.#say(PROMPTS.extended);
+    void this.#say(this.#phrases.prompts.extended);
   }
 
   /** Says its last words (keys are ignored meanwhile), then hangs up. The max call timer still applies. */

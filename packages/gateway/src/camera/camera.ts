@@ -9,16 +9,18 @@ import type {
   LedState,
   OutputName,
   OutputState,
+  IncomingCallsSettings,
   SettingsView,
+  SpokenLanguage,
 } from '@camgate/protocol';
-import type { Clock } from '../core/clock.ts';
+import type { Clock, TimerHandle } from '../core/clock.ts';
 import { InvalidStateError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { TypedEmitter } from '../core/typed-emitter.ts';
 import type { Store } from '../store/store.ts';
 import type { CallPort, IncomingCall } from './call-port.ts';
 import { answersTo, isAccepted, presentCaller, type CallerMatchOptions } from './caller-match.ts';
-import { CameraCall, pinGuardKeys, PROMPTS } from './camera-call.ts';
+import { CameraCall, pinGuardKeys } from './camera-call.ts';
 import { ledOf } from './call-state.ts';
 import { ActionRunner } from './device/action-runner.ts';
 import { EmailSender } from './device/email-sender.ts';
@@ -27,15 +29,20 @@ import { TcpInternetProbe, unconfiguredInternetProbe, type InternetProbe, type T
 import { LedIndicator } from './device/led-indicator.ts';
 import { Output } from './device/output.ts';
 import { SimulatedSnapshotSource, type SnapshotSource } from './device/snapshot-source.ts';
-import { COMMAND_PHRASES, createKeypadMenu, type KeypadCommand } from './keypad-commands.ts';
+import { createKeypadMenu, type KeypadCommand } from './keypad-commands.ts';
+import { fixedPhrases, PHRASES } from './phrases.ts';
 import { PIN_LOCKOUT, PinGuard } from './pin-guard.ts';
 import { SettingsService } from './settings-service.ts';
-import { digitWord, spokenDateTime } from './spoken-time.ts';
 
-export type RejectReason = 'disabled' | 'not-accepted' | 'locked-out' | 'not-answering-to';
-export type CallDecision = { accept: true } | { accept: false; reason: RejectReason };
+export type RejectReason = 'disabled' | 'not-accepted' | 'locked-out' | 'not-answering-to' | 'busy';
+/** `ring`: send 180 Ringing before the camera answers (a ring time is set, or the call waits its turn). */
+export type CallDecision = { accept: true; ring: boolean } | { accept: false; reason: RejectReason };
+
+/** Calls waiting for their turn under the 'queue' busy policy; one more is refused as busy. */
+export const MAX_QUEUED_CALLS = 3;
 
 const REJECT_OUTCOME: Record<RejectReason, CallOutcome> = {
+  busy: 'busy',
   disabled: 'disabled',
   'not-accepted': 'rejected',
   'locked-out': 'locked-out',
@@ -63,10 +70,6 @@ export interface CameraOptions {
   store: Store;
   clock: Clock;
   logger: Logger;
-  /** Country calling code for national numbers in the accepted list (see caller-match.ts). */
-  countryCode?: string;
-  /** Time zone of spoken times and snapshot stamps (IANA name); default: the system's. */
-  timeZone?: string;
   /** Real camera: its still image URL behind an HttpSnapshotSource. Default: the simulated scene. */
   snapshots?: SnapshotSource;
   /** An Internet probe owned by the caller; otherwise the camera runs a TCP probe to `internetTarget` (none: 'unknown'). */
@@ -90,8 +93,9 @@ export class Camera extends TypedEmitter<CameraEvents> {
   readonly #actions: ActionRunner;
   readonly #menu: ReadonlyMap<KeypadDigit, KeypadCommand>;
   readonly #calls = new Map<string, CameraCall>();
+  /** Calls ringing until the running call ends (busy policy 'queue'), oldest first, with their give-up timers. */
+  readonly #queue = new Map<CameraCall, TimerHandle>();
   readonly #ownsInternetProbe: boolean;
-  readonly #match: CallerMatchOptions;
   readonly #log: Logger;
   #closed = false;
 
@@ -99,7 +103,6 @@ export class Camera extends TypedEmitter<CameraEvents> {
     super();
     const { store, clock, logger } = options;
     this.#log = logger.child({ component: 'camera' });
-    this.#match = { countryCode: options.countryCode };
     this.settings = new SettingsService(
       store.settings,
       {
@@ -115,7 +118,7 @@ export class Camera extends TypedEmitter<CameraEvents> {
       new SimulatedSnapshotSource(
         clock,
         () => ({ doorOpen: this.outputs.door.state.active, lightOn: this.outputs.light.state.active }),
-        options.timeZone,
+        () => this.settings.running.locale.timeZone,
       );
     this.events = new EventRecorder(store.events, snapshots, clock, this.#log);
     this.led = new LedIndicator(clock);
@@ -137,7 +140,6 @@ export class Camera extends TypedEmitter<CameraEvents> {
       email: new EmailSender(options.emailTimeoutMs),
       emailProfile: (id) => store.emailProfiles.get(id),
       internet: this.internet,
-      spokenTime: (ms) => spokenDateTime(ms, options.timeZone),
     });
 
     this.settings.on('change', (view) => this.safeEmit('settings', view));
@@ -148,22 +150,27 @@ export class Camera extends TypedEmitter<CameraEvents> {
 
   /**
    * Should the camera take this INVITE? Checks, in order: enabled, the dialled number
-   * ("answer to"), the accepted list, a PIN lock-out. Remembers the caller either way
-   * (the dialog offers it for the list) and counts refused calls per source and reason.
+   * ("answer to", numbers read with the camera's country code and trunk prefix), the
+   * accepted list, a PIN lock-out, the busy policy. Remembers the caller either way (the
+   * dialog offers it for the list) and counts refused calls per source and reason.
    */
   decide(incoming: IncomingCall): CallDecision {
     this.#assertOpen();
     const settings = this.settings.running;
     const caller = presentCaller(incoming.caller.uri);
+    const match: CallerMatchOptions = { countryCode: settings.locale.countryCode, trunkPrefix: settings.locale.trunkPrefix };
+    const waits = settings.busy.policy === 'queue' && this.#calls.size > 0;
     const reason: RejectReason | null = !settings.enabled
       ? 'disabled'
-      : !answersTo(incoming.requestUser, settings.answerTo, this.#match)
+      : !answersTo(incoming.requestUser, settings.answerTo, match)
         ? 'not-answering-to'
-        : !isAccepted(incoming.caller, settings.acceptedCallers, this.#match)
+        : !isAccepted(incoming.caller, settings.acceptedCallers, match)
           ? 'not-accepted'
           : this.pinGuard.lockedUntil(pinGuardKeys(caller, incoming)) !== null
             ? 'locked-out'
-            : null;
+            : this.#busy(settings.busy.policy)
+              ? 'busy'
+              : null;
     const now = this.options.clock.now();
     const last = { caller, at: now, answered: reason === null };
     this.options.store.lastCaller.set(last);
@@ -172,9 +179,16 @@ export class Camera extends TypedEmitter<CameraEvents> {
       { callId: incoming.callId, caller, source: incoming.sourceAddress, transport: incoming.caller.transport, accept: reason === null, reason },
       'incoming call decision',
     );
-    if (reason === null) return { accept: true };
+    if (reason === null) return { accept: true, ring: settings.ringSeconds > 0 || waits };
     this.options.store.rejectedCalls.record({ source: incoming.sourceAddress, reason: REJECT_OUTCOME[reason], caller, at: now });
     return { accept: false, reason };
+  }
+
+  /** Is the camera too busy for one more call under `policy`? */
+  #busy(policy: IncomingCallsSettings['busy']['policy']): boolean {
+    if (policy === 'reject') return this.#calls.size > 0;
+    if (policy === 'queue') return this.#queue.size >= MAX_QUEUED_CALLS;
+    return false;
   }
 
   /** Takes an accepted call: rings for the configured time, answers through the port and runs the IVR. */
@@ -183,11 +197,12 @@ export class Camera extends TypedEmitter<CameraEvents> {
     if (this.#calls.has(port.callId)) throw new InvalidStateError(`call ${port.callId} is already running`);
     const { store, clock } = this.options;
     const caller = presentCaller(incoming.caller.uri);
+    const settings = this.settings.running;
     const call = new CameraCall({
       port,
       incoming,
       caller,
-      settings: this.settings.running,
+      settings,
       menu: this.#menu,
       pinGuard: this.pinGuard,
       clock,
@@ -211,6 +226,9 @@ export class Camera extends TypedEmitter<CameraEvents> {
     });
     call.on('ended', (info, outcome) => {
       this.#calls.delete(info.callId);
+      clock.clearTimeout(this.#queue.get(call));
+      this.#queue.delete(call);
+      this.#startNextQueued();
       this.led.setCall(info.callId, null);
       store.callLog.finish(info.callId, clock.now(), outcome);
       this.safeEmit('call:ended', info, outcome);
@@ -220,14 +238,35 @@ export class Camera extends TypedEmitter<CameraEvents> {
         void this.events.record('call', `call from ${caller}: ${outcome}, ${seconds} s`, info.callId);
       }
     });
-    call.start();
+    const running = this.#calls.size - this.#queue.size - 1;
+    if (settings.busy.policy === 'queue' && running > 0) this.#enqueue(call, settings.busy.queueSeconds);
+    else call.start();
     return call;
   }
 
-  /** Everything the camera says word for word, to render once at start-up. */
-  fixedPhrases(): string[] {
-    const selections = [...this.#menu.values()].map((command) => `${digitWord(command.digit)}: ${command.name}`);
-    return [...Object.values(PROMPTS), ...Object.values(COMMAND_PHRASES), ...selections];
+  /** The call rings until the running one ends; after `seconds` it gives up (480 Temporarily Unavailable). */
+  #enqueue(call: CameraCall, seconds: number): void {
+    this.#log.info({ callId: call.callId, event: 'queued', waiting: this.#queue.size + 1, maxSeconds: seconds }, 'call waits for the running call');
+    const timer = this.options.clock.setTimeout(() => {
+      this.#queue.delete(call);
+      this.#log.info({ callId: call.callId, event: 'queue-timeout' }, 'waiting call gave up');
+      call.hangup('busy');
+    }, seconds * 1000);
+    this.#queue.set(call, timer);
+  }
+
+  #startNextQueued(): void {
+    if (this.#calls.size > this.#queue.size || this.#closed) return; // a call still runs
+    const next = this.#queue.keys().next();
+    if (next.done) return;
+    this.options.clock.clearTimeout(this.#queue.get(next.value));
+    this.#queue.delete(next.value);
+    next.value.start();
+  }
+
+  /** Everything the camera says word for word in `language`, to render once at start-up and on a language change. */
+  fixedPhrases(language: SpokenLanguage): string[] {
+    return fixedPhrases(PHRASES[language], [...this.#menu.keys()]);
   }
 
   call(callId: string): CameraCall | undefined {
@@ -280,6 +319,8 @@ export class Camera extends TypedEmitter<CameraEvents> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    for (const timer of this.#queue.values()) this.options.clock.clearTimeout(timer);
+    this.#queue.clear();
     for (const call of this.calls) call.hangup('error');
     this.#actions.close();
     for (const output of Object.values(this.outputs)) output.close();

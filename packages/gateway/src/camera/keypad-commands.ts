@@ -12,6 +12,8 @@ import type { EmailSender } from './device/email-sender.ts';
 import type { EventRecorder } from './device/event-recorder.ts';
 import type { InternetProbe } from './device/internet-probe.ts';
 import type { Output } from './device/output.ts';
+import { PHRASES } from './phrases.ts';
+import { spokenDateTime, writtenDateTime } from './spoken-time.ts';
 
 /** What a command did, for the caller's ear and the LEDs. */
 export interface CommandOutcome {
@@ -31,7 +33,7 @@ export interface CommandContext {
 
 export interface KeypadCommand {
   readonly digit: KeypadDigit;
-  /** As spoken back on selection: "one: door opener". */
+  /** For the call log (English, like KEYPAD_COMMANDS); spoken names are in phrases.ts. */
   readonly name: string;
   /** Unavailable commands are not acknowledged (help page: "this command is not available"). */
   available(settings: IncomingCallsSettings): boolean;
@@ -47,30 +49,9 @@ export interface KeypadDevice {
   email: EmailSender;
   emailProfile(id: string): EmailProfile | null;
   internet: InternetProbe;
-  /** Spoken date and time of an instant ("Thursday, the twenty-sixth of November 2026, 14:05"). */
-  spokenTime(epochMs: number): string;
 }
 
-const MODE_WORDS: Record<Exclude<AudioMode, 'none'>, string> = { listen: 'Listen', speak: 'Speak', intercom: 'Intercom' };
-const INTERNET_WORDS = { online: 'online', offline: 'offline', unknown: 'not known' } as const;
-
-/** What the commands answer word for word (rendered once at start-up, so feedback is instant). */
-export const COMMAND_PHRASES = {
-  doorOpened: 'Door opener triggered.',
-  lightOn: 'Light on.',
-  lightOff: 'Light off.',
-  listen: `${MODE_WORDS.listen} mode.`,
-  speak: `${MODE_WORDS.speak} mode.`,
-  intercom: `${MODE_WORDS.intercom} mode.`,
-  noEmailProfile: 'No email profile is set.',
-  noEventImage: 'There is no event image yet.',
-  emailSent: 'The email was sent.',
-  emailFailed: 'The email could not be sent.',
-  userClick: 'User click event triggered.',
-  noEvents: 'There are no events yet.',
-} as const;
-
-/** The main menu of the help page ("Keypad Commands of the Main Menu"), by digit. */
+/** The main menu of the help page ("Keypad Commands of the Main Menu"), by digit. Commands speak the call's language. */
 export function createKeypadMenu(device: KeypadDevice): ReadonlyMap<KeypadDigit, KeypadCommand> {
   const always = () => true;
   const command = (
@@ -78,61 +59,67 @@ export function createKeypadMenu(device: KeypadDevice): ReadonlyMap<KeypadDigit,
     run: KeypadCommand['run'],
     available: KeypadCommand['available'] = always,
   ): KeypadCommand => ({ digit, name: KEYPAD_COMMANDS[digit] ?? '', available, run });
+  const phrasesOf = (context: CommandContext) => PHRASES[context.settings.locale.language];
+  const spokenTime = (context: CommandContext, epochMs: number) =>
+    spokenDateTime(epochMs, context.settings.locale.timeZone, context.settings.locale.language);
 
   const switchOutput = (name: OutputName) => async (context: CommandContext): Promise<CommandOutcome> => {
     device.actions.run(device.outputs[name], context.settings.actions[name], `call ${context.callId}`);
     const active = device.outputs[name].state.active;
     const state = name === 'door' ? 'door opener triggered' : `light ${active ? 'on' : 'off'}`;
     await device.events.record(name, `${state} by ${context.caller}`, context.callId);
-    const say = name === 'door' ? COMMAND_PHRASES.doorOpened : active ? COMMAND_PHRASES.lightOn : COMMAND_PHRASES.lightOff;
+    const { feedback } = phrasesOf(context);
+    const say = name === 'door' ? feedback.doorOpened : active ? feedback.lightOn : feedback.lightOff;
     return { ok: true, say };
   };
 
   const audioMode = (mode: Exclude<AudioMode, 'none'>) => async (context: CommandContext): Promise<CommandOutcome> => {
     context.setAudioMode(mode);
-    return { ok: true, say: COMMAND_PHRASES[mode] };
+    return { ok: true, say: phrasesOf(context).feedback[mode] };
   };
 
   const profileOf = (settings: IncomingCallsSettings) =>
     settings.emailProfileId === null ? null : device.emailProfile(settings.emailProfileId);
 
-  const emailLatestImage = async (context: CommandContext): Promise<CommandOutcome> => {
+  /** Key 5: a picture taken now (an event of its own), mailed with the event's local time. */
+  const emailFreshImage = async (context: CommandContext): Promise<CommandOutcome> => {
+    const { feedback } = phrasesOf(context);
     const profile = profileOf(context.settings);
-    const latest = device.events.latestImage();
-    if (!profile) return { ok: false, say: COMMAND_PHRASES.noEmailProfile };
-    if (!latest) return { ok: false, say: COMMAND_PHRASES.noEventImage };
+    if (!profile) return { ok: false, say: feedback.noEmailProfile };
+    const { event, image } = await device.events.capture('email', `picture requested by ${context.caller} for ${profile.name}`, context.callId);
+    if (!image) return { ok: false, say: feedback.noEventImage };
+    const { timeZone, language } = context.settings.locale;
     try {
       await device.email.sendEventImage({
         profile,
-        event: latest.event,
-        image: latest.image,
+        event,
+        image,
         requestedBy: context.caller,
-        eventTime: new Date(latest.event.at).toISOString(),
+        eventTime: writtenDateTime(event.at, timeZone, language),
       });
-      await device.events.record('email', `event ${latest.event.id} emailed with profile ${profile.name}`, context.callId);
-      return { ok: true, say: COMMAND_PHRASES.emailSent };
+      return { ok: true, say: feedback.emailSent };
     } catch (error) {
       await device.events.record('email', `email with profile ${profile.name} failed: ${(error as Error).message}`, context.callId);
-      return { ok: false, say: COMMAND_PHRASES.emailFailed };
+      return { ok: false, say: feedback.emailFailed };
     }
   };
 
-  const cameraInformation = async (): Promise<CommandOutcome> => {
+  const cameraInformation = async (context: CommandContext): Promise<CommandOutcome> => {
+    const phrases = phrasesOf(context);
     const lastEventAt = device.events.lastEventAt;
     const internet = await device.internet.check();
-    const lastEvent =
-      lastEventAt === null ? COMMAND_PHRASES.noEvents : `The last event was on ${device.spokenTime(lastEventAt)}.`;
-    return { ok: true, say: `${lastEvent} The Internet connection is ${INTERNET_WORDS[internet]}.` };
+    const lastEvent = lastEventAt === null ? phrases.feedback.noEvents : phrases.lastEvent(spokenTime(context, lastEventAt));
+    return { ok: true, say: `${lastEvent} ${phrases.internet(internet)}` };
   };
 
   const commands: KeypadCommand[] = [
     command(1, switchOutput('door')),
     command(3, switchOutput('light')),
-    command(4, async () => ({ ok: true, say: `It is ${device.spokenTime(device.clock.now())}.` })),
-    command(5, emailLatestImage, (settings) => profileOf(settings) !== null),
+    command(4, async (context) => ({ ok: true, say: phrasesOf(context).itIs(spokenTime(context, device.clock.now())) })),
+    command(5, emailFreshImage, (settings) => profileOf(settings) !== null),
     command(6, async (context) => {
       await device.events.record('user-click', `user click by ${context.caller}`, context.callId);
-      return { ok: true, say: COMMAND_PHRASES.userClick };
+      return { ok: true, say: phrasesOf(context).feedback.userClick };
     }),
     command(7, audioMode('listen')),
     command(8, audioMode('speak')),

@@ -40,6 +40,8 @@ export const ConfigSchema = z
     dataDir: z.string().min(1).default('./data'),
     workers: z.coerce.number().int().min(1).max(64).default(1),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** pretty: readable lines; json: one JSON object per line; auto: pretty when stdout is a terminal. */
+    logFormat: z.enum(['pretty', 'json', 'auto']).default('auto'),
     /** Name of the camera and the SIP user it is reached at. */
     cameraName: z.string().min(1).max(64).default('camera'),
     /** Admin password for the first start (otherwise a random one is printed once). */

@@ -5,13 +5,16 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AudioMode, CameraStatus, IncomingCallsSettings, SettingsView } from '@camgate/protocol';
 
-import { SIMULATED_ROOM_HUM_HZ } from '../../src/audio/device/microphone.ts';
+import { COMFORT_NOISE_DBOV } from '../../src/audio/comfort-noise.ts';
 import { speakerFileName } from '../../src/audio/device/speaker.ts';
 import { concatSamples, synthesizeTone } from '../../src/audio/synth.ts';
 import { encodeWav } from '../../src/audio/wav.ts';
 import { Baresip } from '../support/baresip.ts';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { blocksWithTone, hasTone, rms, wavBlocks } from '../support/tone.ts';
+import { blocksWithTone, hasTone, rms, ROOM_TEST_HZ as SIMULATED_ROOM_HUM_HZ, wavBlocks, writeRoomToneWav } from '../support/tone.ts';
+
+/** What the caller hears when the camera sends nothing else: comfort noise, well under -45 dBFS RMS. */
+const COMFORT_NOISE_MAX_RMS = 10 ** (-45 / 20);
 
 const CALLER_HZ = 440;
 const BLOCK_MS = 20;
@@ -53,8 +56,8 @@ describe('audio modes with a SIP phone (baresip) — help page "Audio Mode" and 
   const phones: Baresip[] = [];
 
   beforeAll(async () => {
-    gw = await startTestGateway();
     workDir = await mkdtemp(join(tmpdir(), 'camgate-audio-modes-'));
+    gw = await startTestGateway(['--microphone-wav', await writeRoomToneWav(workDir)]);
   });
   afterEach(async () => {
     for (const phone of phones.splice(0)) await phone.close();
@@ -125,8 +128,8 @@ describe('audio modes with a SIP phone (baresip) — help page "Audio Mode" and 
     const gapMs = (after[0] - before[1]) * BLOCK_MS;
     expect(gapMs).toBeGreaterThanOrEqual(talkMs + CYCLE_TIME_MS - 100);
     expect(gapMs).toBeLessThanOrEqual(talkMs + CYCLE_TIME_MS + 200);
-    // Nothing at all reached the caller meanwhile (the microphone is muted, not ducked).
-    expect(Math.max(...received.slice(before[1] + 1, after[0] - 1).map(rms))).toBeLessThan(0.001);
+    // Nothing but comfort noise reached the caller meanwhile (the microphone is muted, not ducked).
+    expect(Math.max(...received.slice(before[1] + 1, after[0] - 1).map(rms))).toBeLessThan(COMFORT_NOISE_MAX_RMS);
     // The gap starts with the caller's talk (the two recordings start together within a few frames).
     expect(Math.abs(before[1] - talkStart) * BLOCK_MS).toBeLessThan(300);
 
@@ -136,12 +139,15 @@ describe('audio modes with a SIP phone (baresip) — help page "Audio Mode" and 
     expect(speaker.length * BLOCK_MS).toBeLessThanOrEqual(talkMs + CYCLE_TIME_MS + 200);
   }, 60_000);
 
-  it('Speak: the caller hears nothing of the room microphone', async () => {
+  it('Speak: the caller hears nothing of the room microphone, only comfort noise (never dead silence)', async () => {
     const { sent, received } = await call('speak', 3000);
     expect(blocksWithTone(sent, CALLER_HZ) * BLOCK_MS).toBeGreaterThan(2000); // the caller talked
     expect(received.length * BLOCK_MS).toBeGreaterThan(2500); // and the camera's audio kept coming
     expect(blocksWithTone(received, SIMULATED_ROOM_HUM_HZ)).toBe(0);
-    expect(Math.max(...received.map(rms))).toBeLessThan(0.001);
+    expect(Math.max(...received.map(rms))).toBeLessThan(COMFORT_NOISE_MAX_RMS);
+    // Not digital silence: faint noise near COMFORT_NOISE_DBOV in (nearly) every 20 ms block after the start.
+    const steady = received.slice(25, -5);
+    expect(steady.filter((block) => rms(block) > 10 ** ((COMFORT_NOISE_DBOV - 15) / 20)).length).toBeGreaterThan(steady.length * 0.9);
   }, 30_000);
 
   it('Listen: nothing the caller says reaches the camera speaker', async () => {

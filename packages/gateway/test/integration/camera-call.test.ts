@@ -8,8 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CallLogEntry, CameraStatus, IncomingCallsSettings, LastCaller, OutputState, SettingsView } from '@camgate/protocol';
 import { Baresip } from '../support/baresip.ts';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { blocksWithTone, rms, wavBlocks } from '../support/tone.ts';
-import { SIMULATED_ROOM_HUM_HZ } from '../../src/audio/device/microphone.ts';
+import { blocksWithTone, rms, ROOM_TEST_HZ, wavBlocks, writeRoomToneWav } from '../support/tone.ts';
 
 const BARESIP_URI = 'sip:baresip@127.0.0.1';
 
@@ -36,8 +35,8 @@ describe('calls from a SIP phone (baresip) — help page "Incoming Calls" and "C
   };
 
   beforeAll(async () => {
-    gw = await startTestGateway();
     recordDir = await mkdtemp(join(tmpdir(), 'camgate-rec-'));
+    gw = await startTestGateway(['--microphone-wav', await writeRoomToneWav(recordDir)]);
   });
   afterEach(async () => {
     for (const phone of phones.splice(0)) await phone.close();
@@ -155,11 +154,11 @@ describe('calls from a SIP phone (baresip) — help page "Incoming Calls" and "C
     const speakerFile = speakerFiles.find((f) => f.includes(callId.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 20))) ?? speakerFiles.at(-1)!;
     expect(blocksWithTone(await wavBlocks(join(gw.dataDir, 'speaker', speakerFile)), 440)).toBeGreaterThan(10);
     const { received } = await phone.recordings();
-    expect(blocksWithTone(await wavBlocks(received.at(-1)!), SIMULATED_ROOM_HUM_HZ)).toBeGreaterThan(10);
+    expect(blocksWithTone(await wavBlocks(received.at(-1)!), ROOM_TEST_HZ)).toBeGreaterThan(10);
     await settings(gw, { audioMode: 'none' });
   }, 60_000);
 
-  it('emails the latest event image on 5 # (real SMTP server)', async () => {
+  it('emails a picture taken at the command on 5 # (real SMTP server)', async () => {
     const mails: ParsedMail[] = [];
     const smtp = new SMTPServer({
       authOptional: true,

@@ -42,11 +42,14 @@ export class PhraseCache {
     return rendering;
   }
 
-  /** Renders fixed phrases ahead of the first call and keeps them for good. */
+  /**
+   * Renders fixed phrases ahead of calls and keeps them for good (the cache holds each
+   * language's set under its voice). One at a time: a call's live prompt, asked for
+   * meanwhile, waits for one phrase, not the whole set (a language change mid-service).
+   */
   async prerender(phrases: readonly string[], voice?: VoiceOptions): Promise<void> {
     for (const text of phrases) this.#pinned.add(speechKey(text, voice).key);
-    // The worker renders one at a time anyway; queue all, wait for all.
-    await Promise.all(phrases.map((text) => this.get(text, voice)));
+    for (const text of phrases) await this.get(text, voice);
   }
 
   #evict(): void {

@@ -2,6 +2,7 @@ import type { Logger } from '../../core/logger.ts';
 import { TypedEmitter } from '../../core/typed-emitter.ts';
 import { ENGINE_RATE, FRAME_SAMPLES } from '../contracts.ts';
 import { dbfsToAmplitude, synthesizeTone } from '../synth.ts';
+import type { VoiceOptions } from './espeak-tts.ts';
 import type { PhraseCache } from './phrase-cache.ts';
 import { type Prompt, type PromptInfo, type PromptOutcome, describePrompt } from './prompt.ts';
 
@@ -37,11 +38,14 @@ export class PromptPlayer extends TypedEmitter<PromptPlayerEvents> {
 
   readonly #phrases: PhraseCache;
   readonly #logger: Logger | undefined;
+  /** Voice of speech prompts that name none: the call's language. */
+  readonly #voice: VoiceOptions | undefined;
 
-  constructor(phrases: PhraseCache, logger?: Logger) {
+  constructor(phrases: PhraseCache, logger?: Logger, voice?: VoiceOptions) {
     super();
     this.#phrases = phrases;
     this.#logger = logger;
+    this.#voice = voice;
   }
 
   /** Something is queued or playing. */
@@ -132,7 +136,7 @@ export class PromptPlayer extends TypedEmitter<PromptPlayerEvents> {
         return;
       }
       case 'speech':
-        this.#phrases.get(prompt.text, prompt.voice).then(
+        this.#phrases.get(prompt.text, prompt.voice ?? this.#voice).then(
           (audio) => {
             entry.audio = audio;
           },

@@ -21,13 +21,13 @@ export class ActionRunner {
   run(output: Output, profile: ActionProfile, cause: string): void {
     switch (profile.mode) {
       case 'pulse':
-        output.pulse(profile.durationSeconds * 1000, cause);
+      case 'on':
+        // A timed "on" is a pulse; the schema guarantees a pulse its duration.
+        if (profile.durationSeconds !== null) output.pulse(profile.durationSeconds * 1000, cause);
+        else output.set(true, cause);
         break;
       case 'toggle':
         output.toggle(cause);
-        break;
-      case 'on':
-        output.set(true, cause);
         break;
       case 'off':
         output.set(false, cause);

@@ -11,7 +11,7 @@ export interface EventImageMail {
   image: StoredImage;
   /** Who asked for it (a caller's number or address): untrusted, goes to the body only. */
   requestedBy: string;
-  /** Formatted time of the event for the body. */
+  /** Time of the event for the body, in the camera's time zone and language. */
   eventTime: string;
 }
 
@@ -24,8 +24,9 @@ function plainTextLine(text: string, max = 200): string {
 const EXTENSIONS: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg' };
 
 /**
- * Sends the latest event image (key 5) with an email profile. Every header comes from the
- * profile the admin configured; caller-supplied text only appears in the plain-text body.
+ * Sends an event image (key 5: a picture taken for the command) with an email profile.
+ * Every header comes from the profile the admin configured; caller-supplied text only
+ * appears in the plain-text body.
  */
 export class EmailSender {
   constructor(private readonly timeoutMs = EMAIL_TIMEOUT_MS) {}
@@ -35,7 +36,7 @@ export class EmailSender {
     await this.#send(profile, {
       subject: plainTextLine(profile.subject || 'Camera event image'),
       text: [
-        `Latest event: ${event.kind} at ${plainTextLine(mail.eventTime)}.`,
+        `Event: ${event.kind} at ${plainTextLine(mail.eventTime)}.`,
         `Details: ${plainTextLine(event.detail)}`,
         `Requested by phone: ${plainTextLine(mail.requestedBy)}`,
       ].join('\n'),

@@ -25,6 +25,11 @@ export class EventRecorder extends TypedEmitter<EventRecorderEvents> {
    * when no image could be taken. `callId` names the call that caused it, for the log.
    */
   async record(kind: CameraEventKind, detail: string, callId?: string): Promise<CameraEvent> {
+    return (await this.capture(kind, detail, callId)).event;
+  }
+
+  /** Like `record`, and hands back the picture taken (null when the snapshot failed). */
+  async capture(kind: CameraEventKind, detail: string, callId?: string): Promise<{ event: CameraEvent; image: StoredImage | null }> {
     const log = callId === undefined ? this.logger : this.logger.child({ callId });
     const at = this.clock.now();
     let image: StoredImage | null = null;
@@ -36,18 +41,11 @@ export class EventRecorder extends TypedEmitter<EventRecorderEvents> {
     const event = this.repository.add({ kind, at, detail, image });
     log.info({ eventId: event.id, kind, hasImage: event.hasImage }, 'camera event');
     this.safeEmit('event', event);
-    return event;
+    return { event, image };
   }
 
   /** "Time of the last event" (key 0, status). */
   get lastEventAt(): number | null {
     return this.repository.latest()?.at ?? null;
-  }
-
-  /** The newest event that has an image, with it (key 5). */
-  latestImage(): { event: CameraEvent; image: StoredImage } | null {
-    const event = this.repository.latestWithImage();
-    const image = event ? this.repository.image(event.id) : null;
-    return event && image ? { event, image } : null;
   }
 }

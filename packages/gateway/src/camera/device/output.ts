@@ -21,6 +21,7 @@ export class Output extends TypedEmitter<OutputEvents> {
   #active = false;
   #changedAt: number;
   #pulseEnd: TimerHandle | undefined;
+  #offAt: number | null = null;
   readonly #history: OutputChange[] = [];
 
   constructor(
@@ -32,7 +33,7 @@ export class Output extends TypedEmitter<OutputEvents> {
   }
 
   get state(): OutputState {
-    return { name: this.name, active: this.#active, changedAt: this.#changedAt };
+    return { name: this.name, active: this.#active, changedAt: this.#changedAt, offAt: this.#offAt };
   }
 
   /** Newest last, at most OUTPUT_HISTORY_LENGTH entries. */
@@ -40,38 +41,55 @@ export class Output extends TypedEmitter<OutputEvents> {
     return this.#history;
   }
 
+  /** Sets the output with no time limit (ends a running pulse). */
   set(active: boolean, cause: string): void {
-    this.clock.clearTimeout(this.#pulseEnd);
-    this.#pulseEnd = undefined;
-    this.#change(active, cause);
+    const hadTime = this.#cancelPulse();
+    this.#change(active, cause, hadTime);
   }
 
+  /** Flips the output; the new state has no time limit. */
   toggle(cause: string): void {
     this.set(!this.#active, cause);
   }
 
   /** On for `ms`, then off. A pulse while one runs restarts its time (a door opener held open). */
   pulse(ms: number, cause: string): void {
-    this.set(true, cause);
+    this.#cancelPulse();
+    this.#offAt = this.clock.now() + ms;
     this.#pulseEnd = this.clock.setTimeout(() => {
       this.#pulseEnd = undefined;
+      this.#offAt = null;
       this.#change(false, 'pulse end');
     }, ms);
+    // Announced even when already on: the new off time is news to the status.
+    this.#change(true, cause, true);
   }
 
   close(): void {
-    this.clock.clearTimeout(this.#pulseEnd);
-    this.#pulseEnd = undefined;
+    this.#cancelPulse();
     this.removeAllListeners();
   }
 
-  #change(active: boolean, cause: string): void {
-    if (active === this.#active) return;
-    this.#active = active;
-    this.#changedAt = this.clock.now();
-    const change = { active, at: this.#changedAt, cause };
-    this.#history.push(change);
-    if (this.#history.length > OUTPUT_HISTORY_LENGTH) this.#history.shift();
+  /** Stops a running pulse's timer; true when there was one. */
+  #cancelPulse(): boolean {
+    this.clock.clearTimeout(this.#pulseEnd);
+    this.#pulseEnd = undefined;
+    const hadTime = this.#offAt !== null;
+    this.#offAt = null;
+    return hadTime;
+  }
+
+  /** `announceAlways`: the state is news even if `active` is unchanged (its off time changed). */
+  #change(active: boolean, cause: string, announceAlways = false): void {
+    const switched = active !== this.#active;
+    if (!switched && !announceAlways) return;
+    const change = { active, at: this.clock.now(), cause };
+    if (switched) {
+      this.#active = active;
+      this.#changedAt = change.at;
+      this.#history.push(change);
+      if (this.#history.length > OUTPUT_HISTORY_LENGTH) this.#history.shift();
+    }
     this.safeEmit('change', this.state, change);
   }
 }

@@ -40,7 +40,8 @@ export class SimulatedSnapshotSource implements SnapshotSource {
   constructor(
     private readonly clock: Clock,
     private readonly scene: () => SceneState,
-    private readonly timeZone?: string,
+    /** The camera's time zone (IANA) at the moment of the picture. */
+    private readonly timeZone: () => string,
   ) {}
 
   async capture(): Promise<StoredImage> {
@@ -68,7 +69,7 @@ export class SimulatedSnapshotSource implements SnapshotSource {
     fill(140, 110, 40, 90, doorOpen ? [20, 20, 20] : [120, 70, 30]); // door: dark gap when open
     fill(196, 90, 14, 14, lightOn ? [255, 230, 90] : [90, 90, 90]); // lamp
 
-    const stamp = snapshotTimestamp(this.clock.now(), this.timeZone);
+    const stamp = snapshotTimestamp(this.clock.now(), this.timeZone());
     const scale = 3;
     const barHeight = GLYPH_HEIGHT * scale + 8;
     fill(0, SNAPSHOT_HEIGHT - barHeight, SNAPSHOT_WIDTH, barHeight, [0, 0, 0]);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,8 @@ import { concatSamples, synthesizeTone } from '../../../src/audio/synth.ts';
 import { decodeWav } from '../../../src/audio/wav.ts';
 import { InvalidStateError } from '../../../src/core/errors.ts';
 import { FakeClock } from '../../../src/core/clock.ts';
-import { frames, rms, toneAmplitude } from '../../support/tone.ts';
+import { sineWav } from '../../support/baresip.ts';
+import { frames, rms, ROOM_TEST_HZ, toneAmplitude } from '../../support/tone.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'camgate-call-audio-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -26,7 +27,14 @@ const callerVoice = (ms: number): Int16Array[] =>
   frames(synthesizeTone([{ frequencyHz: CALLER_HZ, amplitude: 10_362 }], (ms / 1000) * 8000));
 const silence = (ms: number): Int16Array[] => frames(new Int16Array((ms / 1000) * 8000));
 
-const ROOM_HZ = 1000;
+/** The room: a recognisable tone looped as the microphone (its default ambience is noise). */
+const ROOM_HZ = ROOM_TEST_HZ;
+const roomWav = join(dataDir, 'room.wav');
+writeFileSync(roomWav, sineWav(ROOM_HZ, 1));
+/** Comfort noise stays below this RMS (-50 dBFS), far under speech, far above digital silence. */
+const COMFORT_MAX = 10 ** (-50 / 20);
+/** ...and above this (-70 dBFS). */
+const COMFORT_MIN = 10 ** (-70 / 20);
 
 let nextCall = 1;
 const open: CallAudio[] = [];
@@ -36,7 +44,7 @@ function makeCall(options: Partial<ConstructorParameters<typeof CallAudio>[0]> =
   const callId = `call-${nextCall++}`;
   const call = new CallAudio({
     callId,
-    microphone: new SimulatedMicrophone({ clock }),
+    microphone: new SimulatedMicrophone({ clock, wavPath: roomWav }),
     speaker,
     phrases: new PhraseCache({ synthesize: async () => new Int16Array(1600).fill(0) }),
     intercom: { thresholdPercent: 5, cycleTimeMs: 1000 },
@@ -69,7 +77,7 @@ describe('CallAudio: the help page audio modes', () => {
   it('Speak: the caller is on the camera speaker (recorded WAV) and the microphone is off', async () => {
     const { call, tick, speakerFile } = makeCall({ mode: 'speak' });
     const heard = concatSamples(callerVoice(1000).map(tick));
-    expect(rms(heard)).toBe(0);
+    expect(toneAmplitude(heard, ROOM_HZ)).toBeLessThan(30);
     await call.close();
     const recorded = decodeWav(readFileSync(speakerFile)).samples;
     expect(recorded.length).toBe(8000);
@@ -78,19 +86,32 @@ describe('CallAudio: the help page audio modes', () => {
 
   it('No audio: neither direction', () => {
     const { tick, speakerFile } = makeCall({ mode: 'none' });
-    expect(rms(concatSamples(callerVoice(400).map(tick)))).toBe(0);
+    expect(toneAmplitude(concatSamples(callerVoice(400).map(tick)), ROOM_HZ)).toBeLessThan(30);
     expect(existsSync(speakerFile)).toBe(false);
+  });
+
+  it('sends comfort noise, not digital silence, whenever the room microphone is off', () => {
+    for (const mode of ['speak', 'none'] as const) {
+      const { tick } = makeCall({ mode });
+      const heard = silence(1000).map(tick);
+      // Every frame: faint noise (a caller hears an open line), never loud.
+      for (const frame of heard) {
+        expect(rms(frame)).toBeGreaterThan(COMFORT_MIN);
+        expect(rms(frame)).toBeLessThan(COMFORT_MAX);
+      }
+      expect(toneAmplitude(concatSamples(heard), ROOM_HZ)).toBeLessThan(30);
+    }
   });
 
   it('switches mode at any time (Listen -> Speak -> Listen) and reports the change', () => {
     const { call, tick } = makeCall({ mode: 'listen' });
     const modes: string[] = [];
     call.on('mode', (m) => modes.push(m));
-    expect(rms(concatSamples(silence(100).map(tick)))).toBeGreaterThan(0);
+    expect(rms(concatSamples(silence(100).map(tick)))).toBeGreaterThan(COMFORT_MAX * 10);
     call.setMode('speak');
-    expect(rms(concatSamples(silence(100).map(tick)))).toBe(0);
+    expect(rms(concatSamples(silence(100).map(tick)))).toBeLessThan(COMFORT_MAX);
     call.setMode('listen');
-    expect(rms(concatSamples(silence(100).map(tick)))).toBeGreaterThan(0);
+    expect(rms(concatSamples(silence(100).map(tick)))).toBeGreaterThan(COMFORT_MAX * 10);
     expect(modes).toEqual(['speak', 'listen']);
   });
 

@@ -2,6 +2,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { EspeakTts, type SpeechSynthesizer, type VoiceOptions } from '../../../src/audio/speech/espeak-tts.ts';
 import { PhraseCache } from '../../../src/audio/speech/phrase-cache.ts';
+import { voiceFor } from '../../../src/audio/speech/voices.ts';
+import { SPOKEN_LANGUAGES } from '@camgate/protocol';
+import { PHRASES } from '../../../src/camera/phrases.ts';
 import { ValidationError } from '../../../src/core/errors.ts';
 import { rms } from '../../support/tone.ts';
 
@@ -43,6 +46,13 @@ describe('espeak-ng text to speech (WASM, in a worker thread)', () => {
     expect(rms(await tts.synthesize('Still here.'))).toBeGreaterThan(0.03);
   });
 
+  it('has a bundled voice for every spoken language of the settings', async () => {
+    for (const language of SPOKEN_LANGUAGES) {
+      const audio = await tts.synthesize(PHRASES[language].prompts.enterPin, voiceFor(language));
+      expect(rms(audio), language).toBeGreaterThan(0.03);
+    }
+  });
+
   it('fails pending and later requests once closed', async () => {
     const own = new EspeakTts();
     const pending = expect(own.synthesize('This will not finish.')).rejects.toThrow(/closed/);
@@ -64,6 +74,27 @@ describe('PhraseCache', () => {
     // Voice is part of the key.
     await cache.get('Door opened.', { voice: 'en+f3' });
     expect(counting.calls).toHaveLength(3);
+  });
+
+  it('prerenders one phrase at a time, so a live prompt asked for meanwhile waits for one phrase only', async () => {
+    const order: string[] = [];
+    const fake: SpeechSynthesizer = {
+      synthesize: async (text) => {
+        order.push(text);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return Int16Array.of(text.length);
+      },
+    };
+    const cache = new PhraseCache(fake);
+    const german = { voice: 'de' };
+    const prerender = cache.prerender(['Eins.', 'Zwei.', 'Drei.', 'Vier.'], german);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    await cache.get('Live prompt.', german);
+    expect(order.indexOf('Live prompt.')).toBeLessThanOrEqual(1);
+    await prerender;
+    // Keyed by voice: the same text in another language is another rendering.
+    expect(cache.has('Eins.', german)).toBe(true);
+    expect(cache.has('Eins.', { voice: 'en-us' })).toBe(false);
   });
 
   it('keeps prerendered phrases when the memo of other text overflows', async () => {

@@ -53,7 +53,6 @@ export async function createCameraFixture(options: Partial<CameraOptions> = {}) 
     store,
     clock,
     logger,
-    timeZone: 'UTC',
     internetTarget: { host: '127.0.0.1', port: internetPort },
     ...options,
   });

@@ -17,7 +17,7 @@ describe('Camera', () => {
 
   describe('decide(): which calls the camera takes', () => {
     it('answers every call while the accepted list is empty', () => {
-      expect(f.camera.decide(incoming('c1'))).toEqual({ accept: true });
+      expect(f.camera.decide(incoming('c1'))).toEqual({ accept: true, ring: false });
     });
 
     it('refuses when incoming calls are disabled', () => {
@@ -27,8 +27,8 @@ describe('Camera', () => {
 
     it('takes only accepted callers; refused calls are counted per source and reason, outside the call log', () => {
       f.configure({ acceptedCallers: ['+49-30-123456', 'sip:bob@example.org'] });
-      expect(f.camera.decide(incoming('c1', { uri: 'tel:+4930123456' }))).toEqual({ accept: true });
-      expect(f.camera.decide(incoming('c2', { uri: '"Bob" <sip:bob@EXAMPLE.org;transport=tcp>' }))).toEqual({ accept: true });
+      expect(f.camera.decide(incoming('c1', { uri: 'tel:+4930123456' }))).toEqual({ accept: true, ring: false });
+      expect(f.camera.decide(incoming('c2', { uri: '"Bob" <sip:bob@EXAMPLE.org;transport=tcp>' }))).toEqual({ accept: true, ring: false });
       expect(f.camera.decide(incoming('c3', { uri: 'sip:mallory@example.org' }))).toEqual({ accept: false, reason: 'not-accepted' });
       expect(f.store.callLog.get('c3')).toBeNull();
       expect(f.store.rejectedCalls.list(10)).toEqual([

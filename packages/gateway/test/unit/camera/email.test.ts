@@ -18,7 +18,7 @@ const PROFILE: EmailProfile = {
   subject: 'Camera event',
 };
 
-describe('key 5: "Send an email with the latest event image as attachment" (real SMTP server)', () => {
+describe('key 5: "Send an email with an event image as attachment" (real SMTP server)', () => {
   let f: CameraFixture;
   let smtp: SMTPServer;
   let smtpPort: number;
@@ -45,13 +45,14 @@ describe('key 5: "Send an email with the latest event image as attachment" (real
     await new Promise<void>((resolve) => smtp.close(() => resolve()));
   });
 
-  it('mails the latest event image with the selected profile and says it worked', async () => {
+  it('mails a picture taken at the moment of the command, with local time, and says it worked', async () => {
     f.store.emailProfiles.put({ ...PROFILE, port: smtpPort }, f.clock.now());
     f.configure({ pin: '', welcomeMessageId: null, emailProfileId: 'office' });
     // A caller trying to inject a header through its SIP user part.
     const { port, call } = await f.call('c1', { uri: 'sip:evil%0D%0ABcc%3A%20victim%40example.net@attacker.example' });
-    await f.press(call, '1#'); // door event: the latest event image
+    await f.press(call, '1#'); // door event: its picture shows the door open
     const door = f.store.events.latest()!;
+    f.clock.advance(5000); // the door pulse (3 s) is over: now the door is shut
 
     await f.press(call, '5');
     expect(port.lastSaid).toBe('five: email event image');
@@ -68,15 +69,38 @@ describe('key 5: "Send an email with the latest event image as attachment" (real
     expect((Array.isArray(mail.to) ? mail.to : [mail.to]).map((a) => a?.text)).toEqual(['guard@example.com']);
     expect(mail.bcc).toBeUndefined();
     expect(mail.headers.has('bcc')).toBe(false);
-    expect(mail.text).toContain('door');
     expect(mail.text).not.toMatch(/\r|victim@example\.net\n/);
+    // Not the previous event's picture: a fresh one, an event of its own.
+    const fresh = f.store.events.latest()!;
+    expect(fresh.kind).toBe('email');
+    expect(fresh.id).toBeGreaterThan(door.id);
     expect(mail.attachments).toHaveLength(1);
     const attachment = mail.attachments[0]!;
     expect(attachment.contentType).toBe('image/png');
-    expect(attachment.filename).toBe(`event-${door.id}.png`);
-    expect(attachment.content.equals(f.store.events.image(door.id)!.data)).toBe(true);
+    expect(attachment.filename).toBe(`event-${fresh.id}.png`);
+    expect(attachment.content.equals(f.store.events.image(fresh.id)!.data)).toBe(true);
+    expect(attachment.content.equals(f.store.events.image(door.id)!.data)).toBe(false);
     expect(PNG.sync.read(attachment.content).width).toBe(320);
-    expect(f.store.events.latest()?.kind).toBe('email');
+    // The factory zone is UTC, spelled out for a person, not ISO.
+    expect(mail.text).toContain('Thursday, 26 November 2026 at 14:05:05 UTC');
+    expect(mail.text).not.toMatch(/2026-11-26T/);
+  });
+
+  it('writes the time in the camera\'s time zone and language, and speaks that language', async () => {
+    f.store.emailProfiles.put({ ...PROFILE, port: smtpPort }, f.clock.now());
+    f.configure({
+      pin: '', welcomeMessageId: null, emailProfileId: 'office',
+      locale: { countryCode: '49', trunkPrefix: '0', timeZone: 'Europe/Berlin', language: 'de' },
+    });
+    const { port, call } = await f.call('c1');
+    await f.press(call, '5');
+    expect(port.lastSaid).toBe('fünf: Ereignisbild per E-Mail');
+    const ran = call.waitFor('command');
+    await f.press(call, '#');
+    expect((await ran)[0].ok).toBe(true);
+    expect(port.lastSaid).toBe('Die E-Mail wurde gesendet.');
+    const mail = await mails[0]!;
+    expect(mail.text).toContain('Donnerstag, 26. November 2026 um 15:05:00 MEZ');
   });
 
   it('says so when the mail cannot be sent, and the LEDs show an error', async () => {

@@ -12,8 +12,8 @@
  */
 import { LitElement, html, nothing } from 'lit';
 import type { PropertyValues } from 'lit';
-import { FACTORY_SETTINGS } from '@camgate/protocol';
-import type { ActionProfile, AudioMessage, AudioMode, EmailProfileView, IncomingCallsSettings, LastCaller, SettingsView } from '@camgate/protocol';
+import { FACTORY_SETTINGS, SPOKEN_LANGUAGES, UNTIMED_ACTION_MODES } from '@camgate/protocol';
+import type { ActionProfile, AudioMessage, AudioMode, BusyPolicy, EmailProfileView, IncomingCallsSettings, LastCaller, SettingsView, SpokenLanguage } from '@camgate/protocol';
 import { formStyles } from '../form/form.styles.ts';
 import { ariaInvalid, describedBy, fieldId, fieldRow, focusFirstInvalid } from '../form/field.ts';
 import { buttonStyles, panelStyles } from '../../styles/shared.styles.ts';
@@ -35,6 +35,8 @@ const ACTION_MODES: Record<ActionProfile['mode'], string> = {
   off: 'Switch off',
 };
 const OUTPUT_LABELS = { door: 'Door opener (key 1)', light: 'Light (key 3)' } as const;
+const LANGUAGE_NAMES: Record<SpokenLanguage, string> = { en: 'English', de: 'Deutsch', fr: 'Français', es: 'Español', it: 'Italiano', nl: 'Nederlands' };
+const BUSY_POLICIES: Record<BusyPolicy, string> = { allow: 'Allow (speaker: one caller at a time)', queue: 'Queue (ring until free)', reject: 'Reject (busy)' };
 
 type Busy = 'load' | 'set' | 'close' | 'store';
 
@@ -171,6 +173,18 @@ export class CamgateIncomingCalls extends LitElement {
             : nothing}
         </fieldset>
 
+        <fieldset>
+          <legend>Locale and busy calls</legend>
+          ${this.inputField('locale.countryCode', 'Country calling code', draft.locale.countryCode, (v) => ({ locale: { ...draft.locale, countryCode: v.trim() } }))}
+          ${this.inputField('locale.trunkPrefix', 'Trunk prefix', draft.locale.trunkPrefix, (v) => ({ locale: { ...draft.locale, trunkPrefix: v.trim() } }))}
+          ${this.inputField('locale.timeZone', 'Time zone (e.g. Europe/Berlin)', draft.locale.timeZone, (v) => ({ locale: { ...draft.locale, timeZone: v.trim() } }))}
+          ${this.selectField('locale.language', 'Spoken language', draft.locale.language,
+            Object.fromEntries(SPOKEN_LANGUAGES.map((l) => [l, LANGUAGE_NAMES[l]])), (v) => ({ locale: { ...draft.locale, language: v as SpokenLanguage } }))}
+          ${this.selectField('busy.policy', 'While a call runs', draft.busy.policy, BUSY_POLICIES, (v) => ({ busy: { ...draft.busy, policy: v as BusyPolicy } }))}
+          ${this.numberField('busy.queueSeconds', 'Longest wait in the queue (s)', draft.busy.queueSeconds,
+            (n) => ({ busy: { ...draft.busy, queueSeconds: n } }), { min: 5, max: 300, step: 1 })}
+        </fieldset>
+
         <div class="actions-grid">
           ${(['door', 'light'] as const).map((name) => this.renderAction(draft, name))}
         </div>
@@ -242,12 +256,12 @@ export class CamgateIncomingCalls extends LitElement {
     const update = (change: Partial<ActionProfile>) => ({ actions: { ...draft.actions, [name]: { ...profile, ...change } } });
     return html`<fieldset>
       <legend>${OUTPUT_LABELS[name]}</legend>
-      ${this.selectField(`actions.${name}.mode`, 'Mode', profile.mode, ACTION_MODES, (v) => update({ mode: v as ActionProfile['mode'] }))}
-      ${this.numberField(`actions.${name}.durationSeconds`, 'Duration (s)', profile.durationSeconds, (n) => update({ durationSeconds: n }), {
-        min: 0.1,
-        max: 600,
-        step: 0.1,
-      })}
+      ${this.selectField(`actions.${name}.mode`, 'Mode', profile.mode, ACTION_MODES, (v) =>
+        update({ mode: v as ActionProfile['mode'], durationSeconds: UNTIMED_ACTION_MODES.includes(v) ? null : (profile.durationSeconds ?? 3) }))}
+      ${UNTIMED_ACTION_MODES.includes(profile.mode)
+        ? html`<p class="hint">No duration: the output stays as it is until the next action.</p>`
+        : this.numberField(`actions.${name}.durationSeconds`, profile.mode === 'on' ? 'Switch off after (s, empty: never)' : 'Duration (s)',
+            profile.durationSeconds ?? NaN, (n) => update({ durationSeconds: Number.isNaN(n) ? null : n }), { min: 0.1, max: 600, step: 0.1 })}
       ${this.inputField(`actions.${name}.httpUrl`, 'URL (optional)', profile.httpUrl, (v) => update({ httpUrl: v.trim() }), 'url')}
     </fieldset>`;
   }

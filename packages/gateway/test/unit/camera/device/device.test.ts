@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import { pino } from 'pino';
+import { ActionProfileSchema, FACTORY_SETTINGS } from '@camgate/protocol';
 import { ActionRunner } from '../../../../src/camera/device/action-runner.ts';
 import { TcpInternetProbe, type InternetStatus } from '../../../../src/camera/device/internet-probe.ts';
 import { ERROR_SHOW_MS, LedIndicator } from '../../../../src/camera/device/led-indicator.ts';
@@ -51,7 +52,7 @@ describe('outputs and action profiles ("Trigger signal out action profile")', ()
     clock.advance(2999);
     expect(door.state.active).toBe(true);
     clock.advance(1);
-    expect(door.state).toEqual({ name: 'door', active: false, changedAt: clock.now() });
+    expect(door.state).toEqual({ name: 'door', active: false, changedAt: clock.now(), offAt: null });
     expect(door.history.map((h) => [h.active, h.cause])).toEqual([[true, 'test'], [false, 'pulse end']]);
   });
 
@@ -62,8 +63,46 @@ describe('outputs and action profiles ("Trigger signal out action profile")', ()
     const runner = new ActionRunner(logger);
     const changes: boolean[] = [];
     light.on('change', (state) => changes.push(state.active));
-    for (const mode of ['toggle', 'toggle', 'on', 'on', 'off'] as const) runner.run(light, { mode, durationSeconds: 1, httpUrl: '' }, 'test');
+    for (const mode of ['toggle', 'toggle', 'on', 'on', 'off'] as const) runner.run(light, { mode, durationSeconds: null, httpUrl: '' }, 'test');
     expect(changes).toEqual([true, false, true, false]);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('a toggle has no duration: it stays on with no off time, and its settings drop a stale one', () => {
+    const clock = new FakeClock();
+    const light = new Output('light', clock);
+    cleanups.push(() => light.close());
+    const runner = new ActionRunner(logger);
+    // Settings stored by older versions carry a duration on a toggle; the schema drops it.
+    const profile = ActionProfileSchema.parse({ mode: 'toggle', durationSeconds: 60, httpUrl: '' });
+    expect(profile.durationSeconds).toBeNull();
+    expect(FACTORY_SETTINGS.actions.light.durationSeconds).toBeNull();
+    runner.run(light, profile, 'test');
+    expect(light.state).toMatchObject({ active: true, offAt: null });
+    clock.advance(25 * 60_000);
+    expect(light.state.active).toBe(true);
+    expect(ActionProfileSchema.safeParse({ mode: 'pulse', durationSeconds: null, httpUrl: '' }).success).toBe(false);
+  });
+
+  it('a timed "on" reports when it ends and switches off at that time; a toggle meanwhile ends the timer', () => {
+    const clock = new FakeClock();
+    const light = new Output('light', clock);
+    cleanups.push(() => light.close());
+    const runner = new ActionRunner(logger);
+    const states: (number | null)[] = [];
+    light.on('change', (state) => states.push(state.offAt));
+    runner.run(light, { mode: 'on', durationSeconds: 60, httpUrl: '' }, 'test');
+    const offAt = clock.now() + 60_000;
+    expect(light.state).toMatchObject({ active: true, offAt });
+    clock.advance(59_999);
+    expect(light.state.active).toBe(true);
+    clock.advance(1);
+    expect(light.state).toMatchObject({ active: false, offAt: null });
+    expect(states).toEqual([offAt, null]);
+
+    runner.run(light, { mode: 'on', durationSeconds: 60, httpUrl: '' }, 'test');
+    runner.run(light, { mode: 'toggle', durationSeconds: null, httpUrl: '' }, 'test');
+    expect(light.state).toMatchObject({ active: false, offAt: null });
     expect(clock.pendingTimers).toBe(0);
   });
 
@@ -165,7 +204,7 @@ describe('event snapshots', () => {
   it('the simulated camera renders a timestamped PNG that shows the door and the light', async () => {
     const clock = new FakeClock(Date.UTC(2026, 10, 26, 14, 5, 9));
     const scene = { doorOpen: false, lightOn: false };
-    const source = new SimulatedSnapshotSource(clock, () => scene, 'UTC');
+    const source = new SimulatedSnapshotSource(clock, () => scene, () => 'UTC');
     expect(snapshotTimestamp(clock.now(), 'UTC')).toBe('2026-11-26 14:05:09');
     const first = await source.capture();
     expect(first.contentType).toBe('image/png');
