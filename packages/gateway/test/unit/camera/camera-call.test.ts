@@ -136,7 +136,7 @@ describe('CameraCall: the IVR of the help page', () => {
 
       // Another caller from the same address is refused; the same (forgeable) caller from
       // another address is not: a stranger cannot lock the owner out.
-      expect(f.camera.decide({ ...incomingFrom('c3'), sourceAddress: '198.51.100.7' })).toEqual({ accept: true });
+      expect(f.camera.decide({ ...incomingFrom('c3'), sourceAddress: '198.51.100.7' })).toEqual({ accept: true, ring: false });
       expect(f.camera.decide({ ...incomingFrom('c4'), caller: { uri: 'sip:bob@example.org', displayName: '', transport: 'udp' } })).toEqual({
         accept: false,
         reason: 'locked-out',
