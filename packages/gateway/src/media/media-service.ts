@@ -50,6 +50,8 @@ export interface MediaAnswerRequest {
   readonly audio: CallAudioPort;
   /** The camera the call is for (one Router per camera). */
   readonly cameraId?: string;
+  /** The IP the call's signalling came from (SIP phones: strict RTP may learn from it). */
+  readonly signallingAddress?: string;
 }
 
 export interface MediaServiceStatus {
@@ -166,6 +168,7 @@ export class MediaService extends TypedEmitter<MediaServiceEvents> {
           : SipLeg.create({
               callId, logger, clock: this.#clock, router: endpoint.router, portRange: this.#portRange,
               listenIp: rtp.listenIp, announcedIp: rtp.announcedIp, offerSdp: request.offerSdp,
+              ...(request.signallingAddress !== undefined && { signallingAddress: request.signallingAddress }),
             }),
     });
     if (this.#state !== 'running') {
