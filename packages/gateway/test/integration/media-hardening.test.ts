@@ -13,7 +13,9 @@ import { keyPressPackets } from '../../src/audio/dtmf/rfc4733.ts';
 import { buildRtpPacket } from '../../src/media/rtp-packet.ts';
 import { Baresip } from '../support/baresip.ts';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { freeUdpPort } from '../support/ports.ts';
 import { audioOffer, RawSipUdp } from '../support/raw-sip-udp.ts';
+import { runSipp, SIPP_SCENARIOS } from '../support/sipp.ts';
 
 /** A small RTP range the stranger can spray in full: 10 port pairs, so at most 10 calls. */
 const RTP_MIN = 39_100;
@@ -131,6 +133,25 @@ describe('media hardening against strangers and crafted INVITEs', () => {
     const phone = await legitimateCall();
     await phone.hangup();
     await phone.waitForEvent('CALL_CLOSED');
+  }, 40_000);
+
+  it('moves the media to the port the answer in the ACK names (offerless re-INVITE from sipp)', async () => {
+    await settings({ pin: '', acceptedCallers: [], audioMode: 'listen' });
+    const moved = await bindUdp('127.0.0.1');
+    closers.push(() => moved.close());
+    const atMoved = counter(moved);
+    const run = await runSipp({
+      scenario: SIPP_SCENARIOS.offerlessReinvite,
+      target: `127.0.0.1:${gw.sipPort}`,
+      calls: 1,
+      pauseMs: 3000,
+      timeoutMs: 20_000,
+      extraArgs: ['-key', 'answer_port', String(moved.address().port), '-mp', String(await freeUdpPort())],
+    });
+    expect(run.errors).toBe('');
+    expect(run.successful).toBe(1);
+    // 3 s of the room microphone at 50 packets a second went to the new port.
+    expect(atMoved.count).toBeGreaterThan(50);
   }, 40_000);
 
   it('never hands a PIN-protected call to a stranger spraying RTP with 1# at the port range', async () => {
