@@ -26,7 +26,7 @@ export class SdpNegotiationError extends UnsupportedError {
 
   /** `Warning: 3xx agent "text"` naming what was wrong (the text has no quotes or control characters). */
   warning(agent: string): string {
-    const text = this.message.replace(/[\u0000-\u001f\u007f"\\]/g, ' ');
+    const text = Array.from(this.message, (c) => (c < ' ' || c === '\u007f' || c === '"' || c === '\\' ? ' ' : c)).join('');
     return `${WARNING_CODES[this.failure]} ${agent} "${text}"`;
   }
 }
