@@ -155,11 +155,12 @@ export class MediaService extends TypedEmitter<MediaServiceEvents> {
     const endpoint = await this.#endpoint(request.cameraId ?? DEFAULT_CAMERA_ID);
     const logger = this.#logger;
     const { webrtc, rtp } = this.#options;
+    const rtpTimeoutMs = rtp.timeoutMs ?? DEFAULT_RTP_TIMEOUT_MS;
     const session = await MediaSession.open({
       callId,
       logger,
       clock: this.#clock,
-      rtpTimeoutMs: rtp.timeoutMs ?? DEFAULT_RTP_TIMEOUT_MS,
+      rtpTimeoutMs,
       endpoint,
       audio: request.audio,
       createLeg: () =>
@@ -167,7 +168,7 @@ export class MediaService extends TypedEmitter<MediaServiceEvents> {
           ? WebRtcLeg.create({ callId, logger, router: endpoint.router, listenIp: webrtc.listenIp, announcedIp: webrtc.announcedIp, offerSdp: request.offerSdp })
           : SipLeg.create({
               callId, logger, clock: this.#clock, router: endpoint.router, portRange: this.#portRange,
-              listenIp: rtp.listenIp, announcedIp: rtp.announcedIp, offerSdp: request.offerSdp,
+              listenIp: rtp.listenIp, announcedIp: rtp.announcedIp, offerSdp: request.offerSdp, silenceLimitMs: rtpTimeoutMs,
               ...(request.signallingAddress !== undefined && { signallingAddress: request.signallingAddress }),
             }),
     });

@@ -118,6 +118,10 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
   #learningUntil = 0;
   /** The SIP dialog is confirmed (ACK): the SDP's address may get audio before the phone sent any. */
   #peerConfirmed = false;
+  readonly #silenceLimitMs: number;
+  /** When the phone was last heard (RTP or RTCP), or confirmed itself by its ACK. */
+  #lastHeardAt = Number.NEGATIVE_INFINITY;
+  #silenceLogged = false;
   #lastStrangerAt = Number.NEGATIVE_INFINITY;
   // Phone -> mediasoup renumbering.
   #inSsrc: number | undefined;
@@ -144,7 +148,7 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
 
   private constructor(options: {
     callId: string; logger: Logger; clock: Clock; port: number; rtp: Socket; rtcp: Socket; inner: Socket; release: () => void; onActivity: PhoneActivityHook;
-    signallingAddress: string | undefined;
+    signallingAddress: string | undefined; silenceLimitMs: number;
   }) {
     super();
     this.#callId = options.callId;
@@ -157,6 +161,7 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
     this.#release = options.release;
     this.#onActivity = options.onActivity;
     this.#signallingAddress = options.signallingAddress;
+    this.#silenceLimitMs = options.silenceLimitMs;
     for (const socket of [this.#phoneRtp, this.#phoneRtcp, this.#inner]) {
       // A failing send (unreachable phone) must not crash the process, nor flood the log 50 times a second.
       socket.on('error', (error) => this.#logSocketError(error));
@@ -170,6 +175,8 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
     callId: string; logger: Logger; clock: Clock; portRange: RtpPortRange; listenIp: string; onActivity: PhoneActivityHook;
     /** The IP the call's SIP came from: RTP from it may be learnt like the SDP's. */
     signallingAddress?: string;
+    /** Audio to the phone stops once it sent no RTP/RTCP for this long (no reflection to a silent address). */
+    silenceLimitMs: number;
   }): Promise<RtpEdge> {
     const pair = await options.portRange.bindPair(options.listenIp);
     const inner = await bindUdp('127.0.0.1', 0);
@@ -190,19 +197,12 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
   }
 
   /**
-   * Where audio to the phone goes now: the learnt address, else (once the ACK confirmed
-   * the dialog) the SDP's; undefined while the phone has proven neither.
-   */
-  get phoneAddress(): Endpoint | undefined {
-    return this.#latched ?? (this.#peerConfirmed ? this.#config?.sdpRemote : undefined);
-  }
-
-  /**
    * The caller's ACK arrived: audio may go to the SDP's address before the phone sent any,
    * and a phone not learnt yet (the camera rang for a while) gets a learning window again.
    */
   confirmPeer(): void {
     this.#peerConfirmed = true;
+    this.#lastHeardAt = Math.max(this.#lastHeardAt, this.#clock.now());
     if (!this.#latched) this.#learningUntil = this.#clock.now() + LEARNING_WINDOW_MS;
   }
 
@@ -262,6 +262,7 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
       return;
     }
     this.stats.fromPhone++;
+    this.#lastHeardAt = this.#clock.now();
     if (packet.payloadType === config.telephoneEventPayloadType) {
       this.stats.telephoneEvents++;
       this.#onActivity();
@@ -301,6 +302,7 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
       return;
     }
     this.stats.rtcpFromPhone++;
+    this.#lastHeardAt = this.#clock.now();
     this.#onActivity();
   }
 
@@ -391,7 +393,7 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
     const mediasoup = this.#mediasoup;
     if (!mediasoup || from.port !== mediasoup.port || from.address !== mediasoup.address) return;
     if (isRtcp(received) || this.#audioPaused) return;
-    const target = this.phoneAddress;
+    const target = this.#sendTarget();
     if (!target || !this.#config?.sendToPhone || received.length < RTP_HEADER_SIZE) return;
     // Plain RTP/AVP phones get the packet without the worker's RFC 8285 extensions.
     const datagram = withFixedHeaderOnly(received);
@@ -428,7 +430,7 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
     const packets = keyPressPackets(key, { clockRate: config.clockRate });
     packets.forEach((event, index) => {
       this.#after(event.sendAtMs, () => {
-        const target = this.phoneAddress;
+        const target = this.#sendTarget();
         const sequenceNumber = ((this.#lastToPhoneSequence ?? randomSsrc()) + 1) & 0xffff;
         this.#lastToPhoneSequence = sequenceNumber;
         if (target && config.sendToPhone) {
@@ -442,6 +444,25 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
         }
       });
     });
+  }
+
+  /**
+   * Where audio goes now: the learnt address, else (once the ACK confirmed the dialog) the
+   * SDP's. Undefined while nothing may be sent: before the phone proved itself either way,
+   * and once it fell silent (no RTP or RTCP) for the silence limit (the RTP timeout).
+   */
+  #sendTarget(): Endpoint | undefined {
+    const target = this.#latched ?? (this.#peerConfirmed ? this.#config?.sdpRemote : undefined);
+    if (!target) return undefined;
+    if (this.#clock.now() - this.#lastHeardAt <= this.#silenceLimitMs) {
+      this.#silenceLogged = false;
+      return target;
+    }
+    if (!this.#silenceLogged) {
+      this.#silenceLogged = true;
+      this.#logger.warn({ callId: this.#callId, silenceLimitMs: this.#silenceLimitMs }, 'phone silent: audio to it paused');
+    }
+    return undefined;
   }
 
   /** Sends without ever throwing (a bad port or address throws synchronously in Node); false when it failed. */

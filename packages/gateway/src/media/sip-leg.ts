@@ -31,6 +31,8 @@ export interface SipLegOptions {
   /** Address written into the answer's c= and o= lines. */
   readonly announcedIp: string;
   readonly offerSdp: string;
+  /** Nothing goes to a phone that sent no RTP or RTCP for this long (the RTP timeout). */
+  readonly silenceLimitMs: number;
   /** The IP the call's SIP came from (strict RTP learns from it as from the SDP's). */
   readonly signallingAddress?: string;
 }
@@ -160,6 +162,7 @@ export class SipLeg extends MediaLeg {
       throw new SdpNegotiationError('no-common-codec', `the answer lacks the offered ${this.#negotiation.codec.name}/${this.#negotiation.codec.payloadType}`);
     }
     await this.#apply(negotiation, false);
+    this.#edge.confirmPeer(); // the ACK that brought the answer confirms the new address too
     this.#logger.info({ callId: this.#callId, phone: `${negotiation.offer.address}:${negotiation.offer.port}`, direction: negotiation.direction }, 'sip leg took the answer from the ACK');
   }
 
