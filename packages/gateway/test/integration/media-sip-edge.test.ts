@@ -116,6 +116,15 @@ describe('RTP edge of a SIP call (symmetric RTP, SSRC changes, RTCP, RTP timeout
     }
   });
 
+  it('learns a phone behind a NAT that leaves a private address in its SDP from its first steady stream', async () => {
+    camera = new ToneCameraAudio(1000);
+    // The SIP came from the NAT's address (not the phone's loopback one); the SDP names 10.0.0.5.
+    session = await media.answer({ callId: `edge-${++callCounter}`, kind: 'sip', offerSdp: phone.offer({ address: '10.0.0.5' }), audio: camera, signallingAddress: '127.0.0.8' });
+    phone.start(session.answerSdp);
+    await camera.waitForTone(440);
+    await eventually(() => phone.received.length > 10, 10_000, 'audio at the phone\'s real source');
+  });
+
   it('keeps the phone heard across an SSRC change with a new sequence and timestamp base', async () => {
     await call(phone.offer());
     phone.start(session.answerSdp);
