@@ -103,7 +103,8 @@ async function hangUp(caller: SipCaller, call: Call): Promise<void> {
   call.phone.close();
 }
 
-const gw = await startTestGateway();
+// All calls come from one local caller: lift the per-source quotas (the RTP range holds 100 pairs).
+const gw = await startTestGateway(['--max-calls', '100', '--max-calls-per-source', '100', '--max-pending-invites-per-source', '100']);
 const caller = await SipCaller.open(gw.sipPort);
 try {
   const view = await gw.api<SettingsView>('GET', '/api/settings');

@@ -204,6 +204,7 @@ export class Gateway {
         ws: { server: http, path: '/sip' },
         publicHost: config.announcedIp,
         userAgent: 'camgate',
+        admission: { maxCalls: config.maxCalls, maxCallsPerSource: config.maxCallsPerSource, maxPendingInvitesPerSource: config.maxPendingInvitesPerSource },
         softphoneAuth: {
           realm: REALM,
           // Accounts keep only their MD5 H(A1); JsSIP answers MD5 challenges.

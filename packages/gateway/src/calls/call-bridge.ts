@@ -1,5 +1,6 @@
 import type { AudioMode, CallOutcome, DtmfSource } from '@camgate/protocol';
 import type { CallAudio } from '../audio/call-audio.ts';
+import type { IntercomSettings } from '../audio/intercom-gate.ts';
 import type { Prompt, PromptOutcome } from '../audio/speech/prompt.ts';
 import { isKey, type CallPort, type PromptResult } from '../camera/call-port.ts';
 import type { CameraCall } from '../camera/camera-call.ts';
@@ -17,6 +18,9 @@ const BEEPS: Record<'error' | 'warning', Prompt> = {
   /** Before the time limit: a high pip that cuts through the room sound. */
   warning: { kind: 'tone', frequenciesHz: [1400], durationMs: 300, levelDbfs: -10 },
 };
+
+/** The warn-agent of our Warning headers (RFC 3261 §20.43), which say why an SDP was refused. */
+export const SIP_WARN_AGENT = 'camgate';
 
 const HANGUP_REASON: Partial<Record<CallOutcome, string>> = {
   'time-limit': 'maximum call time reached',
@@ -65,8 +69,19 @@ export class CallBridge implements CallPort {
     audio.on('dtmf', (key) => this.#dtmf.push(key, 'inband'));
     sip.on('offer', (sdp, respond) => {
       media.update(sdp).then(respond, (error: unknown) =>
-        respond(error instanceof SdpNegotiationError ? new SipError(488, 'Not Acceptable Here') : new SipError(500, 'Media Update Failed')),
+        respond(
+          error instanceof SdpNegotiationError
+            ? new SipError(488, 'Not Acceptable Here', [['Warning', error.warning(SIP_WARN_AGENT)]])
+            : new SipError(500, 'Media Update Failed'),
+        ),
       );
+    });
+    sip.on('answer', (sdp) => {
+      media.applyAnswer(sdp).catch((error: unknown) => {
+        // RFC 3261 §13.3.1.4 / RFC 3264: an unusable answer in the ACK leaves no session to keep.
+        this.#log.warn({ err: error instanceof Error ? error.message : error }, 'answer in ACK not acceptable; hanging up');
+        this.hangup('error');
+      });
     });
     sip.on('ended', (cause) => this.#end(cause === 'remote-bye' ? 'completed' : cause === 'cancelled' ? 'cancelled' : 'error', cause));
     media.on('timeout', () => this.hangup('media-timeout'));
@@ -79,8 +94,10 @@ export class CallBridge implements CallPort {
     this.#camera = camera;
   }
 
-  answer(): Promise<void> {
-    return this.#o.sip.accept(this.#o.media.answerSdp);
+  /** Answers; once the caller's ACK arrives, media may go to the address it signalled. */
+  async answer(): Promise<void> {
+    await this.#o.sip.accept(this.#o.media.answerSdp);
+    this.#o.media.confirmPeer();
   }
 
   say(text: string): Promise<PromptResult> {
@@ -106,6 +123,11 @@ export class CallBridge implements CallPort {
 
   setAudioMode(mode: AudioMode): void {
     if (!this.#closed) this.#o.audio.setMode(mode);
+  }
+
+  /** New intercom settings (threshold, cycle time) for the running call. */
+  setIntercom(settings: IntercomSettings): void {
+    if (!this.#closed) this.#o.audio.setIntercom(settings);
   }
 
   hangup(outcome: CallOutcome): void {

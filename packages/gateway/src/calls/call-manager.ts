@@ -1,3 +1,4 @@
+import type { SettingsView } from '@camgate/protocol';
 import type { CallAudio } from '../audio/call-audio.ts';
 import type { Camera, RejectReason } from '../camera/camera.ts';
 import type { IncomingCall as CameraIncoming } from '../camera/call-port.ts';
@@ -7,7 +8,7 @@ import type { MediaService } from '../media/media-service.ts';
 import { SdpNegotiationError } from '../media/sdp/sdp-negotiation-error.ts';
 import { isWebSocket } from '../sip/transport/transport.ts';
 import type { IncomingCall as SipCall } from '../sip/ua/incoming-call.ts';
-import { CallBridge } from './call-bridge.ts';
+import { CallBridge, SIP_WARN_AGENT } from './call-bridge.ts';
 
 /** SIP answers for calls the camera does not take. */
 const REJECTION: Record<RejectReason, [status: number, reason: string]> = {
@@ -38,6 +39,7 @@ export class CallManager {
 
   constructor(private readonly o: CallManagerOptions) {
     this.#log = o.logger.child({ component: 'calls' });
+    o.camera.settings.on('change', this.#onSettings);
   }
 
   get activeCalls(): number {
@@ -77,12 +79,13 @@ export class CallManager {
         kind: isWebSocket(sip.transport) ? 'webrtc' : 'sip',
         offerSdp: sip.offer,
         audio,
+        signallingAddress: sip.remote.address,
       });
     } catch (error) {
       void audio.close();
       if (error instanceof SdpNegotiationError) {
-        this.#log.info({ callId, err: error.message }, 'no common codec');
-        sip.reject(488, 'Not Acceptable Here');
+        this.#log.info({ callId, failure: error.failure, err: error.message }, 'offer not acceptable');
+        sip.reject(488, 'Not Acceptable Here', [['Warning', error.warning(SIP_WARN_AGENT)]]);
       } else {
         this.#log.error({ callId, err: error }, 'media setup failed');
         sip.reject(500, 'Media Setup Failed');
@@ -102,8 +105,14 @@ export class CallManager {
     bridge.attach(this.o.camera.startCall(bridge, incoming));
   }
 
+  /** Set (or Factory, Restore) of the settings: running calls follow the intercom settings at once. */
+  readonly #onSettings = (view: SettingsView): void => {
+    for (const bridge of this.#bridges.values()) bridge.setIntercom(view.running.intercom);
+  };
+
   /** Hangs up every call (gateway shutdown). */
   async close(): Promise<void> {
+    this.o.camera.settings.off('change', this.#onSettings);
     await Promise.all([...this.#bridges.values()].map((bridge) => bridge.shutdown()));
     this.#bridges.clear();
   }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ValidationError } from '../core/errors.ts';
 import { LIVE_LIMITS } from '../web/live-server.ts';
 import { parseSipUri } from '../sip/message/uri.ts';
+import { DEFAULT_MAX_CALLS, DEFAULT_MAX_CALLS_PER_SOURCE, DEFAULT_MAX_PENDING_INVITES_PER_SOURCE } from '../sip/ua/call-admission.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const ip = z.union([z.ipv4(), z.ipv6()]);
@@ -37,6 +38,12 @@ export const ConfigSchema = z
     webrtcPortMax: port.default(49999),
     /** Seconds without RTP from a SIP phone after which its call is ended. */
     rtpTimeout: z.coerce.number().min(1).max(3600).default(30),
+    /** Concurrent calls in all; more get 503 + Retry-After (each holds an RTP port pair). */
+    maxCalls: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_MAX_CALLS),
+    /** Concurrent calls from one source address; more get 486 + Retry-After. */
+    maxCallsPerSource: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_MAX_CALLS_PER_SOURCE),
+    /** INVITEs of one source address not yet ACKed; more get 486 + Retry-After. */
+    maxPendingInvitesPerSource: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_MAX_PENDING_INVITES_PER_SOURCE),
     dataDir: z.string().min(1).default('./data'),
     workers: z.coerce.number().int().min(1).max(64).default(1),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -71,6 +78,10 @@ export const ConfigSchema = z
   })
   .refine((c) => (c.tlsCert === undefined) === (c.tlsKey === undefined), { path: ['tlsCert'], message: 'tls-cert and tls-key go together' })
   .refine((c) => c.rtpPortMin < c.rtpPortMax, { path: ['rtpPortMax'], message: 'must be above rtp-port-min' })
+  .refine((c) => c.maxCalls <= Math.floor((c.rtpPortMax - c.rtpPortMin + 1) / 2), {
+    path: ['maxCalls'],
+    message: 'must not exceed the RTP port pairs of rtp-port-min..rtp-port-max',
+  })
   .refine((c) => c.webrtcPortMin < c.webrtcPortMax, { path: ['webrtcPortMax'], message: 'must be above webrtc-port-min' })
   .refine((c) => [c.sipRegistrar, c.sipUsername, c.sipPassword].every((v) => v === undefined) || (c.sipRegistrar && c.sipUsername && c.sipPassword), {
     path: ['sipRegistrar'],

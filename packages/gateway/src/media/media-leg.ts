@@ -45,6 +45,14 @@ export abstract class MediaLeg extends TypedEmitter<MediaLegEvents> {
    * SdpNegotiationError, leaving the leg unchanged, when the offer cannot be answered.
    */
   abstract renegotiate(offerSdp: string): Promise<LegRenegotiation>;
+  /**
+   * Applies the caller's answer to the offer we made (our 2xx to its offerless re-INVITE; the
+   * answer came in the ACK). Throws SdpNegotiationError, leaving the leg unchanged, when the
+   * answer is unusable.
+   */
+  abstract applyAnswer(answerSdp: string): Promise<void>;
+  /** The caller confirmed the dialog (ACK): media may go to the address it signalled. */
+  abstract confirmPeer(): void;
   /** Sends a key press to the caller as RFC 4733 events; UnsupportedError where impossible. */
   abstract sendDtmf(key: DtmfKey): void;
   abstract close(): void;

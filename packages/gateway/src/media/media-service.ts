@@ -50,6 +50,8 @@ export interface MediaAnswerRequest {
   readonly audio: CallAudioPort;
   /** The camera the call is for (one Router per camera). */
   readonly cameraId?: string;
+  /** The IP the call's signalling came from (SIP phones: strict RTP may learn from it). */
+  readonly signallingAddress?: string;
 }
 
 export interface MediaServiceStatus {
@@ -153,11 +155,12 @@ export class MediaService extends TypedEmitter<MediaServiceEvents> {
     const endpoint = await this.#endpoint(request.cameraId ?? DEFAULT_CAMERA_ID);
     const logger = this.#logger;
     const { webrtc, rtp } = this.#options;
+    const rtpTimeoutMs = rtp.timeoutMs ?? DEFAULT_RTP_TIMEOUT_MS;
     const session = await MediaSession.open({
       callId,
       logger,
       clock: this.#clock,
-      rtpTimeoutMs: rtp.timeoutMs ?? DEFAULT_RTP_TIMEOUT_MS,
+      rtpTimeoutMs,
       endpoint,
       audio: request.audio,
       createLeg: () =>
@@ -165,7 +168,8 @@ export class MediaService extends TypedEmitter<MediaServiceEvents> {
           ? WebRtcLeg.create({ callId, logger, router: endpoint.router, listenIp: webrtc.listenIp, announcedIp: webrtc.announcedIp, offerSdp: request.offerSdp })
           : SipLeg.create({
               callId, logger, clock: this.#clock, router: endpoint.router, portRange: this.#portRange,
-              listenIp: rtp.listenIp, announcedIp: rtp.announcedIp, offerSdp: request.offerSdp,
+              listenIp: rtp.listenIp, announcedIp: rtp.announcedIp, offerSdp: request.offerSdp, silenceLimitMs: rtpTimeoutMs,
+              ...(request.signallingAddress !== undefined && { signallingAddress: request.signallingAddress }),
             }),
     });
     if (this.#state !== 'running') {

@@ -128,6 +128,25 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     return run;
   }
 
+  /**
+   * Applies the caller's answer from the ACK to the offer our 2xx carried (offerless
+   * re-INVITE). On SdpNegotiationError the session keeps its state; the glue hangs up.
+   */
+  applyAnswer(answerSdp: string): Promise<void> {
+    const run = this.#updates.then(async () => {
+      this.#assertOpen();
+      await this.#leg.applyAnswer(answerSdp);
+      this.#inactivity.expect(this.#leg.expectsCallerAudio);
+    });
+    this.#updates = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The caller ACKed: media may go to the address it signalled (not before: no reflection). */
+  confirmPeer(): void {
+    if (this.#state === 'open') this.#leg.confirmPeer();
+  }
+
   /** Sends a key press to the caller (RFC 4733; SIP phones that negotiated telephone-event). */
   sendDtmf(key: DtmfKey): void {
     this.#assertOpen();

@@ -31,6 +31,10 @@ export interface SipLegOptions {
   /** Address written into the answer's c= and o= lines. */
   readonly announcedIp: string;
   readonly offerSdp: string;
+  /** Nothing goes to a phone that sent no RTP or RTCP for this long (the RTP timeout). */
+  readonly silenceLimitMs: number;
+  /** The IP the call's SIP came from (strict RTP learns from it as from the SDP's). */
+  readonly signallingAddress?: string;
 }
 
 export interface SipNegotiation {
@@ -142,14 +146,37 @@ export class SipLeg extends MediaLeg {
       this.#producer.close();
       this.#producer = await producePhoneAudio(this.#transport, negotiation.codec, this.#edge.producerSsrc);
     }
+    await this.#apply(negotiation, codecChanged);
+    this.#logger.info({ callId: this.#callId, codec: negotiation.codec.name, direction: negotiation.direction, codecChanged }, 'sip leg renegotiated');
+    return { codecChanged };
+  }
+
+  /**
+   * The phone's answer to our offer (which held exactly the current codec): its address, port
+   * and direction are applied like a re-offer's, validated the same way; a different codec is
+   * not an answer to what we offered.
+   */
+  async applyAnswer(answerSdp: string): Promise<void> {
+    const negotiation = negotiateSipOffer(answerSdp, this.#negotiation.codec);
+    if (!sameCodec(negotiation.codec, this.#negotiation.codec)) {
+      throw new SdpNegotiationError('no-common-codec', `the answer lacks the offered ${this.#negotiation.codec.name}/${this.#negotiation.codec.payloadType}`);
+    }
+    await this.#apply(negotiation, false);
+    this.#edge.confirmPeer(); // the ACK that brought the answer confirms the new address too
+    this.#logger.info({ callId: this.#callId, phone: `${negotiation.offer.address}:${negotiation.offer.port}`, direction: negotiation.direction }, 'sip leg took the answer from the ACK');
+  }
+
+  confirmPeer(): void {
+    this.#edge.confirmPeer();
+  }
+
+  async #apply(negotiation: SipNegotiation, codecChanged: boolean): Promise<void> {
     this.#negotiation = negotiation;
     this.#edge.configure(edgeConfig(negotiation));
     if (this.#consumer && !codecChanged) {
       if (sends(negotiation.direction)) await this.#consumer.resume();
       else await this.#consumer.pause();
     }
-    this.#logger.info({ callId: this.#callId, codec: negotiation.codec.name, direction: negotiation.direction, codecChanged }, 'sip leg renegotiated');
-    return { codecChanged };
   }
 
   sendDtmf(key: DtmfKey): void {

@@ -185,6 +185,22 @@ export class WebRtcLeg extends MediaLeg {
     return { codecChanged };
   }
 
+  /** The browser's answer to our offer (its offerless re-INVITE): direction only; ICE and DTLS stay. */
+  async applyAnswer(answerSdp: string): Promise<void> {
+    const answer = parseWebRtcOffer(answerSdp);
+    if (!answer.formats.some((f) => f.payloadType === this.#codec.payloadType && f.encoding.toLowerCase() === this.#codec.name.toLowerCase())) throw noCommonCodec();
+    if (answer.ice.usernameFragment !== this.#offer.ice.usernameFragment || answer.ice.password !== this.#offer.ice.password) {
+      throw new SdpNegotiationError('unsupported-transport', 'an answer cannot restart ICE; send a new offer');
+    }
+    this.#offer = answer;
+    this.#direction = answerDirection(answer.direction);
+    if (this.#consumer) await this.#applyDirection(this.#consumer);
+    this.#logger.info({ callId: this.#callId, direction: this.#direction }, 'webrtc leg took the answer from the ACK');
+  }
+
+  /** Nothing to unlock: ICE connectivity checks and DTLS already prove the browser is there. */
+  confirmPeer(): void {}
+
   sendDtmf(_key: DtmfKey): void {
     throw new UnsupportedError('browsers cannot receive RFC 4733 telephone-events');
   }

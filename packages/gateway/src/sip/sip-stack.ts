@@ -24,6 +24,7 @@ import { TransportLayer } from './transport/transport-layer.ts';
 import type { RateLimit } from './transport/ingress-guard.ts';
 import type { IncomingCall } from './ua/incoming-call.ts';
 import type { Registration, RegistrationOptions, RegistrationTimings } from './ua/registration.ts';
+import type { CallAdmissionLimits } from './ua/call-admission.ts';
 import { UserAgent, type SoftphoneAuth } from './ua/user-agent.ts';
 
 export interface SipStackOptions {
@@ -41,6 +42,8 @@ export interface SipStackOptions {
   userAgent?: string;
   /** Accounts WebSocket INVITEs authenticate against (407 digest challenge). */
   softphoneAuth?: SoftphoneAuth;
+  /** Call quotas of the user agent (concurrent calls, per source, un-ACKed INVITEs). */
+  admission?: Partial<CallAdmissionLimits>;
   limits?: {
     maxConnections?: number;
     /** TCP/WebSocket connections idle this long are closed. */
@@ -132,6 +135,7 @@ export class SipStack extends TypedEmitter<SipStackEvents> {
       timers,
       ...(o.softphoneAuth && { softphoneAuth: o.softphoneAuth }),
       ...(o.registrationTimings && { registrationTimings: o.registrationTimings }),
+      ...(o.admission && { admission: o.admission }),
     });
     const transactions = new TransactionLayer({
       transport,

@@ -73,7 +73,7 @@ describe('audio modes with a SIP phone (baresip) — help page "Audio Mode" and 
    * no PIN, so the camera says nothing and only the audio mode decides what is heard.
    * Returns baresip's recordings and the path of the camera speaker's file for the call.
    */
-  async function call(mode: AudioMode, callMs: number, micWav?: string) {
+  async function call(mode: AudioMode, callMs: number, micWav?: string, duringCall?: () => Promise<void>) {
     const view = await gw.api<SettingsView>('GET', '/api/settings');
     const settings: IncomingCallsSettings = {
       ...view.running,
@@ -91,6 +91,7 @@ describe('audio modes with a SIP phone (baresip) — help page "Audio Mode" and 
     await phone.waitForEvent('CALL_ESTABLISHED');
     const info = await eventually(async () => (await gw.api<CameraStatus>('GET', '/api/status')).calls[0], 10_000, 'the call');
     expect(info.audioMode).toBe(mode);
+    await duringCall?.();
     await pause(callMs);
     await phone.hangup();
     await phone.waitForEvent('CALL_CLOSED');
@@ -137,6 +138,24 @@ describe('audio modes with a SIP phone (baresip) — help page "Audio Mode" and 
     const speaker = await wavBlocks(speakerFile, BLOCK_MS);
     expect(blocksWithTone(speaker, CALLER_HZ) * BLOCK_MS).toBeGreaterThan(talkMs - 200);
     expect(speaker.length * BLOCK_MS).toBeLessThanOrEqual(talkMs + CYCLE_TIME_MS + 200);
+  }, 60_000);
+
+  it('Intercom: a Set of the intercom settings reaches the running call at once', async () => {
+    const micWav = join(workDir, 'caller.wav');
+    await writeFile(micWav, callerWav());
+    // While the caller is still quiet, the installer raises the threshold above the caller's level.
+    const raiseThreshold = async () => {
+      const view = await gw.api<SettingsView>('GET', '/api/settings');
+      await gw.api('PUT', '/api/settings', { ...view.running, intercom: { thresholdPercent: 100, cycleTimeMs: CYCLE_TIME_MS } });
+    };
+    const { sent, received, speakerFile } = await call('intercom', (LEADING_SILENCE_S + TONE_S) * 1000 + CYCLE_TIME_MS, micWav, raiseThreshold);
+    expect(runs(sent, (b) => hasTone(b, CALLER_HZ))).toHaveLength(1); // the caller talked
+    // The room hum never stops: no level reaches 100 %, so the microphone is never muted ...
+    const hum = runs(received, (b) => hasTone(b, SIMULATED_ROOM_HUM_HZ));
+    expect(hum, `hum runs (20 ms blocks): ${JSON.stringify(hum)}`).toHaveLength(1);
+    expect((hum[0]![1] - hum[0]![0]) * BLOCK_MS).toBeGreaterThan((LEADING_SILENCE_S + TONE_S) * 1000);
+    // ... and the caller never gets the speaker.
+    expect(existsSync(speakerFile)).toBe(false);
   }, 60_000);
 
   it('Speak: the caller hears nothing of the room microphone, only comfort noise (never dead silence)', async () => {

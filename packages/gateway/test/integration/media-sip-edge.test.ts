@@ -1,18 +1,22 @@
+import { createSocket } from 'node:dgram';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { g711Decode, g711Encode } from '../../src/audio/codecs/g711.ts';
+import { concatSamples } from '../../src/audio/synth.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import { MediaService } from '../../src/media/media-service.ts';
 import type { MediaSession, MediaSessionCloseReason } from '../../src/media/media-session.ts';
 import { SdpNegotiationError } from '../../src/media/sdp/sdp-negotiation-error.ts';
 import { eventually } from '../support/gateway.ts';
 import { toneShare } from '../support/tone.ts';
-import { RtpTestPhone, ToneCameraAudio } from './media-harness.ts';
+import { buildRtpPacket } from '../../src/media/rtp-packet.ts';
+import { RtpTestPhone, ToneCameraAudio, ToneGenerator } from './media-harness.ts';
 
 const logger = createLogger();
 const pcmu = (frame: Int16Array) => g711Encode('mulaw', frame);
 const pcma = (frame: Int16Array) => g711Encode('alaw', frame);
 const TIMEOUT_MS = 1500;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** An RTCP receiver report (RFC 3550 §6.4.2) with no report blocks. */
 function rtcpReceiverReport(ssrc: number): Buffer {
@@ -64,6 +68,61 @@ describe('RTP edge of a SIP call (symmetric RTP, SSRC changes, RTCP, RTP timeout
     phone.setTone(660);
     await camera.waitForTone(660);
     await eventually(() => phone.received.some((p) => p.from !== firstPort), 10_000, 'audio at the new port');
+  });
+
+  it('sends nothing before the ACK or RTP from the phone, then audio to the SDP\'s address once the ACK confirmed it', async () => {
+    await call(phone.offer());
+    await sleep(600);
+    expect(phone.received).toHaveLength(0);
+    session.confirmPeer();
+    await eventually(() => phone.received.length > 10, 10_000, 'audio after the ACK');
+  });
+
+  it('pauses audio to a phone silent for the RTP timeout (recvonly: no hang-up), and resumes on its RTCP', async () => {
+    await call(phone.offer({ direction: 'recvonly' }));
+    session.confirmPeer();
+    await eventually(() => phone.received.length > 10, 10_000, 'audio after the ACK');
+    await sleep(TIMEOUT_MS + 300);
+    const paused = phone.received.length;
+    await sleep(500);
+    expect(phone.received.length).toBe(paused);
+    expect(session.state).toBe('open');
+    phone.start(session.answerSdp); // only to know where to send: it never sends RTP
+    phone.stop();
+    phone.sendRaw(rtcpReceiverReport(phone.ssrc));
+    await eventually(() => phone.received.length > paused + 10, 10_000, 'audio after a sign of life');
+  });
+
+  it('never learns a source on an unsignalled IP, even one that comes first and in sequence', async () => {
+    const stranger = createSocket('udp4');
+    await new Promise<void>((resolve) => stranger.bind(0, '127.0.0.2', resolve));
+    let atStranger = 0;
+    stranger.on('message', () => atStranger++);
+    try {
+      await call(phone.offer());
+      const port = Number(/^m=audio (\d+)/m.exec(session.answerSdp)![1]);
+      const tone = new ToneGenerator(880);
+      for (let i = 0; i < 40; i++) {
+        stranger.send(buildRtpPacket({ marker: false, payloadType: 0, sequenceNumber: i, timestamp: i * 160, ssrc: 0xbad }, pcmu(tone.frame())), port, '127.0.0.1');
+        await sleep(20);
+      }
+      phone.start(session.answerSdp);
+      await camera.waitForTone(440);
+      expect(camera.received.some((_, i) => i >= 25 && toneShare(concatSamples(camera.received.slice(i - 25, i)), 880) > 0.5)).toBe(false);
+      await eventually(() => phone.received.length > 10, 10_000, 'audio to the phone');
+      expect(atStranger).toBe(0);
+    } finally {
+      stranger.close();
+    }
+  });
+
+  it('learns a phone behind a NAT that leaves a private address in its SDP from its first steady stream', async () => {
+    camera = new ToneCameraAudio(1000);
+    // The SIP came from the NAT's address (not the phone's loopback one); the SDP names 10.0.0.5.
+    session = await media.answer({ callId: `edge-${++callCounter}`, kind: 'sip', offerSdp: phone.offer({ address: '10.0.0.5' }), audio: camera, signallingAddress: '127.0.0.8' });
+    phone.start(session.answerSdp);
+    await camera.waitForTone(440);
+    await eventually(() => phone.received.length > 10, 10_000, 'audio at the phone\'s real source');
   });
 
   it('keeps the phone heard across an SSRC change with a new sequence and timestamp base', async () => {

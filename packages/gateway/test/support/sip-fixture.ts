@@ -88,6 +88,8 @@ export async function startSipFixture(options: SipFixtureOptions = {}): Promise<
     userAgent: 'camgate-test',
     ...options.stack,
     limits: { rateLimit: false, ...options.stack?.limits },
+    // Load tests run many calls from one sipp: no per-source call quotas unless a test sets them.
+    admission: { maxCalls: 10_000, maxCallsPerSource: 10_000, maxPendingInvitesPerSource: 10_000, ...options.stack?.admission },
   });
 
   const calls: CallRecord[] = [];

@@ -24,6 +24,8 @@ export const SIPP_SCENARIOS = {
   uacCall: join(HERE, 'sipp', 'uac-call.xml'),
   /** OPTIONS → 200 with INVITE in Allow. */
   options: join(HERE, 'sipp', 'options.xml'),
+  /** A call whose media moves by an offerless re-INVITE: the ACK's answer names `-key answer_port N`. */
+  offerlessReinvite: join(HERE, 'sipp', 'uac-offerless-reinvite.xml'),
 } as const;
 
 export interface SippOptions {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import * as sdpTransform from 'sdp-transform';
 import type { MediaDescription, SessionDescription } from 'sdp-transform';
 import { isMediaDirection, type MediaDirection } from './media-direction.ts';
@@ -58,8 +59,10 @@ export function parseAudioOffer(sdp: string, acceptsProtocol: (protocol: string)
   if (!acceptsProtocol(media.protocol)) {
     throw new SdpNegotiationError('unsupported-transport', `m=audio uses unsupported protocol ${media.protocol}`);
   }
-  const address = media.connection?.ip ?? session.connection?.ip;
-  if (!address) throw new SdpNegotiationError('malformed', 'no c= line for m=audio');
+  for (const [index, m] of session.media.entries()) checkPort(m.port, index === audioIndex);
+  const connection = media.connection ?? session.connection;
+  if (!connection?.ip) throw new SdpNegotiationError('malformed', 'no c= line for m=audio');
+  const address = checkAddress(connection.ip, connection.version);
   const direction = media.direction ?? session.direction ?? 'sendrecv';
   return {
     session,
@@ -72,6 +75,40 @@ export function parseAudioOffer(sdp: string, acceptsProtocol: (protocol: string)
     rtcpMux: media.rtcpMux === 'rtcp-mux',
     ptime: media.ptime,
   };
+}
+
+/** The largest UDP port; sending to a port beyond it throws in Node (ERR_SOCKET_BAD_PORT). */
+const MAX_PORT = 65535;
+
+/**
+ * RFC 4566 §5.14: a port is 0..65535; RFC 3264 §6 gives 0 one meaning, "this stream is
+ * rejected", so the stream we answer must have a real one.
+ */
+function checkPort(port: unknown, answered: boolean): void {
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > MAX_PORT) {
+    throw new SdpNegotiationError('bad-address', `m= port ${String(port)} is not 0-${MAX_PORT}`);
+  }
+  if (answered && port === 0) throw new SdpNegotiationError('bad-address', 'm=audio port 0 is a rejected stream');
+}
+
+/**
+ * The c= address media would be sent to: an IP literal of the version the line says, never
+ * a host name (resolving it would let a caller make the camera do DNS lookups) and never a
+ * group address (one INVITE must not make the camera send to many hosts). 0.0.0.0 and ::
+ * stay: RFC 3264 §8.4 "do not send to me".
+ */
+function checkAddress(address: string, version: number | undefined): string {
+  const family = isIP(address);
+  if (family === 0) throw new SdpNegotiationError('bad-address', `c= address ${address.slice(0, 64)} is not an IP address (host names are not resolved)`);
+  if (version !== undefined && version !== family) throw new SdpNegotiationError('bad-address', `c= says IP${version} but ${address} is IPv${family}`);
+  if (isGroupAddress(address, family)) throw new SdpNegotiationError('bad-address', `c= address ${address} is multicast or broadcast`);
+  return address;
+}
+
+function isGroupAddress(address: string, family: number): boolean {
+  if (family === 6) return /^ff/i.test(address);
+  const first = Number(address.split('.')[0]);
+  return (first >= 224 && first <= 239) || address === '255.255.255.255';
 }
 
 function offeredFormats(media: MediaDescription): OfferedFormat[] {

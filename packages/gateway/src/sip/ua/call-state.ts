@@ -26,7 +26,7 @@ export type CallEndCause =
   | 'cancelled'
   /** We turned the call down (`reject()`). */
   | 'rejected'
-  /** No ACK for our 200 OK within 64*T1 (§13.3.1.4): we sent BYE. */
+  /** No ACK for our 200 OK within 64*T1 (§13.3.1.4): we sent BYE where the caller is verified. */
   | 'ack-timeout'
   /** A response or request could not be sent, or the caller's WebSocket closed. */
   | 'transport-error'

@@ -4,7 +4,8 @@
  * DTMF (SIP INFO), new offers (re-INVITE/UPDATE: hold, new codec or address) and the end.
  *
  * Protocol duties handled here:
- * - 2xx retransmission until ACK, T1 doubling to T2, BYE after 64*T1 (RFC 3261 §13.3.1.4);
+ * - 2xx retransmission until ACK, T1 doubling to T2, BYE after 64*T1 (RFC 3261 §13.3.1.4)
+ *   only where the caller is verified (see `CallPorts.byeTargetVerified`);
  * - no BYE before the ACK (§15): a hang-up while answered waits for the ACK or its timeout;
  * - CANCEL before the final response: 487 for the INVITE (§9.2);
  * - offer/answer state (RFC 3264, RFC 6337): 491 when an offer crosses one we made,
@@ -57,6 +58,13 @@ export interface CallPorts {
   localContact: NameAddr;
   /** Whether the INVITE's transport is reliable (no 2xx retransmission needed). */
   reliable: boolean;
+  /**
+   * Whether an in-dialog request would reach the party the INVITE came from: over its open
+   * connection, or over UDP to the very address it came from. A caller that never ACKed has
+   * proven nothing else; a BYE (11 retransmissions over UDP) to a Contact it merely named
+   * would make the camera a reflector.
+   */
+  byeTargetVerified(): boolean;
 }
 
 export interface CallTimers {
@@ -247,11 +255,11 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
     return acked;
   }
 
-  /** Final non-2xx answer: 486 busy, 603 decline, 404, 480, 488 ... */
-  reject(status: number, reason?: string): void {
+  /** Final non-2xx answer: 486 busy, 603 decline, 404, 480, 488 (with a Warning saying why) ... */
+  reject(status: number, reason?: string, headers?: HeaderList): void {
     if (status < 300 || status > 699) throw new RangeError(`reject needs a 3xx-6xx status, got ${status}`);
     this.#requireState('reject', 'incoming', 'ringing');
-    this.#respondToInvite(status, reason === undefined ? {} : { reason });
+    this.#respondToInvite(status, { ...(reason !== undefined && { reason }), ...(headers && { headers }) });
     this.#log.info({ status }, 'rejected');
     this.#end('rejected');
   }
@@ -485,6 +493,13 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
 
   #ackTimeout(): void {
     this.#stop2xxRetransmission();
+    if (this.#state === 'answered' && !this.#ports.byeTargetVerified()) {
+      // §13.3.1.4 says SHOULD send BYE; to a target the caller never proved it listens at we
+      // do not (reflection): the dialog ends here, and the caller's side times out by itself.
+      this.#log.warn('no ACK for our 200 OK: call ended without BYE (unverified target)');
+      this.#end('ack-timeout');
+      return;
+    }
     this.#log.warn('no ACK for our 200 OK, hanging up');
     if (this.#state === 'answered') {
       this.#transition('established'); // the dialog is confirmed; leave it properly with BYE

@@ -19,7 +19,8 @@ import type { InviteServerTransaction } from '../transaction/invite-server-trans
 import type { ServerTransaction, TransactionLayer, TransactionLayerDelegate } from '../transaction/transaction-layer.ts';
 import { destinationFor } from '../transport/destination.ts';
 import type { TransportLayer } from '../transport/transport-layer.ts';
-import { isWebSocket, type Destination, type MessageSource, type TransportProtocol } from '../transport/transport.ts';
+import { isConnectionDestination, isWebSocket, type Destination, type MessageSource, type TransportProtocol } from '../transport/transport.ts';
+import { DEFAULT_CALL_ADMISSION_LIMITS, refuseInvite, type CallAdmissionLimits } from './call-admission.ts';
 import { DigestAuthority, parseCredentials, type DigestAlgorithm, type DigestSecret } from './digest.ts';
 import { ALLOWED_METHODS, IncomingCall, capabilityHeaders, type CallPorts, type CallTimers } from './incoming-call.ts';
 import { Registration, type RegistrarAddress, type RegistrationOptions, type RegistrationTimings } from './registration.ts';
@@ -54,6 +55,8 @@ export interface UserAgentOptions {
   /** WebSocket INVITEs must authenticate against these accounts (407 challenge). */
   softphoneAuth?: SoftphoneAuth;
   registrationTimings?: Partial<RegistrationTimings>;
+  /** Call quotas (default DEFAULT_CALL_ADMISSION_LIMITS). */
+  admission?: Partial<CallAdmissionLimits>;
 }
 
 export interface UserAgentEvents extends Record<string, unknown[]> {
@@ -74,6 +77,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
   readonly #log: Logger;
   readonly #options: UserAgentOptions;
   readonly #authority: DigestAuthority | undefined;
+  readonly #admission: CallAdmissionLimits;
   /** Calls by dialog key (Call-ID, our tag, their tag). */
   readonly #calls = new Map<string, CallEntry>();
   readonly #byTransaction = new Map<InviteServerTransaction, CallEntry>();
@@ -87,6 +91,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
     this.#transport = options.transport;
     this.#clock = options.clock;
     this.#log = options.logger.child({ component: 'sip-ua' });
+    this.#admission = { ...DEFAULT_CALL_ADMISSION_LIMITS, ...options.admission };
     if (options.softphoneAuth) {
       const { realm, algorithms } = options.softphoneAuth;
       this.#authority = new DigestAuthority({ realm, clock: options.clock, ...(algorithms && { algorithms }) });
@@ -195,6 +200,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
   #receiveInvite(invite: SipRequest, transaction: InviteServerTransaction, source: MessageSource): void {
     if (this.#closed) throw new SipError(503, 'Service Unavailable', [['Retry-After', '60']]);
     Dialog.checkInvite(invite); // the TU must be able to answer every call it is given
+    this.#admit(invite, source);
     let authenticatedUser: string | undefined;
     if (isWebSocket(source.protocol) && this.#authority) {
       authenticatedUser = this.#authenticate(invite, transaction, source);
@@ -227,6 +233,15 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
     };
     call.once('ended', () => this.#calls.delete(key));
     if (!this.safeEmit('invite', call)) call.reject(480, 'Temporarily Unavailable');
+  }
+
+  /** Throws the 486/503 for an INVITE over the call quotas (before any media is set up). */
+  #admit(invite: SipRequest, source: MessageSource): void {
+    const calls = [...this.#calls.values()].map(({ call }) => ({ sourceAddress: call.remote.address, state: call.state }));
+    const refusal = refuseInvite(this.#admission, source.remoteAddress, calls);
+    if (!refusal) return;
+    this.#log.warn({ callId: invite.callId, source: source.remoteAddress, status: refusal.status, reason: refusal.reason }, 'INVITE over the call quota');
+    throw refusal;
   }
 
   /**
@@ -293,6 +308,15 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
       sendInDialog: (request) => Promise.resolve().then(() => this.#sendRequest(request, this.#inDialogDestination(entry, source))),
       localContact: this.#localContact(invite, source.protocol),
       reliable: source.protocol !== 'udp',
+      byeTargetVerified: () => {
+        try {
+          const destination = this.#inDialogDestination(entry, source);
+          if (isConnectionDestination(destination)) return true;
+          return destination.protocol === source.protocol && destination.host === source.remoteAddress && destination.port === source.remotePort;
+        } catch {
+          return false;
+        }
+      },
     };
   }
 

@@ -106,3 +106,38 @@ describe('SDP answers to SIP phones (RFC 3264 §6, RFC 4733, RFC 3551)', () => {
     expect(error.failure).toBe(failure);
   });
 });
+
+describe('SDP addresses and ports at the boundary (no DNS, no bad ports, no group addresses)', () => {
+  const withPort = (port: string) => sipOffer().replace('m=audio 4000', `m=audio ${port}`);
+
+  it.each([
+    ['a port above 65535', withPort('65536'), /65536/],
+    ['a huge port', withPort('99999999999'), /99999999999/],
+    ['an out-of-range port on the audio stream after a rejected one', sipOffer().replace('m=audio 4000', 'm=audio 0') + 'm=audio 70000 RTP/AVP 0\r\n', /70000/],
+    ['a host name in c= (never resolved)', sipOffer({ address: 'media.example.com' }), /media\.example\.com is not an IP address/],
+    ['an IPv6 address under IN IP4', sipOffer({ address: '2001:db8::1' }), /IP4 but 2001:db8::1 is IPv6/],
+    ['a multicast group', sipOffer({ address: '239.1.2.3' }), /multicast or broadcast/],
+    ['the broadcast address', sipOffer({ address: '255.255.255.255' }), /multicast or broadcast/],
+  ])('refuses %s with bad-address and a Warning naming it', (_, offer, text) => {
+    const error = negotiationFailure(offer);
+    expect(error).toBeInstanceOf(SdpNegotiationError);
+    expect(error.failure).toBe('bad-address');
+    expect(error.message).toMatch(text);
+    expect(error.warning('camgate')).toMatch(/^301 camgate "[^"\r\n]+"$/);
+  });
+
+  it('refuses a rejected stream with a port out of range beside the answered one', () => {
+    const offer = `${sipOffer()}m=video 65536 RTP/AVP 96\r\n`;
+    expect(negotiationFailure(offer).failure).toBe('bad-address');
+  });
+
+  it('accepts port 0 on another stream and c=0.0.0.0 (hold) on the answered one', () => {
+    expect(() => negotiateSipOffer(`${sipOffer()}m=video 0 RTP/AVP 96\r\n`, undefined)).not.toThrow();
+    expect(negotiateSipOffer(sipOffer({ address: '0.0.0.0' }), undefined).offer.address).toBe('0.0.0.0');
+  });
+
+  it('keeps quotes and control characters out of the Warning text', () => {
+    const error = new SdpNegotiationError('malformed', 'bad "thing"\\ here');
+    expect(error.warning('camgate')).toBe('399 camgate "bad  thing   here"');
+  });
+});

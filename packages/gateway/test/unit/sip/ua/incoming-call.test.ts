@@ -43,7 +43,7 @@ function request(method: string, seq: number, options: { toTag?: string; body?: 
 
 const source: MessageSource = { protocol: 'udp', remoteAddress: '192.0.2.1', remotePort: 5060, localAddress: '192.0.2.10', localPort: 5060 };
 
-function setup(options: { offer?: boolean; reliable?: boolean } = {}) {
+function setup(options: { offer?: boolean; reliable?: boolean; verifiedTarget?: boolean } = {}) {
   const clock = new FakeClock();
   const sent = { invite: [] as SipResponse[], retransmits: [] as SipResponse[], inDialog: [] as SipRequest[] };
   const ports: CallPorts = {
@@ -55,6 +55,7 @@ function setup(options: { offer?: boolean; reliable?: boolean } = {}) {
     },
     localContact: parseNameAddr('<sip:camera@192.0.2.10:5060>'),
     reliable: options.reliable ?? false,
+    byeTargetVerified: () => options.verifiedTarget ?? true,
   };
   const invite = request('INVITE', 1, options.offer === false ? {} : { body: OFFER });
   const call = new IncomingCall({ invite, source, ports, clock, logger: createLogger('silent'), timers: { T1, T2 }, userAgent: 'camgate-test' }, 'b1');
@@ -119,7 +120,18 @@ describe('IncomingCall: answering (RFC 3261 §13.3)', () => {
     expect(sent.retransmits).toHaveLength(0);
   });
 
-  it('sends BYE when no ACK arrives within 64*T1 and reports ack-timeout', async () => {
+  it('without an ACK ends the call without BYE when the target is unverified (no reflection), freeing everything at 64*T1', async () => {
+    const { call, sent, clock, ended } = setup({ verifiedTarget: false });
+    const acked = call.accept(ANSWER);
+    clock.advance(64 * T1);
+    await expect(acked).rejects.toThrow(/ack-timeout/);
+    expect(ended).toEqual(['ack-timeout']);
+    expect(call.state).toBe('terminated');
+    expect(sent.inDialog).toHaveLength(0);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('sends BYE when no ACK arrives within 64*T1 to a verified target and reports ack-timeout', async () => {
     const { call, sent, clock, ended } = setup();
     const acked = call.accept(ANSWER);
     clock.advance(64 * T1);

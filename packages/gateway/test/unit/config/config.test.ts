@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+
+import { loadConfig } from '../../../src/config/config.ts';
+
+describe('call quota flags', () => {
+  it('defaults to 100 calls, 4 per source, 2 un-ACKed INVITEs per source', () => {
+    const config = loadConfig(['--announced-ip', '127.0.0.1'], {});
+    expect([config.maxCalls, config.maxCallsPerSource, config.maxPendingInvitesPerSource]).toEqual([100, 4, 2]);
+  });
+
+  it('reads --max-calls, --max-calls-per-source and --max-pending-invites-per-source and their variables', () => {
+    const config = loadConfig(['--max-calls', '20', '--max-calls-per-source', '3'], { CAMGATE_MAX_PENDING_INVITES_PER_SOURCE: '1', CAMGATE_ANNOUNCED_IP: '127.0.0.1' });
+    expect([config.maxCalls, config.maxCallsPerSource, config.maxPendingInvitesPerSource]).toEqual([20, 3, 1]);
+  });
+
+  it('refuses more calls than the RTP range has port pairs, naming the flag', () => {
+    expect(() => loadConfig(['--rtp-port-min', '20000', '--rtp-port-max', '20019', '--max-calls', '11'], {})).toThrow(/--max-calls.*RTP port pairs/);
+    expect(() => loadConfig(['--max-calls-per-source', '0'], {})).toThrow(/--max-calls-per-source/);
+  });
+});
