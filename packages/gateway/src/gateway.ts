@@ -21,6 +21,9 @@ import type { Config } from './config/config.ts';
 import { systemClock } from './core/clock.ts';
 import type { Logger } from './core/logger.ts';
 import { MediaService } from './media/media-service.ts';
+import { createRtspPuller } from './media/video/rtsp-puller.ts';
+import { SimulatedScene } from './media/video/simulated-scene.ts';
+import { VideoSupervisor } from './media/video/video-supervisor.ts';
 import { SipStack } from './sip/sip-stack.ts';
 import { SipUri } from './sip/message/uri.ts';
 import type { Registration } from './sip/ua/registration.ts';
@@ -28,12 +31,15 @@ import { Store } from './store/store.ts';
 import { AdminSessions } from './web/admin-sessions.ts';
 import { errorHandler } from './web/http-errors.ts';
 import { LiveServer } from './web/live-server.ts';
+import { LiveViewServer } from './web/live-view-server.ts';
 import { createRestApi } from './web/rest-api.ts';
 import { securityHeaders, uiAssets } from './web/ui-assets.ts';
 import { loadTls } from './web/tls.ts';
 
 const SOFTPHONE_DIST = fileURLToPath(new URL('../../softphone/dist', import.meta.url));
 const WELCOME_ID = 'welcome';
+/** The one camera's id in the media layer (MediaService's default Router). */
+const VIDEO_CAMERA_ID = 'camera';
 const ADMIN = 'admin';
 const REALM = 'camgate';
 
@@ -98,6 +104,25 @@ export class Gateway {
       });
       await media.start();
       closers.push(() => media.close());
+      const video = new VideoSupervisor({
+        cameraId: VIDEO_CAMERA_ID,
+        source: config.videoUrl
+          ? createRtspPuller({ cameraId: VIDEO_CAMERA_ID, url: config.videoUrl, logger })
+          : new SimulatedScene({ cameraId: VIDEO_CAMERA_ID, cameraName: config.cameraName, logger }),
+        router: () => media.cameraRouter(),
+        alwaysOn: config.videoAlwaysOn,
+        logger,
+      });
+      closers.push(() => video.close());
+      const liveView = new LiveViewServer({
+        cameraId: VIDEO_CAMERA_ID,
+        video,
+        router: () => media.cameraRouter(),
+        webrtc: { listenIp: config.httpHost, announcedIp: config.announcedIp },
+        logger,
+        onChange: () => live.broadcastStatus(),
+      });
+      closers.push(() => liveView.close());
 
       const microphone = new SimulatedMicrophone({ clock, ...(config.microphoneWav && { wavPath: config.microphoneWav }) });
       const speaker = new SimulatedSpeaker(config.dataDir);
@@ -133,6 +158,7 @@ export class Gateway {
         ...camera.status(),
         registration: registrationStatus(registration),
         media: mediaStatus(media),
+        video: liveView.status(),
       });
       app.use(securityHeaders);
       app.use(
@@ -160,7 +186,7 @@ export class Gateway {
       else logger.warn({ dir: SOFTPHONE_DIST }, 'softphone bundle missing: run `npm run build`');
       app.use(errorHandler(logger));
 
-      const live = new LiveServer({ http, camera, sessions, status });
+      const live = new LiveServer({ http, camera, sessions, status, onSocket: (socket, admin) => liveView.attach(socket, admin) });
       closers.push(() => live.close());
       camera.on('call:ended', () => live.broadcastStatus());
 
@@ -207,6 +233,7 @@ export class Gateway {
         http.listen(config.httpPort, config.httpHost, () => resolve());
       });
       await prerender;
+      video.start();
 
       const port = (http.address() as AddressInfo).port;
       const gateway = new Gateway(

@@ -62,6 +62,10 @@ export const ConfigSchema = z
     tls: z.enum(['off', 'self-signed']).default('off'),
     /** Optional WAV looped as the simulated camera microphone. */
     microphoneWav: z.string().optional(),
+    /** A real camera's RTSP stream (H.264, pulled over TCP, forwarded unchanged); unset = the simulated scene. */
+    videoUrl: z.url({ protocol: /^rtsps?$/ }).optional(),
+    /** Keep the video source running without viewers (`--video-always-on=true`): no start-up wait for the first one. */
+    videoAlwaysOn: z.stringbool().default(false),
   })
   .refine((c) => (c.tlsCert === undefined) === (c.tlsKey === undefined), { path: ['tlsCert'], message: 'tls-cert and tls-key go together' })
   .refine((c) => c.rtpPortMin < c.rtpPortMax, { path: ['rtpPortMax'], message: 'must be above rtp-port-min' })

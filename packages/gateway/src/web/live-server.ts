@@ -11,7 +11,7 @@ import type { Camera } from '../camera/camera.ts';
 import { readCookie, SESSION_COOKIE, type AdminSessions } from './admin-sessions.ts';
 import { isSameOrigin } from './origin-policy.ts';
 
-type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
+export type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 const ADMIN_ROOM = 'admin';
 const callRoom = (callId: string) => `call:${callId}`;
 
@@ -21,6 +21,8 @@ export interface LiveServerOptions {
   camera: Pick<Camera, 'on' | 'call'>;
   sessions: AdminSessions;
   status(): CameraStatus;
+  /** Adds more events to each new socket (the live view), knowing whether it is an admin's. */
+  onSocket?(socket: LiveSocket, admin: boolean): void;
 }
 
 /**
@@ -96,6 +98,7 @@ export class LiveServer {
         ack({ ok: false, error: (error as Error).message });
       }
     });
+    this.o.onSocket?.(socket, admin !== undefined);
   }
 }
 
