@@ -11,4 +11,5 @@ export { CamgateAudioMessages } from './components/audio-messages/audio-messages
 export { CamgateEmailProfiles } from './components/email-profiles/email-profiles.ts';
 export { CamgateIncomingCalls } from './components/incoming-calls/incoming-calls.ts';
 export { CamgateSoftphoneAccounts } from './components/softphone-accounts/softphone-accounts.ts';
+export { CamgateLiveView } from './components/live-view/live-view.ts';
 export { CamgateCameraPage } from './pages/camera-page.ts';

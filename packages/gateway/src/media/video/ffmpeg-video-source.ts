@@ -33,7 +33,8 @@ export interface FfmpegVideoSourceOptions {
 
 /**
  * A video source that is one ffmpeg process writing H.264 RTP into a comedia PlainTransport
- * on the camera's Router (RTCP muxed on the same port). The Producer is created once
+ * on the camera's Router. RTCP has its own port: ffmpeg sends it from another socket, and
+ * with rtcp-mux its first sender report would pin the transport to that socket. The Producer is created once
  * ffmpeg has printed its SDP (payload type, profile); each run gets a new transport, since
  * a comedia transport stays bound to the first sender's port.
  */
@@ -115,11 +116,11 @@ class FfmpegRun {
   /** The producer once ffmpeg streams, or undefined when the run ended first (onEnd has the reason). */
   async start(): Promise<ms.Producer | undefined> {
     try {
-      const transport = await this.router.createPlainTransport({ listenIp: LOOPBACK, rtcpMux: true, comedia: true });
+      const transport = await this.router.createPlainTransport({ listenIp: LOOPBACK, rtcpMux: false, comedia: true });
       this.#transport = transport;
       if (this.#ended) return this.#cleanUp();
       transport.on('routerclose', () => this.end('media worker restarted'));
-      const sdp = await this.#spawn(transport.tuple.localPort);
+      const sdp = await this.#spawn(transport.tuple.localPort, transport.rtcpTuple!.localPort);
       if (this.#ended || sdp === undefined) return undefined;
       this.#producer = await transport.produce({ kind: 'video', rtpParameters: this.#rtpParameters(sdp) });
       if (this.#ended) return this.#cleanUp();
@@ -152,9 +153,9 @@ class FfmpegRun {
   }
 
   /** Starts ffmpeg; resolves with its SDP, or undefined when it ended before printing one. */
-  #spawn(port: number): Promise<string | undefined> {
+  #spawn(rtpPort: number, rtcpPort: number): Promise<string | undefined> {
     const { ffmpegPath = 'ffmpeg', inputArgs, logger, cameraId } = this.options;
-    const output = `rtp://${LOOPBACK}:${port}?rtcpport=${port}&pkt_size=${RTP_PACKET_SIZE}`;
+    const output = `rtp://${LOOPBACK}:${rtpPort}?rtcpport=${rtcpPort}&pkt_size=${RTP_PACKET_SIZE}`;
     const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', ...inputArgs(), '-an', '-f', 'rtp', '-payload_type', String(FFMPEG_H264_PAYLOAD_TYPE), '-ssrc', String(this.#ssrc), output];
     return new Promise((resolve) => {
       const child = spawn(ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
