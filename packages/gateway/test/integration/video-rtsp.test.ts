@@ -62,7 +62,7 @@ describe('real camera over RTSP (issue #10): --video-url is pulled over TCP and 
       socket.on('message', (datagram) => {
         const packet = isRtcp(datagram) ? undefined : parseRtpPacket(datagram);
         // The media stream only: mediasoup also sends bandwidth probation padding (payload type 127, own SSRC).
-        if (packet?.ssrc !== consumer.rtpParameters.encodings![0]!.ssrc) return;
+        if (!packet || packet.ssrc !== consumer.rtpParameters.encodings![0]!.ssrc) return;
         received.packets++;
         received.payloadTypes.add(packet.payloadType);
         for (const nal of h264Nals(packet.payload)) if ((nal[0]! & 0x1f) === NAL_SPS) received.sps.push(Buffer.from(nal));

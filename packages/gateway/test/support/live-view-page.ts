@@ -15,52 +15,51 @@ export interface DecodedFrame {
   timestamp: number;
 }
 
+/** How the page finds the live view (inside the camera page's shadow root); page scripts are strings: this project's Node code has no DOM types. */
+const LIVE_VIEW = `document.querySelector('camgate-camera-page')?.shadowRoot?.querySelector('camgate-live-view')?.shadowRoot`;
+
 /** The live view's state attribute ('playing', 'unavailable', …) and the message it shows. */
 export function liveViewState(page: Page): Promise<{ state: string; message: string }> {
-  return page.evaluate(() => {
-    const view = document.querySelector('camgate-camera-page')?.shadowRoot?.querySelector('camgate-live-view')?.shadowRoot;
+  return page.evaluate(`(() => {
+    const view = ${LIVE_VIEW};
     return {
       state: view?.querySelector('section')?.dataset.state ?? 'missing',
       message: view?.querySelector('.message')?.textContent ?? '',
     };
-  });
+  })()`);
 }
 
 /** The frame the <video> shows now, or null while it has none. */
 export function decodedFrame(page: Page): Promise<DecodedFrame | null> {
-  return page.evaluate(
-    ({ width, height, bits, block }) => {
-      const video = document.querySelector('camgate-camera-page')?.shadowRoot?.querySelector('camgate-live-view')?.shadowRoot?.querySelector('video');
-      if (!video || video.videoWidth === 0 || video.readyState < 2) return null;
-      const canvas = document.createElement('canvas');
-      canvas.width = width;
-      canvas.height = height;
-      const context = canvas.getContext('2d', { willReadFrequently: true })!;
-      context.drawImage(video, 0, 0, width, height);
-      const pixels = context.getImageData(0, 0, width, height).data;
-      const luma = (x: number, y: number) => {
-        const i = (y * width + x) * 4;
-        return 0.299 * pixels[i]! + 0.587 * pixels[i + 1]! + 0.114 * pixels[i + 2]!;
-      };
-      let sum = 0;
-      let sumSquares = 0;
-      let count = 0;
-      for (let y = 0; y < height; y += 4) {
-        for (let x = 0; x < width; x += 4) {
-          const l = luma(x, y);
-          sum += l;
-          sumSquares += l * l;
-          count++;
-        }
+  const [width, height, bits, block] = [SCENE_WIDTH, SCENE_HEIGHT, TIMESTAMP_BITS, TIMESTAMP_BLOCK];
+  return page.evaluate(`(() => {
+    const video = ${LIVE_VIEW}?.querySelector('video');
+    if (!video || video.videoWidth === 0 || video.readyState < 2) return null;
+    const canvas = document.createElement('canvas');
+    canvas.width = ${width};
+    canvas.height = ${height};
+    const context = canvas.getContext('2d', { willReadFrequently: true });
+    context.drawImage(video, 0, 0, ${width}, ${height});
+    const pixels = context.getImageData(0, 0, ${width}, ${height}).data;
+    const luma = (x, y) => {
+      const i = (y * ${width} + x) * 4;
+      return 0.299 * pixels[i] + 0.587 * pixels[i + 1] + 0.114 * pixels[i + 2];
+    };
+    let sum = 0;
+    let sumSquares = 0;
+    let count = 0;
+    for (let y = 0; y < ${height}; y += 4) {
+      for (let x = 0; x < ${width}; x += 4) {
+        const l = luma(x, y);
+        sum += l;
+        sumSquares += l * l;
+        count++;
       }
-      const mean = sum / count;
-      let timestamp = 0;
-      for (let bit = 0; bit < bits; bit++) {
-        // The block's centre: away from the edges that H.264 blurs.
-        timestamp = timestamp * 2 + (luma(bit * block + block / 2, height - block / 2) > 128 ? 1 : 0);
-      }
-      return { width: video.videoWidth, height: video.videoHeight, lumaSpread: Math.sqrt(sumSquares / count - mean * mean), timestamp };
-    },
-    { width: SCENE_WIDTH, height: SCENE_HEIGHT, bits: TIMESTAMP_BITS, block: TIMESTAMP_BLOCK },
-  );
+    }
+    const mean = sum / count;
+    let timestamp = 0;
+    // Each block's centre: away from the edges that H.264 blurs.
+    for (let bit = 0; bit < ${bits}; bit++) timestamp = timestamp * 2 + (luma(bit * ${block} + ${block / 2}, ${height - block / 2}) > 128 ? 1 : 0);
+    return { width: video.videoWidth, height: video.videoHeight, lumaSpread: Math.sqrt(sumSquares / count - mean * mean), timestamp };
+  })()`);
 }
