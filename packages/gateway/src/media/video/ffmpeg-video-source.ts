@@ -155,7 +155,8 @@ class FfmpegRun {
   /** Starts ffmpeg; resolves with its SDP, or undefined when it ended before printing one. */
   #spawn(rtpPort: number, rtcpPort: number): Promise<string | undefined> {
     const { ffmpegPath = 'ffmpeg', inputArgs, logger, cameraId } = this.options;
-    const output = `rtp://${LOOPBACK}:${rtpPort}?rtcpport=${rtcpPort}&pkt_size=${RTP_PACKET_SIZE}`;
+    // connect=1: a closed port (the worker died with a crashed gateway) fails ffmpeg's writes, so it never outlives us.
+    const output = `rtp://${LOOPBACK}:${rtpPort}?rtcpport=${rtcpPort}&connect=1&pkt_size=${RTP_PACKET_SIZE}`;
     const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', ...inputArgs(), '-an', '-f', 'rtp', '-payload_type', String(FFMPEG_H264_PAYLOAD_TYPE), '-ssrc', String(this.#ssrc), output];
     return new Promise((resolve) => {
       const child = spawn(ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
