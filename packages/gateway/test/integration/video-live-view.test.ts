@@ -96,4 +96,16 @@ describe('camera page live view (issue #10): the simulated scene in Chromium wit
     const [restarted] = ffmpegChildren();
     expect(restarted).not.toBe(encoder);
   });
+
+  it('plays again by itself after the mediasoup worker died (new Router, new transport, new encoder)', async () => {
+    const [workerPid] = (await gw.api<CameraStatus>('GET', '/api/status')).media.workerPids;
+    const killedAt = Date.now();
+    process.kill(workerPid!, 'SIGKILL');
+    await eventually(async () => {
+      const pids = (await gw.api<CameraStatus>('GET', '/api/status')).media.workerPids;
+      return pids.length === 1 && pids[0] !== workerPid;
+    }, 15_000, 'a replacement worker');
+    await playingFrame(page, 'a frame through the new worker', killedAt);
+    expect((await gw.api<CameraStatus>('GET', '/api/status')).video).toMatchObject({ state: 'running', viewers: 1 });
+  }, 40_000);
 });

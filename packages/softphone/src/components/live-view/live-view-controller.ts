@@ -37,7 +37,7 @@ export class LiveViewController implements ReactiveController {
     connect: () => void this.#join(),
     disconnect: () => this.#teardown({ state: 'connecting' }),
     'video:state': (status: VideoStatus) => this.#onStatus(status),
-    'video:ended': () => this.#rejoinLater(),
+    'video:ended': (reason: string) => this.#rejoinLater(reason),
   };
 
   constructor(private readonly host: ReactiveControllerHost) {
@@ -76,7 +76,8 @@ export class LiveViewController implements ReactiveController {
     try {
       const joined = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('video:join', {});
       if (generation !== this.#generation) return;
-      if (!joined.ok) return this.#set({ state: 'unavailable', reason: joined.error });
+      // Refused (all places taken, media restarting): shown, and asked again a little later.
+      if (!joined.ok) return this.#rejoinLater(joined.error);
       // Events after the ack are newer than the ack's status.
       this.#status = joined.status;
       const device = new Device();
@@ -89,13 +90,13 @@ export class LiveViewController implements ReactiveController {
           .then((result) => (result.ok ? callback() : errback(new Error(result.error))), errback);
       });
       transport.on('connectionstatechange', (state) => {
-        if (state === 'failed' || state === 'closed') this.#rejoinLater();
+        if ((state === 'failed' || state === 'closed') && generation === this.#generation) this.#rejoinLater(`connection ${state}`);
       });
       this.#device = device;
       this.#transport = transport;
       this.#onStatus(this.#status);
     } catch (error) {
-      if (generation === this.#generation) this.#rejoinLater(error);
+      if (generation === this.#generation) this.#rejoinLater(errorText(error));
     }
   }
 
@@ -130,7 +131,7 @@ export class LiveViewController implements ReactiveController {
       if (!resumed.ok) throw new Error(resumed.error);
       this.#set({ state: 'playing' });
     } catch (error) {
-      if (generation === this.#generation) this.#rejoinLater(error);
+      if (generation === this.#generation) this.#rejoinLater(errorText(error));
     } finally {
       this.#consuming = false;
     }
@@ -152,8 +153,7 @@ export class LiveViewController implements ReactiveController {
     this.#set(next);
   }
 
-  #rejoinLater(error?: unknown): void {
-    const reason = error instanceof Error ? error.message : 'reconnecting…';
+  #rejoinLater(reason: string): void {
     this.#teardown({ state: 'unavailable', reason });
     this.#rejoinTimer = setTimeout(() => void this.#join(), REJOIN_DELAY_MS);
   }
@@ -162,4 +162,8 @@ export class LiveViewController implements ReactiveController {
     this.state = state;
     this.host.requestUpdate();
   }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
