@@ -22,6 +22,10 @@ const DEBIAN_PACKAGES = [
   'libuv1-dev', 'libssl-dev', 'libsrtp2-dev', 'libusrsctp-dev', 'libabsl-dev', 'nlohmann-json3-dev',
   // Real SIP peers, browser and audio tools the tests drive.
   'baresip-core', 'sip-tester', 'linphone-cli', 'kamailio', 'chromium', 'espeak-ng', 'sox', 'multimon-ng',
+  // Live video: ffmpeg encodes the simulated scene and pulls RTSP cameras; the tests' RTSP
+  // camera is gst-rtsp-server from Debian's python3 (x264enc: plugins-ugly, rtph264pay: good).
+  'ffmpeg', 'python3-gi', 'gir1.2-gst-rtsp-server-1.0', 'gstreamer1.0-rtsp',
+  'gstreamer1.0-plugins-base', 'gstreamer1.0-plugins-good', 'gstreamer1.0-plugins-ugly',
 ];
 
 // One meson project per mediasoup .wrap file. Placed in subprojects/<directory of the wrap>,

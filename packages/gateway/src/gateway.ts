@@ -24,6 +24,9 @@ import type { Config } from './config/config.ts';
 import { systemClock } from './core/clock.ts';
 import type { Logger } from './core/logger.ts';
 import { MediaService } from './media/media-service.ts';
+import { createRtspPuller } from './media/video/rtsp-puller.ts';
+import { SimulatedScene } from './media/video/simulated-scene.ts';
+import { VideoSupervisor } from './media/video/video-supervisor.ts';
 import { SipStack } from './sip/sip-stack.ts';
 import { SipUri } from './sip/message/uri.ts';
 import type { Registration } from './sip/ua/registration.ts';
@@ -31,12 +34,15 @@ import { Store } from './store/store.ts';
 import { AdminSessions } from './web/admin-sessions.ts';
 import { errorHandler } from './web/http-errors.ts';
 import { LiveServer } from './web/live-server.ts';
+import { LiveViewServer } from './web/live-view-server.ts';
 import { createRestApi } from './web/rest-api.ts';
 import { securityHeaders, uiAssets } from './web/ui-assets.ts';
 import { loadTls } from './web/tls.ts';
 
 const SOFTPHONE_DIST = fileURLToPath(new URL('../../softphone/dist', import.meta.url));
 const WELCOME_ID = 'welcome';
+/** The one camera's id in the media layer (MediaService's default Router). */
+const VIDEO_CAMERA_ID = 'camera';
 const ADMIN = 'admin';
 const REALM = 'camgate';
 
@@ -113,6 +119,25 @@ export class Gateway {
       });
       await media.start();
       closers.push(() => media.close());
+      const video = new VideoSupervisor({
+        cameraId: VIDEO_CAMERA_ID,
+        source: config.videoUrl
+          ? createRtspPuller({ cameraId: VIDEO_CAMERA_ID, url: config.videoUrl, logger })
+          : new SimulatedScene({ cameraId: VIDEO_CAMERA_ID, cameraName: config.cameraName, logger }),
+        router: () => media.cameraRouter(),
+        alwaysOn: config.videoAlwaysOn,
+        logger,
+      });
+      closers.push(() => video.close());
+      const liveView = new LiveViewServer({
+        cameraId: VIDEO_CAMERA_ID,
+        video,
+        router: () => media.cameraRouter(),
+        webrtc: { listenIp: config.httpHost, announcedIp: config.announcedIp },
+        logger,
+        onChange: () => live.broadcastStatus(),
+      });
+      closers.push(() => liveView.close());
 
       const microphone = new SimulatedMicrophone({ clock, ...(config.microphoneWav && { wavPath: config.microphoneWav }) });
       const speaker = new SimulatedSpeaker(config.dataDir);
@@ -156,6 +181,7 @@ export class Gateway {
         ...camera.status(),
         registration: registrationStatus(registration),
         media: mediaStatus(media),
+        video: liveView.status(),
       });
       app.use(securityHeaders);
       app.use(
@@ -191,6 +217,7 @@ export class Gateway {
         sessions,
         status,
         logger,
+        onSocket: (socket, admin) => liveView.attach(socket, admin),
         limits: { maxAnonymous: config.liveMaxAnonymous, maxAnonymousPerAddress: config.liveMaxAnonymousPerAddress },
       });
       closers.push(() => live.close());
@@ -241,6 +268,7 @@ export class Gateway {
         http.listen(config.httpPort, config.httpHost, () => resolve());
       });
       await prerender;
+      video.start();
 
       const port = (http.address() as AddressInfo).port;
       const gateway = new Gateway(

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AudioModeSchema } from './settings.ts';
+import { VideoStatusSchema } from './video.ts';
 
 /** LED states of a call (help page: "LED Signals When in VoIP Mode"). */
 export const LedStateSchema = z.enum(['idle', 'ringing', 'pin', 'connected', 'executing', 'error']);
@@ -90,6 +91,7 @@ export const CameraStatusSchema = z.object({
   lastEventAt: z.number().nullable(),
   registration: RegistrationStateSchema,
   media: z.object({ mediasoupVersion: z.string(), workerPids: z.array(z.number()) }),
+  video: VideoStatusSchema,
   warnings: z.array(z.string()),
   settingsDirty: z.boolean(),
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AudioModeSchema, type AudioMode } from './settings.ts';
 import type { CallInfo, CameraEvent, CameraStatus, LastCaller, LedState, OutputState } from './camera.ts';
+import type { VideoClientToServerEvents, VideoServerToClientEvents } from './video.ts';
 
 /** A line the camera spoke, shown as a caption in the softphone. */
 export interface Caption {
@@ -10,7 +11,7 @@ export interface Caption {
 }
 
 /** socket.io events the gateway sends. */
-export interface ServerToClientEvents {
+export interface ServerToClientEvents extends VideoServerToClientEvents {
   status: (status: CameraStatus) => void;
   led: (led: LedState) => void;
   'call:update': (call: CallInfo) => void;
@@ -24,7 +25,7 @@ export interface ServerToClientEvents {
 export type Ack = (result: { ok: true } | { ok: false; error: string }) => void;
 
 /** socket.io events the browser sends. */
-export interface ClientToServerEvents {
+export interface ClientToServerEvents extends VideoClientToServerEvents {
   /** Follow one call (by SIP Call-ID): captions and updates of that call reach this socket. */
   'call:watch': (callId: string, ack: Ack) => void;
   /** Switch the audio mode of a connected call (the softphone's toggles). */

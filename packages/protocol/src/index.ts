@@ -2,3 +2,4 @@ export * from './settings.ts';
 export * from './camera.ts';
 export * from './events.ts';
 export * from './api.ts';
+export * from './video.ts';

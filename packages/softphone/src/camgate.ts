@@ -12,4 +12,5 @@ export { CamgateEmailProfiles } from './components/email-profiles/email-profiles
 export { CamgateIncomingCalls } from './components/incoming-calls/incoming-calls.ts';
 export { CamgateLockouts } from './components/lockouts/lockouts.ts';
 export { CamgateSoftphoneAccounts } from './components/softphone-accounts/softphone-accounts.ts';
+export { CamgateLiveView } from './components/live-view/live-view.ts';
 export { CamgateCameraPage } from './pages/camera-page.ts';

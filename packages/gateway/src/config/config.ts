@@ -75,6 +75,10 @@ export const ConfigSchema = z
     liveMaxAnonymousPerAddress: z.coerce.number().int().min(1).max(1_000_000).default(LIVE_LIMITS.maxAnonymousPerAddress),
     /** Optional WAV looped as the simulated camera microphone. */
     microphoneWav: z.string().optional(),
+    /** A real camera's RTSP stream (H.264, pulled over TCP, forwarded unchanged); unset = the simulated scene. */
+    videoUrl: z.url({ protocol: /^rtsps?$/ }).optional(),
+    /** Keep the video source running without viewers (`--video-always-on`): no start-up wait for the first one. */
+    videoAlwaysOn: z.stringbool().default(false),
   })
   .refine((c) => (c.tlsCert === undefined) === (c.tlsKey === undefined), { path: ['tlsCert'], message: 'tls-cert and tls-key go together' })
   .refine((c) => c.rtpPortMin < c.rtpPortMax, { path: ['rtpPortMax'], message: 'must be above rtp-port-min' })
@@ -92,6 +96,8 @@ export const ConfigSchema = z
 export type Config = z.infer<typeof ConfigSchema> & { announcedIp: string; dataDir: string };
 
 const KEYS = Object.keys(ConfigSchema.shape) as (keyof z.infer<typeof ConfigSchema>)[];
+/** Flags that take no value (`--video-always-on`); their variables say true/false, 1/0, yes/no. */
+const SWITCHES = new Set<string>(['videoAlwaysOn']);
 const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const envName = (key: string) => `CAMGATE_${kebab(key).replace(/-/g, '_').toUpperCase()}`;
 
@@ -99,13 +105,13 @@ const envName = (key: string) => `CAMGATE_${kebab(key).replace(/-/g, '_').toUppe
 export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Config {
   const { values } = parseArgs({
     args: argv,
-    options: Object.fromEntries(KEYS.map((k) => [kebab(k), { type: 'string' as const }])),
+    options: Object.fromEntries(KEYS.map((k) => [kebab(k), { type: SWITCHES.has(k) ? ('boolean' as const) : ('string' as const) }])),
     strict: true,
   });
   const raw: Record<string, unknown> = {};
   for (const key of KEYS) {
-    const value = (values as Record<string, string | undefined>)[kebab(key)] ?? env[envName(key)];
-    if (value !== undefined && value !== '') raw[key] = value;
+    const value = (values as Record<string, string | boolean | undefined>)[kebab(key)] ?? env[envName(key)];
+    if (value !== undefined && value !== '') raw[key] = String(value);
   }
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {

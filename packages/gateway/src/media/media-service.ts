@@ -1,3 +1,4 @@
+import type { types as ms } from 'mediasoup';
 import type { CallAudioPort } from '../audio/contracts.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { InvalidStateError, ValidationError } from '../core/errors.ts';
@@ -135,6 +136,12 @@ export class MediaService extends TypedEmitter<MediaServiceEvents> {
 
   session(callId: string): MediaSession | undefined {
     return this.#sessions.get(callId);
+  }
+
+  /** The camera's Router (built on first use, again after its worker died): where its video is produced. */
+  async cameraRouter(cameraId = DEFAULT_CAMERA_ID): Promise<ms.Router> {
+    if (this.#state !== 'running') throw new InvalidStateError(`media service is ${this.#state}`);
+    return (await this.#endpoint(cameraId)).router;
   }
 
   /** Answers a caller's offer. Throws SdpNegotiationError (glue: 488) when it cannot. */

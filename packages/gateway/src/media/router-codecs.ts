@@ -1,5 +1,6 @@
 import type { types as ms } from 'mediasoup';
 import type { CodecName } from '../audio/contracts.ts';
+import { ROUTER_VIDEO_CODECS } from './video/video-codecs.ts';
 
 /**
  * The payload type of each codec inside a camera's Router. mediasoup consumers send the
@@ -20,4 +21,5 @@ export const ROUTER_MEDIA_CODECS: ms.RtpCodecCapability[] = [
   { kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2, preferredPayloadType: ROUTER_PAYLOAD_TYPES.opus },
   { kind: 'audio', mimeType: 'audio/PCMU', clockRate: 8000, preferredPayloadType: ROUTER_PAYLOAD_TYPES.PCMU },
   { kind: 'audio', mimeType: 'audio/PCMA', clockRate: 8000, preferredPayloadType: ROUTER_PAYLOAD_TYPES.PCMA },
+  ...ROUTER_VIDEO_CODECS,
 ];

@@ -19,7 +19,7 @@ interface SocketData {
   admin: string | undefined;
   address: string;
 }
-type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 const ADMIN_ROOM = 'admin';
 const callRoom = (callId: string) => `call:${callId}`;
 
@@ -39,6 +39,8 @@ export interface LiveServerOptions {
   status(): CameraStatus;
   logger: Logger;
   limits?: LiveLimits;
+  /** Adds more events to each new socket (the live view), knowing whether it is an admin's. */
+  onSocket?(socket: LiveSocket, admin: boolean): void;
 }
 
 /**
@@ -151,6 +153,7 @@ export class LiveServer {
       call.setAudioMode(request.mode);
       ack({ ok: true });
     });
+    this.o.onSocket?.(socket, admin !== undefined);
   }
 
   /**

@@ -45,6 +45,11 @@ export class SocketController implements ReactiveController {
     this.disconnect();
   }
 
+  /** The current connection (a new one after each `connect()`), for components that add their own events. */
+  get connection(): CamgateSocket | null {
+    return this.#socket;
+  }
+
   /** Opens a fresh connection, e.g. after sign-in so the new session cookie applies. */
   connect(): void {
     this.disconnect();

@@ -23,6 +23,7 @@ import '../components/softphone/softphone.ts';
 import '../components/incoming-calls/incoming-calls.ts';
 import '../components/softphone-accounts/softphone-accounts.ts';
 import '../components/lockouts/lockouts.ts';
+import '../components/live-view/live-view.ts';
 import { GatewayRequests } from '../controllers/gateway-requests.ts';
 import { SocketController } from '../controllers/socket-controller.ts';
 import type { SocketState } from '../controllers/socket-controller.ts';
@@ -139,6 +140,7 @@ export class CamgateCameraPage extends LitElement {
       ${this.requests.error ? html`<p class="error" role="alert">${this.requests.error}</p>` : nothing}
       <main>
         <div class="column">
+          <camgate-live-view .socket=${this.socket.connection}></camgate-live-view>
           ${this.renderStatus(status)} ${this.renderOutputs(status?.outputs ?? [])}
           <camgate-softphone .gateway=${this.gateway}></camgate-softphone>
           ${this.renderActiveCalls(status?.calls ?? [])}

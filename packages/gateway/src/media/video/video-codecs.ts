@@ -1,0 +1,28 @@
+import type { types as ms } from 'mediasoup';
+
+/**
+ * The video codecs of a camera's Router (appended to the audio ones in router-codecs.ts).
+ * H.264 comes once per profile: mediasoup matches a producer's profile exactly, and a real
+ * camera's RTSP stream is forwarded as it is (Constrained Baseline from the simulated
+ * encoder, often Main or High from cameras). Browsers decode all three. VP8 is there for
+ * browsers and phones without H.264. packetization-mode 1 (FU-A) only: frames exceed one packet.
+ */
+export const ROUTER_VIDEO_CODECS: ms.RtpCodecCapability[] = [
+  h264('42e01f', 102),
+  h264('4d001f', 104),
+  h264('640032', 106),
+  { kind: 'video', mimeType: 'video/VP8', clockRate: 90000, preferredPayloadType: 96 },
+];
+
+/** The payload type ffmpeg writes into the camera's PlainTransport (the producer's, mapped by the Router). */
+export const FFMPEG_H264_PAYLOAD_TYPE = 102;
+
+function h264(profileLevelId: string, preferredPayloadType: number): ms.RtpCodecCapability {
+  return {
+    kind: 'video',
+    mimeType: 'video/H264',
+    clockRate: 90000,
+    preferredPayloadType,
+    parameters: { 'packetization-mode': 1, 'profile-level-id': profileLevelId, 'level-asymmetry-allowed': 1 },
+  };
+}
