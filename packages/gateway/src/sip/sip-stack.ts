@@ -41,11 +41,22 @@ export interface SipStackOptions {
   userAgent?: string;
   /** Accounts WebSocket INVITEs authenticate against (407 digest challenge). */
   softphoneAuth?: SoftphoneAuth;
+  /** Resource bounds; defaults in `DEFAULT_CONNECTION_LIMITS`, transport-layer.ts and transaction-layer.ts. */
   limits?: {
+    /** TCP and WebSocket connections, each (1024). */
     maxConnections?: number;
-    /** TCP/WebSocket connections idle this long are closed. */
+    /** TCP, and WebSocket, connections from one IP address (32). */
+    maxConnectionsPerAddress?: number;
+    /** TCP/WebSocket connections idle this long are closed (15 min). */
     idleTimeoutMs?: number;
+    /** A TCP message (and a new connection's first one) must be complete this long after it starts (10 s). */
+    messageTimeoutMs?: number;
+    /** Bytes queued for a TCP/WebSocket peer that does not read before it is cut off (256 KiB). */
+    maxWriteBufferBytes?: number;
+    /** Live transactions in all (5000). */
     maxTransactions?: number;
+    /** Live server transactions of one source IP address (200). */
+    maxTransactionsPerSource?: number;
     /**
      * Per-source-IP message rate (default 50/s, burst 100); `false` turns it off (load tests
      * from one address). The registrars of running registrations are exempt.
@@ -113,8 +124,13 @@ export class SipStack extends TypedEmitter<SipStackEvents> {
       ...(o.tcp && { tcp: o.tcp }),
       ...(o.ws && { ws: o.ws }),
       ...(o.publicHost && { publicHost: o.publicHost }),
-      ...(limits.maxConnections !== undefined && { maxConnections: limits.maxConnections }),
-      ...(limits.idleTimeoutMs !== undefined && { idleTimeoutMs: limits.idleTimeoutMs }),
+      connectionLimits: definedOnly({
+        maxConnections: limits.maxConnections,
+        maxConnectionsPerAddress: limits.maxConnectionsPerAddress,
+        idleTimeoutMs: limits.idleTimeoutMs,
+        messageTimeoutMs: limits.messageTimeoutMs,
+      }),
+      ...(limits.maxWriteBufferBytes !== undefined && { maxWriteBufferBytes: limits.maxWriteBufferBytes }),
       ...(limits.rateLimit !== undefined && { rateLimit: limits.rateLimit }),
       clock: this.#clock,
       logger: this.#rootLog,
@@ -140,6 +156,7 @@ export class SipStack extends TypedEmitter<SipStackEvents> {
       logger: this.#rootLog,
       timers,
       ...(limits.maxTransactions !== undefined && { maxTransactions: limits.maxTransactions }),
+      ...(limits.maxTransactionsPerSource !== undefined && { maxTransactionsPerSource: limits.maxTransactionsPerSource }),
     });
     ua.attach(transactions);
     ua.on('invite', (call) => {
@@ -194,3 +211,8 @@ export class SipStack extends TypedEmitter<SipStackEvents> {
   }
 }
 
+
+/** `values` without its undefined entries (exactOptionalPropertyTypes). */
+function definedOnly<T extends Record<string, number | undefined>>(values: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+}

@@ -219,19 +219,26 @@ function readBody(data: Buffer, bodyStart: number, headers: Headers, options: Pa
   return data.subarray(bodyStart, bodyStart + length);
 }
 
-/** A 400/505 for a malformed request, if Via, From, To, Call-ID and CSeq can be read. */
+/** Statuses a malformed request is answered with as such; any other problem is a 400 naming it. */
+const REJECTION_STATUSES = new Set([505, 513]);
+
+/**
+ * A 400/505/513 for a malformed request, if Via, From, To, Call-ID and CSeq can be read.
+ * For 505 the Vias may carry the unknown version too (`SIP/7.0/UDP`, RFC 4475 3.1.2.16):
+ * they are copied, not used, since the answer goes back to the packet's source.
+ */
 function rejectionFor(headers: Headers, error: SipError): SipResponse | undefined {
   try {
     const vias = headers.getAll('Via');
     if (vias.length === 0) return undefined;
-    vias.forEach(parseVia);
+    for (const via of vias) parseVia(error.status === 505 ? via.replace(/^\s*SIP\s*\/\s*[^\s/]+/i, 'SIP/2.0') : via);
     parseNameAddr(headers.get('From') ?? '', 'From');
     parseNameAddr(headers.get('To') ?? '', 'To');
     // The CSeq is only copied, so a CSeq number out of range can still be answered (RFC 4475 3.1.2.4).
     if (!/^\S+[ \t]+\S+$/.test(headers.get('CSeq') ?? '')) return undefined;
     if (!/^\S+$/.test(headers.get('Call-ID') ?? '')) return undefined;
     for (const key of ['call-id', 'cseq', 'from', 'to']) if (headers.getAll(key).length !== 1) return undefined;
-    return responseFromHeaders(headers, error.status === 505 ? 505 : 400, { reason: error.status === 505 ? 'Version Not Supported' : error.reason });
+    return responseFromHeaders(headers, REJECTION_STATUSES.has(error.status) ? error.status : 400, { reason: error.reason });
   } catch {
     return undefined;
   }

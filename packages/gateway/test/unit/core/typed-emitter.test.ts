@@ -1,17 +1,11 @@
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { TypedEmitter } from '../../../src/core/typed-emitter.ts';
+import { capturingLogger } from '../../support/log-capture.ts';
 
 class Doorbell extends TypedEmitter<{ ring: [floor: number] }> {
   ring(floor: number): boolean {
     return this.safeEmit('ring', floor);
   }
-}
-
-function capturingLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
-  return { logger, lines };
 }
 
 describe('TypedEmitter.safeEmit (mediasoup: a listener that throws cannot break the core, and is logged)', () => {

@@ -217,7 +217,7 @@ describe('TCP (RFC 3261 18.3 framing, RFC 5626 keep-alives)', () => {
 
   it('refuses connections beyond maxConnections and closes idle ones (clock-driven)', async () => {
     const clock = new FakeClock();
-    const transport = await layer({ maxConnections: 1, idleTimeoutMs: 60_000, clock });
+    const transport = await layer({ connectionLimits: { maxConnections: 1, idleTimeoutMs: 60_000 }, clock });
     const first = await tcpClient(transport.ports.tcp!);
     const arrived = nextRequest(transport);
     first.write(options('z9hG4bKidle'));
