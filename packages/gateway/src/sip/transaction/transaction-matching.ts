@@ -14,12 +14,12 @@ import { BRANCH_MAGIC_COOKIE } from '../message/via.ts';
 export function serverTransactionKey(
   request: SipRequest,
   method: string = request.method === 'ACK' ? 'INVITE' : request.method,
-  toTag: string | undefined = request.to.tag,
+  toTag: string = request.to.tag ?? '',
 ): string {
   const via = request.via;
   const branch = via.branch;
   if (hasRfc3261Branch(request)) return `${branch}|${via.sentBy}|${method}`;
-  return ['2543', request.uri.toString(), toTag ?? '', request.from.tag ?? '', request.callId, request.cseq.seq, via.sentBy, branch ?? '', method].join('|');
+  return ['2543', request.uri.toString(), toTag, request.from.tag ?? '', request.callId, request.cseq.seq, via.sentBy, branch ?? '', method].join('|');
 }
 
 /**
@@ -29,7 +29,7 @@ export function serverTransactionKey(
 export function ackTransactionKeys(ack: SipRequest): string[] {
   const key = serverTransactionKey(ack);
   if (hasRfc3261Branch(ack) || ack.to.tag === undefined) return [key];
-  return [key, serverTransactionKey(ack, 'INVITE', undefined)];
+  return [key, serverTransactionKey(ack, 'INVITE', '')];
 }
 
 /** 17.2.3: "the To tag of the ACK matches the To tag of the response sent by the server transaction". */

@@ -7,7 +7,9 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { FakeClock } from '../../../../src/core/clock.ts';
 import { createResponse, parseMessage, type SipRequest, type SipResponse } from '../../../../src/sip/message/index.ts';
 import { TransportLayer, type TransportLayerOptions } from '../../../../src/sip/transport/transport-layer.ts';
+import { BURST_QUIET_MS } from '../../../../src/sip/transport/ingress-guard.ts';
 import type { MessageSource } from '../../../../src/sip/transport/transport.ts';
+import { capturingLogger } from '../../../support/log-capture.ts';
 
 const LOCAL = '127.0.0.1';
 /** Generous: CI machines are loaded. */
@@ -141,6 +143,32 @@ describe('UDP (RFC 3261 18.1, 18.2; RFC 3581)', () => {
     other.send(options('z9hG4bKother'), transport.ports.udp!, LOCAL);
     await arrived;
     expect(received).toEqual([LOCAL, LOCAL, LOCAL, '127.0.0.2']);
+  });
+
+  it('a flood over the rate is logged once when it starts and once with the count when it ends, not per drop', async () => {
+    const clock = new FakeClock();
+    const { logger, lines } = capturingLogger();
+    const transport = await layer({ rateLimit: { ratePerSecond: 50, burst: 5 }, clock, logger });
+    const flooder = await udpClient(LOCAL);
+    let admitted = 0;
+    transport.on('request', () => admitted++);
+    const sends = 400;
+    // 400 requests over 2 s (fake time): 4x the rate, tokens refill between drops all along.
+    for (let i = 0; i < sends; i++) {
+      flooder.send(options(`z9hG4bKflood${i}`), transport.ports.udp!, LOCAL);
+      if (i % 20 === 19) {
+        await new Promise((r) => setTimeout(r, 20));
+        clock.advance(100);
+      }
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    clock.advance(BURST_QUIET_MS);
+    const starts = lines.filter((l) => l.msg === 'rate limit exceeded, dropping');
+    const ends = lines.filter((l) => l.msg === 'rate limit burst ended');
+    expect(starts).toHaveLength(1);
+    expect(ends).toHaveLength(1);
+    expect(ends[0]!.dropped).toBe(sends - admitted);
+    expect(sends - admitted).toBeGreaterThan(200);
   });
 });
 
