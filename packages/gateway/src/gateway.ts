@@ -17,7 +17,7 @@ import { CallManager } from './calls/call-manager.ts';
 import { Camera } from './camera/camera.ts';
 import { PinGuard } from './camera/pin-guard.ts';
 import { HttpSnapshotSource } from './camera/device/snapshot-source.ts';
-import type { Config } from './config/config.ts';
+import { sipLimits, type Config } from './config/config.ts';
 import { systemClock } from './core/clock.ts';
 import type { Logger } from './core/logger.ts';
 import { MediaService } from './media/media-service.ts';
@@ -172,6 +172,7 @@ export class Gateway {
         ws: { server: http, path: '/sip' },
         publicHost: config.announcedIp,
         userAgent: 'camgate',
+        limits: sipLimits(config),
         softphoneAuth: {
           realm: REALM,
           // Accounts keep only their MD5 H(A1); JsSIP answers MD5 challenges.

@@ -1,6 +1,7 @@
 import { loadConfig } from './config/config.ts';
 import { ValidationError } from './core/errors.ts';
 import { createLogger } from './core/logger.ts';
+import { setEmitterLogger } from './core/typed-emitter.ts';
 import { Gateway } from './gateway.ts';
 
 let config;
@@ -13,6 +14,7 @@ try {
 }
 
 const logger = createLogger(config.logLevel);
+setEmitterLogger(logger);
 const started = Date.now();
 let gateway: Gateway;
 try {

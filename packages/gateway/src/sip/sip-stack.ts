@@ -26,6 +26,29 @@ import type { IncomingCall } from './ua/incoming-call.ts';
 import type { Registration, RegistrationOptions, RegistrationTimings } from './ua/registration.ts';
 import { UserAgent, type SoftphoneAuth } from './ua/user-agent.ts';
 
+/** Resource bounds of the SIP stack (issue #9: no remote peer can exhaust them). */
+export interface SipLimits {
+  /** TCP and WebSocket connections, each (1024). */
+  maxConnections?: number;
+  /** TCP, and WebSocket, connections from one IP address (32). */
+  maxConnectionsPerAddress?: number;
+  /** TCP/WebSocket connections idle this long are closed (15 min). */
+  idleTimeoutMs?: number;
+  /** A TCP message (and a new connection's first one) must be complete this long after it starts (10 s). */
+  messageTimeoutMs?: number;
+  /** Bytes queued for a TCP/WebSocket peer that does not read before it is cut off (256 KiB). */
+  maxWriteBufferBytes?: number;
+  /** Live transactions in all (5000). */
+  maxTransactions?: number;
+  /** Live server transactions of one source IP address (200). */
+  maxTransactionsPerSource?: number;
+  /**
+   * Per-source-IP message rate (default 50/s, burst 100); `false` turns it off (load tests
+   * from one address). The registrars of running registrations are exempt.
+   */
+  rateLimit?: RateLimit | false;
+}
+
 export interface SipStackOptions {
   logger?: Logger;
   clock?: Clock;
@@ -42,27 +65,7 @@ export interface SipStackOptions {
   /** Accounts WebSocket INVITEs authenticate against (407 digest challenge). */
   softphoneAuth?: SoftphoneAuth;
   /** Resource bounds; defaults in `DEFAULT_CONNECTION_LIMITS`, transport-layer.ts and transaction-layer.ts. */
-  limits?: {
-    /** TCP and WebSocket connections, each (1024). */
-    maxConnections?: number;
-    /** TCP, and WebSocket, connections from one IP address (32). */
-    maxConnectionsPerAddress?: number;
-    /** TCP/WebSocket connections idle this long are closed (15 min). */
-    idleTimeoutMs?: number;
-    /** A TCP message (and a new connection's first one) must be complete this long after it starts (10 s). */
-    messageTimeoutMs?: number;
-    /** Bytes queued for a TCP/WebSocket peer that does not read before it is cut off (256 KiB). */
-    maxWriteBufferBytes?: number;
-    /** Live transactions in all (5000). */
-    maxTransactions?: number;
-    /** Live server transactions of one source IP address (200). */
-    maxTransactionsPerSource?: number;
-    /**
-     * Per-source-IP message rate (default 50/s, burst 100); `false` turns it off (load tests
-     * from one address). The registrars of running registrations are exempt.
-     */
-    rateLimit?: RateLimit | false;
-  };
+  limits?: SipLimits;
   /**
    * T1, T2, T4 for the transactions and the calls' 2xx retransmission (RFC 3261 Table 4);
    * the RFC's values where absent. Tests shorten them so Timers B, F, H, L end in seconds.
