@@ -9,7 +9,6 @@
  * Client: branch + CSeq method of the response.
  */
 import type { SipRequest, SipResponse } from '../message/message.ts';
-import { BRANCH_MAGIC_COOKIE } from '../message/via.ts';
 
 export function serverTransactionKey(
   request: SipRequest,
@@ -38,8 +37,7 @@ export function ackMatches(ack: SipRequest, lastResponse: SipResponse | undefine
 }
 
 function hasRfc3261Branch(request: SipRequest): boolean {
-  const branch = request.via.branch;
-  return branch !== undefined && branch.startsWith(BRANCH_MAGIC_COOKIE) && branch.length > BRANCH_MAGIC_COOKIE.length;
+  return request.via.hasRfc3261Branch;
 }
 
 export function clientTransactionKey(branch: string, method: string): string {
