@@ -8,7 +8,7 @@
  * merged requests of 8.2.2.2), CANCEL matching and its 200/481 (9.2), dropping responses
  * with extra Vias (8.1.3.3), and 503 once `maxTransactions` are live, or once one source
  * address has `maxTransactionsPerSource` server transactions live (so a few flooding
- * sources cannot deny service to everyone else).
+ * sources cannot deny service to everyone else; trusted registrars are exempt).
  */
 import { systemClock, type Clock } from '../../core/clock.ts';
 import { InvalidStateError } from '../../core/errors.ts';
@@ -58,6 +58,8 @@ export interface TransactionTransportLayer {
   sendRequest(request: SipRequest, destination: Destination): Promise<void>;
   sendResponse(response: SipResponse, source: MessageSource): Promise<void>;
   isReliable(destination: Destination): boolean;
+  /** Sources exempt from the per-source quota (the registrars we register with: a provider's calls all come from there). */
+  isTrustedSource(address: string): boolean;
   localVia(destination: Destination, branch: string): Via;
 }
 
@@ -248,7 +250,7 @@ export class TransactionLayer {
     if (this.#closed) return;
     const address = unmappedAddress(source.remoteAddress);
     const fromSource = this.#perSource.get(address) ?? 0;
-    if (this.size >= this.#max || fromSource >= this.#maxPerSource) {
+    if (this.size >= this.#max || (fromSource >= this.#maxPerSource && !this.#transport.isTrustedSource(address))) {
       const global = this.size >= this.#max;
       // Once per saturation for the whole table (everyone is refused); per request only at debug.
       if (global && !this.#saturated) this.#log.warn({ live: this.size, remoteAddress: address }, 'transaction limit reached, answering 503');

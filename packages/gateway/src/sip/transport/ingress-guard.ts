@@ -65,7 +65,7 @@ export class IngressGuard {
 
   /** Takes a token for `address`: 'admit', or 'drop' (logged once per burst, see `BURST_QUIET_MS`). */
   admit(address: string): 'admit' | 'drop' {
-    if (this.#trusted.has(unmappedAddress(address))) return 'admit';
+    if (this.isTrusted(address)) return 'admit';
     const now = this.#clock.now();
     this.#sweep(now);
     const bucket = this.#buckets.get(address) ?? { tokens: this.#limit.burst, updated: now };
@@ -83,6 +83,11 @@ export class IngressGuard {
   /** Ends every burst (summarising it) and its timer. */
   close(): void {
     for (const address of [...this.#bursts.keys()]) this.#endBurst(address);
+  }
+
+  /** Whether `address` is exempt (a registrar we register with). */
+  isTrusted(address: string): boolean {
+    return this.#trusted.has(unmappedAddress(address));
   }
 
   /**

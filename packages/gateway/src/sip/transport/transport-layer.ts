@@ -146,6 +146,11 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
     return this.#guard?.trust(address) ?? (() => undefined);
   }
 
+  /** Whether `address` is exempt from per-source limits (see `trustSource`). */
+  isTrustedSource(address: string): boolean {
+    return this.#guard?.isTrusted(address) ?? false;
+  }
+
   /** Reliable transports need no retransmissions (RFC 3261 17.1.1.2, 17.1.2.2). */
   isReliable(destination: Destination): boolean {
     return this.protocolOf(destination) !== 'udp';

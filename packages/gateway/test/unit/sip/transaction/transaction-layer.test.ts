@@ -35,6 +35,10 @@ class FakeTransportLayer extends TypedEmitter<TransportLayerEvents> implements T
   isReliable(): boolean {
     return false;
   }
+  readonly trusted = new Set<string>();
+  isTrustedSource(address: string): boolean {
+    return this.trusted.has(address);
+  }
   localVia(_destination: Destination, branch: string): Via {
     return new Via('UDP', '192.0.2.10', 5060, new Map<string, string | null>([['branch', branch], ['rport', null]]));
   }
@@ -163,11 +167,16 @@ describe('bounded transaction table: a few sources cannot take it all', () => {
     expect(requests).toHaveLength(3);
     transport.deliver(options('z9hG4bKother'), from('203.0.113.9'));
     expect(requests).toHaveLength(4);
+    // A registrar we register with is trusted: a provider's calls all come from its proxy.
+    transport.trusted.add('198.51.100.7');
+    transport.deliver(options('z9hG4bKtrusted'), from('198.51.100.7'));
+    expect(requests).toHaveLength(5);
+    transport.trusted.clear();
     // Answered and past Timer J, the flood's transactions are gone and its quota is back.
     for (const [req, tx] of requests) tx.respond(createResponse(req, 200));
     clock.advance(32_000);
     transport.deliver(options('z9hG4bKlater'), from('198.51.100.7'));
-    expect(requests).toHaveLength(5);
+    expect(requests).toHaveLength(6);
   });
 });
 
