@@ -106,7 +106,7 @@ export class SipStack extends TypedEmitter<SipStackEvents> {
   #ua: UserAgent | undefined;
 
   constructor(options: SipStackOptions) {
-    super();
+    super({ ...(options.logger && { logger: options.logger.child({ component: 'sip' }) }) });
     if (options.ws && !options.softphoneAuth) throw new InvalidStateError('SIP over WebSocket needs softphoneAuth: browser calls must authenticate');
     this.#options = options;
     this.#clock = options.clock ?? systemClock;

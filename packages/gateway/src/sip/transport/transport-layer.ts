@@ -72,11 +72,12 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
     transports: { udp?: UdpTransport; tcp?: TcpTransport; ws?: WsTransport },
     options: TransportLayerOptions,
   ) {
-    super();
+    const log = transportLogger(options);
+    super({ logger: log });
     this.#udp = transports.udp;
     this.#tcp = transports.tcp;
     this.#ws = transports.ws;
-    this.#log = transportLogger(options);
+    this.#log = log;
     this.#guard = options.rateLimit === false ? undefined : new IngressGuard(options.clock ?? systemClock, this.#log, options.rateLimit ?? DEFAULT_RATE_LIMIT);
     this.#publicHost = options.publicHost ?? pickHost(options.udp?.host ?? options.tcp?.host);
     this.#wsServer = options.ws?.server;
@@ -98,7 +99,7 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
     };
     const opened: Transport[] = [];
     try {
-      const udp = options.udp ? await UdpTransport.listen(options.udp) : undefined;
+      const udp = options.udp ? await UdpTransport.listen({ ...options.udp, logger: limits.logger }) : undefined;
       if (udp) opened.push(udp);
       const tcp = options.tcp ? await TcpTransport.listen({ ...options.tcp, ...limits, clock }) : undefined;
       if (tcp) opened.push(tcp);
@@ -221,7 +222,15 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
     } catch (error) {
       // A bug, never the peer's fault: say who sent it, and answer a request 500 rather than nothing.
       this.#log.error({ err: error, remoteAddress: source.remoteAddress, remotePort: source.remotePort, protocol: source.protocol }, 'inbound message handling failed');
-      if (request && request.method !== 'ACK') this.#replyTo(source, createResponse(request, 500));
+      if (request && request.method !== 'ACK') this.#answer500(request, source);
+    }
+  }
+
+  #answer500(request: SipRequest, source: MessageSource): void {
+    try {
+      this.#replyTo(source, createResponse(request, 500));
+    } catch {
+      // Nothing sensible can be said to a request that fails even this.
     }
   }
 

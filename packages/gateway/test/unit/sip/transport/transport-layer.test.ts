@@ -186,6 +186,23 @@ describe('TCP (RFC 3261 18.3 framing, RFC 5626 keep-alives)', () => {
     await expect.poll(() => received, POLL).toEqual(['z9hG4bKt1@test', 'z9hG4bKt2@test', 'z9hG4bKt3@test']);
   });
 
+  it('a listener that throws on a request (a bug) is logged with the emitter and event; the connection and other listeners go on', async () => {
+    const { logger, lines } = capturingLogger();
+    const transport = await layer({ logger });
+    transport.on('request', () => {
+      throw new Error('bug in a listener');
+    });
+    const received: string[] = [];
+    transport.on('request', (r) => received.push(r.callId));
+    const client = await tcpClient(transport.ports.tcp!);
+    client.write(options('z9hG4bKbug1') + options('z9hG4bKbug2'));
+    await expect.poll(() => received, POLL).toEqual(['z9hG4bKbug1@test', 'z9hG4bKbug2@test']);
+    const errors = lines.filter((l) => l.level === 50);
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toMatchObject({ emitter: 'TransportLayer', event: 'request', msg: 'event listener threw' });
+    expect(transport.connectionCount).toBe(1);
+  });
+
   it('answers a double-CRLF ping with a CRLF pong', async () => {
     const transport = await layer();
     const client = await tcpClient(transport.ports.tcp!);
