@@ -16,7 +16,7 @@ const CALLS = Number(process.argv[2] ?? 1000);
 const OFFER = 'v=0\r\no=bench 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n';
 const ANSWER = OFFER.replace('o=bench', 'o=camgate').replace('40000', '40002');
 
-const sip = new SipStack({ logger: createLogger('silent'), udp: { host: '127.0.0.1', port: 0 }, limits: { rateLimit: false } });
+const sip = new SipStack({ logger: createLogger('silent'), udp: { host: '127.0.0.1', port: 0 }, limits: { rateLimit: false, maxTransactionsPerSource: 100_000 } }); // all calls from one address
 sip.on('invite', (call) => void call.accept(ANSWER).catch(() => undefined));
 await sip.start();
 const port = sip.ports.udp!;

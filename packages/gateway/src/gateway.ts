@@ -20,7 +20,7 @@ import { Camera } from './camera/camera.ts';
 import { PHRASES } from './camera/phrases.ts';
 import { PIN_LOCKOUT, PinGuard } from './camera/pin-guard.ts';
 import { HttpSnapshotSource } from './camera/device/snapshot-source.ts';
-import type { Config } from './config/config.ts';
+import { sipLimits, type Config } from './config/config.ts';
 import { systemClock } from './core/clock.ts';
 import type { Logger } from './core/logger.ts';
 import { MediaService } from './media/media-service.ts';
@@ -232,6 +232,7 @@ export class Gateway {
         publicHost: config.announcedIp,
         userAgent: 'camgate',
         admission: { maxCalls: config.maxCalls, maxCallsPerSource: config.maxCallsPerSource, maxPendingInvitesPerSource: config.maxPendingInvitesPerSource },
+        limits: sipLimits(config),
         softphoneAuth: {
           realm: REALM,
           // Accounts keep only their MD5 H(A1); JsSIP answers MD5 challenges.

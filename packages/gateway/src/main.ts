@@ -2,6 +2,7 @@ import { loadConfig } from './config/config.ts';
 import { ValidationError } from './core/errors.ts';
 import { installLastResortGuard } from './core/last-resort.ts';
 import { createLogger } from './core/logger.ts';
+import { setEmitterLogger } from './core/typed-emitter.ts';
 import { Gateway } from './gateway.ts';
 
 let config;
@@ -14,6 +15,7 @@ try {
 }
 
 const logger = createLogger(config.logLevel, config.logFormat);
+setEmitterLogger(logger);
 const started = Date.now();
 let gateway: Gateway;
 try {

@@ -6,9 +6,12 @@ import { ValidationError } from '../core/errors.ts';
 import { LIVE_LIMITS } from '../web/live-server.ts';
 import { parseSipUri } from '../sip/message/uri.ts';
 import { DEFAULT_MAX_CALLS, DEFAULT_MAX_CALLS_PER_SOURCE, DEFAULT_MAX_PENDING_INVITES_PER_SOURCE } from '../sip/ua/call-admission.ts';
+import type { SipLimits } from '../sip/sip-stack.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const ip = z.union([z.ipv4(), z.ipv6()]);
+const count = z.coerce.number().int().min(1).max(1_000_000);
+const seconds = z.coerce.number().min(1).max(86_400);
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port');
 /** A SIP address of record with a user part: `sip:4930123456@provider.example`. */
 const aor = z.string().refine((text) => {
@@ -79,6 +82,17 @@ export const ConfigSchema = z
     videoUrl: z.url({ protocol: /^rtsps?$/ }).optional(),
     /** Keep the video source running without viewers (`--video-always-on`): no start-up wait for the first one. */
     videoAlwaysOn: z.stringbool().default(false),
+    /** SIP resource bounds; unset = the stack's defaults (see README, Security). */
+    sipMaxConnections: count.optional(),
+    sipMaxConnectionsPerAddress: count.optional(),
+    /** Seconds a TCP message may take from its first byte to its last (also a new connection's first message). */
+    sipMessageTimeout: seconds.optional(),
+    /** Seconds without traffic after which a TCP/WebSocket connection is closed. */
+    sipIdleTimeout: seconds.optional(),
+    /** KiB queued for a TCP/WebSocket peer that does not read before it is disconnected. */
+    sipMaxWriteBuffer: z.coerce.number().int().min(64).max(64 * 1024).optional(),
+    sipMaxTransactions: count.optional(),
+    sipMaxTransactionsPerSource: count.optional(),
   })
   .refine((c) => (c.tlsCert === undefined) === (c.tlsKey === undefined), { path: ['tlsCert'], message: 'tls-cert and tls-key go together' })
   .refine((c) => c.rtpPortMin < c.rtpPortMax, { path: ['rtpPortMax'], message: 'must be above rtp-port-min' })
@@ -131,4 +145,19 @@ function detectAnnouncedIp(): string {
     for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   }
   return '127.0.0.1';
+}
+
+/** The SipStack `limits` the SIP flags ask for (only those given; the stack's defaults otherwise). */
+export function sipLimits(config: Config): SipLimits {
+  const ms = (s: number | undefined) => (s === undefined ? undefined : s * 1000);
+  const limits = {
+    maxConnections: config.sipMaxConnections,
+    maxConnectionsPerAddress: config.sipMaxConnectionsPerAddress,
+    messageTimeoutMs: ms(config.sipMessageTimeout),
+    idleTimeoutMs: ms(config.sipIdleTimeout),
+    maxWriteBufferBytes: config.sipMaxWriteBuffer === undefined ? undefined : config.sipMaxWriteBuffer * 1024,
+    maxTransactions: config.sipMaxTransactions,
+    maxTransactionsPerSource: config.sipMaxTransactionsPerSource,
+  };
+  return Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined));
 }

@@ -1,17 +1,28 @@
 import { EventEmitter } from 'node:events';
+import { createLogger, type Logger } from './logger.ts';
 
 type EventMap = Record<string, unknown[]>;
 
+/** Where listener failures go when an emitter was given no logger of its own. */
+let defaultLogger: Logger | undefined;
+
+/** Sets the logger every emitter without its own reports throwing listeners to (the composition root's). */
+export function setEmitterLogger(logger: Logger): void {
+  defaultLogger = logger.child({ component: 'emitter' });
+}
+
 /**
  * EventEmitter with a typed event map. `safeEmit` shields the emitter from listeners
- * that throw: a buggy listener is reported on 'listenererror' and cannot break the core
- * (same idea as mediasoup's EnhancedEventEmitter).
+ * that throw: a buggy listener cannot break the core, and is logged at error level with
+ * the emitter's class and the event (mediasoup's safeEmit), never swallowed.
  */
 export class TypedEmitter<E extends EventMap> {
   readonly #emitter = new EventEmitter();
+  readonly #logger: Logger | undefined;
 
-  constructor() {
+  constructor(options: { logger?: Logger } = {}) {
     this.#emitter.setMaxListeners(Infinity);
+    this.#logger = options.logger;
   }
 
   on<K extends keyof E & string>(event: K, listener: (...args: E[K]) => void): this {
@@ -49,7 +60,8 @@ export class TypedEmitter<E extends EventMap> {
       try {
         (listener as (...a: E[K]) => void)(...args);
       } catch (error) {
-        if (event !== 'listenererror') this.#emitter.emit('listenererror', event, error);
+        const logger = this.#logger ?? (defaultLogger ??= createLogger().child({ component: 'emitter' }));
+        logger.error({ err: error, emitter: this.constructor.name, event }, 'event listener threw');
       }
     }
     return listeners.length > 0;

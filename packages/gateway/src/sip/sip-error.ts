@@ -13,3 +13,15 @@ export class SipError extends Error {
     super(`${status} ${reason}`);
   }
 }
+
+/**
+ * A client transaction's Timer B (INVITE) or F (non-INVITE) fired before a final response:
+ * "the UAC core MUST treat this reception as if it were a 408 (Request Timeout) response"
+ * (RFC 3261 8.1.3.1), so the TU gets a SipError(408).
+ */
+export class TransactionTimeoutError extends SipError {
+  override name = 'TransactionTimeoutError';
+  constructor(readonly timer: 'B' | 'F') {
+    super(408, 'Request Timeout');
+  }
+}

@@ -27,6 +27,29 @@ import type { Registration, RegistrationOptions, RegistrationTimings } from './u
 import type { CallAdmissionLimits } from './ua/call-admission.ts';
 import { UserAgent, type SoftphoneAuth } from './ua/user-agent.ts';
 
+/** Resource bounds of the SIP stack (issue #9: no remote peer can exhaust them). */
+export interface SipLimits {
+  /** TCP and WebSocket connections, each (1024). */
+  maxConnections?: number;
+  /** TCP, and WebSocket, connections from one IP address (32). */
+  maxConnectionsPerAddress?: number;
+  /** TCP/WebSocket connections idle this long are closed (15 min). */
+  idleTimeoutMs?: number;
+  /** A TCP message (and a new connection's first one) must be complete this long after it starts (10 s). */
+  messageTimeoutMs?: number;
+  /** Bytes queued for a TCP/WebSocket peer that does not read before it is cut off (256 KiB). */
+  maxWriteBufferBytes?: number;
+  /** Live transactions in all (5000). */
+  maxTransactions?: number;
+  /** Live server transactions of one source IP address (200). */
+  maxTransactionsPerSource?: number;
+  /**
+   * Per-source-IP message rate (default 50/s, burst 100); `false` turns it off (load tests
+   * from one address). The registrars of running registrations are exempt.
+   */
+  rateLimit?: RateLimit | false;
+}
+
 export interface SipStackOptions {
   logger?: Logger;
   clock?: Clock;
@@ -44,17 +67,8 @@ export interface SipStackOptions {
   softphoneAuth?: SoftphoneAuth;
   /** Call quotas of the user agent (concurrent calls, per source, un-ACKed INVITEs). */
   admission?: Partial<CallAdmissionLimits>;
-  limits?: {
-    maxConnections?: number;
-    /** TCP/WebSocket connections idle this long are closed. */
-    idleTimeoutMs?: number;
-    maxTransactions?: number;
-    /**
-     * Per-source-IP message rate (default 50/s, burst 100); `false` turns it off (load tests
-     * from one address). The registrars of running registrations are exempt.
-     */
-    rateLimit?: RateLimit | false;
-  };
+  /** Resource bounds; defaults in `DEFAULT_CONNECTION_LIMITS`, transport-layer.ts and transaction-layer.ts. */
+  limits?: SipLimits;
   /**
    * T1, T2, T4 for the transactions and the calls' 2xx retransmission (RFC 3261 Table 4);
    * the RFC's values where absent. Tests shorten them so Timers B, F, H, L end in seconds.
@@ -95,7 +109,7 @@ export class SipStack extends TypedEmitter<SipStackEvents> {
   #ua: UserAgent | undefined;
 
   constructor(options: SipStackOptions) {
-    super();
+    super({ ...(options.logger && { logger: options.logger.child({ component: 'sip' }) }) });
     if (options.ws && !options.softphoneAuth) throw new InvalidStateError('SIP over WebSocket needs softphoneAuth: browser calls must authenticate');
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
@@ -116,8 +130,13 @@ export class SipStack extends TypedEmitter<SipStackEvents> {
       ...(o.tcp && { tcp: o.tcp }),
       ...(o.ws && { ws: o.ws }),
       ...(o.publicHost && { publicHost: o.publicHost }),
-      ...(limits.maxConnections !== undefined && { maxConnections: limits.maxConnections }),
-      ...(limits.idleTimeoutMs !== undefined && { idleTimeoutMs: limits.idleTimeoutMs }),
+      connectionLimits: definedOnly({
+        maxConnections: limits.maxConnections,
+        maxConnectionsPerAddress: limits.maxConnectionsPerAddress,
+        idleTimeoutMs: limits.idleTimeoutMs,
+        messageTimeoutMs: limits.messageTimeoutMs,
+      }),
+      ...(limits.maxWriteBufferBytes !== undefined && { maxWriteBufferBytes: limits.maxWriteBufferBytes }),
       ...(limits.rateLimit !== undefined && { rateLimit: limits.rateLimit }),
       clock: this.#clock,
       logger: this.#rootLog,
@@ -144,6 +163,7 @@ export class SipStack extends TypedEmitter<SipStackEvents> {
       logger: this.#rootLog,
       timers,
       ...(limits.maxTransactions !== undefined && { maxTransactions: limits.maxTransactions }),
+      ...(limits.maxTransactionsPerSource !== undefined && { maxTransactionsPerSource: limits.maxTransactionsPerSource }),
     });
     ua.attach(transactions);
     ua.on('invite', (call) => {
@@ -198,3 +218,8 @@ export class SipStack extends TypedEmitter<SipStackEvents> {
   }
 }
 
+
+/** `values` without its undefined entries (exactOptionalPropertyTypes). */
+function definedOnly<T extends Record<string, number | undefined>>(values: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+}

@@ -1,7 +1,8 @@
 /**
  * Mutated SIP against a running stack with a live call: thousands of messages derived from
- * valid ones (a header dropped, doubled or given a hostile value; bytes flipped) over UDP
- * and TCP, in and out of the call's dialog. The parser tests prove the parser never throws;
+ * valid ones (a header dropped, doubled or given a hostile value; bytes flipped) over UDP,
+ * TCP (also right behind a valid request in one segment) and WebSocket, in and out of the
+ * call's dialog. The parser tests prove the parser never throws;
  * this proves what it accepts never makes the transaction layer, the user agent, the dialog
  * or the call throw: no error-level log line, no "TU failed", no unhandled rejection. And
  * afterwards the stack still answers, and every call the mutants started ends by itself.
@@ -11,6 +12,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { connect, type Socket as TcpSocket } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 
 import { parseMessage, type SipResponse } from '../../src/sip/message/index.ts';
 import { pcmuAnswer, startSipFixture, type SipFixture } from '../support/sip-fixture.ts';
@@ -68,7 +70,9 @@ function mutate(template: string, random: () => number): Buffer {
 describe('mutated SIP against a stack with a live call', () => {
   let fx: SipFixture | undefined;
   const sockets: (Socket | TcpSocket)[] = [];
+  const closers: (() => void)[] = [];
   afterEach(async () => {
+    for (const close of closers.splice(0)) close();
     for (const socket of sockets.splice(0)) {
       if ('destroy' in socket) socket.destroy();
       else socket.close();
@@ -80,7 +84,7 @@ describe('mutated SIP against a stack with a live call', () => {
     const logged: { level: number; msg: string }[] = [];
     const logger = pino({ level: 'warn' }, { write: (line: string) => void logged.push(JSON.parse(line) as { level: number; msg: string }) });
     // Short timers: calls the mutants start and never ACK end after 64*T1 = 3.2 s.
-    fx = await startSipFixture({ stack: { logger, timers: { T1: 50 } } });
+    fx = await startSipFixture({ softphones: { alice: 'secret' }, stack: { logger, timers: { T1: 50 } } });
     const raw = createSocket('udp4');
     sockets.push(raw);
     await new Promise<void>((resolve) => raw.bind(0, '127.0.0.1', resolve));
@@ -163,13 +167,43 @@ describe('mutated SIP against a stack with a live call', () => {
       if (i % 50 === 49) await new Promise((resolve) => setTimeout(resolve, 5));
     }
 
-    // Still answering: an OPTIONS from a fresh source gets its 200.
+    // A valid request and a mutant in one TCP segment: the valid one is still answered. (From
+    // another address: 127.0.0.1 is over its transaction quota by now, and gets 503s.)
+    for (let i = 0; i < 100; i++) {
+      const segment = connect({ host: '127.0.0.1', port: fx.tcpPort, localAddress: '127.0.0.3' });
+      segment.on('error', () => undefined);
+      sockets.push(segment);
+      await once(segment, 'connect');
+      const answer = once(segment, 'data', { signal: AbortSignal.timeout(10_000) });
+      const valid = noBody(base('OPTIONS', 1).replace('fuzz-call', `seg-${i}`).replace(/branch=[^;\r\n]+/, `branch=z9hG4bK-seg${i}`)).replaceAll('SIP/2.0/UDP', 'SIP/2.0/TCP');
+      segment.write(Buffer.concat([Buffer.from(valid), mutate(fresh(4000 + i), random)]));
+      const [first] = (await answer) as [Buffer];
+      expect(first.toString()).toMatch(/^SIP\/2\.0 200 /);
+      segment.destroy();
+    }
+
+    // And over WebSocket, one message per frame (RFC 7118), reconnecting when the stack drops it.
+    let ws: WebSocket | undefined;
+    for (let i = 0; i < 600; i++) {
+      if (!ws || ws.readyState !== WebSocket.OPEN) {
+        ws = new WebSocket(fx.wsUrl!, ['sip']);
+        ws.on('error', () => undefined);
+        const opened = ws;
+        closers.push(() => opened.terminate());
+        await once(ws, 'open');
+      }
+      const frame = mutate(fresh(5000 + i).replaceAll('SIP/2.0/UDP', 'SIP/2.0/WS'), random);
+      ws.send(frame, { binary: random() < 0.5 });
+      if (i % 50 === 49) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+
+    // Still answering: an OPTIONS from a fresh source gets its 200, however many the flood's source holds.
     const probe = createSocket('udp4');
     sockets.push(probe);
-    await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => probe.bind(0, '127.0.0.2', resolve));
     const probeAnswer = once(probe, 'message', { signal: AbortSignal.timeout(10_000) });
     probe.send(
-      noBody(base('OPTIONS', 1).replace('fuzz-call', 'probe').replaceAll(me, `127.0.0.1:${probe.address().port}`)),
+      noBody(base('OPTIONS', 1).replace('fuzz-call', 'probe').replaceAll(me, `127.0.0.2:${probe.address().port}`)),
       fx.udpPort,
       '127.0.0.1',
     );

@@ -10,7 +10,9 @@ describe('sipp against the SIP stack', () => {
   let fx: SipFixture;
 
   beforeEach(async () => {
-    fx = await startSipFixture();
+    // All load from one address: lift the per-source transaction quota (200 live, ~3 calls/s
+    // sustained), as the fixture lifts the rate limit.
+    fx = await startSipFixture({ stack: { limits: { maxTransactionsPerSource: 100_000 } } });
   });
 
   afterEach(async () => {

@@ -66,22 +66,27 @@ export class Dialog extends TypedEmitter<DialogEvents> {
   /**
    * Throws `SipError(400)` unless `invite` can create a dialog: a From tag (§8.1.1.3) and
    * "exactly one SIP or SIPS URI" in Contact (§8.1.1.8). Checked before the TU sees the call.
+   * An RFC 2543 INVITE (no RFC 3261 branch, RFC 4475 3.4.1) may lack both: "A UAS MUST be
+   * prepared to receive a request without a tag in the From field" (§12.1.1), and without
+   * Contact the caller is reached at its From URI, as RFC 2543 had it.
    */
   static checkInvite(invite: SipRequest): void {
-    if (!invite.from.tag) throw new SipError(400, 'Missing From tag');
+    const rfc2543 = !invite.via.hasRfc3261Branch;
+    if (!invite.from.tag && !rfc2543) throw new SipError(400, 'Missing From tag');
     const [contact, ...more] = invite.contacts;
-    if (!contact || more.length > 0 || !isSipUri(contact.uri)) throw new SipError(400, 'INVITE needs exactly one SIP Contact');
+    const target = contact?.uri ?? (rfc2543 ? invite.from.uri : undefined);
+    if (!target || more.length > 0 || !isSipUri(target)) throw new SipError(400, 'INVITE needs exactly one SIP Contact');
   }
 
   /** The dialog an INVITE (passed by `checkInvite`) creates at the UAS when it answers with `localTag` (§12.1.1). */
   static fromInvite(invite: SipRequest, localTag: string, localContact: NameAddr, state: 'early' | 'confirmed'): Dialog {
     Dialog.checkInvite(invite);
     return new Dialog({
-      id: { callId: invite.callId, localTag, remoteTag: invite.from.tag! },
+      id: { callId: invite.callId, localTag, remoteTag: invite.from.tag ?? '' },
       localUri: invite.to.uri,
       remoteUri: invite.from.uri,
       routeSet: invite.recordRoutes,
-      remoteTarget: invite.contacts[0]!.uri,
+      remoteTarget: invite.contacts[0]?.uri ?? invite.from.uri,
       remoteSeq: invite.cseq.seq,
       localContact,
       state,
@@ -143,7 +148,9 @@ export class Dialog extends TypedEmitter<DialogEvents> {
     }
     headers.set('Max-Forwards', 70);
     headers.set('From', new NameAddr(this.localUri).withTag(this.id.localTag));
-    headers.set('To', new NameAddr(this.remoteUri).withTag(this.id.remoteTag));
+    // A null remote tag (RFC 2543 caller, §12.1.1) means no tag parameter at all.
+    const to = new NameAddr(this.remoteUri);
+    headers.set('To', this.id.remoteTag === '' ? to : to.withTag(this.id.remoteTag));
     headers.set('Call-ID', this.id.callId);
     headers.set('CSeq', `${this.#localSeq} ${method}`);
     if (TARGET_REFRESH_METHODS.has(method)) headers.set('Contact', this.localContact);

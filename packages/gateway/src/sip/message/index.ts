@@ -2,7 +2,7 @@
 export { SipRequest, SipResponse, SipMessage, parseAddressList, type MessageInit } from './message.ts';
 export { Headers, type HeaderValue, type HeaderEntry } from './headers.ts';
 export { parseMessage, findHeaderEnd, contentLengthOf, MAX_MESSAGE_SIZE, type ParseResult, type ParseOptions } from './parser.ts';
-export { createResponse, responseFromHeaders, type ResponseOptions } from './response.ts';
+export { createResponse, type ResponseOptions } from './response.ts';
 export { SipUri, TelUri, AbsoluteUri, parseUri, parseSipUri, isSipUri, sipHost, socketHost, type Uri, type SipUriInit } from './uri.ts';
 export { NameAddr, parseNameAddr } from './name-addr.ts';
 export { Via, parseVia, defaultPort, BRANCH_MAGIC_COOKIE } from './via.ts';

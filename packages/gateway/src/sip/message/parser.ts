@@ -13,9 +13,8 @@ import { headerKey, isListHeader, SINGLE_VALUE_HEADERS } from './header-names.ts
 import { Headers } from './headers.ts';
 import { SipRequest, SipResponse, type SipMessage } from './message.ts';
 import { parseNameAddr } from './name-addr.ts';
-import { responseFromHeaders } from './response.ts';
+import { newTag } from './ids.ts';
 import { parseUri, SipUri, type Uri } from './uri.ts';
-import { parseVia } from './via.ts';
 
 /** Largest message accepted on any transport (the UDP datagram limit; RFC 3261 18.1.1 MTU aside). */
 export const MAX_MESSAGE_SIZE = 65_535;
@@ -149,9 +148,15 @@ function addHeaderLine(headers: Headers, line: string): void {
     headers.append(name, value);
     return;
   }
-  const parts = splitOutside(value, ',', name).map((v) => v.trim());
-  // An empty element (`a,,b`, a trailing comma) is malformed (RFC 4475 3.1.2.1).
-  if (parts.length > 1 && parts.some((p) => p === '')) throw badRequest(`Empty value in ${name}`);
+  let parts: string[];
+  try {
+    parts = splitOutside(value, ',', name).map((v) => v.trim());
+    // An empty element (`a,,b`, a trailing comma) is malformed (RFC 4475 3.1.2.1).
+    if (parts.length > 1 && parts.some((p) => p === '')) throw badRequest(`Empty value in ${name}`);
+  } catch (error) {
+    headers.append(name, value); // kept whole, so the 400 can still copy it (RFC 4475 3.1.2.1 badinv01)
+    throw error;
+  }
   for (const part of parts) headers.append(name, part);
 }
 
@@ -219,20 +224,41 @@ function readBody(data: Buffer, bodyStart: number, headers: Headers, options: Pa
   return data.subarray(bodyStart, bodyStart + length);
 }
 
-/** A 400/505 for a malformed request, if Via, From, To, Call-ID and CSeq can be read. */
+/** Statuses a malformed request is answered with as such; any other problem is a 400 naming it. */
+const REJECTION_STATUSES = new Set([505, 513]);
+
+/**
+ * The answer to a malformed request (RFC 4475 3.1.2: "should respond with a 400"): Via,
+ * From, To, Call-ID and CSeq copied as received, the first of each where there are
+ * several (3.3.8 multi01), even when they do not parse (3.1.2.10 baddn, 3.1.2.14
+ * badaspec): the answer goes back to the packet's source, not to the Via. Only a request
+ * without Via or without a CSeq naming a method is dropped, since the client could not
+ * match an answer to it. For 505 the Vias may carry the unknown version (3.1.2.16 badvers).
+ */
 function rejectionFor(headers: Headers, error: SipError): SipResponse | undefined {
+  const vias = headers.getAll('Via');
+  const cseq = headers.getAll('CSeq')[0];
+  if (vias.length === 0 || cseq === undefined || !/^\S+[ \t]+\S+$/.test(cseq)) return undefined;
+  const answer = new Headers();
+  answer.set('Via', vias);
+  const first = (name: string) => headers.getAll(name)[0];
+  const from = first('From');
+  if (from !== undefined) answer.set('From', from);
+  const to = first('To');
+  if (to !== undefined) answer.set('To', withToTag(to));
+  const callId = first('Call-ID');
+  if (callId !== undefined) answer.set('Call-ID', callId);
+  answer.set('CSeq', cseq);
+  const status = REJECTION_STATUSES.has(error.status) ? error.status : 400;
+  return new SipResponse(status, error.reason, { headers: answer });
+}
+
+/** 8.2.6.2: our tag on a To without one, when it parses; a broken To is echoed as it came. */
+function withToTag(to: string): string {
   try {
-    const vias = headers.getAll('Via');
-    if (vias.length === 0) return undefined;
-    vias.forEach(parseVia);
-    parseNameAddr(headers.get('From') ?? '', 'From');
-    parseNameAddr(headers.get('To') ?? '', 'To');
-    // The CSeq is only copied, so a CSeq number out of range can still be answered (RFC 4475 3.1.2.4).
-    if (!/^\S+[ \t]+\S+$/.test(headers.get('CSeq') ?? '')) return undefined;
-    if (!/^\S+$/.test(headers.get('Call-ID') ?? '')) return undefined;
-    for (const key of ['call-id', 'cseq', 'from', 'to']) if (headers.getAll(key).length !== 1) return undefined;
-    return responseFromHeaders(headers, error.status === 505 ? 505 : 400, { reason: error.status === 505 ? 'Version Not Supported' : error.reason });
+    const parsed = parseNameAddr(to, 'To');
+    return parsed.tag === undefined ? parsed.withTag(newTag()).toString() : to;
   } catch {
-    return undefined;
+    return to;
   }
 }

@@ -24,14 +24,7 @@ export interface ResponseOptions {
 }
 
 export function createResponse(request: SipRequest, status: number, options: ResponseOptions = {}): SipResponse {
-  return responseFromHeaders(request.headers, status, options);
-}
-
-/**
- * Same, from the headers alone: lets the transport answer 400 to a request whose
- * start line or other headers did not parse.
- */
-export function responseFromHeaders(requestHeaders: Headers, status: number, options: ResponseOptions = {}): SipResponse {
+  const requestHeaders = request.headers;
   const headers = new Headers();
   headers.set('Via', requestHeaders.getAll('Via'));
   headers.set('From', requestHeaders.get('From') ?? '');

@@ -32,9 +32,38 @@ export function rfc3261_8_2_2_3(request: SipRequest, supported: ReadonlySet<stri
   return new SipError(420, 'Bad Extension', [['Unsupported', unsupported.join(', ')]]);
 }
 
+/** Session descriptions a new INVITE may carry: SDP, or a multipart body that may hold one (SIP-I from providers). */
+const INVITE_BODY = /^(?:application\/sdp|multipart\/.+)$/;
+
+/**
+ * 8.2.3: "If a UAS does not understand the content type of a body, it MUST reject the
+ * request with a 415 (Unsupported Media Type) response" listing what it does accept
+ * (RFC 4475 3.3.6 invut). Only INVITE: in-dialog bodies (INFO DTMF) are the dialog's affair.
+ */
+export function rfc3261_8_2_3(request: SipRequest): SipError | undefined {
+  if (request.method !== 'INVITE' || request.body.length === 0) return undefined;
+  const type = request.contentType?.toLowerCase();
+  if (type !== undefined && INVITE_BODY.test(type)) return undefined;
+  return new SipError(415, 'Unsupported Media Type', [['Accept', 'application/sdp']]);
+}
+
+/**
+ * 21.4.7 / 20.1: an INVITE whose Accept excludes SDP asks for an answer we cannot give,
+ * so 406 (Not Acceptable) (RFC 4475 3.3.15 sdp01).
+ */
+export function rfc3261_21_4_7(request: SipRequest): SipError | undefined {
+  if (request.method !== 'INVITE') return undefined;
+  const accept = request.headers.getAll('Accept');
+  if (accept.length === 0) return undefined; // absent means application/sdp (20.1)
+  const ranges = accept.flatMap((value) => value.split(',')).map((range) => range.split(';')[0]!.trim().toLowerCase());
+  if (ranges.every((range) => range === '')) return undefined; // empty Accept: no body wanted, not a refusal of SDP
+  if (ranges.some((range) => range === 'application/sdp' || range === 'application/*' || range === '*/*')) return undefined;
+  return new SipError(406, 'Not Acceptable', [['Warning', '399 camgate "answers are application/sdp only"']]);
+}
+
 /** Runs the request checks in RFC order; the first failure is the answer. */
 export function checkRequest(request: SipRequest, supported: ReadonlySet<string>): SipError | undefined {
-  return rfc3261_8_2_2_1(request) ?? rfc3261_8_2_2_3(request, supported);
+  return rfc3261_8_2_2_1(request) ?? rfc3261_8_2_2_3(request, supported) ?? rfc3261_8_2_3(request) ?? rfc3261_21_4_7(request);
 }
 
 /**

@@ -20,6 +20,12 @@ export class Via {
     return this.params.get('branch') ?? undefined;
   }
 
+  /** The branch was made by an RFC 3261 element (magic cookie plus something unique, 8.1.1.7). */
+  get hasRfc3261Branch(): boolean {
+    const branch = this.branch;
+    return branch !== undefined && branch.startsWith(BRANCH_MAGIC_COOKIE) && branch.length > BRANCH_MAGIC_COOKIE.length;
+  }
+
   get received(): string | undefined {
     return this.params.get('received') ?? undefined;
   }

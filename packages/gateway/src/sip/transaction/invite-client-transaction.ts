@@ -4,9 +4,14 @@
  *   calling --1xx--> proceeding --2xx--> accepted --Timer M--> terminated
  *      |                 |--300-699 (send ACK)--> completed --Timer D--> terminated
  *      '--Timer B / transport error--> terminated
+ *
+ * A provisional response stops Timer A and Timer B: the far end is alive and the call is
+ * ringing, which may rightly last longer than 64*T1. How long to ring is the TU's choice
+ * (it CANCELs), not the transaction's.
  */
 import type { Clock } from '../../core/clock.ts';
 import { SipRequest, type SipResponse } from '../message/message.ts';
+import { TransactionTimeoutError } from '../sip-error.ts';
 import { INVITE_CLIENT_TRANSITIONS, type InviteClientState } from './transaction-state.ts';
 import { Transaction, type TransactionTransport } from './transaction.ts';
 import type { ClientTransactionUser } from './transaction-user.ts';
@@ -43,7 +48,9 @@ export class InviteClientTransaction extends Transaction<InviteClientState> {
       case 'proceeding':
         if (status < 200) {
           if (this.state === 'calling') {
+            // 17.1.1.2: in Proceeding "the client transaction SHOULD NOT retransmit the request any longer".
             this.stopTimer('A');
+            this.stopTimer('B');
             this.stateTransition('proceeding');
           }
           this.user.onResponse(response);
@@ -84,11 +91,11 @@ export class InviteClientTransaction extends Transaction<InviteClientState> {
     this.startTimer('A', this.#timerAInterval, () => this.timerA());
   }
 
-  /** Timer B: "the client transaction SHOULD inform the TU that a timeout has occurred". */
+  /** Timer B (Calling only): "the client transaction SHOULD inform the TU that a timeout has occurred". */
   protected timerB(): void {
-    if (this.state !== 'calling' && this.state !== 'proceeding') return;
+    if (this.state !== 'calling') return;
     this.stateTransition('terminated');
-    this.user.onTimeout?.();
+    this.user.onTimeout?.(new TransactionTimeoutError('B'));
   }
 
   protected timerD(): void {

@@ -6,6 +6,7 @@
  */
 import type { Clock } from '../../core/clock.ts';
 import type { SipRequest, SipResponse } from '../message/message.ts';
+import { TransactionTimeoutError } from '../sip-error.ts';
 import { NON_INVITE_CLIENT_TRANSITIONS, type NonInviteClientState } from './transaction-state.ts';
 import { Transaction, type TransactionTransport } from './transaction.ts';
 import type { ClientTransactionUser } from './transaction-user.ts';
@@ -62,7 +63,7 @@ export class NonInviteClientTransaction extends Transaction<NonInviteClientState
   protected timerF(): void {
     if (this.state !== 'trying' && this.state !== 'proceeding') return;
     this.stateTransition('terminated');
-    this.user.onTimeout?.();
+    this.user.onTimeout?.(new TransactionTimeoutError('F'));
   }
 
   protected timerK(): void {

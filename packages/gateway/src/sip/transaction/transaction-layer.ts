@@ -6,7 +6,9 @@
  * Mechanical duties handled here so every TU gets them right: 100 Trying for INVITE
  * (17.2.1), the stateless-with-a-transaction answers of the UAS checks (416, 420, 482
  * merged requests of 8.2.2.2), CANCEL matching and its 200/481 (9.2), dropping responses
- * with extra Vias (8.1.3.3), and 503 once `maxTransactions` are live.
+ * with extra Vias (8.1.3.3), and 503 once `maxTransactions` are live, or once one source
+ * address has `maxTransactionsPerSource` server transactions live (so a few flooding
+ * sources cannot deny service to everyone else; trusted registrars are exempt).
  */
 import { systemClock, type Clock } from '../../core/clock.ts';
 import { InvalidStateError } from '../../core/errors.ts';
@@ -19,12 +21,12 @@ import { createResponse } from '../message/response.ts';
 import { checkRequest, rfc3261_8_1_3_3 } from '../message/sanity.ts';
 import { SipError } from '../sip-error.ts';
 import type { TransportLayerEvents } from '../transport/transport-layer.ts';
-import type { Destination, MessageSource } from '../transport/transport.ts';
+import { unmappedAddress, type Destination, type MessageSource } from '../transport/transport.ts';
 import { InviteClientTransaction } from './invite-client-transaction.ts';
 import { InviteServerTransaction } from './invite-server-transaction.ts';
 import { NonInviteClientTransaction } from './non-invite-client-transaction.ts';
 import { NonInviteServerTransaction } from './non-invite-server-transaction.ts';
-import { clientTransactionKey, responseTransactionKey, serverTransactionKey } from './transaction-matching.ts';
+import { ackMatches, ackTransactionKeys, clientTransactionKey, responseTransactionKey, serverTransactionKey } from './transaction-matching.ts';
 import { baseTimers, type BaseTimers } from './timers.ts';
 import type { TransactionTransport } from './transaction.ts';
 import type { ClientTransactionUser } from './transaction-user.ts';
@@ -56,6 +58,8 @@ export interface TransactionTransportLayer {
   sendRequest(request: SipRequest, destination: Destination): Promise<void>;
   sendResponse(response: SipResponse, source: MessageSource): Promise<void>;
   isReliable(destination: Destination): boolean;
+  /** Sources exempt from the per-source quota (the registrars we register with: a provider's calls all come from there). */
+  isTrustedSource(address: string): boolean;
   localVia(destination: Destination, branch: string): Via;
 }
 
@@ -66,13 +70,20 @@ export interface TransactionLayerOptions {
   supported?: ReadonlySet<string>;
   /** Live transactions (client + server) beyond which new requests get 503. */
   maxTransactions?: number;
+  /** Live server transactions of one source IP address beyond which its new requests get 503. */
+  maxTransactionsPerSource?: number;
   /** T1, T2, T4 (RFC 3261 17.1.1.1, Table 4); the RFC's values where absent. */
   timers?: Partial<BaseTimers>;
   clock?: Clock;
   logger?: Logger;
 }
 
-const DEFAULT_MAX_TRANSACTIONS = 5000;
+export const DEFAULT_MAX_TRANSACTIONS = 5000;
+/**
+ * A phone has a handful live (a call, its re-INVITE, INFO, OPTIONS kept for Timer J's 32 s);
+ * a scanner at the rate limit (50/s) would hold 1,600.
+ */
+export const DEFAULT_MAX_TRANSACTIONS_PER_SOURCE = 200;
 /** Seconds a client should wait before retrying when we are full. */
 const RETRY_AFTER_S = 5;
 
@@ -81,6 +92,9 @@ export class TransactionLayer {
   readonly #delegate: TransactionLayerDelegate;
   readonly #supported: ReadonlySet<string>;
   readonly #max: number;
+  readonly #maxPerSource: number;
+  /** Live server transactions per source address. */
+  readonly #perSource = new Map<string, number>();
   readonly #timers: BaseTimers;
   readonly #clock: Clock;
   readonly #log: Logger;
@@ -90,6 +104,8 @@ export class TransactionLayer {
   readonly #merge = new Map<string, string>();
   /** Where each INVITE went, so its CANCEL follows (RFC 3261 9.1). */
   readonly #destinations = new WeakMap<InviteClientTransaction, Destination>();
+  /** The table was full when last checked (its warning is logged once). */
+  #saturated = false;
   #closed = false;
 
   constructor(options: TransactionLayerOptions) {
@@ -97,6 +113,7 @@ export class TransactionLayer {
     this.#delegate = options.delegate;
     this.#supported = options.supported ?? new Set();
     this.#max = options.maxTransactions ?? DEFAULT_MAX_TRANSACTIONS;
+    this.#maxPerSource = options.maxTransactionsPerSource ?? DEFAULT_MAX_TRANSACTIONS_PER_SOURCE;
     this.#timers = baseTimers(options.timers);
     this.#clock = options.clock ?? systemClock;
     this.#log = (options.logger ?? createLogger()).child({ component: 'sip-transaction' });
@@ -168,6 +185,7 @@ export class TransactionLayer {
     this.#server.clear();
     this.#client.clear();
     this.#merge.clear();
+    this.#perSource.clear();
   }
 
   #startClient(request: SipRequest, branch: string, destination: Destination, user: ClientTransactionUser): ClientTransaction {
@@ -212,15 +230,17 @@ export class TransactionLayer {
   };
 
   #receiveRequest(request: SipRequest, source: MessageSource): void {
-    const key = serverTransactionKey(request);
-    const existing = this.#server.get(key);
-
     if (request.method === 'ACK') {
       // An ACK for a non-2xx belongs to its INVITE transaction; an ACK for a 2xx goes to the TU.
-      if (existing instanceof InviteServerTransaction && existing.state !== 'accepted') existing.receiveAck();
+      const invite = ackTransactionKeys(request)
+        .map((key) => this.#server.get(key))
+        .find((t): t is InviteServerTransaction => t instanceof InviteServerTransaction && ackMatches(request, t.lastResponse));
+      if (invite && invite.state !== 'accepted') invite.receiveAck();
       else this.#delegate.onAck(request, source);
       return;
     }
+    const key = serverTransactionKey(request);
+    const existing = this.#server.get(key);
     if (existing) {
       // A retransmission: the transaction absorbs it (17.2.1, 17.2.2).
       if (existing instanceof InviteServerTransaction) existing.receiveInvite();
@@ -228,13 +248,20 @@ export class TransactionLayer {
       return;
     }
     if (this.#closed) return;
-    if (this.size >= this.#max) {
-      this.#log.warn({ callId: request.callId, live: this.size }, 'transaction limit reached, answering 503');
+    const address = unmappedAddress(source.remoteAddress);
+    const fromSource = this.#perSource.get(address) ?? 0;
+    if (this.size >= this.#max || (fromSource >= this.#maxPerSource && !this.#transport.isTrustedSource(address))) {
+      const global = this.size >= this.#max;
+      // Once per saturation for the whole table (everyone is refused); per request only at debug.
+      if (global && !this.#saturated) this.#log.warn({ live: this.size, remoteAddress: address }, 'transaction limit reached, answering 503');
+      else this.#log.debug({ callId: request.callId, remoteAddress: address, fromSource }, 'transaction limit of this source reached, answering 503');
+      this.#saturated ||= global;
       const busy = createResponse(request, 503, { headers: [['Retry-After', RETRY_AFTER_S]] });
       this.#transport.sendResponse(busy, source).catch(() => undefined);
       return;
     }
 
+    this.#saturated = false;
     const transaction = this.#startServer(key, request, source);
     const rejection = checkRequest(request, this.#supported) ?? this.#rfc3261_8_2_2_2(request, key);
     if (rejection) {
@@ -270,10 +297,15 @@ export class TransactionLayer {
         ? new InviteServerTransaction(key, request, transport, this.#clock, this.#timers)
         : new NonInviteServerTransaction(key, request, transport, this.#clock, this.#timers);
     this.#server.set(key, transaction);
+    const address = unmappedAddress(source.remoteAddress);
+    this.#perSource.set(address, (this.#perSource.get(address) ?? 0) + 1);
     const mergeKey = request.to.tag === undefined ? mergeKeyOf(request) : undefined;
     if (mergeKey !== undefined && !this.#merge.has(mergeKey)) this.#merge.set(mergeKey, key);
     transaction.once('terminated', () => {
       this.#server.delete(key);
+      const left = this.#perSource.get(address)! - 1;
+      if (left > 0) this.#perSource.set(address, left);
+      else this.#perSource.delete(address);
       if (mergeKey !== undefined && this.#merge.get(mergeKey) === key) this.#merge.delete(mergeKey);
     });
     // 17.2.1: "the server transaction MUST generate a 100 (Trying) response" (we do not wait the 200 ms).

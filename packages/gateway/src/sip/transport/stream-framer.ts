@@ -8,13 +8,18 @@
  * grows by doubling, and the search for the blank line resumes where it stopped. (A peer
  * trickling a 64 KiB header one byte at a time must not cost a rescan per byte.)
  *
- * Throws `SipError` when framing is lost (no Content-Length, message over 64 KiB): the
- * stream cannot be resynchronised, so the caller closes the connection.
+ * When framing is lost (no Content-Length, message over 64 KiB) the stream cannot be
+ * resynchronised: the messages framed before it are still delivered, then one 'broken'
+ * unit carrying the error and, when the blank line was found, the header section (so the
+ * caller can answer it 400 before closing). Nothing is framed after that.
  */
 import { SipError } from '../sip-error.ts';
 import { contentLengthOf, findHeaderEnd, MAX_MESSAGE_SIZE } from '../message/parser.ts';
 
-export type FramedUnit = { readonly kind: 'message'; readonly data: Buffer } | { readonly kind: 'ping' };
+export type FramedUnit =
+  | { readonly kind: 'message'; readonly data: Buffer }
+  | { readonly kind: 'ping' }
+  | { readonly kind: 'broken'; readonly error: SipError; readonly head?: Buffer };
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -29,14 +34,27 @@ export class StreamFramer {
   #searched = 0;
   /** Length of the message whose header section is complete but whose body is not. */
   #awaiting: number | undefined;
+  #broken = false;
+
+  /** True while part of a message (or of a keep-alive) has arrived but not all of it. */
+  get partial(): boolean {
+    return this.#end > this.#start && !this.#broken;
+  }
 
   push(chunk: Buffer): FramedUnit[] {
+    if (this.#broken) return [];
     this.#append(chunk);
     const units: FramedUnit[] = [];
-    for (;;) {
-      const unit = this.#next();
-      if (!unit) break;
-      units.push(unit);
+    try {
+      for (;;) {
+        const unit = this.#next();
+        if (!unit) break;
+        units.push(unit);
+      }
+    } catch (error) {
+      if (!(error instanceof BrokenFraming)) throw error;
+      this.#broken = true;
+      units.push({ kind: 'broken', error: error.sipError, ...(error.head && { head: error.head }) });
     }
     return units;
   }
@@ -85,14 +103,29 @@ export class StreamFramer {
     // An LF seen last time may have lacked the bytes after it: look again from two before the end.
     const end = findHeaderEnd(b, Math.max(0, this.#searched - 2));
     if (!end) {
-      if (b.length > MAX_MESSAGE_SIZE) throw new SipError(513, 'Message Too Large');
+      if (b.length > MAX_MESSAGE_SIZE) throw new BrokenFraming(new SipError(513, 'Message Too Large'));
       this.#searched = b.length;
       return undefined;
     }
-    const length = contentLengthOf(b.subarray(0, end.headEnd).toString('latin1'));
-    if (length === undefined) throw new SipError(400, 'Missing Content-Length');
+    const broken = (error: SipError) => new BrokenFraming(error, Buffer.from(b.subarray(0, end.bodyStart)));
+    let length: number | undefined;
+    try {
+      length = contentLengthOf(b.subarray(0, end.headEnd).toString('latin1'));
+    } catch (error) {
+      throw broken(error instanceof SipError ? error : new SipError(400, 'Malformed Content-Length'));
+    }
+    if (length === undefined) throw broken(new SipError(400, 'Missing Content-Length'));
     const total = end.bodyStart + length;
-    if (total > MAX_MESSAGE_SIZE) throw new SipError(513, 'Message Too Large');
+    if (total > MAX_MESSAGE_SIZE) throw broken(new SipError(513, 'Message Too Large'));
     return total;
+  }
+}
+
+class BrokenFraming extends Error {
+  constructor(
+    readonly sipError: SipError,
+    readonly head?: Buffer,
+  ) {
+    super(sipError.message);
   }
 }

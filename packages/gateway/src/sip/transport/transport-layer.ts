@@ -3,7 +3,10 @@
  * parses what arrives, stamps `received`/`rport` on the top Via of requests (18.2.1,
  * RFC 3581), answers unparseable-but-addressable requests with 400, drops the rest and
  * anything from scanners or over the per-source rate, and sends responses where 18.2.2
- * says (the request's connection if still open, else received/rport or sent-by).
+ * says: received/rport or sent-by over UDP; over TCP and WebSocket the request's
+ * connection only. When that connection is gone the response is dropped: 18.2.2 allows
+ * opening a new one, but a camera on the Internet must not connect out wherever a
+ * request's Via points (outbound connections are for requests we originate).
  * Never throws out of its socket handlers.
  */
 import type { Server as HttpServer } from 'node:http';
@@ -16,6 +19,9 @@ import { TypedEmitter } from '../../core/typed-emitter.ts';
 import { clip } from '../message/clip.ts';
 import type { SipRequest, SipResponse } from '../message/message.ts';
 import { parseMessage } from '../message/parser.ts';
+import { createResponse } from '../message/response.ts';
+import type { SipError } from '../sip-error.ts';
+import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connection-registry.ts';
 import { sipHost, socketHost } from '../message/uri.ts';
 import { defaultPort, Via } from '../message/via.ts';
 import { DEFAULT_RATE_LIMIT, IngressGuard, isScannerUserAgent, type RateLimit } from './ingress-guard.ts';
@@ -33,10 +39,10 @@ export interface TransportLayerOptions {
   ws?: { server: HttpServer; path?: string };
   /** Host written into our Via (and offered for Contact) when bound to a wildcard address. */
   publicHost?: string;
-  /** Per connection-oriented transport; new connections beyond it are refused. */
-  maxConnections?: number;
-  /** TCP/WebSocket connections without traffic this long are closed. */
-  idleTimeoutMs?: number;
+  /** Caps and timeouts of TCP and WebSocket connections (each transport has its own); defaults `DEFAULT_CONNECTION_LIMITS`. */
+  connectionLimits?: Partial<ConnectionLimits>;
+  /** Bytes queued for a TCP/WebSocket peer that does not read before it is cut off. */
+  maxWriteBufferBytes?: number;
   /** Per-source-IP token bucket; `false` turns it off. */
   rateLimit?: RateLimit | false;
   clock?: Clock;
@@ -49,9 +55,8 @@ export type TransportLayerEvents = {
   'connection-closed': [connectionId: string];
 };
 
-const DEFAULT_MAX_CONNECTIONS = 1000;
-/** Longer than JsSIP's 600 s registration refresh, so an idle registered browser stays reachable. */
-const DEFAULT_IDLE_TIMEOUT_MS = 15 * 60_000;
+/** Four messages of the largest size (64 KiB) waiting for a reader (Kamailio's tcp_conn_wq_max is 32 KiB). */
+export const DEFAULT_MAX_WRITE_BUFFER_BYTES = 256 * 1024;
 
 export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
   readonly #udp: UdpTransport | undefined;
@@ -67,16 +72,18 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
     transports: { udp?: UdpTransport; tcp?: TcpTransport; ws?: WsTransport },
     options: TransportLayerOptions,
   ) {
-    super();
+    const log = transportLogger(options);
+    super({ logger: log });
     this.#udp = transports.udp;
     this.#tcp = transports.tcp;
     this.#ws = transports.ws;
-    this.#log = (options.logger ?? createLogger()).child({ component: 'sip-transport' });
-    this.#guard = options.rateLimit === false ? undefined : new IngressGuard(options.clock ?? systemClock, options.rateLimit ?? DEFAULT_RATE_LIMIT);
+    this.#log = log;
+    this.#guard = options.rateLimit === false ? undefined : new IngressGuard(options.clock ?? systemClock, this.#log, options.rateLimit ?? DEFAULT_RATE_LIMIT);
     this.#publicHost = options.publicHost ?? pickHost(options.udp?.host ?? options.tcp?.host);
     this.#wsServer = options.ws?.server;
     for (const transport of [this.#udp, this.#tcp, this.#ws]) {
       transport?.on('message', (data, source) => this.#receive(data, source));
+      transport?.on('unframeable', (head, error, source) => this.#receiveUnframeable(head, error, source));
       transport?.on('connection-closed', (id) => this.safeEmit('connection-closed', id));
     }
   }
@@ -84,10 +91,15 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
   /** Binds the configured listeners; rejects (closing what was opened) if one fails. */
   static async create(options: TransportLayerOptions): Promise<TransportLayer> {
     const clock = options.clock ?? systemClock;
-    const limits = { maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS };
+    const limits = {
+      ...DEFAULT_CONNECTION_LIMITS,
+      ...options.connectionLimits,
+      maxWriteBufferBytes: options.maxWriteBufferBytes ?? DEFAULT_MAX_WRITE_BUFFER_BYTES,
+      logger: transportLogger(options),
+    };
     const opened: Transport[] = [];
     try {
-      const udp = options.udp ? await UdpTransport.listen(options.udp) : undefined;
+      const udp = options.udp ? await UdpTransport.listen({ ...options.udp, logger: limits.logger }) : undefined;
       if (udp) opened.push(udp);
       const tcp = options.tcp ? await TcpTransport.listen({ ...options.tcp, ...limits, clock }) : undefined;
       if (tcp) opened.push(tcp);
@@ -135,6 +147,11 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
     return this.#guard?.trust(address) ?? (() => undefined);
   }
 
+  /** Whether `address` is exempt from per-source limits (see `trustSource`). */
+  isTrustedSource(address: string): boolean {
+    return this.#guard?.isTrusted(address) ?? false;
+  }
+
   /** Reliable transports need no retransmissions (RFC 3261 17.1.1.2, 17.1.2.2). */
   isReliable(destination: Destination): boolean {
     return this.protocolOf(destination) !== 'udp';
@@ -154,13 +171,7 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
   /** RFC 3261 18.2.2 (with RFC 3581): where a response to a request from `source` goes. */
   sendResponse(response: SipResponse, source: MessageSource): Promise<void> {
     const data = response.toBuffer();
-    if (source.connectionId !== undefined && this.#transportOf(source.protocol)?.reliable) {
-      // Over the request's connection; a TCP client that closed it can be dialled again.
-      return this.#send(data, { connectionId: source.connectionId }).catch((error: unknown) => {
-        if (source.protocol !== 'tcp') throw error;
-        return this.#send(data, viaTarget(response, 'tcp'));
-      });
-    }
+    if (source.connectionId !== undefined) return this.#send(data, { connectionId: source.connectionId });
     return this.#send(data, viaTarget(response, source.protocol));
   }
 
@@ -168,6 +179,7 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#guard?.close();
     this.#udp?.close();
     this.#tcp?.close();
     this.#ws?.close();
@@ -185,13 +197,10 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
   }
 
   #receive(data: Buffer, source: MessageSource): void {
+    let request: SipRequest | undefined;
     try {
       if (isOnlyLineBreaks(data)) return; // keep-alive
-      const verdict = this.#guard?.admit(source.remoteAddress) ?? 'admit';
-      if (verdict !== 'admit') {
-        if (verdict === 'drop-first') this.#log.warn({ remoteAddress: source.remoteAddress }, 'rate limit exceeded, dropping');
-        return;
-      }
+      if (this.#guard?.admit(source.remoteAddress) === 'drop') return;
       const result = parseMessage(data, { requireContentLength: source.protocol === 'tcp' });
       if (!result.ok) {
         this.#log.debug({ remoteAddress: source.remoteAddress, reason: clip(result.error.reason) }, 'unparseable message');
@@ -207,10 +216,33 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
         this.#log.debug({ remoteAddress: source.remoteAddress }, 'scanner dropped');
         return;
       }
+      request = message;
       stampReceived(message, source);
       this.safeEmit('request', message, source);
     } catch (error) {
-      this.#log.error({ err: error, remoteAddress: source.remoteAddress }, 'inbound message handling failed');
+      // A bug, never the peer's fault: say who sent it, and answer a request 500 rather than nothing.
+      this.#log.error({ err: error, remoteAddress: source.remoteAddress, remotePort: source.remotePort, protocol: source.protocol }, 'inbound message handling failed');
+      if (request && request.method !== 'ACK') this.#answer500(request, source);
+    }
+  }
+
+  #answer500(request: SipRequest, source: MessageSource): void {
+    try {
+      this.#replyTo(source, createResponse(request, 500));
+    } catch {
+      // Nothing sensible can be said to a request that fails even this.
+    }
+  }
+
+  /** A stream that lost framing: 400 (or 513) to the broken message when its head can be read. */
+  #receiveUnframeable(head: Buffer | undefined, error: SipError, source: MessageSource): void {
+    try {
+      this.#log.debug({ remoteAddress: source.remoteAddress, reason: error.reason }, 'stream framing lost, closing');
+      if (!head || this.#guard?.admit(source.remoteAddress) === 'drop') return;
+      const result = parseMessage(head, { requireContentLength: true });
+      if (!result.ok && result.rejection) this.#replyTo(source, result.rejection);
+    } catch (failure) {
+      this.#log.error({ err: failure, remoteAddress: source.remoteAddress, remotePort: source.remotePort }, 'unframeable message handling failed');
     }
   }
 
@@ -237,7 +269,11 @@ function stampReceived(request: SipRequest, source: MessageSource): void {
   request.headers.prepend('Via', stamped);
 }
 
-/** RFC 3261 18.2.2 / RFC 3581 4 for an unreliable (or re-dialled) transport. */
+function transportLogger(options: TransportLayerOptions): Logger {
+  return (options.logger ?? createLogger()).child({ component: 'sip-transport' });
+}
+
+/** RFC 3261 18.2.2 / RFC 3581 4 for an unreliable transport. */
 function viaTarget(response: SipResponse, protocol: TransportProtocol): Destination {
   const via = response.via;
   const host = socketHost(via.received ?? via.host);

@@ -4,6 +4,7 @@
  * messages (framing is the transport's job) with where they came from.
  */
 import type { TypedEmitter } from '../../core/typed-emitter.ts';
+import type { SipError } from '../sip-error.ts';
 
 export type TransportProtocol = 'udp' | 'tcp' | 'ws' | 'wss';
 
@@ -30,6 +31,12 @@ export type Destination =
 export type TransportEvents = {
   /** One complete SIP message (not yet parsed). */
   message: [data: Buffer, source: MessageSource];
+  /**
+   * A stream lost framing (no or bad Content-Length, over 64 KiB); `head` is the header
+   * section when its end was found. The transport closes the connection once what is
+   * queued on it is written.
+   */
+  unframeable: [head: Buffer | undefined, error: SipError, source: MessageSource];
   'connection-closed': [connectionId: string];
 };
 
@@ -49,4 +56,9 @@ export function isWebSocket(protocol: TransportProtocol): protocol is 'ws' | 'ws
 
 export function isConnectionDestination(destination: Destination): destination is { readonly connectionId: string } {
   return 'connectionId' in destination;
+}
+
+/** A dual-stack socket reports IPv4 peers as `::ffff:a.b.c.d`; count and compare them as IPv4. */
+export function unmappedAddress(address: string): string {
+  return address.toLowerCase().startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }

@@ -3,6 +3,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { TypedEmitter } from '../../core/typed-emitter.ts';
 import { InvalidStateError } from '../../core/errors.ts';
+import type { Logger } from '../../core/logger.ts';
 import { isConnectionDestination, type Destination, type Transport, type TransportEvents } from './transport.ts';
 
 export interface UdpListenOptions {
@@ -10,6 +11,7 @@ export interface UdpListenOptions {
   host?: string;
   /** 0 binds an ephemeral port (see `port`). */
   port: number;
+  logger?: Logger;
 }
 
 export class UdpTransport extends TypedEmitter<TransportEvents> implements Transport {
@@ -18,8 +20,8 @@ export class UdpTransport extends TypedEmitter<TransportEvents> implements Trans
   readonly #socket: Socket;
   #closed = false;
 
-  private constructor(socket: Socket) {
-    super();
+  private constructor(socket: Socket, logger: Logger | undefined) {
+    super({ logger });
     this.#socket = socket;
     const local = socket.address();
     socket.on('message', (data, remote) => {
@@ -42,7 +44,7 @@ export class UdpTransport extends TypedEmitter<TransportEvents> implements Trans
       socket.once('error', reject);
       socket.bind(options.port, host, () => {
         socket.off('error', reject);
-        resolve(new UdpTransport(socket));
+        resolve(new UdpTransport(socket, options.logger));
       });
     });
   }

@@ -350,7 +350,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
         onResponse: (response) => {
           if (response.status >= 200) resolve(response);
         },
-        onTimeout: () => reject(new Error('timeout')),
+        onTimeout: (error) => reject(error),
         onTransportError: (error) => reject(error),
       });
     });

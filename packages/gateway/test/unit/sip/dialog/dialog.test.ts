@@ -64,6 +64,23 @@ describe('UAS dialog (RFC 3261 §12)', () => {
     expect(() => Dialog.fromInvite(noContact, 'b1', contact, 'early')).toThrow(SipError);
   });
 
+  it('RFC 4475 3.4.1: an RFC 2543 INVITE (no branch, no From tag, no Contact) makes a dialog with a null remote tag, reached at its From URI', () => {
+    const old = parse(
+      'INVITE sip:camera@192.0.2.10 SIP/2.0',
+      'Via: SIP/2.0/UDP 192.0.2.1:5060',
+      'From: <sip:alice@example.com>',
+      'To: <sip:camera@192.0.2.10>',
+      'Call-ID: c2543',
+      'CSeq: 1 INVITE',
+    );
+    const dialog = Dialog.fromInvite(old, 'b1', contact, 'early');
+    expect(dialog.id).toEqual({ callId: 'c2543', localTag: 'b1', remoteTag: '' });
+    expect(dialog.remoteTarget.toString()).toBe('sip:alice@example.com');
+    const bye = dialog.createRequest('BYE');
+    expect(bye.to.tag).toBeUndefined();
+    expect(bye.uri.toString()).toBe('sip:alice@example.com');
+  });
+
   it('builds a BYE with the route set, tags swapped and a fresh local CSeq (§12.2.1.1)', () => {
     const dialog = Dialog.fromInvite(invite('Record-Route: <sip:proxy.example.com;lr>'), 'b1', contact, 'confirmed');
     const bye = dialog.createRequest('BYE');

@@ -160,10 +160,20 @@ describe('RFC 4475 3.2 and 3.3: transaction and application semantics', () => {
     expect(request('badbranch').via.branch).toBe('z9hG4bK');
   });
 
-  it('3.3.1 insuf: missing To, From and Call-ID cannot be answered, so it is dropped', () => {
+  it('3.3.1 insuf: missing To, From and Call-ID: "Ideally, it will respond with a 400 Bad Request error"', () => {
     const result = parseMessage(fixture('insuf'));
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.rejection).toBeUndefined();
+    if (result.ok) return;
+    expect(result.rejection?.status).toBe(400);
+    expect(result.rejection?.headers.get('CSeq')).toBe('193942 INVITE');
+  });
+
+  it.each(['badinv01', 'baddn', 'badaspec', 'quotbal', 'multi01'])('%s: From/To/Via that do not parse are copied as received into the 400', (name) => {
+    const result = parseMessage(fixture(name));
+    if (result.ok) throw new Error('parsed');
+    expect(result.rejection?.status).toBe(400);
+    expect(result.rejection?.headers.getAll('Via').length).toBeGreaterThan(0);
+    expect(() => result.rejection!.toBuffer()).not.toThrow();
   });
 
   it.each(['unkscm', 'novelsc'])('%s: "respond with a 416 (Unsupported URI Scheme)"', (name) => {
@@ -182,8 +192,21 @@ describe('RFC 4475 3.2 and 3.3: transaction and application semantics', () => {
     expect(error?.headers).toEqual([['Unsupported', 'nothingsupportsthis, nothingsupportsthiseither']]);
   });
 
-  it.each(['invut', 'regaut01', 'cparam01', 'cparam02', 'regescrt', 'sdp01', 'inv2543', 'zeromf'])('%s parses and passes the transport-level checks', (name) => {
+  it.each(['regaut01', 'cparam01', 'cparam02', 'regescrt', 'inv2543', 'zeromf'])('%s parses and passes the transport-level checks', (name) => {
     expect(checkRequest(request(name), supported)).toBeUndefined();
+  });
+
+  it('3.3.6 invut: a body type the UAS does not understand gets 415 with Accept (RFC 3261 8.2.3)', () => {
+    const error = checkRequest(request('invut'), supported);
+    expect(error?.status).toBe(415);
+    expect(error?.headers).toEqual([['Accept', 'application/sdp']]);
+  });
+
+  it('3.3.15 sdp01: an Accept without application/sdp "could respond with a 406 (Not Acceptable), with a Warning/399"', () => {
+    const error = checkRequest(request('sdp01'), supported);
+    expect(error?.status).toBe(406);
+    expect(error?.headers[0]?.[0]).toBe('Warning');
+    expect(error?.headers[0]?.[1]).toMatch(/^399 /);
   });
 
   it('3.3.8 multi01 / 3.3.9 mcl01: several values in single-value headers are rejected', () => {

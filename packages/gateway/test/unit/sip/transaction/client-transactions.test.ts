@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../../../../src/core/clock.ts';
 import type { SipRequest, SipResponse } from '../../../../src/sip/message/index.ts';
+import { SipError, TransactionTimeoutError } from '../../../../src/sip/sip-error.ts';
 import { InviteClientTransaction } from '../../../../src/sip/transaction/invite-client-transaction.ts';
 import { NonInviteClientTransaction } from '../../../../src/sip/transaction/non-invite-client-transaction.ts';
 import type { InviteClientState } from '../../../../src/sip/transaction/transaction-state.ts';
@@ -58,6 +59,28 @@ describe('RFC 3261 17.1.1 INVITE client transaction', () => {
     expect(tu.responses.map((r) => r.status)).toEqual([180]);
     clock.advance(10_000);
     expect(transport.sent).toHaveLength(1);
+  });
+
+  it('17.1.1.2: once Proceeding, Timer B no longer runs: a call may ring past 64*T1 until the TU CANCELs', () => {
+    const { clock, tu, invite, transaction } = setup();
+    clock.advance(1000);
+    transaction.receiveResponse(response(invite, 180));
+    clock.advance(120_000);
+    expect(transaction.state).toBe('proceeding');
+    expect(tu.onTimeout).not.toHaveBeenCalled();
+    expect(clock.pendingTimers).toBe(0);
+    transaction.receiveResponse(response(invite, 487));
+    expect(transaction.state).toBe('completed');
+  });
+
+  it('8.1.3.1: Timer B reaches the TU as a 408 (Request Timeout) error', () => {
+    const { clock, tu } = setup(true);
+    clock.advance(32_000);
+    const error = tu.onTimeout.mock.calls[0]?.[0] as unknown;
+    expect(error).toBeInstanceOf(TransactionTimeoutError);
+    expect(error).toBeInstanceOf(SipError);
+    expect((error as SipError).status).toBe(408);
+    expect((error as TransactionTimeoutError).timer).toBe('B');
   });
 
   it('RFC 6026: a 2xx moves it to Accepted; every 2xx retransmission reaches the TU until Timer M', () => {
@@ -137,6 +160,8 @@ describe('RFC 3261 17.1.2 non-INVITE client transaction', () => {
     expect(sendTimes(clock, transport, 32_000)).toEqual([500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500]);
     expect(transaction.state).toBe('terminated');
     expect(tu.onTimeout).toHaveBeenCalledTimes(1);
+    // 8.1.3.1: "treat this reception as if it were a 408 (Request Timeout) response".
+    expect(tu.onTimeout.mock.calls[0]?.[0]).toMatchObject({ status: 408, timer: 'F' });
     expect(clock.pendingTimers).toBe(0);
   });
 

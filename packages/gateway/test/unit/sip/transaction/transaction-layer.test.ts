@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../../../../src/core/clock.ts';
 import { TypedEmitter } from '../../../../src/core/typed-emitter.ts';
-import { createResponse, Via, type SipMessage, type SipRequest, type SipResponse } from '../../../../src/sip/message/index.ts';
+import { createResponse, parseMessage, Via, type SipMessage, type SipRequest, type SipResponse } from '../../../../src/sip/message/index.ts';
 import { SipError } from '../../../../src/sip/sip-error.ts';
 import {
   TransactionLayer,
@@ -20,9 +20,9 @@ const PEER: Destination = { protocol: 'udp', host: '192.0.2.1', port: 5060 };
 /** The transport layer as the transaction layer sees it, recording what is sent. */
 class FakeTransportLayer extends TypedEmitter<TransportLayerEvents> implements TransactionTransportLayer {
   readonly sent: SipMessage[] = [];
-  deliver(message: SipRequest | SipResponse): void {
-    if (message.isRequest()) this.safeEmit('request', message, SOURCE);
-    else this.safeEmit('response', message, SOURCE);
+  deliver(message: SipRequest | SipResponse, source: MessageSource = SOURCE): void {
+    if (message.isRequest()) this.safeEmit('request', message, source);
+    else this.safeEmit('response', message, source);
   }
   sendRequest(request: SipRequest): Promise<void> {
     this.sent.push(request);
@@ -35,6 +35,10 @@ class FakeTransportLayer extends TypedEmitter<TransportLayerEvents> implements T
   isReliable(): boolean {
     return false;
   }
+  readonly trusted = new Set<string>();
+  isTrustedSource(address: string): boolean {
+    return this.trusted.has(address);
+  }
   localVia(_destination: Destination, branch: string): Via {
     return new Via('UDP', '192.0.2.10', 5060, new Map<string, string | null>([['branch', branch], ['rport', null]]));
   }
@@ -43,7 +47,10 @@ class FakeTransportLayer extends TypedEmitter<TransportLayerEvents> implements T
   }
 }
 
-function setup(delegateOverrides: Partial<TransactionLayerDelegate> = {}, options: { maxTransactions?: number; timers?: Partial<BaseTimers> } = {}) {
+function setup(
+  delegateOverrides: Partial<TransactionLayerDelegate> = {},
+  options: { maxTransactions?: number; maxTransactionsPerSource?: number; timers?: Partial<BaseTimers> } = {},
+) {
   const clock = new FakeClock();
   const transport = new FakeTransportLayer();
   const requests: [SipRequest, ServerTransaction][] = [];
@@ -99,6 +106,77 @@ describe('RFC 3261 17.2.3 matching requests to server transactions', () => {
     transport.deliver(request('OPTIONS', 'oldstyle1'));
     transport.deliver(request('OPTIONS', 'oldstyle1'));
     expect(requests).toHaveLength(1);
+  });
+
+  /** An RFC 2543 request: no branch at all, To tag as given. */
+  function rfc2543(method: string, toTag?: string): SipRequest {
+    const text = [
+      `${method} sip:camera@192.0.2.10 SIP/2.0`,
+      'Via: SIP/2.0/UDP 192.0.2.1:5060',
+      'From: <sip:alice@example.com>;tag=from1',
+      `To: <sip:camera@192.0.2.10>${toTag ? `;tag=${toTag}` : ''}`,
+      'Call-ID: call-2543@192.0.2.1',
+      `CSeq: 7 ${method}`,
+      'Content-Length: 0',
+      '',
+      '',
+    ].join('\r\n');
+    const result = parseMessage(Buffer.from(text));
+    if (!result.ok || !result.message.isRequest()) throw new Error('bad fixture');
+    return result.message;
+  }
+
+  it('17.2.3 without magic cookie: "Request-URI, To tag, From tag, Call-ID, CSeq, and top Via" — a different To tag is a new request', () => {
+    const { transport, requests } = setup();
+    transport.deliver(rfc2543('OPTIONS'));
+    transport.deliver(rfc2543('OPTIONS'));
+    transport.deliver(rfc2543('OPTIONS', 'other'));
+    expect(requests).toHaveLength(2);
+  });
+
+  it('17.2.3 without magic cookie: an ACK matches the INVITE only with "the To tag of the response sent by the server transaction"', () => {
+    const { transport, requests, delegate } = setup();
+    transport.deliver(rfc2543('INVITE'));
+    const [invite, tx] = requests[0]!;
+    tx.respond(createResponse(invite, 486, { toTag: 'ours' }));
+    transport.deliver(rfc2543('ACK', 'not-ours'));
+    expect(tx.state).toBe('completed');
+    expect(delegate.onAck).toHaveBeenCalledTimes(1);
+    transport.deliver(rfc2543('ACK', 'ours'));
+    expect(tx.state).toBe('confirmed');
+    expect(delegate.onAck).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('bounded transaction table: a few sources cannot take it all', () => {
+  const from = (remoteAddress: string): MessageSource => ({ ...SOURCE, remoteAddress });
+  const options = (branch: string) => {
+    const req = request('OPTIONS', branch);
+    req.headers.set('Call-ID', `${branch}@192.0.2.1`);
+    return req;
+  };
+
+  it('a source over its quota of live transactions gets 503 with Retry-After; another source is still served', () => {
+    const { transport, requests, clock } = setup({}, { maxTransactionsPerSource: 3 });
+    for (let i = 0; i < 5; i++) transport.deliver(options(`z9hG4bKflood${i}`), from('198.51.100.7'));
+    expect(requests).toHaveLength(3);
+    expect(transport.statuses).toEqual([503, 503]);
+    expect((transport.sent[0] as SipResponse).header('Retry-After')).toBeDefined();
+    // IPv4 seen through a dual-stack socket is the same source.
+    transport.deliver(options('z9hG4bKflood-mapped'), from('::ffff:198.51.100.7'));
+    expect(requests).toHaveLength(3);
+    transport.deliver(options('z9hG4bKother'), from('203.0.113.9'));
+    expect(requests).toHaveLength(4);
+    // A registrar we register with is trusted: a provider's calls all come from its proxy.
+    transport.trusted.add('198.51.100.7');
+    transport.deliver(options('z9hG4bKtrusted'), from('198.51.100.7'));
+    expect(requests).toHaveLength(5);
+    transport.trusted.clear();
+    // Answered and past Timer J, the flood's transactions are gone and its quota is back.
+    for (const [req, tx] of requests) tx.respond(createResponse(req, 200));
+    clock.advance(32_000);
+    transport.deliver(options('z9hG4bKlater'), from('198.51.100.7'));
+    expect(requests).toHaveLength(6);
   });
 });
 

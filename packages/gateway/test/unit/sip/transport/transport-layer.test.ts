@@ -7,7 +7,9 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { FakeClock } from '../../../../src/core/clock.ts';
 import { createResponse, parseMessage, type SipRequest, type SipResponse } from '../../../../src/sip/message/index.ts';
 import { TransportLayer, type TransportLayerOptions } from '../../../../src/sip/transport/transport-layer.ts';
+import { BURST_QUIET_MS } from '../../../../src/sip/transport/ingress-guard.ts';
 import type { MessageSource } from '../../../../src/sip/transport/transport.ts';
+import { capturingLogger } from '../../../support/log-capture.ts';
 
 const LOCAL = '127.0.0.1';
 /** Generous: CI machines are loaded. */
@@ -142,6 +144,32 @@ describe('UDP (RFC 3261 18.1, 18.2; RFC 3581)', () => {
     await arrived;
     expect(received).toEqual([LOCAL, LOCAL, LOCAL, '127.0.0.2']);
   });
+
+  it('a flood over the rate is logged once when it starts and once with the count when it ends, not per drop', async () => {
+    const clock = new FakeClock();
+    const { logger, lines } = capturingLogger();
+    const transport = await layer({ rateLimit: { ratePerSecond: 50, burst: 5 }, clock, logger });
+    const flooder = await udpClient(LOCAL);
+    let admitted = 0;
+    transport.on('request', () => admitted++);
+    const sends = 400;
+    // 400 requests over 2 s (fake time): 4x the rate, tokens refill between drops all along.
+    for (let i = 0; i < sends; i++) {
+      flooder.send(options(`z9hG4bKflood${i}`), transport.ports.udp!, LOCAL);
+      if (i % 20 === 19) {
+        await new Promise((r) => setTimeout(r, 20));
+        clock.advance(100);
+      }
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    clock.advance(BURST_QUIET_MS);
+    const starts = lines.filter((l) => l.msg === 'rate limit exceeded, dropping');
+    const ends = lines.filter((l) => l.msg === 'rate limit burst ended');
+    expect(starts).toHaveLength(1);
+    expect(ends).toHaveLength(1);
+    expect(ends[0]!.dropped).toBe(sends - admitted);
+    expect(sends - admitted).toBeGreaterThan(200);
+  });
 });
 
 describe('TCP (RFC 3261 18.3 framing, RFC 5626 keep-alives)', () => {
@@ -156,6 +184,23 @@ describe('TCP (RFC 3261 18.3 framing, RFC 5626 keep-alives)', () => {
     client.write(withBody.slice(40, 300));
     client.write(withBody.slice(300) + options('z9hG4bKt3'));
     await expect.poll(() => received, POLL).toEqual(['z9hG4bKt1@test', 'z9hG4bKt2@test', 'z9hG4bKt3@test']);
+  });
+
+  it('a listener that throws on a request (a bug) is logged with the emitter and event; the connection and other listeners go on', async () => {
+    const { logger, lines } = capturingLogger();
+    const transport = await layer({ logger });
+    transport.on('request', () => {
+      throw new Error('bug in a listener');
+    });
+    const received: string[] = [];
+    transport.on('request', (r) => received.push(r.callId));
+    const client = await tcpClient(transport.ports.tcp!);
+    client.write(options('z9hG4bKbug1') + options('z9hG4bKbug2'));
+    await expect.poll(() => received, POLL).toEqual(['z9hG4bKbug1@test', 'z9hG4bKbug2@test']);
+    const errors = lines.filter((l) => l.level === 50);
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toMatchObject({ emitter: 'TransportLayer', event: 'request', msg: 'event listener threw' });
+    expect(transport.connectionCount).toBe(1);
   });
 
   it('answers a double-CRLF ping with a CRLF pong', async () => {
@@ -217,7 +262,7 @@ describe('TCP (RFC 3261 18.3 framing, RFC 5626 keep-alives)', () => {
 
   it('refuses connections beyond maxConnections and closes idle ones (clock-driven)', async () => {
     const clock = new FakeClock();
-    const transport = await layer({ maxConnections: 1, idleTimeoutMs: 60_000, clock });
+    const transport = await layer({ connectionLimits: { maxConnections: 1, idleTimeoutMs: 60_000 }, clock });
     const first = await tcpClient(transport.ports.tcp!);
     const arrived = nextRequest(transport);
     first.write(options('z9hG4bKidle'));
