@@ -41,8 +41,8 @@ export const ConfigSchema = z
     webrtcPortMax: port.default(49999),
     /** Seconds without RTP from a SIP phone after which its call is ended. */
     rtpTimeout: z.coerce.number().min(1).max(3600).default(30),
-    /** Concurrent calls in all; more get 503 + Retry-After (each holds an RTP port pair). */
-    maxCalls: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_MAX_CALLS),
+    /** Concurrent calls in all; more get 503 + Retry-After (each holds an RTP port pair). Unset: DEFAULT_MAX_CALLS, or fewer when the RTP range is smaller. */
+    maxCalls: z.coerce.number().int().min(1).max(10_000).optional(),
     /** Concurrent calls from one source address; more get 486 + Retry-After. */
     maxCallsPerSource: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_MAX_CALLS_PER_SOURCE),
     /** INVITEs of one source address not yet ACKed; more get 486 + Retry-After. */
@@ -96,7 +96,7 @@ export const ConfigSchema = z
   })
   .refine((c) => (c.tlsCert === undefined) === (c.tlsKey === undefined), { path: ['tlsCert'], message: 'tls-cert and tls-key go together' })
   .refine((c) => c.rtpPortMin < c.rtpPortMax, { path: ['rtpPortMax'], message: 'must be above rtp-port-min' })
-  .refine((c) => c.maxCalls <= Math.floor((c.rtpPortMax - c.rtpPortMin + 1) / 2), {
+  .refine((c) => c.maxCalls === undefined || c.maxCalls <= rtpPortPairs(c), {
     path: ['maxCalls'],
     message: 'must not exceed the RTP port pairs of rtp-port-min..rtp-port-max',
   })
@@ -107,7 +107,11 @@ export const ConfigSchema = z
   })
   .refine((c) => c.sipAor === undefined || c.sipRegistrar !== undefined, { path: ['sipAor'], message: 'needs --sip-registrar' });
 
-export type Config = z.infer<typeof ConfigSchema> & { announcedIp: string; dataDir: string };
+function rtpPortPairs(c: { rtpPortMin: number; rtpPortMax: number }): number {
+  return Math.floor((c.rtpPortMax - c.rtpPortMin + 1) / 2);
+}
+
+export type Config = z.infer<typeof ConfigSchema> & { announcedIp: string; dataDir: string; maxCalls: number };
 
 const KEYS = Object.keys(ConfigSchema.shape) as (keyof z.infer<typeof ConfigSchema>)[];
 /** Flags that take no value (`--video-always-on`); their variables say true/false, 1/0, yes/no. */
@@ -137,6 +141,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     ...parsed.data,
     dataDir: resolve(parsed.data.dataDir),
     announcedIp: parsed.data.announcedIp ?? detectAnnouncedIp(),
+    maxCalls: parsed.data.maxCalls ?? Math.min(DEFAULT_MAX_CALLS, rtpPortPairs(parsed.data)),
   };
 }
 

@@ -15,6 +15,7 @@ import type {
   LastCaller,
   OutputName,
   OutputState,
+  RejectedCalls,
 } from '@camgate/protocol';
 import { formStyles } from '../components/form/form.styles.ts';
 import { buttonStyles, definitionListStyles, ledStyles } from '../styles/shared.styles.ts';
@@ -58,6 +59,7 @@ export class CamgateCameraPage extends LitElement {
     status: { state: true },
     events: { state: true },
     calls: { state: true },
+    refused: { state: true },
     lastCaller: { state: true },
     settingsOpen: { state: true },
     signInError: { state: true },
@@ -69,6 +71,7 @@ export class CamgateCameraPage extends LitElement {
   private status: CameraStatus | null = null;
   private events: CameraEvent[] = [];
   private calls: CallLogEntry[] = [];
+  private refused: RejectedCalls[] = [];
   private lastCaller: LastCaller = null;
   private settingsOpen = true;
   private signInError = '';
@@ -87,7 +90,10 @@ export class CamgateCameraPage extends LitElement {
         this.events = [event, ...this.events.filter((e) => e.id !== event.id)].slice(0, RECENT_EVENTS);
         this.patchStatus({ lastEventAt: event.at });
       },
-      'last-caller': (last) => (this.lastCaller = last),
+      'last-caller': (last) => {
+        this.lastCaller = last;
+        if (last && !last.answered) void this.requests.api.rejectedCalls(RECENT_CALLS).then((refused) => (this.refused = refused), () => undefined);
+      },
     },
     // Anything missed while the socket was down is fetched again.
     onConnect: () => void this.loadCamera(),
@@ -157,7 +163,7 @@ export class CamgateCameraPage extends LitElement {
                 <h2>Incoming Calls</h2>
                 <button type="button" @click=${() => (this.settingsOpen = true)}>Incoming Calls Settings</button>
               </section>`}
-          ${this.renderEvents()} ${this.renderCallLog()}
+          ${this.renderEvents()} ${this.renderCallLog()} ${this.renderRefusedCalls()}
           <camgate-lockouts .gateway=${this.gateway}></camgate-lockouts>
           <camgate-softphone-accounts .gateway=${this.gateway}></camgate-softphone-accounts>
         </div>
@@ -264,6 +270,34 @@ export class CamgateCameraPage extends LitElement {
     </section>`;
   }
 
+  /** Refused calls, one row per source address and reason: a flood shows as one growing count. */
+  private renderRefusedCalls() {
+    if (this.refused.length === 0) return nothing;
+    return html`<section aria-labelledby="refused-heading">
+      <h2 id="refused-heading">Refused calls</h2>
+      <div class="table-wrap">
+        <table class="stack" role="table" aria-labelledby="refused-heading">
+          <thead role="rowgroup">
+            <tr role="row">
+              ${['Last', 'From address', 'Reason', 'Calls', 'Last caller'].map((name) => html`<th role="columnheader" scope="col">${name}</th>`)}
+            </tr>
+          </thead>
+          <tbody role="rowgroup">
+            ${this.refused.map(
+              (r) => html`<tr role="row">
+                <td role="cell">${formatTime(r.lastAt)}</td>
+                <td role="cell" data-label="From address">${r.source}</td>
+                <td role="cell" data-label="Reason">${r.reason}</td>
+                <td role="cell" data-label="Calls">${r.count}</td>
+                <td role="cell" data-label="Last caller">${r.lastCaller}</td>
+              </tr>`,
+            )}
+          </tbody>
+        </table>
+      </div>
+    </section>`;
+  }
+
   private async checkSession(): Promise<void> {
     try {
       const session = await this.requests.api.session();
@@ -301,19 +335,22 @@ export class CamgateCameraPage extends LitElement {
     this.status = null;
     this.events = [];
     this.calls = [];
+    this.refused = [];
   }
 
   private async loadCamera(): Promise<void> {
     await this.requests.run('load', async () => {
-      const [status, events, calls, lastCaller] = await Promise.all([
+      const [status, events, calls, refused, lastCaller] = await Promise.all([
         this.requests.api.status(),
         this.requests.api.events(RECENT_EVENTS),
         this.requests.api.calls(RECENT_CALLS),
+        this.requests.api.rejectedCalls(RECENT_CALLS),
         this.requests.api.lastCaller(),
       ]);
       this.status = status;
       this.events = events;
       this.calls = calls;
+      this.refused = refused;
       this.lastCaller = lastCaller;
     });
   }

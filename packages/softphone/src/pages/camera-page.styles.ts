@@ -114,7 +114,9 @@ export const cameraPageStyles = css`
   }
   .events img {
     width: 8rem;
-    height: auto;
+    /* Space kept before a lazy picture loads: no layout shift, and it is there to scroll to. */
+    aspect-ratio: 16 / 9;
+    object-fit: cover;
     border-radius: 0.35rem;
     background: #eaeef2;
   }

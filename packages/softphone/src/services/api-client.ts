@@ -14,6 +14,7 @@ import {
   LastCallerSchema,
   LockoutSchema,
   OutputStateSchema,
+  RejectedCallsListSchema,
   SettingsViewSchema,
   SoftphoneAccountViewSchema,
   SoftphoneCredentialsSchema,
@@ -31,6 +32,7 @@ import type {
   LoginRequest,
   OutputName,
   OutputState,
+  RejectedCalls,
   SettingsView,
   SoftphoneAccountView,
   SoftphoneCredentials,
@@ -149,6 +151,9 @@ export class ApiClient {
   }
   calls(limit: number): Promise<CallLogEntry[]> {
     return this.send('GET', `api/calls?limit=${limit}`, z.array(CallLogEntrySchema));
+  }
+  rejectedCalls(limit: number): Promise<RejectedCalls[]> {
+    return this.send('GET', `api/calls/rejected?limit=${limit}`, RejectedCallsListSchema);
   }
 
   // Softphone accounts

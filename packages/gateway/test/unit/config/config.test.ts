@@ -13,6 +13,10 @@ describe('call quota flags', () => {
     expect([config.maxCalls, config.maxCallsPerSource, config.maxPendingInvitesPerSource]).toEqual([20, 3, 1]);
   });
 
+  it('without --max-calls, a small RTP range lowers the default to its port pairs', () => {
+    expect(loadConfig(['--announced-ip', '127.0.0.1', '--rtp-port-min', '20000', '--rtp-port-max', '20019'], {}).maxCalls).toBe(10);
+  });
+
   it('refuses more calls than the RTP range has port pairs, naming the flag', () => {
     expect(() => loadConfig(['--rtp-port-min', '20000', '--rtp-port-max', '20019', '--max-calls', '11'], {})).toThrow(/--max-calls.*RTP port pairs/);
     expect(() => loadConfig(['--max-calls-per-source', '0'], {})).toThrow(/--max-calls-per-source/);
