@@ -17,6 +17,8 @@ export interface SipRequestSpec {
   /** sent-by of the Via: where the answers should go. */
   viaHost: string;
   viaPort: number;
+  /** Ask for rport (RFC 3581, default): answers then go to the packet's source port. */
+  rport?: boolean;
   from: string;
   fromTag?: string;
   to?: string;
@@ -36,7 +38,7 @@ export function sipRequest(s: SipRequestSpec): string {
   const body = s.body ?? '';
   const lines = [
     `${s.method} ${s.uri} SIP/2.0`,
-    `Via: SIP/2.0/${s.transport} ${s.viaHost}:${s.viaPort};branch=z9hG4bK${newId()};rport`,
+    `Via: SIP/2.0/${s.transport} ${s.viaHost}:${s.viaPort};branch=z9hG4bK${newId()}${s.rport === false ? '' : ';rport'}`,
     'Max-Forwards: 70',
     `From: <${s.from}>;tag=${s.fromTag ?? newId()}`,
     `To: <${s.to ?? s.uri}>`,

@@ -13,6 +13,21 @@ export function source(n: number): string {
   return `127.0.0.${n}`;
 }
 
+/**
+ * `count` distinct addresses 127.<block>.x.y (never .0 or .255), for attacks that need more
+ * sources than 127.0.0.x offers: a crowd below each one's rate limit.
+ */
+export function crowd(block: number, count: number): string[] {
+  if (!Number.isInteger(block) || block < 1 || block > 254) throw new RangeError(`no loopback block ${block}`);
+  const addresses: string[] = [];
+  for (let i = 0; addresses.length < count; i++) {
+    if (i >= 65_536) throw new RangeError(`a block holds fewer than ${count} sources`);
+    const last = i & 255;
+    if (last !== 0 && last !== 255) addresses.push(`127.${block}.${i >> 8}.${last}`);
+  }
+  return addresses;
+}
+
 /** A UDP socket bound to `address` on an ephemeral port. */
 export async function udpSocket(address: string, port = 0): Promise<Socket> {
   const socket = createSocket('udp4');
