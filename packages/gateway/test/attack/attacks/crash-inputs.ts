@@ -2,7 +2,7 @@
  * Issue #9, "dies from": one unauthenticated socket.io connection whose session cookie does
  * not percent-decode, and one UDP INVITE whose SDP says `m=audio 65536`.
  */
-import { io } from 'socket.io-client';
+import { connected, liveSocket } from '../support/live.ts';
 import { Findings, type AttackResult } from '../support/result.ts';
 import { pause } from '../support/serving.ts';
 import { newId, sdpOffer, sipRequest, UdpSipPeer } from '../support/sip.ts';
@@ -11,20 +11,10 @@ import type { GatewayTarget } from '../support/target.ts';
 /** `Cookie: camgate_session=%E0%A4%A` on a socket.io handshake (decodeURIComponent throws on it). */
 export async function undecodableSessionCookie(target: GatewayTarget, from: string): Promise<AttackResult> {
   const findings = new Findings();
-  const socket = io(target.baseUrl, {
-    transports: ['websocket'],
-    extraHeaders: { cookie: 'camgate_session=%E0%A4%A' },
-    localAddress: from,
-    reconnection: false,
-    timeout: 5000,
-  } as Parameters<typeof io>[1]);
-  const connected = await new Promise<boolean>((resolve) => {
-    socket.once('connect', () => resolve(true));
-    socket.once('connect_error', () => resolve(false));
-  });
+  const socket = liveSocket(target, from, { cookie: 'camgate_session=%E0%A4%A' });
+  findings.record('connected', String(await connected(socket)));
   await pause(1000);
   socket.close();
-  findings.record('connected', String(connected));
   findings.expectThat(target.alive, 'the gateway died of a socket.io handshake with an undecodable session cookie');
   return findings.result;
 }
