@@ -3,11 +3,11 @@
  * baresip, a host that never sent SIP sprays in-sequence RTP at the RTP port range. The
  * stranger must receive no RTP and its RFC 4733 `1#` must not open the door.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { strangerSpraysRtpDuringCall } from './attacks/rtp-hijack.ts';
 import { source } from './support/sources.ts';
+import { attackTarget } from './support/lifecycle.ts';
 import { stillServing } from './support/serving.ts';
-import { GatewayTarget } from './support/target.ts';
 
 // Sources of this file: 127.0.0.20-29.
 const OWNER = source(20);
@@ -15,21 +15,12 @@ const STRANGER = source(21);
 const serving = { monitor: source(22), caller: source(23) };
 
 describe('attack: a stranger sprays RTP at the port range during a PIN-protected call', () => {
-  let target: GatewayTarget;
-  beforeAll(async () => {
-    // A small range: the spray covers it in milliseconds.
-    target = await GatewayTarget.start({ rtpPorts: 40 });
-  });
-  beforeEach(async () => {
-    await target.revive();
-  });
-  afterAll(async () => {
-    await target?.stop();
-  });
+  // A small range: the spray covers it in milliseconds.
+  const target = attackTarget({ rtpPorts: 40 });
 
   it('sends the stranger no RTP and ignores its "1#" (the door stays shut)', async () => {
-    const attack = await strangerSpraysRtpDuringCall(target, { owner: OWNER, stranger: STRANGER, rounds: 5 });
+    const attack = await strangerSpraysRtpDuringCall(target(), { owner: OWNER, stranger: STRANGER, rounds: 5 });
     expect(attack.problems).toEqual([]);
-    expect(await stillServing(target, serving)).toEqual([]);
+    expect(await stillServing(target(), serving)).toEqual([]);
   }, 60_000);
 });

@@ -3,36 +3,27 @@
  * TCP with a tiny receive window / paused socket) => RSS bounded, and no outbound
  * connection is dialled back to the client's Via."
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { closedConnectionNoDialBack, clientsThatNeverRead } from './attacks/tcp-backpressure.ts';
 import { crowd, source } from './support/sources.ts';
+import { attackTarget } from './support/lifecycle.ts';
 import { stillServing } from './support/serving.ts';
-import { GatewayTarget } from './support/target.ts';
 
 // Sources of this file: 127.0.0.40-49 and the crowd 127.40.*.
 const serving = { monitor: source(40), caller: source(41) };
 
 describe('attack: TCP clients that never read their answers', () => {
-  let target: GatewayTarget;
-  beforeAll(async () => {
-    target = await GatewayTarget.start();
-  });
-  beforeEach(async () => {
-    await target.revive();
-  });
-  afterAll(async () => {
-    await target?.stop();
-  });
+  const target = attackTarget();
 
   it('keeps its memory bounded while 60 paused clients ask for ~300 MB of answers', async () => {
-    const attack = await clientsThatNeverRead(target, { sources: crowd(40, 60), rounds: 1, answerBytes: 60_000, rssGrowthBoundMb: 150 });
+    const attack = await clientsThatNeverRead(target(), { sources: crowd(40, 60), rounds: 1, answerBytes: 60_000, rssGrowthBoundMb: 150 });
     expect(attack.problems).toEqual([]);
-    expect(await stillServing(target, serving)).toEqual([]);
+    expect(await stillServing(target(), serving)).toEqual([]);
   }, 60_000);
 
   it('never dials back to the Via of a client whose connection closed', async () => {
-    const attack = await closedConnectionNoDialBack(target, { sources: crowd(41, 5) });
+    const attack = await closedConnectionNoDialBack(target(), { sources: crowd(41, 5) });
     expect(attack.problems).toEqual([]);
-    expect(await stillServing(target, serving)).toEqual([]);
+    expect(await stillServing(target(), serving)).toEqual([]);
   });
 });

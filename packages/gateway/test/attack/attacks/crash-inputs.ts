@@ -5,7 +5,7 @@
 import { connected, liveSocket } from '../support/live.ts';
 import { Findings, type AttackResult } from '../support/result.ts';
 import { pause } from '../support/serving.ts';
-import { newId, sdpOffer, sipRequest, UdpSipPeer } from '../support/sip.ts';
+import { sdpOffer, UdpSipPeer } from '../support/sip.ts';
 import type { GatewayTarget } from '../support/target.ts';
 
 /** `Cookie: camgate_session=%E0%A4%A` on a socket.io handshake (decodeURIComponent throws on it). */
@@ -23,14 +23,7 @@ export async function undecodableSessionCookie(target: GatewayTarget, from: stri
 export async function outOfRangeMediaPort(target: GatewayTarget, from: string): Promise<AttackResult> {
   const findings = new Findings();
   const peer = await UdpSipPeer.open(from);
-  const callId = newId();
-  peer.send(
-    sipRequest({
-      method: 'INVITE', uri: target.sipUri, transport: 'UDP', viaHost: from, viaPort: peer.port, from: `sip:attacker@${from}`, callId,
-      contact: `sip:attacker@${from}:${peer.port}`, body: sdpOffer(from, 65536),
-    }),
-    target.sipPort,
-  );
+  const callId = peer.request('INVITE', target.sipUri, target.sipPort, { user: 'attacker', sdp: sdpOffer(from, 65536) });
   const answer = await peer.finalResponse(callId, 5000);
   await pause(2000); // the 200 OK (if any) made the media layer send to port 65536
   peer.close();

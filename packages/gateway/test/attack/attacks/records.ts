@@ -8,7 +8,7 @@ import type { CallLogEntry, CameraStatus } from '@camgate/protocol';
 import { Baresip } from '../../support/baresip.ts';
 import { Findings, type AttackResult } from '../support/result.ts';
 import { applySettings, callAnswered, pause, within } from '../support/serving.ts';
-import { newId, sdpOffer, sipRequest, UdpSipPeer } from '../support/sip.ts';
+import { sdpOffer, UdpSipPeer } from '../support/sip.ts';
 import type { GatewayTarget } from '../support/target.ts';
 
 /** Requests per source at once: under the rate limit's burst of 100. */
@@ -25,10 +25,7 @@ export async function rejectedFloodKeepsAnsweredCalls(target: GatewayTarget, o: 
   try {
     for (const peer of peers) {
       for (let i = 0; i < PER_SOURCE; i++) {
-        peer.send(sipRequest({
-          method: 'INVITE', uri: target.sipUri, transport: 'UDP', viaHost: peer.address, viaPort: peer.port, from: `sip:spam${i}@${peer.address}`,
-          callId: newId(), contact: `sip:spam@${peer.address}:${peer.port}`, body: sdpOffer(peer.address, 40_000),
-        }), target.sipPort);
+        peer.request('INVITE', target.sipUri, target.sipPort, { user: `spam${i}`, sdp: sdpOffer(peer.address, 40_000) });
       }
       await pause(50);
     }
@@ -80,7 +77,7 @@ export async function rateLimitLogLines(target: GatewayTarget, o: { attacker: st
     const end = Date.now() + o.seconds * 1000;
     while (Date.now() < end) {
       for (let i = 0; i < o.perSecond / 20; i++) {
-        peer.send(sipRequest({ method: 'OPTIONS', uri: target.sipUri, transport: 'UDP', viaHost: o.attacker, viaPort: peer.port, from: `sip:flood@${o.attacker}` }), target.sipPort);
+        peer.request('OPTIONS', target.sipUri, target.sipPort, { user: 'flood' });
         sent++;
       }
       await pause(50);

@@ -6,7 +6,7 @@
 import { Findings, type AttackResult } from '../support/result.ts';
 import { UdpSink } from '../support/rtp.ts';
 import { applySettings, pause } from '../support/serving.ts';
-import { newId, sdpOffer, sipRequest, UdpSipPeer } from '../support/sip.ts';
+import { newId, sdpOffer, UdpSipPeer } from '../support/sip.ts';
 import type { GatewayTarget } from '../support/target.ts';
 
 /** RTP packets a victim may see before the gateway notices nobody answers (a "handful"). */
@@ -21,14 +21,9 @@ export async function unackedInviteNamesVictim(target: GatewayTarget, o: { attac
   const victimRtp = await UdpSink.open(o.victim);
   const victimSip = await UdpSink.open(o.victim);
   try {
-    const callId = newId();
-    attacker.send(
-      sipRequest({
-        method: 'INVITE', uri: target.sipUri, transport: 'UDP', viaHost: o.attacker, viaPort: attacker.port, from: `sip:attacker@${o.attacker}`, callId,
-        contact: `sip:victim@${o.victim}:${victimSip.port}`, body: sdpOffer(o.victim, victimRtp.port),
-      }),
-      target.sipPort,
-    );
+    const callId = attacker.request('INVITE', target.sipUri, target.sipPort, {
+      user: 'attacker', contact: `sip:victim@${o.victim}:${victimSip.port}`, sdp: sdpOffer(o.victim, victimRtp.port),
+    });
     const answer = await attacker.finalResponse(callId, 5000);
     await pause(o.observeMs); // no ACK, ever
     findings.record('final response', answer?.status ?? 'none');
@@ -51,14 +46,7 @@ export async function hostNameInConnectionLine(target: GatewayTarget, o: { attac
   const host = `reflect-${newId()}.attack.invalid`;
   const attacker = await UdpSipPeer.open(o.attacker);
   try {
-    const callId = newId();
-    attacker.send(
-      sipRequest({
-        method: 'INVITE', uri: target.sipUri, transport: 'UDP', viaHost: o.attacker, viaPort: attacker.port, from: `sip:attacker@${o.attacker}`, callId,
-        contact: `sip:attacker@${o.attacker}:${attacker.port}`, body: sdpOffer(host, 40000),
-      }),
-      target.sipPort,
-    );
+    const callId = attacker.request('INVITE', target.sipUri, target.sipPort, { user: 'attacker', sdp: sdpOffer(host, 40000) });
     const answer = await attacker.finalResponse(callId, 5000);
     if (answer && answer.status < 300) {
       // Be a polite caller so the call does not linger: ACK, then BYE.

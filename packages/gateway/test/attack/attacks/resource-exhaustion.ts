@@ -19,13 +19,7 @@ export async function unackedInvitesFromOneSource(target: GatewayTarget, o: { at
   const attacker = await UdpSipPeer.open(o.attacker);
   try {
     for (let i = 0; i < o.invites; i++) {
-      attacker.send(
-        sipRequest({
-          method: 'INVITE', uri: target.sipUri, transport: 'UDP', viaHost: o.attacker, viaPort: attacker.port, from: `sip:hog${i}@${o.attacker}`,
-          callId: newId(), contact: `sip:hog@${o.attacker}:${attacker.port}`, body: sdpOffer(o.attacker, 50_000 + 2 * i),
-        }),
-        target.sipPort,
-      );
+      attacker.request('INVITE', target.sipUri, target.sipPort, { user: `hog${i}`, sdp: sdpOffer(o.attacker, 50_000 + 2 * i) });
       if (i % 20 === 19) await pause(500); // stay under 50 requests/s
     }
     await pause(2000);
@@ -51,7 +45,7 @@ export async function transactionTableFill(target: GatewayTarget, o: { sources: 
   let sent = 0;
   const send = (peer: UdpSipPeer, count: number) => {
     for (let n = 0; n < count; n++) {
-      peer.send(sipRequest({ method: 'OPTIONS', uri: target.sipUri, transport: 'UDP', viaHost: peer.address, viaPort: peer.port, from: `sip:filler@${peer.address}` }), target.sipPort);
+      peer.request('OPTIONS', target.sipUri, target.sipPort, { user: 'filler' });
       sent++;
     }
   };

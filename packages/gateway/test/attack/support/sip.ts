@@ -156,6 +156,20 @@ export class UdpSipPeer extends Inbox {
     this.socket.send(Buffer.from(text, 'latin1'), port, host);
   }
 
+  /**
+   * Sends `method` to the gateway at 127.0.0.1:`port` as `user` at this peer's address (Via,
+   * From and, unless given, Contact); returns the Call-ID.
+   */
+  request(method: 'INVITE' | 'OPTIONS', uri: string, port: number, o: { user: string; sdp?: string; contact?: string; callId?: string }): string {
+    const callId = o.callId ?? newId();
+    const contact = o.contact ?? `sip:${o.user}@${this.address}:${this.port}`;
+    this.send(
+      sipRequest({ method, uri, transport: 'UDP', viaHost: this.address, viaPort: this.port, from: `sip:${o.user}@${this.address}`, callId, contact, ...(o.sdp && { body: o.sdp }) }),
+      port,
+    );
+    return callId;
+  }
+
   close(): void {
     this.socket.close();
   }
@@ -237,8 +251,7 @@ export class WsSipPeer extends Inbox {
 export async function optionsAnswered(sipPort: number, address: string, timeoutMs = 3000): Promise<number | undefined> {
   const peer = await UdpSipPeer.open(address);
   try {
-    const callId = newId();
-    peer.send(sipRequest({ method: 'OPTIONS', uri: `sip:camera@127.0.0.1:${sipPort}`, transport: 'UDP', viaHost: address, viaPort: peer.port, from: `sip:monitor@${address}`, callId }), sipPort);
+    const callId = peer.request('OPTIONS', `sip:camera@127.0.0.1:${sipPort}`, sipPort, { user: 'monitor' });
     return (await peer.finalResponse(callId, timeoutMs))?.status;
   } finally {
     peer.close();
