@@ -39,6 +39,9 @@ export async function clientsThatNeverRead(target: GatewayTarget, o: { sources: 
   const peers = await Promise.all(o.sources.map((address) => TcpSipPeer.connect(address, target.sipPort)));
   for (const peer of peers) peer.socket.pause(); // never read: the receive window closes
   let peakRss = before;
+  const sampleRss = () => {
+    if (target.alive) peakRss = Math.max(peakRss, target.rssMb());
+  };
   let sent = 0;
   for (let round = 0; round < o.rounds; round++) {
     // One burst per source per round, then let the bucket refill (50/s) so nothing is rate-limited.
@@ -47,11 +50,17 @@ export async function clientsThatNeverRead(target: GatewayTarget, o: { sources: 
       for (let n = 0; n < PER_SOURCE_BURST; n++) peer.send(request);
       sent += PER_SOURCE_BURST;
     });
-    const roundEnd = Date.now() + 2000;
-    while (Date.now() < roundEnd) {
+    for (let tick = 0; tick < 8; tick++) {
       await pause(250);
-      if (target.alive) peakRss = Math.max(peakRss, target.rssMb());
+      sampleRss();
     }
+  }
+  // The gateway may still be working through the requests: watch until its memory settles.
+  for (let settled = 0, tick = 0; settled < 3 && tick < 60; tick++) {
+    const previous = peakRss;
+    await pause(500);
+    sampleRss();
+    settled = peakRss - previous < 2 ? settled + 1 : 0;
   }
   for (const peer of peers) peer.close();
   await pause(1500); // a gateway that dials back on a closed connection does it now
