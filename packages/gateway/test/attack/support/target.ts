@@ -49,7 +49,7 @@ export class GatewayTarget {
   ) {}
 
   static async start(options: TargetOptions = {}): Promise<GatewayTarget> {
-    const rtpPorts = options.rtpPorts ?? 100;
+    const rtpPorts = options.rtpPorts ?? 200;
     const rtpPortMin = nextRtpBase;
     nextRtpBase += rtpPorts + 2;
     const target = new GatewayTarget(
@@ -124,7 +124,12 @@ export class GatewayTarget {
         '--data-dir', this.dataDir, '--http-host', '127.0.0.1', '--http-port', String(this.httpPort),
         '--sip-host', '127.0.0.1', '--sip-port', String(this.sipPort), '--announced-ip', '127.0.0.1',
         '--rtp-port-min', String(this.rtpPortMin), '--rtp-port-max', String(this.rtpPortMax), '--log-level', 'info', ...this.flags],
-      { cwd: ROOT, env: { ...process.env, CAMGATE_ADMIN_PASSWORD: ADMIN_PASSWORD }, stdio: ['ignore', 'pipe', 'pipe'] },
+      {
+        cwd: ROOT,
+        // A gateway that caps its calls (CAMGATE_MAX_CALLS) refuses a cap above its RTP port pairs.
+        env: { ...process.env, CAMGATE_ADMIN_PASSWORD: ADMIN_PASSWORD, CAMGATE_MAX_CALLS: String(Math.min(100, Math.floor((this.rtpPortMax - this.rtpPortMin + 1) / 2))) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
     );
     this.#child = child;
     child.stdout!.on('data', (d: Buffer) => (this.#stdout += d.toString()));
