@@ -9,8 +9,11 @@ import { Baresip } from '../../support/baresip.ts';
 import { optionsAnswered } from './sip.ts';
 import type { GatewayTarget } from './target.ts';
 
-/** Resident memory a gateway with a few calls stays under on this machine, in MB (tsx, espeak and the call engine start it at ~300). */
-export const RSS_BOUND_MB = 500;
+/**
+ * Resident memory the gateway stays under, in MB. It starts at 300-800 MB on this machine: tsx,
+ * espeak, and glibc malloc arenas that keep what the start-up scrypt hashes used (or not).
+ */
+export const RSS_BOUND_MB = 1024;
 
 export interface ServingCheck {
   /** Loopback address of the monitor's OPTIONS. */
