@@ -21,7 +21,7 @@ describe('attack: falsifying the records the camera page shows', () => {
   it('keeps the answered call in GET /api/calls after 720 rejected INVITEs', async () => {
     const attack = await rejectedFloodKeepsAnsweredCalls(target(), { owner: OWNER, sources: crowd(70, 8) });
     expect(attack.problems).toEqual([]);
-    expect(await stillServing(target(), { ...serving, callerAor: `sip:owner@${OWNER}` })).toEqual([]);
+    expect(await stillServing(target(), serving)).toEqual([]);
   }, 60_000);
 
   it('shows a call cut by kill -9 as ended "gateway restarted" after the restart', async () => {

@@ -41,6 +41,7 @@ export async function rejectedFloodKeepsAnsweredCalls(target: GatewayTarget, o: 
     findings.expectThat(kept, `the owner's answered call is gone from GET /api/calls after ${rejected} rejected INVITEs`);
   } finally {
     for (const peer of peers) peer.close();
+    await applySettings(target, { acceptedCallers: [] });
   }
   return findings.result;
 }
@@ -59,7 +60,8 @@ export async function callCutByKill(target: GatewayTarget, o: { owner: string })
     await phone.close();
   }
   await target.launch();
-  const entry = (await target.api<CallLogEntry[]>('GET', '/api/calls?limit=50')).find((e) => e.callId === callId);
+  findings.expectThat(callId !== undefined, 'the call never showed in /api/status before the kill');
+  const entry = (await target.api<CallLogEntry[]>('GET', '/api/calls?limit=500')).find((e) => e.callId === callId);
   findings.record('outcome after restart', entry?.outcome ?? 'none');
   findings.record('ended', String(entry?.endedAt !== null && entry?.endedAt !== undefined));
   findings.expectThat(entry !== undefined, 'the call cut by kill -9 is missing from GET /api/calls');
