@@ -22,7 +22,11 @@ export async function connectedOwnerCall(target: GatewayTarget, owner: string): 
   const phone = await Baresip.start({ host: owner, aor: `sip:owner@${owner}` });
   try {
     await phone.dial(target.sipUri);
-    await phone.waitForEvent('CALL_ESTABLISHED');
+    const closed = await Promise.race([
+      phone.waitForEvent('CALL_ESTABLISHED').then(() => undefined),
+      phone.waitForEvent('CALL_CLOSED').then((e) => e.param ?? 'closed'),
+    ]);
+    if (closed !== undefined) throw new Error(`the owner's call was not answered: ${closed}`);
     if (!(await within(15_000, async () => /welcome|pin/.test((await callPhase(target)) ?? '')))) throw new Error('no PIN prompt');
     await pause(1000);
     await phone.sendDtmf(`${OWNER_PIN}#`);
