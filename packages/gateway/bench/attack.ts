@@ -19,7 +19,7 @@ import { strangerSpraysRtpDuringCall } from '../test/attack/attacks/rtp-hijack.t
 import { closedConnectionNoDialBack, clientsThatNeverRead } from '../test/attack/attacks/tcp-backpressure.ts';
 import { uploadWhileHealthPolled } from '../test/attack/attacks/upload-stall.ts';
 import type { AttackResult } from '../test/attack/support/result.ts';
-import { stillServing } from '../test/attack/support/serving.ts';
+import { OWNER_PHONE_HOST, stillServing } from '../test/attack/support/serving.ts';
 import { crowd, source } from '../test/attack/support/sources.ts';
 import { GatewayTarget, type TargetOptions } from '../test/attack/support/target.ts';
 import { printTable } from './support/report.ts';
@@ -52,7 +52,7 @@ const FAMILIES: Family[] = [
   {
     name: 'rtp-hijack',
     target: { rtpPorts: 1000 },
-    attacks: [{ name: 'stranger sprays 1,000 RTP ports for ~30 s', run: (t) => strangerSpraysRtpDuringCall(t, { owner: source(110), stranger: source(111), rounds: 30 }) }],
+    attacks: [{ name: 'stranger sprays 1,000 RTP ports for ~30 s', run: (t) => strangerSpraysRtpDuringCall(t, { owner: OWNER_PHONE_HOST, stranger: source(111), rounds: 30 }) }],
   },
   {
     name: 'reflection',
@@ -89,7 +89,7 @@ const FAMILIES: Family[] = [
           return result;
         },
       },
-      { name: 'PIN guessing with a rotating (spoofed) From', run: (t) => pinGuessingRotatingFrom(t, { stranger: source(142), owner: source(141), calls: 6 }) },
+      { name: 'PIN guessing with a rotating (spoofed) From', run: (t) => pinGuessingRotatingFrom(t, { stranger: source(142), owner: OWNER_PHONE_HOST, calls: 6 }) },
       { name: 'kill -9 and restart keep lock-outs and session', run: (t) => restartKeepsLockouts(t, { attacker: source(140), stranger: source(142), ownerCookie }) },
       { name: 'replayed WebSocket digest', run: (t) => replayedDigest(t, { owner: source(141), replayer: source(143), username: 'frontdoor', password: 'frontdoor-password' }) },
       { name: '50 failed digests from one address', run: (t) => failedDigestsLockOut(t, { guesser: source(143), username: 'backdoor', password: 'backdoor-password', attempts: 50 }) },

@@ -7,10 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { strangerSpraysRtpDuringCall } from './attacks/rtp-hijack.ts';
 import { source } from './support/sources.ts';
 import { attackTarget } from './support/lifecycle.ts';
-import { stillServing } from './support/serving.ts';
+import { OWNER_PHONE_HOST, stillServing } from './support/serving.ts';
 
-// Sources of this file: 127.0.0.20-29.
-const OWNER = source(20);
+// Sources of this file: 127.0.0.20-29 (the owner's phone: 127.0.0.1, see OWNER_PHONE_HOST).
+const OWNER = OWNER_PHONE_HOST;
 const STRANGER = source(21);
 const serving = { monitor: source(22), caller: source(23) };
 

@@ -2,13 +2,12 @@
  * Issue #9, "lock-outs": sign-in and PIN lock-outs must stop the stranger and never the
  * owner, survive a restart, and a softphone's digest must work once and only for its call.
  */
-import { Baresip } from '../../support/baresip.ts';
 import { STUB_OFFER_SDP } from '../../support/jssip.ts';
 import { authorization, parseChallenge } from '../support/digest.ts';
 import { OWNER_PIN, connectedOwnerCall } from './rtp-hijack.ts';
 import { Findings, type AttackResult } from '../support/result.ts';
 import { applySettings, callAnswered, pause, within } from '../support/serving.ts';
-import { newId, sipRequest, WsSipPeer, type SipAnswer } from '../support/sip.ts';
+import { newId, ScriptedCall, sdpOffer, sipRequest, UdpSipPeer, WsSipPeer, type SipAnswer } from '../support/sip.ts';
 import { ADMIN_PASSWORD, type GatewayTarget } from '../support/target.ts';
 import type { CameraStatus } from '@camgate/protocol';
 
@@ -42,27 +41,22 @@ function wrongPinsLogged(target: GatewayTarget): number {
 }
 
 /**
- * One call of a stranger at `address` presenting `aor` as its From, typing wrong PINs (at
- * most three: the third ends a call) until the call ends. False when the call was refused.
+ * One call of a stranger at `address` presenting `aor` as its From, typing wrong PINs as SIP
+ * INFO (at most three: the third ends a call) until the call ends. False when refused.
  */
-async function strangerCall(target: GatewayTarget, address: string, aor: string): Promise<boolean> {
-  const phone = await Baresip.start({ host: address, aor });
+async function strangerCall(target: GatewayTarget, peer: UdpSipPeer, aor: string): Promise<boolean> {
+  const call = await ScriptedCall.dial(peer, target.sipUri, target.sipPort, aor, sdpOffer(peer.address, 40_000));
+  if (typeof call === 'number') return false;
   try {
-    await phone.dial(target.sipUri);
-    const answered = await Promise.race([
-      phone.waitForEvent('CALL_ESTABLISHED', 15_000).then(() => true),
-      phone.waitForEvent('CALL_CLOSED', 15_000).then(() => false),
-    ]);
-    if (!answered) return false;
     await within(10_000, async () => /welcome|pin/.test((await target.api<CameraStatus>('GET', '/api/status')).calls[0]?.phase ?? ''));
-    for (let guess = 0; guess < 3 && !phone.events.some((e) => e.type === 'CALL_CLOSED'); guess++) {
-      await phone.sendDtmf('0000#', 150);
+    for (let guess = 0; guess < 3 && !call.ended; guess++) {
+      await call.keys('0000#');
       await pause(2000);
     }
-    return true;
   } finally {
-    await phone.close();
+    call.hangUp();
   }
+  return true;
 }
 
 /**
@@ -75,11 +69,16 @@ export async function pinGuessingRotatingFrom(target: GatewayTarget, o: { strang
   await applySettings(target, { pin: OWNER_PIN, acceptedCallers: [] });
   const ownerAor = `sip:owner@${o.owner}`;
   const loggedBefore = wrongPinsLogged(target);
+  const peer = await UdpSipPeer.open(o.stranger);
   let refusedCalls = 0;
-  for (let call = 0; call < o.calls && refusedCalls === 0; call++) {
-    // The owner's own address first (caller ID is free to spoof), then others.
-    const aor = call < 2 ? ownerAor : `sip:rotating${call}@${o.stranger}`;
-    if (!(await strangerCall(target, o.stranger, aor))) refusedCalls++;
+  try {
+    for (let call = 0; call < o.calls && refusedCalls === 0; call++) {
+      // The owner's own address first (caller ID is free to spoof), then others.
+      const aor = call < 2 ? ownerAor : `sip:rotating${call}@${o.stranger}`;
+      if (!(await strangerCall(target, peer, aor))) refusedCalls++;
+    }
+  } finally {
+    peer.close();
   }
   const guesses = wrongPinsLogged(target) - loggedBefore;
   const ownerIn = await connectedOwnerCall(target, o.owner).then(

@@ -15,6 +15,14 @@ import type { GatewayTarget } from './target.ts';
  */
 export const RSS_BOUND_MB = 1024;
 
+/**
+ * Where a legitimate phone whose media must be believed (a PIN typed as RFC 4733) calls from.
+ * baresip 1.0 binds its RTP sockets to the wildcard address, so its RTP leaves from
+ * 127.0.0.1 whatever its SIP host is; only from 127.0.0.1 do its SIP and RTP agree, as a
+ * real phone's do. Attackers never use 127.0.0.1.
+ */
+export const OWNER_PHONE_HOST = '127.0.0.1';
+
 export interface ServingCheck {
   /** Loopback address of the monitor's OPTIONS. */
   monitor: string;

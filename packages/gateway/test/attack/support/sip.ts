@@ -257,3 +257,71 @@ export async function optionsAnswered(sipPort: number, address: string, timeoutM
     peer.close();
   }
 }
+
+/**
+ * A whole call by hand over UDP, as a scripted attacker makes it: INVITE, ACK for the 200,
+ * keys as SIP INFO (application/dtmf-relay), BYE. No media: an attacker needs none to type.
+ */
+export class ScriptedCall {
+  #cseq = 1;
+  #toHeader = '';
+  #remoteTarget = '';
+
+  private constructor(
+    readonly peer: UdpSipPeer,
+    readonly callId: string,
+    readonly fromHeader: string,
+    readonly gatewayPort: number,
+  ) {}
+
+  /** Dials `uri` presenting `aor` as From; resolves with the call once answered, or the refusal's status. */
+  static async dial(peer: UdpSipPeer, uri: string, gatewayPort: number, aor: string, sdp: string): Promise<ScriptedCall | number> {
+    const callId = newId();
+    const fromHeader = `<${aor}>;tag=${newId()}`;
+    peer.send(
+      sipRequest({ method: 'INVITE', uri, transport: 'UDP', viaHost: peer.address, viaPort: peer.port, from: aor, fromTag: fromHeader.split('tag=')[1], callId, contact: `sip:caller@${peer.address}:${peer.port}`, body: sdp }),
+      gatewayPort,
+    );
+    const answer = await peer.finalResponse(callId, 10_000);
+    if (!answer || answer.status >= 300) return answer?.status ?? 408;
+    const call = new ScriptedCall(peer, callId, fromHeader, gatewayPort);
+    call.#toHeader = answer.header('To') ?? '';
+    call.#remoteTarget = /<([^>]+)>/.exec(answer.header('Contact') ?? '')?.[1] ?? uri;
+    call.#inDialog('ACK', 1);
+    return call;
+  }
+
+  /** Types `keys` as SIP INFO, one request per key, `gapMs` apart. */
+  async keys(keys: string, gapMs = 150): Promise<void> {
+    for (const key of keys) {
+      this.#inDialog('INFO', ++this.#cseq, 'application/dtmf-relay', `Signal=${key}\r\nDuration=160\r\n`);
+      await new Promise((r) => setTimeout(r, gapMs));
+    }
+  }
+
+  /** Whether the gateway hung up (sent BYE). */
+  get ended(): boolean {
+    return this.peer.messages.some((m) => m.status === 0 && m.method === 'BYE' && m.callId === this.callId);
+  }
+
+  hangUp(): void {
+    if (!this.ended) this.#inDialog('BYE', ++this.#cseq);
+  }
+
+  #inDialog(method: string, cseq: number, contentType?: string, body = ''): void {
+    const lines = [
+      `${method} ${this.#remoteTarget} SIP/2.0`,
+      `Via: SIP/2.0/UDP ${this.peer.address}:${this.peer.port};branch=z9hG4bK${newId()};rport`,
+      'Max-Forwards: 70',
+      `From: ${this.fromHeader}`,
+      `To: ${this.#toHeader}`,
+      `Call-ID: ${this.callId}`,
+      `CSeq: ${cseq} ${method}`,
+      ...(contentType ? [`Content-Type: ${contentType}`] : []),
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      '',
+      body,
+    ];
+    this.peer.send(lines.join('\r\n'), this.gatewayPort);
+  }
+}
