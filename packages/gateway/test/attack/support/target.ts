@@ -38,6 +38,7 @@ export class GatewayTarget {
   #stdout = '';
   #stderr = '';
   #cookie = '';
+  #startRssMb = 0;
 
   private constructor(
     readonly dataDir: string,
@@ -107,6 +108,11 @@ export class GatewayTarget {
     return [...this.#stderr.matchAll(/^attack-probe: dns lookup (.*)$/gm)].map((m) => m[1]!);
   }
 
+  /** RSS right after the latest start: 300-800 MB on this machine, depending on how malloc kept its start-up work. */
+  get startRssMb(): number {
+    return this.#startRssMb;
+  }
+
   /** Resident memory of the gateway process (not its mediasoup worker), in MB. */
   rssMb(): number {
     if (!this.pid) return 0;
@@ -141,6 +147,7 @@ export class GatewayTarget {
       await new Promise((r) => setTimeout(r, 100));
     }
     this.#cookie = await this.signIn();
+    this.#startRssMb = this.rssMb();
   }
 
   /** Signs the admin in from 127.0.0.1 and returns the session cookie. */
