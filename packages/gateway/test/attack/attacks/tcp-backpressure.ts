@@ -60,7 +60,7 @@ export async function clientsThatNeverRead(target: GatewayTarget, o: { sources: 
     }
   }
   // The gateway may still be working through the requests: watch until its memory settles.
-  for (let settled = 0, tick = 0; settled < 3 && tick < 60; tick++) {
+  for (let settled = 0, tick = 0; settled < 3 && tick < 20; tick++) {
     const previous = peakRss;
     await pause(500);
     sampleRss();
