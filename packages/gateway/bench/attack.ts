@@ -64,8 +64,8 @@ const FAMILIES: Family[] = [
   {
     name: 'tcp-backpressure',
     attacks: [
-      { name: '120 paused TCP clients ask for ~650 MB of answers', run: (t) => clientsThatNeverRead(t, { sources: crowd(100, 120), rounds: 2, answerBytes: 30_000, rssGrowthBoundMb: 800 }) },
       { name: 'no dial-back to 50 closed clients', run: (t) => closedConnectionNoDialBack(t, { sources: crowd(101, 50) }) },
+      { name: '120 paused TCP clients ask for ~650 MB of answers', run: (t) => clientsThatNeverRead(t, { sources: crowd(100, 120), rounds: 2, answerBytes: 30_000, rssGrowthBoundMb: 800 }) },
     ],
   },
   {
