@@ -21,8 +21,9 @@ describe('attack: TCP clients that never read their answers', () => {
     expect(await stillServing(target(), serving)).toEqual([]);
   });
 
-  // Today's gateway grows by ~2 GB here; one that caps what it queues per connection by
-  // ~450 MB, the garbage of parsing 320 MB (V8 collects it late): the bound sits between.
+  // RSS growth is a noisy witness here: a gateway that caps what it queues per connection
+  // still grows ~450 MB (the garbage of parsing 320 MB, which V8 collects late), today's
+  // anywhere from 100 MB to 2 GB. The dial-backs after the clients hang up are not noisy.
   it('keeps its memory bounded while 60 paused clients ask for ~320 MB of answers', async () => {
     const attack = await clientsThatNeverRead(target(), { sources: crowd(40, 60), rounds: 2, answerBytes: 30_000, rssGrowthBoundMb: 800 });
     expect(attack.problems).toEqual([]);
