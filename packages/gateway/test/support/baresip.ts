@@ -36,6 +36,8 @@ export interface BaresipOptions {
   accountParams?: string;
   /** Print SIP messages to the output (`-s`), handy when a test fails. */
   sipTrace?: boolean;
+  /** Loopback address for SIP and RTP (default 127.0.0.1); 127.0.0.x makes it another source. */
+  host?: string;
 }
 
 export interface BaresipEvent {
@@ -76,6 +78,7 @@ export class Baresip {
 
   static async start(options: BaresipOptions = {}): Promise<Baresip> {
     const configDir = await mkdtemp(join(tmpdir(), 'camgate-baresip-'));
+    const host = options.host ?? '127.0.0.1';
     const sipPort = await freeSipPort();
     const ctrlPort = await freeTcpPort();
     const consPort = await freeSipPort();
@@ -86,7 +89,7 @@ export class Baresip {
     if (options.recordDir) modules.push('sndfile.so');
     const config = [
       'poll_method epoll',
-      `sip_listen 127.0.0.1:${sipPort}`,
+      `sip_listen ${host}:${sipPort}`,
       `audio_source ${source}`,
       `audio_alert ${source}`,
       'module_path /usr/lib/baresip/modules',
@@ -100,9 +103,9 @@ export class Baresip {
       '',
     ].join('\n');
     await writeFile(join(configDir, 'config'), config);
-    await writeFile(join(configDir, 'accounts'), `<${options.aor ?? 'sip:baresip@127.0.0.1'}>${options.accountParams ?? ';regint=0'}\n`);
-    // `-n 127.0.0.1`: put 127.0.0.1 in the SDP, not eth0's address.
-    const args = ['-f', configDir, '-n', '127.0.0.1', ...(options.sipTrace ? ['-s'] : [])];
+    await writeFile(join(configDir, 'accounts'), `<${options.aor ?? `sip:baresip@${host}`}>${options.accountParams ?? ';regint=0'}\n`);
+    // `-n <host>`: put that address in the SDP, not eth0's.
+    const args = ['-f', configDir, '-n', host, ...(options.sipTrace ? ['-s'] : [])];
     const process = new PeerProcess('baresip', 'baresip', args, { cwd: configDir });
     try {
       await process.waitForOutput(/baresip is ready/, 15_000);
