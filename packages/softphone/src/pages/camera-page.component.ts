@@ -205,6 +205,7 @@ export class CamgateCameraPage extends LitElement {
           (o) => html`<li data-output=${o.name}>
             <span>${OUTPUT_LABELS[o.name]}:</span>
             <span class="output-state" data-active=${o.active ? 'true' : 'false'}>${o.active ? 'active' : 'off'}</span>
+            ${o.active && o.offAt !== null ? html`<span class="hint output-until">until ${formatTime(o.offAt)}</span>` : nothing}
             <button type="button" @click=${() => this.trigger(o.name)}>Trigger ${OUTPUT_LABELS[o.name].toLowerCase()}</button>
           </li>`,
         )}
