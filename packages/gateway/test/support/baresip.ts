@@ -77,6 +77,18 @@ export class Baresip {
   }
 
   static async start(options: BaresipOptions = {}): Promise<Baresip> {
+    // baresip also binds ports it was not told (SIP/TLS on the SIP port + 1): when another
+    // process got one of them first, it exits at once; new ports then do the job.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await Baresip.#startOnce(options);
+      } catch (error) {
+        if (attempt >= 3 || !/Address already in use/.test((error as Error).message)) throw error;
+      }
+    }
+  }
+
+  static async #startOnce(options: BaresipOptions): Promise<Baresip> {
     const configDir = await mkdtemp(join(tmpdir(), 'camgate-baresip-'));
     const host = options.host ?? '127.0.0.1';
     const sipPort = await freeSipPort();
