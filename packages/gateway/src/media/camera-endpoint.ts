@@ -2,8 +2,13 @@ import type { types as ms } from 'mediasoup';
 import { InvalidStateError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { TypedEmitter } from '../core/typed-emitter.ts';
+import { isRtpAudioEngine, type CameraAudio } from '../audio/contracts.ts';
 import { CameraAudioLink, type CameraAudioLinkOptions } from './camera-audio-link.ts';
 import type { FrameTicker } from './frame-ticker.ts';
+import { ThreadAudioLink } from './thread-audio-link.ts';
+
+/** One call's link to the camera's audio engine, in this thread or in an audio thread. */
+export type AudioLink = CameraAudioLink | ThreadAudioLink;
 
 export type CameraEndpointCloseReason = 'local' | 'worker-died';
 
@@ -22,7 +27,7 @@ export class CameraEndpoint extends TypedEmitter<CameraEndpointEvents> {
   readonly #transport: ms.DirectTransport;
   readonly #logger: Logger;
   readonly #ticker: FrameTicker;
-  readonly #links = new Set<CameraAudioLink>();
+  readonly #links = new Set<AudioLink>();
   #closed = false;
 
   private constructor(cameraId: string, router: ms.Router, transport: ms.DirectTransport, ticker: FrameTicker, logger: Logger) {
@@ -44,15 +49,16 @@ export class CameraEndpoint extends TypedEmitter<CameraEndpointEvents> {
     return this.#closed;
   }
 
-  /** Connects one call's caller producer to the camera's audio engine. */
-  async link(options: Omit<CameraAudioLinkOptions, 'transport' | 'ticker' | 'logger'>): Promise<CameraAudioLink> {
+  /**
+   * Connects one call's caller producer to the camera's audio engine: an engine in an audio
+   * thread over a PlainTransport of its own, one in this thread over the DirectTransport.
+   */
+  async link(options: Omit<CameraAudioLinkOptions, 'transport' | 'ticker' | 'logger' | 'audio'> & { audio: CameraAudio }): Promise<AudioLink> {
     if (this.#closed) throw new InvalidStateError(`camera ${this.cameraId} endpoint is closed`);
-    const link = await CameraAudioLink.create({
-      ...options,
-      transport: this.#transport,
-      ticker: this.#ticker,
-      logger: this.#logger,
-    });
+    const { audio } = options;
+    const link = isRtpAudioEngine(audio)
+      ? await ThreadAudioLink.create({ ...options, audio, router: this.router, logger: this.#logger })
+      : await CameraAudioLink.create({ ...options, audio, transport: this.#transport, ticker: this.#ticker, logger: this.#logger });
     this.#links.add(link);
     link.producer.observer.once('close', () => this.#links.delete(link));
     return link;

@@ -1,5 +1,5 @@
 import type { types as ms } from 'mediasoup';
-import type { CallAudioPort } from '../audio/contracts.ts';
+import type { CameraAudio } from '../audio/contracts.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { InvalidStateError, ValidationError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
@@ -47,8 +47,8 @@ export interface MediaAnswerRequest {
   readonly callId: string;
   readonly kind: MediaLegKind;
   readonly offerSdp: string;
-  /** The camera's audio endpoint for this call. */
-  readonly audio: CallAudioPort;
+  /** The camera's audio engine for this call (in an audio thread, or a frame port in this one). */
+  readonly audio: CameraAudio;
   /** The camera the call is for (one Router per camera). */
   readonly cameraId?: string;
   /** The IP the call's signalling came from (SIP phones: strict RTP may learn from it). */
