@@ -3,7 +3,7 @@ import { createCodec } from '../audio/codecs/create-codec.ts';
 import type { CallAudioPort, Codec, CodecName } from '../audio/contracts.ts';
 import { JitterBuffer } from '../audio/jitter-buffer.ts';
 import { PcmFrameQueue } from './pcm-frame-queue.ts';
-import { buildRtpPacket, parseRtpPacket, randomSsrc } from './rtp-packet.ts';
+import { buildRtpPacket, isRtcp, parseRtpPacket, randomSsrc } from './rtp-packet.ts';
 
 export interface RtpAudioPathOptions {
   readonly codec: CodecName;
@@ -44,8 +44,9 @@ export class RtpAudioPath {
     return this.#jitterBuffer.stats;
   }
 
-  /** Takes one caller datagram; false when it is not RTP (nothing to count as caller audio). */
+  /** Takes one caller datagram; false when it is not RTP (RTCP, garbage: nothing to count as caller audio). */
   receive(datagram: Buffer): boolean {
+    if (isRtcp(datagram)) return false;
     const packet = parseRtpPacket(datagram);
     if (!packet) return false;
     this.#jitterBuffer.push(packet.sequenceNumber, packet.timestamp, packet.payload);
