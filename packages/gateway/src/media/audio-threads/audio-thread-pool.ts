@@ -17,8 +17,8 @@ const RESPAWN_RETRY_MS = 1000;
 export interface AudioThreadPoolOptions {
   /** Audio threads (each uses up to one core). */
   readonly size: number;
+  /** The threads log at this logger's level. */
   readonly logger: Logger;
-  readonly logLevel: string;
   readonly logFormat?: LogFormat;
   /** The main thread's phrase cache: phrases are rendered once and shared with every thread. */
   readonly phrases: PhraseCache;
@@ -92,7 +92,7 @@ export class AudioThreadPool extends TypedEmitter<AudioThreadPoolEvents> {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.#data = {
-      logLevel: options.logLevel,
+      logLevel: options.logger.level,
       // A thread's stdout is not a terminal: decide here whether lines are pretty.
       logFormat: options.logFormat === 'auto' || options.logFormat === undefined ? (process.stdout.isTTY ? 'pretty' : 'json') : options.logFormat,
       dataDir: options.dataDir,
