@@ -64,6 +64,8 @@ export class Gateway {
   private constructor(
     readonly info: GatewayInfo,
     readonly http: HttpServer,
+    /** The threads running the calls' audio engines (load, and which thread runs a call). */
+    readonly audioThreads: AudioThreadPool,
   ) {}
 
   static async start(config: Config, logger: Logger): Promise<Gateway> {
@@ -280,6 +282,7 @@ export class Gateway {
           ...mediaStatus(media),
         },
         http,
+        audioThreads,
       );
       gateway.#closers.push(...closers);
       return gateway;
