@@ -19,6 +19,8 @@
  * timestamp what comes back. Per step:
  *   late%   packets at the phones more than one frame (20 ms) behind their RTP schedule
  *           (arrival vs first arrival + timestamp distance, minus the best case), and lost%;
+ *           arrivals while the phone process itself was not running (its 5 ms timer over
+ *           15 ms late) are not judged: they measure the machine's other load, not the gateway;
  *   cpu%    of the gateway process (all its threads; one core = 100%), its main thread's event
  *           loop (busy share), and the mediasoup workers;
  *   memory  RSS of the gateway process and of the workers with the calls up, per call;
@@ -55,6 +57,8 @@ type FromPhones =
   | { type: 'result'; sent: number; received: number; judged: number; late: number; firstPacketMs: number[] };
 
 const LATE_MS = FRAME_MS;
+/** The phones' own timer (every 5 ms) this late means the phone process was not running. */
+const PHONE_STALL_MS = 15;
 const MAX_LATE_PERCENT = 1;
 /** Packets of a step's first half second are not judged: calls are still starting. */
 const SETTLE_MS = 500;
@@ -109,6 +113,8 @@ async function measure(sockets: Socket[], targets: number[], durationMs: number,
   const started = performance.now();
   const perCall = sockets.map(() => ({ first: undefined as undefined | { at: number; ts: number }, minOffset: Infinity, offsets: [] as number[], firstAt: NaN }));
   let received = 0;
+  /** When the phones' 5 ms send timer last ran. */
+  let lastTimerAt = started;
   sockets.forEach((socket, i) => {
     socket.removeAllListeners('message');
     socket.on('message', (datagram) => {
@@ -121,7 +127,9 @@ async function measure(sockets: Socket[], targets: number[], durationMs: number,
         call.first = { at: now, ts };
         call.firstAt = now - started;
       }
-      if (now - started < SETTLE_MS) return;
+      // A phone process that was not scheduled itself (a shared machine) timestamps late what
+      // arrived meanwhile: those arrivals say nothing about the gateway, they are not judged.
+      if (now - started < SETTLE_MS || now - lastTimerAt > PHONE_STALL_MS) return;
       // How far behind its RTP schedule this packet is (relative to the first one).
       const offset = now - (call.first.at + ((ts - call.first.ts) >>> 0) / 8);
       call.offsets.push(offset);
@@ -132,7 +140,8 @@ async function measure(sockets: Socket[], targets: number[], durationMs: number,
   let frame = 0;
   await new Promise<void>((resolve) => {
     const timer = setInterval(() => {
-      const elapsed = performance.now() - started;
+      lastTimerAt = performance.now();
+      const elapsed = lastTimerAt - started;
       while (frame * FRAME_MS <= elapsed) {
         for (let i = 0; i < sockets.length; i++) {
           const header = Buffer.alloc(12);
@@ -227,9 +236,15 @@ async function compare(): Promise<void> {
   );
 }
 
-const cpuCell = (b: StepResult) => `${fixed(b.processCpu, 0)}% / ${fixed(b.mainLoopBusy, 0)}% / ${fixed(b.workerCpu, 0)}%`;
-const memoryCell = (b: StepResult) => `${fixed(b.rssPerCallKiB, 0)} / ${fixed(b.workerRssPerCallKiB, 0)} KiB`;
-const answerCell = (b: StepResult) => `${fixed(percentile(b.answerMs, 0.5))} / ${fixed(percentile(b.answerMs, 0.99))} ms`;
+function cpuCell(b: StepResult): string {
+  return `${fixed(b.processCpu, 0)}% / ${fixed(b.mainLoopBusy, 0)}% / ${fixed(b.workerCpu, 0)}%`;
+}
+function memoryCell(b: StepResult): string {
+  return `${fixed(b.rssPerCallKiB, 0)} / ${fixed(b.workerRssPerCallKiB, 0)} KiB`;
+}
+function answerCell(b: StepResult): string {
+  return `${fixed(percentile(b.answerMs, 0.5))} / ${fixed(percentile(b.answerMs, 0.99))} ms`;
+}
 
 async function runGateway(cores: Cores): Promise<void> {
   const began = performance.now();
