@@ -21,7 +21,7 @@ const DEFAULT_CAMERA_ID = 'camera';
 
 export interface MediaServiceOptions {
   readonly logger: Logger;
-  /** mediasoup worker processes (default 1). */
+  /** mediasoup worker processes (default 1; the gateway's `--workers` defaults to one per core); each camera's Router goes to the least loaded. */
   readonly workers?: number;
   readonly webrtc: {
     /** Address the WebRTC transports bind; 0.0.0.0 listens on all interfaces. */
@@ -58,6 +58,8 @@ export interface MediaAnswerRequest {
 export interface MediaServiceStatus {
   readonly mediasoupVersion: string;
   readonly workerPids: number[];
+  /** Routers (cameras) per worker, by pid. */
+  readonly routersPerWorker: Map<number, number>;
   readonly sessions: number;
 }
 
@@ -131,7 +133,12 @@ export class MediaService extends TypedEmitter<MediaServiceEvents> {
   }
 
   status(): MediaServiceStatus {
-    return { mediasoupVersion: this.#pool?.mediasoupVersion ?? '', workerPids: this.#pool?.pids ?? [], sessions: this.#sessions.size };
+    return {
+      mediasoupVersion: this.#pool?.mediasoupVersion ?? '',
+      workerPids: this.#pool?.pids ?? [],
+      routersPerWorker: this.#pool?.load ?? new Map(),
+      sessions: this.#sessions.size,
+    };
   }
 
   session(callId: string): MediaSession | undefined {

@@ -60,7 +60,12 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
     return [...this.#workers.keys()].map((w) => w.pid);
   }
 
-  /** A Router with the camera codecs on the least loaded worker. */
+  /** Routers per running worker, by pid. */
+  get load(): Map<number, number> {
+    return new Map([...this.#workers].map(([worker, load]) => [worker.pid, load.routers]));
+  }
+
+  /** A Router with the camera codecs on the worker with the fewest (one per camera: cameras spread over the cores). */
   async createRouter(): Promise<ms.Router> {
     if (this.#closed) throw new InvalidStateError('worker pool is closed');
     let best: [ms.Worker, { routers: number }] | undefined;
