@@ -23,8 +23,11 @@
  *           15 ms late) are not judged: they measure the machine's other load, not the gateway;
  *   cpu%    of the gateway process (all its threads; one core = 100%), its main thread's event
  *           loop (busy share), and the mediasoup workers;
- *   memory  RSS of the gateway process and of the workers with the calls up, per call;
+ *   memory  RSS of the gateway process (all threads) and of the workers with the calls up, per
+ *           call; the summary's comes from a last step of MEMORY_CALLS calls;
  *   setup   offer-to-answer time per call, and answer-to-first-packet at the phone.
+ * On a machine that other work shares, late% fails early; the summary also gives calls per
+ * fully used core from the CPU the carried calls took (an estimate, labelled as such).
  * Search: a warm-up step, then doubling until a step is over 1% late, then bisection, all
  * within the time budget. A step over 1% runs once more before it counts as a failure: one
  * stall of a shared machine is not the gateway's capacity.
@@ -37,6 +40,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 import { g711Encode } from '../src/audio/codecs/g711.ts';
 import { FRAME_MS, FRAME_SAMPLES } from '../src/audio/contracts.ts';
@@ -63,6 +68,8 @@ const MAX_LATE_PERCENT = 1;
 /** Packets of a step's first half second are not judged: calls are still starting. */
 const SETTLE_MS = 500;
 const WARM_UP_CALLS = 25;
+/** Calls up for the memory measurement: enough that the per-call share is above the noise. */
+const MEMORY_CALLS = 200;
 const FIRST_CALLS = 50;
 const MAX_CALLS = 1200;
 /** Bisection stops when the bracket is this tight (calls, or this share of the result). */
@@ -70,6 +77,8 @@ const RESOLUTION_CALLS = 10;
 const RESOLUTION_SHARE = 0.1;
 
 type Cores = 'one' | 'all';
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
 const SECONDS = Number(process.argv[process.argv[2] === 'gateway' ? 4 : 2] ?? 5);
 const BUDGET_S = Number(process.argv[process.argv[2] === 'gateway' ? 5 : 3] ?? 100);
 
@@ -192,6 +201,8 @@ interface RunSummary {
   readonly workers: number;
   readonly pinned: boolean;
   readonly best: StepResult | undefined;
+  /** The step that measures memory: MEMORY_CALLS calls up, whatever their lateness. */
+  readonly memory: StepResult;
   readonly bracket: string;
   readonly seconds: number;
 }
@@ -229,7 +240,8 @@ async function compare(): Promise<void> {
       ['calls carried', `${cell(one, (b) => String(b.calls))} (${one.bracket})`, `${cell(all, (b) => String(b.calls))} (${all.bracket}) = ${ratio}`],
       ['late / lost packets', cell(one, (b) => `${fixed(b.latePercent, 2)}% / ${fixed(b.lostPercent, 2)}%`), cell(all, (b) => `${fixed(b.latePercent, 2)}% / ${fixed(b.lostPercent, 2)}%`)],
       ['CPU: gateway process / its main loop / workers', cell(one, cpuCell), cell(all, cpuCell)],
-      ['memory per call: gateway RSS / worker RSS', cell(one, memoryCell), cell(all, memoryCell)],
+      ['calls per fully used core (CPU-bound estimate)', cell(one, perCoreCell), cell(all, perCoreCell)],
+      [`memory per call (${MEMORY_CALLS} calls): gateway RSS / worker RSS`, memoryCell(one.memory), memoryCell(all.memory)],
       ['answer (offer -> SDP answer) p50 / p99', cell(one, answerCell), cell(all, answerCell)],
       ['time taken', `${fixed(one.seconds, 0)} s`, `${fixed(all.seconds, 0)} s`],
     ],
@@ -238,6 +250,10 @@ async function compare(): Promise<void> {
 
 function cpuCell(b: StepResult): string {
   return `${fixed(b.processCpu, 0)}% / ${fixed(b.mainLoopBusy, 0)}% / ${fixed(b.workerCpu, 0)}%`;
+}
+/** What one core would carry if nothing else ran: calls over the CPU (process + workers) they took. */
+function perCoreCell(b: StepResult): string {
+  return fixed(b.calls / ((b.processCpu + b.workerCpu) / 100), 0);
 }
 function memoryCell(b: StepResult): string {
   return `${fixed(b.rssPerCallKiB, 0)} / ${fixed(b.workerRssPerCallKiB, 0)} KiB`;
@@ -274,6 +290,7 @@ async function runGateway(cores: Cores): Promise<void> {
 
   async function step(count: number): Promise<StepResult> {
     const opened = (await ask(phones, { type: 'open', count })) as Extract<FromPhones, { type: 'opened' }>;
+    gc();
     const rssBefore = process.memoryUsage().rss;
     const workerRssBefore = workersRss();
     const answerMs: number[] = [];
@@ -298,6 +315,7 @@ async function runGateway(cores: Cores): Promise<void> {
     const cpu = process.cpuUsage(cpuBefore);
     const loop = performance.eventLoopUtilization(loopBefore);
     const workerCpu = workersCpuMs() - workerCpuBefore;
+    gc();
     const rss = process.memoryUsage().rss;
     const workerRss = workersRss();
     for (const session of sessions) session.close();
@@ -350,12 +368,14 @@ async function runGateway(cores: Cores): Promise<void> {
     else failedAt = count;
   }
 
+  console.log(`memory: ${MEMORY_CALLS} calls up (not judged)`);
+  const memory = await step(MEMORY_CALLS);
   phones.send({ type: 'quit' } satisfies ToPhones);
   await threads.close();
   await media.close();
   rmSync(dataDir, { recursive: true, force: true });
   const bracket = failedAt > MAX_CALLS ? `no step up to ${low()} failed` : `${failedAt} failed`;
-  const summary: RunSummary = { cores, workers: size, pinned, best, bracket, seconds: (performance.now() - began) / 1000 };
+  const summary: RunSummary = { cores, workers: size, pinned, best, memory, bracket, seconds: (performance.now() - began) / 1000 };
   process.send!(summary);
 }
 
