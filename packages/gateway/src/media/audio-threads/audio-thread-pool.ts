@@ -2,7 +2,8 @@ import { Worker } from 'node:worker_threads';
 import type { RtpAudioConnection } from '../../audio/contracts.ts';
 import { createSpeakerState } from '../../audio/device/speaker.ts';
 import type { PhraseCache } from '../../audio/speech/phrase-cache.ts';
-import { systemClock, type Clock, type TimerHandle } from '../../core/clock.ts';
+import { systemClock, type Clock } from '../../core/clock.ts';
+import { Respawner } from '../../core/respawner.ts';
 import { InvalidStateError } from '../../core/errors.ts';
 import type { LogFormat, Logger } from '../../core/logger.ts';
 import { TypedEmitter } from '../../core/typed-emitter.ts';
@@ -81,16 +82,20 @@ class AudioThread implements AudioThreadChannel {
  */
 export class AudioThreadPool extends TypedEmitter<AudioThreadPoolEvents> {
   readonly #options: AudioThreadPoolOptions;
-  readonly #clock: Clock;
   readonly #data: AudioThreadData & { logFormat: LogFormat };
   readonly #threads = new Set<AudioThread>();
-  readonly #respawnTimers = new Set<TimerHandle>();
+  readonly #respawner: Respawner;
   #closed = false;
 
   private constructor(options: AudioThreadPoolOptions) {
     super();
     this.#options = options;
-    this.#clock = options.clock ?? systemClock;
+    this.#respawner = new Respawner({
+      clock: options.clock ?? systemClock,
+      retryMs: RESPAWN_RETRY_MS,
+      spawn: () => this.#spawn(),
+      onFailure: (error) => options.logger.error({ err: error }, 'could not start a replacement audio thread; retrying'),
+    });
     this.#data = {
       logLevel: options.logger.level,
       // A thread's stdout is not a terminal: decide here whether lines are pretty.
@@ -139,8 +144,7 @@ export class AudioThreadPool extends TypedEmitter<AudioThreadPoolEvents> {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const timer of this.#respawnTimers) this.#clock.clearTimeout(timer);
-    this.#respawnTimers.clear();
+    this.#respawner.close();
     const threads = [...this.#threads];
     this.#threads.clear();
     for (const thread of threads) thread.died('audio thread pool closed');
@@ -193,18 +197,7 @@ export class AudioThreadPool extends TypedEmitter<AudioThreadPoolEvents> {
     if (!thread.online) return; // a failed start: whoever started it retries
     this.#options.logger.error({ threadId: thread.worker.threadId, code, calls }, 'audio thread died; its calls ended, replacing it');
     this.safeEmit('threaddied', thread.worker.threadId, calls);
-    this.#respawn();
+    this.#respawner.respawn();
   }
 
-  #respawn(): void {
-    if (this.#closed) return;
-    this.#spawn().catch((error: unknown) => {
-      this.#options.logger.error({ err: error }, 'could not start a replacement audio thread; retrying');
-      const timer = this.#clock.setTimeout(() => {
-        this.#respawnTimers.delete(timer);
-        this.#respawn();
-      }, RESPAWN_RETRY_MS);
-      this.#respawnTimers.add(timer);
-    });
-  }
 }
