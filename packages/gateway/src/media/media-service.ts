@@ -109,11 +109,6 @@ export class MediaService extends TypedEmitter<MediaServiceEvents> {
     return this.#state;
   }
 
-  /** The shared 20 ms clock's counters (late ticks matter for audio quality). */
-  get tickerStats(): FrameTicker['stats'] {
-    return this.#ticker.stats;
-  }
-
   async start(): Promise<void> {
     this.#transition('starting');
     const pool = await WorkerPool.start({

@@ -102,6 +102,7 @@ export class AudioThreadPool extends TypedEmitter<AudioThreadPoolEvents> {
       logFormat: options.logFormat === 'auto' || options.logFormat === undefined ? (process.stdout.isTTY ? 'pretty' : 'json') : options.logFormat,
       dataDir: options.dataDir,
       speakerState: createSpeakerState(),
+      microphoneEpoch: Date.now(),
       ...(options.microphoneWav && { microphoneWav: options.microphoneWav }),
     };
   }

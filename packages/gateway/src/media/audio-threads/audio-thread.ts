@@ -30,7 +30,7 @@ const port = parentPort!;
 const logger = createLogger(data.logLevel, data.logFormat).child({ component: 'audio-thread', threadId });
 setEmitterLogger(logger);
 const ticker = new FrameTicker({ logger });
-const microphone = new SimulatedMicrophone({ clock: systemClock, ...(data.microphoneWav && { wavPath: data.microphoneWav }) });
+const microphone = new SimulatedMicrophone({ clock: systemClock, epoch: data.microphoneEpoch, ...(data.microphoneWav && { wavPath: data.microphoneWav }) });
 const speaker = new SimulatedSpeaker(data.dataDir, Date.now, data.speakerState);
 
 // Phrases are rendered once, by the main thread's cache; this thread keeps what it was given.

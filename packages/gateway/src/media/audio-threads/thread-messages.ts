@@ -19,6 +19,8 @@ export interface AudioThreadData {
   readonly speakerState: SharedArrayBuffer;
   /** WAV looped as the simulated microphone. */
   readonly microphoneWav?: string;
+  /** Date.now() when the microphone's loop started: every thread hears the same room at the same time. */
+  readonly microphoneEpoch: number;
 }
 
 export interface ThreadCallOptions {
