@@ -18,31 +18,27 @@ export type CameraEndpointEvents = {
 
 /**
  * A camera as a media endpoint: its own Router (every call of the camera meets there) and
- * the one DirectTransport through which the camera's audio engine hears and speaks to
- * each call (one CameraAudioLink per call).
+ * each call's link to the camera's audio engine: a ThreadAudioLink (PlainTransport) for an
+ * engine in an audio thread, or a CameraAudioLink on one DirectTransport, made on first use,
+ * for an engine in this thread.
  */
 export class CameraEndpoint extends TypedEmitter<CameraEndpointEvents> {
   readonly cameraId: string;
   readonly router: ms.Router;
-  readonly #transport: ms.DirectTransport;
+  #transport: Promise<ms.DirectTransport> | undefined;
   readonly #logger: Logger;
   readonly #ticker: FrameTicker;
   readonly #links = new Set<AudioLink>();
   #closed = false;
 
-  private constructor(cameraId: string, router: ms.Router, transport: ms.DirectTransport, ticker: FrameTicker, logger: Logger) {
+  constructor(options: { cameraId: string; router: ms.Router; ticker: FrameTicker; logger: Logger }) {
     super();
+    const { cameraId, router, ticker, logger } = options;
     this.cameraId = cameraId;
     this.router = router;
-    this.#transport = transport;
     this.#ticker = ticker;
     this.#logger = logger;
     router.on('workerclose', () => this.close('worker-died'));
-  }
-
-  static async create(options: { cameraId: string; router: ms.Router; ticker: FrameTicker; logger: Logger }): Promise<CameraEndpoint> {
-    const transport = await options.router.createDirectTransport();
-    return new CameraEndpoint(options.cameraId, options.router, transport, options.ticker, options.logger);
   }
 
   get closed(): boolean {
@@ -58,7 +54,7 @@ export class CameraEndpoint extends TypedEmitter<CameraEndpointEvents> {
     const { audio } = options;
     const link = isRtpAudioEngine(audio)
       ? await ThreadAudioLink.create({ ...options, audio, router: this.router, logger: this.#logger })
-      : await CameraAudioLink.create({ ...options, audio, transport: this.#transport, ticker: this.#ticker, logger: this.#logger });
+      : await CameraAudioLink.create({ ...options, audio, transport: await this.#directTransport(), ticker: this.#ticker, logger: this.#logger });
     this.#links.add(link);
     link.producer.observer.once('close', () => this.#links.delete(link));
     return link;
@@ -69,10 +65,14 @@ export class CameraEndpoint extends TypedEmitter<CameraEndpointEvents> {
     this.#closed = true;
     for (const link of this.#links) link.close();
     this.#links.clear();
-    this.#transport.close();
-    this.router.close();
+    this.router.close(); // closes its transports
     this.#logger.info({ cameraId: this.cameraId, reason }, 'camera media endpoint closed');
     this.safeEmit('closed', reason);
     this.removeAllListeners();
+  }
+
+  #directTransport(): Promise<ms.DirectTransport> {
+    this.#transport ??= this.router.createDirectTransport();
+    return this.#transport;
   }
 }

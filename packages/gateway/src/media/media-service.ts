@@ -217,7 +217,7 @@ export class MediaService extends TypedEmitter<MediaServiceEvents> {
 
   async #createEndpoint(cameraId: string): Promise<CameraEndpoint> {
     const router = await this.#pool!.createRouter();
-    const endpoint = await CameraEndpoint.create({ cameraId, router, ticker: this.#ticker, logger: this.#logger });
+    const endpoint = new CameraEndpoint({ cameraId, router, ticker: this.#ticker, logger: this.#logger });
     // After a worker death the next call builds the camera's Router on a live worker.
     endpoint.once('closed', () => this.#endpoints.delete(cameraId));
     return endpoint;
