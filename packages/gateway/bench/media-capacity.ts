@@ -1,23 +1,33 @@
 /**
- * The most concurrent SIP phone calls one core carries with audio both ways and in-band
- * DTMF detection, with under 1% of the packets late at the phones.
+ * The most concurrent SIP phone calls the gateway carries with audio both ways and in-band
+ * DTMF detection, with under 1% of the packets late at the phones: on one core and on all
+ * cores, side by side, with the memory per call.
  *
- *   npx tsx packages/gateway/bench/media-capacity.ts [secondsPerStep] [budgetSeconds]
+ *   npx tsx packages/gateway/bench/media-capacity.ts [secondsPerStep] [budgetSecondsPerRun]
  *
- * The gateway side (this process and its one mediasoup worker) is pinned to CPU 0, the
- * phones (a child process) to CPU 1, so "one core" is literal and the phones do not take
- * the gateway's CPU. Every call is a SipLeg (RTP edge -> PlainTransport -> camera
- * DirectTransport and back) feeding the camera's real CallAudio in Listen mode: jitter
- * buffer, G.711 decode, in-band DTMF detector, level meter, room microphone, encode, on the
- * shared 20 ms clock. The phones send 20 ms PCMU frames of a voice-like signal on schedule
- * and timestamp what comes back. Per step:
+ * Each run is a child process configured like the gateway: mediasoup workers and audio
+ * threads (AudioThreadPool, the calls' engines with their own RTP sockets).
+ *   one core  1 worker + 1 audio thread; the gateway (Node, its threads and the worker) is
+ *             pinned to CPU 0, the phones (a child process) to CPU 1, so "one core" is literal.
+ *   all cores a worker and an audio thread per core, one camera (Router) per worker so the
+ *             calls spread over the workers as a many-camera gateway's do; nothing pinned (the
+ *             phones share the cores: the comparison is conservative).
+ * Every call is a SipLeg (RTP edge -> PlainTransport -> camera PlainTransport -> the call's
+ * audio thread and back) feeding the camera's real CallAudio in Listen mode: jitter buffer,
+ * G.711 decode, in-band DTMF detector, level meter, room microphone, encode, on the thread's
+ * 20 ms clock. The phones send 20 ms PCMU frames of a voice-like signal on schedule and
+ * timestamp what comes back. Per step:
  *   late%   packets at the phones more than one frame (20 ms) behind their RTP schedule
  *           (arrival vs first arrival + timestamp distance, minus the best case), and lost%;
- *   camera  ticks of the shared clock that ran over a frame late (and the worst lateness),
- *           and the clock's work per call per tick;
- *   cpu%    of the Node process and of the worker (one core = 100%);
+ *           arrivals while the phone process itself was not running (its 5 ms timer over
+ *           15 ms late) are not judged: they measure the machine's other load, not the gateway;
+ *   cpu%    of the gateway process (all its threads; one core = 100%), its main thread's event
+ *           loop (busy share), and the mediasoup workers;
+ *   memory  RSS of the gateway process (all threads) and of the workers with the calls up, per
+ *           call; the summary's comes from a last step of MEMORY_CALLS calls;
  *   setup   offer-to-answer time per call, and answer-to-first-packet at the phone.
- * (Memory per call is measured through the whole gateway: gateway-calls.ts.)
+ * On a machine that other work shares, late% fails early; the summary also gives calls per
+ * fully used core from the CPU the carried calls took (an estimate, labelled as such).
  * Search: a warm-up step, then doubling until a step is over 1% late, then bisection, all
  * within the time budget. A step over 1% runs once more before it counts as a failure: one
  * stall of a shared machine is not the gateway's capacity.
@@ -27,22 +37,22 @@ import './support/worker-env.ts';
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
-import { CallAudio } from '../src/audio/call-audio.ts';
 import { g711Encode } from '../src/audio/codecs/g711.ts';
 import { FRAME_MS, FRAME_SAMPLES } from '../src/audio/contracts.ts';
-import { SimulatedMicrophone } from '../src/audio/device/microphone.ts';
-import { SimulatedSpeaker } from '../src/audio/device/speaker.ts';
 import { PhraseCache } from '../src/audio/speech/phrase-cache.ts';
 import { synthesizeTone } from '../src/audio/synth.ts';
-import { systemClock } from '../src/core/clock.ts';
 import { createLogger } from '../src/core/logger.ts';
+import { AudioThreadPool } from '../src/media/audio-threads/audio-thread-pool.ts';
+import type { ThreadedCallAudio } from '../src/media/audio-threads/threaded-call-audio.ts';
 import { MediaService } from '../src/media/media-service.ts';
 import type { MediaSession } from '../src/media/media-session.ts';
-import { processCpuMs } from './support/proc.ts';
+import { processCpuMs, processRss } from './support/proc.ts';
 import { fixed, percentile, printTable } from './support/report.ts';
 
 type ToPhones = { type: 'open'; count: number } | { type: 'run'; targets: number[]; durationMs: number } | { type: 'close' } | { type: 'quit' };
@@ -52,18 +62,29 @@ type FromPhones =
   | { type: 'result'; sent: number; received: number; judged: number; late: number; firstPacketMs: number[] };
 
 const LATE_MS = FRAME_MS;
+/** The phones' own timer (every 5 ms) this late means the phone process was not running. */
+const PHONE_STALL_MS = 15;
 const MAX_LATE_PERCENT = 1;
 /** Packets of a step's first half second are not judged: calls are still starting. */
 const SETTLE_MS = 500;
 const WARM_UP_CALLS = 25;
+/** Calls up for the memory measurement: enough that the per-call share is above the noise. */
+const MEMORY_CALLS = 200;
 const FIRST_CALLS = 50;
 const MAX_CALLS = 1200;
 /** Bisection stops when the bracket is this tight (calls, or this share of the result). */
 const RESOLUTION_CALLS = 10;
 const RESOLUTION_SHARE = 0.1;
 
+type Cores = 'one' | 'all';
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+const SECONDS = Number(process.argv[process.argv[2] === 'gateway' ? 4 : 2] ?? 5);
+const BUDGET_S = Number(process.argv[process.argv[2] === 'gateway' ? 5 : 3] ?? 100);
+
 if (process.argv[2] === 'phones') runPhones();
-else await runGateway();
+else if (process.argv[2] === 'gateway') await runGateway(process.argv[3] as Cores);
+else await compare();
 
 // ---------------------------------------------------------------- phone simulator (child)
 
@@ -101,6 +122,8 @@ async function measure(sockets: Socket[], targets: number[], durationMs: number,
   const started = performance.now();
   const perCall = sockets.map(() => ({ first: undefined as undefined | { at: number; ts: number }, minOffset: Infinity, offsets: [] as number[], firstAt: NaN }));
   let received = 0;
+  /** When the phones' 5 ms send timer last ran. */
+  let lastTimerAt = started;
   sockets.forEach((socket, i) => {
     socket.removeAllListeners('message');
     socket.on('message', (datagram) => {
@@ -113,7 +136,9 @@ async function measure(sockets: Socket[], targets: number[], durationMs: number,
         call.first = { at: now, ts };
         call.firstAt = now - started;
       }
-      if (now - started < SETTLE_MS) return;
+      // A phone process that was not scheduled itself (a shared machine) timestamps late what
+      // arrived meanwhile: those arrivals say nothing about the gateway, they are not judged.
+      if (now - started < SETTLE_MS || now - lastTimerAt > PHONE_STALL_MS) return;
       // How far behind its RTP schedule this packet is (relative to the first one).
       const offset = now - (call.first.at + ((ts - call.first.ts) >>> 0) / 8);
       call.offsets.push(offset);
@@ -124,7 +149,8 @@ async function measure(sockets: Socket[], targets: number[], durationMs: number,
   let frame = 0;
   await new Promise<void>((resolve) => {
     const timer = setInterval(() => {
-      const elapsed = performance.now() - started;
+      lastTimerAt = performance.now();
+      const elapsed = lastTimerAt - started;
       while (frame * FRAME_MS <= elapsed) {
         for (let i = 0; i < sockets.length; i++) {
           const header = Buffer.alloc(12);
@@ -154,24 +180,36 @@ async function measure(sockets: Socket[], targets: number[], durationMs: number,
   return { type: 'result', sent, received, judged, late, firstPacketMs: perCall.map((c) => c.firstAt) };
 }
 
-// ---------------------------------------------------------------- gateway side (parent)
+// ---------------------------------------------------------------- gateway runs (children)
 
 interface StepResult {
   readonly calls: number;
   readonly latePercent: number;
   readonly lostPercent: number;
-  readonly lateTicks: number;
-  readonly maxTickLatenessMs: number;
-  readonly tickUsPerCall: number;
-  readonly nodeCpu: number;
+  readonly processCpu: number;
+  readonly mainLoopBusy: number;
   readonly workerCpu: number;
+  /** RSS added per call with the calls up (gateway process, mediasoup workers), KiB. */
+  readonly rssPerCallKiB: number;
+  readonly workerRssPerCallKiB: number;
   readonly answerMs: number[];
   readonly firstPacketMs: number[];
 }
 
+interface RunSummary {
+  readonly cores: Cores;
+  readonly workers: number;
+  readonly pinned: boolean;
+  readonly best: StepResult | undefined;
+  /** The step that measures memory: MEMORY_CALLS calls up, whatever their lateness. */
+  readonly memory: StepResult;
+  readonly bracket: string;
+  readonly seconds: number;
+}
+
 /** Pins a process and all its threads to one CPU; false where that is not possible. */
 function pin(pid: number, cpu: number): boolean {
-  if (cpus().length < 2) return false;
+  if (availableParallelism() < 2) return false;
   try {
     execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
     return true;
@@ -180,57 +218,106 @@ function pin(pid: number, cpu: number): boolean {
   }
 }
 
-async function runGateway(): Promise<void> {
-  const seconds = Number(process.argv[2] ?? 5);
-  const budgetMs = Number(process.argv[3] ?? 100) * 1000;
+/** Runs both configurations, one after the other, and prints them side by side. */
+async function compare(): Promise<void> {
+  const runs: RunSummary[] = [];
+  for (const cores of ['one', 'all'] as const) {
+    const child = fork(fileURLToPath(import.meta.url), ['gateway', cores, String(SECONDS), String(BUDGET_S)], { stdio: 'inherit' });
+    runs.push(await new Promise<RunSummary>((resolve, reject) => {
+      child.once('message', (summary: RunSummary) => resolve(summary));
+      child.once('exit', (code) => reject(new Error(`the ${cores}-core run exited with ${code}`)));
+    }));
+    child.kill();
+  }
+  const cell = (run: RunSummary, value: (best: StepResult) => string) => (run.best ? value(run.best) : '-');
+  const [one, all] = runs as [RunSummary, RunSummary];
+  const ratio = one.best && all.best ? `${fixed(all.best.calls / one.best.calls, 2)}x` : '-';
+  printTable(
+    `media capacity: PCMU both ways, CallAudio in audio threads with in-band DTMF, under ${MAX_LATE_PERCENT}% late (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} cores: other load lowers the numbers)`,
+    ['', `one core${one.pinned ? ' (pinned)' : ''}`, `all ${availableParallelism()} cores`],
+    [
+      ['mediasoup workers / audio threads', `${one.workers} / ${one.workers}`, `${all.workers} / ${all.workers}`],
+      ['calls carried', `${cell(one, (b) => String(b.calls))} (${one.bracket})`, `${cell(all, (b) => String(b.calls))} (${all.bracket}) = ${ratio}`],
+      ['late / lost packets', cell(one, (b) => `${fixed(b.latePercent, 2)}% / ${fixed(b.lostPercent, 2)}%`), cell(all, (b) => `${fixed(b.latePercent, 2)}% / ${fixed(b.lostPercent, 2)}%`)],
+      ['CPU: gateway process / its main loop / workers', cell(one, cpuCell), cell(all, cpuCell)],
+      ['calls per fully used core (CPU-bound estimate)', cell(one, perCoreCell), cell(all, perCoreCell)],
+      [`memory per call (${MEMORY_CALLS} calls): gateway RSS / worker RSS`, memoryCell(one.memory), memoryCell(all.memory)],
+      ['answer (offer -> SDP answer) p50 / p99', cell(one, answerCell), cell(all, answerCell)],
+      ['time taken', `${fixed(one.seconds, 0)} s`, `${fixed(all.seconds, 0)} s`],
+    ],
+  );
+}
+
+function cpuCell(b: StepResult): string {
+  return `${fixed(b.processCpu, 0)}% / ${fixed(b.mainLoopBusy, 0)}% / ${fixed(b.workerCpu, 0)}%`;
+}
+/** What one core would carry if nothing else ran: calls over the CPU (process + workers) they took. */
+function perCoreCell(b: StepResult): string {
+  return fixed(b.calls / ((b.processCpu + b.workerCpu) / 100), 0);
+}
+function memoryCell(b: StepResult): string {
+  return `${fixed(b.rssPerCallKiB, 0)} / ${fixed(b.workerRssPerCallKiB, 0)} KiB`;
+}
+function answerCell(b: StepResult): string {
+  return `${fixed(percentile(b.answerMs, 0.5))} / ${fixed(percentile(b.answerMs, 0.99))} ms`;
+}
+
+async function runGateway(cores: Cores): Promise<void> {
   const began = performance.now();
-  // Before the worker starts: it inherits the CPU.
-  const pinned = pin(process.pid, 0);
+  const size = cores === 'one' ? 1 : availableParallelism();
+  // Before the workers and threads start: they inherit the CPU.
+  const pinned = cores === 'one' && pin(process.pid, 0);
+  const logger = createLogger('warn');
   const media = new MediaService({
-    logger: createLogger('warn'),
+    logger,
+    workers: size,
     webrtc: { listenIp: '127.0.0.1' },
     rtp: { listenIp: '127.0.0.1', announcedIp: '127.0.0.1', portMin: 34000, portMax: 36999, timeoutMs: 60_000 },
   });
   await media.start();
-  const workerPid = media.status().workerPids[0]!;
-  const phones = fork(fileURLToPath(import.meta.url), ['phones'], { stdio: 'inherit' });
-  const phonesPinned = pin(phones.pid!, 1);
   const dataDir = mkdtempSync(join(tmpdir(), 'camgate-capacity-'));
-  const microphone = new SimulatedMicrophone({ clock: systemClock });
-  const speaker = new SimulatedSpeaker(dataDir);
   const phrases = new PhraseCache({ synthesize: () => Promise.resolve(new Int16Array(FRAME_SAMPLES)) });
+  const threads = await AudioThreadPool.start({ size, logger, phrases, dataDir });
+  const workerPids = media.status().workerPids;
+  const phones = fork(fileURLToPath(import.meta.url), ['phones'], { stdio: 'inherit' });
+  if (pinned) pin(phones.pid!, 1);
   let callNumber = 0;
+  const workersCpuMs = () => workerPids.reduce((sum, pid) => sum + processCpuMs(pid), 0);
+  const workersRss = () => workerPids.reduce((sum, pid) => sum + processRss(pid), 0);
 
-  console.log(`media capacity: mediasoup ${media.status().mediasoupVersion}, 1 worker, ${seconds} s per step, PCMU both ways, CallAudio in Listen with in-band DTMF detection`);
-  console.log(
-    `${pinned && phonesPinned ? 'gateway (Node + worker) on CPU 0, phones on CPU 1' : 'not pinned to CPUs: the phones share the cores'}; ` +
-      `load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores (other load skews late%)`,
-  );
-  console.log('calls  late%   lost%  lateTicks/maxMs  tick µs/call  nodeCpu%  workerCpu%  answer ms (p50/p99)  firstPacket ms (p50)');
+  console.log(`\n${cores === 'one' ? 'one core' : 'all cores'}: mediasoup ${media.status().mediasoupVersion}, ${size} worker(s), ${size} audio thread(s), ${size} camera(s), ${SECONDS} s per step; ${pinned ? 'gateway on CPU 0, phones on CPU 1' : 'not pinned'}`);
+  console.log('calls  late%   lost%  cpu% (proc/main/workers)  KiB/call (rss/worker)  answer ms (p50/p99)  firstPacket ms (p50)');
 
   async function step(count: number): Promise<StepResult> {
     const opened = (await ask(phones, { type: 'open', count })) as Extract<FromPhones, { type: 'opened' }>;
+    gc();
+    const rssBefore = process.memoryUsage().rss;
+    const workerRssBefore = workersRss();
     const answerMs: number[] = [];
     const sessions: MediaSession[] = [];
-    const audios: CallAudio[] = [];
+    const audios: ThreadedCallAudio[] = [];
     for (const port of opened.ports) {
       const callId = `bench-${++callNumber}`;
-      const audio = new CallAudio({ callId, microphone, speaker, phrases, intercom: { thresholdPercent: 5, cycleTimeMs: 1000 }, mode: 'listen' });
+      const audio = threads.createCallAudio(callId, { intercom: { thresholdPercent: 5, cycleTimeMs: 1000 }, mode: 'listen' });
       const offer = `v=0\r\no=phone 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=ptime:20\r\n`;
       const t0 = performance.now();
-      sessions.push(await media.answer({ callId, kind: 'sip', offerSdp: offer, audio }));
+      sessions.push(await media.answer({ callId, kind: 'sip', offerSdp: offer, audio, cameraId: `camera-${callNumber % size}` }));
       answerMs.push(performance.now() - t0);
       audios.push(audio);
     }
     const targets = sessions.map((s) => Number(/^m=audio (\d+)/m.exec(s.answerSdp)![1]));
-    const ticksBefore = media.tickerStats;
     const cpuBefore = process.cpuUsage();
-    const workerCpuBefore = processCpuMs(workerPid);
+    const loopBefore = performance.eventLoopUtilization();
+    const workerCpuBefore = workersCpuMs();
     const wallBefore = performance.now();
-    const result = (await ask(phones, { type: 'run', targets, durationMs: seconds * 1000 })) as Extract<FromPhones, { type: 'result' }>;
+    const result = (await ask(phones, { type: 'run', targets, durationMs: SECONDS * 1000 })) as Extract<FromPhones, { type: 'result' }>;
     const wall = performance.now() - wallBefore;
     const cpu = process.cpuUsage(cpuBefore);
-    const ticks = media.tickerStats;
+    const loop = performance.eventLoopUtilization(loopBefore);
+    const workerCpu = workersCpuMs() - workerCpuBefore;
+    gc();
+    const rss = process.memoryUsage().rss;
+    const workerRss = workersRss();
     for (const session of sessions) session.close();
     await Promise.all(audios.map((audio) => audio.close()));
     await ask(phones, { type: 'close' });
@@ -238,11 +325,11 @@ async function runGateway(): Promise<void> {
       calls: count,
       latePercent: (result.late / Math.max(1, result.judged)) * 100,
       lostPercent: Math.max(0, ((result.sent - result.received) / result.sent) * 100),
-      lateTicks: ticks.lateTicks - ticksBefore.lateTicks,
-      maxTickLatenessMs: ticks.maxLatenessMs,
-      tickUsPerCall: ((ticks.busyMs - ticksBefore.busyMs) / Math.max(1, ticks.ticks - ticksBefore.ticks) / count) * 1000,
-      nodeCpu: ((cpu.user + cpu.system) / 1000 / wall) * 100,
-      workerCpu: ((processCpuMs(workerPid) - workerCpuBefore) / wall) * 100,
+      processCpu: ((cpu.user + cpu.system) / 1000 / wall) * 100,
+      mainLoopBusy: loop.utilization * 100,
+      workerCpu: (workerCpu / wall) * 100,
+      rssPerCallKiB: (rss - rssBefore) / count / 1024,
+      workerRssPerCallKiB: (workerRss - workerRssBefore) / count / 1024,
       answerMs,
       firstPacketMs: result.firstPacketMs.filter(Number.isFinite),
     };
@@ -259,11 +346,11 @@ async function runGateway(): Promise<void> {
   }
 
   // A step takes its run time plus set-up and tear-down (~5 ms a call on a loaded core).
-  const fits = (count: number) => performance.now() - began + seconds * 1000 + count * 5 + 1500 < budgetMs;
+  const fits = (count: number) => performance.now() - began + SECONDS * 1000 + count * 5 + 1500 < BUDGET_S * 1000;
 
   let best: StepResult | undefined;
   let failedAt = MAX_CALLS + 1;
-  await step(WARM_UP_CALLS); // JIT, first router and transports
+  await step(WARM_UP_CALLS); // JIT, first routers and transports
   for (let count = FIRST_CALLS; count <= MAX_CALLS && fits(count); count *= 2) {
     const result = await carries(count);
     if (!result) {
@@ -281,21 +368,15 @@ async function runGateway(): Promise<void> {
     else failedAt = count;
   }
 
+  console.log(`memory: ${MEMORY_CALLS} calls up (not judged)`);
+  const memory = await step(MEMORY_CALLS);
   phones.send({ type: 'quit' } satisfies ToPhones);
+  await threads.close();
   await media.close();
   rmSync(dataDir, { recursive: true, force: true });
-
-  const bracket = failedAt > MAX_CALLS ? `no step up to ${low()} failed` : `${failedAt} calls failed`;
-  printTable(`media capacity summary: ${pinned && phonesPinned ? 'one core (Node + mediasoup worker on CPU 0)' : 'unpinned'}, PCMU, CallAudio + in-band DTMF, under ${MAX_LATE_PERCENT}% late`, ['', 'value'], best
-    ? [
-        ['calls carried', `${best.calls} (${bracket})`],
-        ['late / lost packets', `${fixed(best.latePercent, 2)}% / ${fixed(best.lostPercent, 2)}%`],
-        ['CPU: Node / worker', `${fixed(best.nodeCpu, 0)}% / ${fixed(best.workerCpu, 0)}%`],
-        ['20 ms clock work per call', `${fixed(best.tickUsPerCall)} µs`],
-        ['answer (offer -> SDP answer) p50 / p99', `${fixed(percentile(best.answerMs, 0.5))} / ${fixed(percentile(best.answerMs, 0.99))} ms`],
-        ['time taken', `${fixed((performance.now() - began) / 1000, 0)} s`],
-      ]
-    : [['calls carried', `fewer than ${FIRST_CALLS} (${bracket})`]]);
+  const bracket = failedAt > MAX_CALLS ? `no step up to ${low()} failed` : `${failedAt} failed`;
+  const summary: RunSummary = { cores, workers: size, pinned, best, memory, bracket, seconds: (performance.now() - began) / 1000 };
+  process.send!(summary);
 }
 
 function printStep(r: StepResult): void {
@@ -304,10 +385,8 @@ function printStep(r: StepResult): void {
       String(r.calls).padStart(5),
       fixed(r.latePercent, 2).padStart(6),
       fixed(r.lostPercent, 2).padStart(7),
-      `${r.lateTicks}/${fixed(r.maxTickLatenessMs, 0)}`.padStart(16),
-      fixed(r.tickUsPerCall).padStart(13),
-      fixed(r.nodeCpu, 0).padStart(9),
-      fixed(r.workerCpu, 0).padStart(11),
+      `${fixed(r.processCpu, 0)}/${fixed(r.mainLoopBusy, 0)}/${fixed(r.workerCpu, 0)}`.padStart(25),
+      `${fixed(r.rssPerCallKiB, 0)}/${fixed(r.workerRssPerCallKiB, 0)}`.padStart(22),
       `${fixed(percentile(r.answerMs, 0.5))}/${fixed(percentile(r.answerMs, 0.99))}`.padStart(20),
       fixed(percentile(r.firstPacketMs, 0.5), 0).padStart(21),
     ].join(' '),

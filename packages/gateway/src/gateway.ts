@@ -6,12 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import type { CameraStatus, SpokenLanguage } from '@camgate/protocol';
-import { CallAudio } from './audio/call-audio.ts';
 import { encodeWav, readWav } from './audio/wav.ts';
 import { WavDecoder } from './audio/wav-decoder.ts';
 import { ENGINE_RATE } from './audio/contracts.ts';
-import { SimulatedMicrophone } from './audio/device/microphone.ts';
-import { SimulatedSpeaker } from './audio/device/speaker.ts';
 import { EspeakTts } from './audio/speech/espeak-tts.ts';
 import { PhraseCache } from './audio/speech/phrase-cache.ts';
 import { voiceFor } from './audio/speech/voices.ts';
@@ -23,6 +20,7 @@ import { HttpSnapshotSource } from './camera/device/snapshot-source.ts';
 import { sipLimits, type Config } from './config/config.ts';
 import { systemClock } from './core/clock.ts';
 import type { Logger } from './core/logger.ts';
+import { AudioThreadPool } from './media/audio-threads/audio-thread-pool.ts';
 import { MediaService } from './media/media-service.ts';
 import { createRtspPuller } from './media/video/rtsp-puller.ts';
 import { SimulatedScene } from './media/video/simulated-scene.ts';
@@ -66,6 +64,8 @@ export class Gateway {
   private constructor(
     readonly info: GatewayInfo,
     readonly http: HttpServer,
+    /** The threads running the calls' audio engines (load, and which thread runs a call). */
+    readonly audioThreads: AudioThreadPool,
   ) {}
 
   static async start(config: Config, logger: Logger): Promise<Gateway> {
@@ -139,8 +139,11 @@ export class Gateway {
       });
       closers.push(() => liveView.close());
 
-      const microphone = new SimulatedMicrophone({ clock, ...(config.microphoneWav && { wavPath: config.microphoneWav }) });
-      const speaker = new SimulatedSpeaker(config.dataDir);
+      const audioThreads = await AudioThreadPool.start({
+        size: config.audioThreads, logger, logFormat: config.logFormat, phrases, dataDir: config.dataDir,
+        ...(config.microphoneWav && { microphoneWav: config.microphoneWav }),
+      });
+      closers.push(() => audioThreads.close());
       const messages = new MessageSamples(store);
       const calls = new CallManager({
         camera,
@@ -148,8 +151,7 @@ export class Gateway {
         clock,
         logger,
         createAudio: (callId) =>
-          new CallAudio({
-            callId, microphone, speaker, phrases, logger,
+          audioThreads.createCallAudio(callId, {
             intercom: camera.settings.running.intercom,
             voice: voiceFor(camera.settings.running.locale.language),
           }),
@@ -280,6 +282,7 @@ export class Gateway {
           ...mediaStatus(media),
         },
         http,
+        audioThreads,
       );
       gateway.#closers.push(...closers);
       return gateway;

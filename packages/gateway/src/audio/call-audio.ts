@@ -4,7 +4,7 @@ import { InvalidStateError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { TypedEmitter } from '../core/typed-emitter.ts';
 import { ComfortNoise } from './comfort-noise.ts';
-import type { CallAudioPort } from './contracts.ts';
+import type { CallAudioPort, CameraAudio } from './contracts.ts';
 import { FRAME_SAMPLES } from './contracts.ts';
 import type { Microphone } from './device/microphone.ts';
 import type { Speaker, SpeakerChannel } from './device/speaker.ts';
@@ -41,7 +41,34 @@ export type CallAudioEvents = {
   mode: [mode: AudioMode];
   'prompt-started': [info: PromptInfo];
   'prompt-ended': [info: PromptInfo, outcome: PromptOutcome];
+  /** The engine stopped for good under the call (its audio thread died): the call cannot go on. */
+  failed: [reason: string];
 };
+
+/**
+ * What the call glue does with a call's audio engine, wherever it runs: CallAudio in this
+ * thread, or ThreadedCallAudio, its proxy for an engine in an audio thread.
+ */
+export interface CallAudioControl {
+  readonly callId: string;
+  readonly mode: AudioMode;
+  /** Whether a prompt is playing or queued. */
+  readonly promptActive: boolean;
+  setMode(mode: AudioMode): void;
+  setIntercom(settings: IntercomSettings): void;
+  setInbandDtmf(enabled: boolean): void;
+  /** Queues a prompt for the caller. */
+  play(prompt: Prompt): Promise<PromptOutcome>;
+  /** Barge-in: stops the playing prompt and clears the queue. */
+  interrupt(): void;
+  /** Cancels prompts and releases the speaker; idempotent. */
+  close(): Promise<void>;
+  on<K extends keyof CallAudioEvents>(event: K, listener: (...args: CallAudioEvents[K]) => void): this;
+  off<K extends keyof CallAudioEvents>(event: K, listener: (...args: CallAudioEvents[K]) => void): this;
+}
+
+/** A call's audio engine as the call glue creates it: controllable, and linkable by the media layer. */
+export type CallAudioEngine = CallAudioControl & CameraAudio;
 
 export interface CallAudioOptions {
   readonly callId: string;
@@ -65,7 +92,7 @@ export interface CallAudioOptions {
  * the microphone ducked under prompts. Frame-driven: the media layer pushes and pulls one
  * 20 ms frame at a time, and all timing (level reports, intercom cycle time) counts frames.
  */
-export class CallAudio extends TypedEmitter<CallAudioEvents> implements CallAudioPort {
+export class CallAudio extends TypedEmitter<CallAudioEvents> implements CallAudioPort, CallAudioControl {
   readonly callId: string;
   readonly #microphone: Microphone;
   readonly #speaker: Speaker;

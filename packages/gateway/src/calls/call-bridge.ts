@@ -1,5 +1,5 @@
 import type { AudioMode, CallOutcome, DtmfSource } from '@camgate/protocol';
-import type { CallAudio } from '../audio/call-audio.ts';
+import type { CallAudioControl } from '../audio/call-audio.ts';
 import type { IntercomSettings } from '../audio/intercom-gate.ts';
 import type { Prompt, PromptOutcome } from '../audio/speech/prompt.ts';
 import { isKey, type CallPort, type PromptResult } from '../camera/call-port.ts';
@@ -32,7 +32,7 @@ const HANGUP_REASON: Partial<Record<CallOutcome, string>> = {
 export interface CallBridgeOptions {
   sip: SipCall;
   media: MediaSession;
-  audio: CallAudio;
+  audio: CallAudioControl;
   clock: Clock;
   logger: Logger;
   /** A stored audio message as engine-rate samples, or null when it is gone. */
@@ -67,6 +67,8 @@ export class CallBridge implements CallPort {
     sip.on('dtmf', (key) => this.#dtmf.push(key, 'sip-info'));
     media.on('dtmf', (key) => this.#dtmf.push(key, 'rfc4733'));
     audio.on('dtmf', (key) => this.#dtmf.push(key, 'inband'));
+    // The engine's audio thread died: the caller would hear nothing and no key would count.
+    audio.on('failed', () => this.hangup('error'));
     sip.on('offer', (sdp, respond) => {
       media.update(sdp).then(respond, (error: unknown) =>
         respond(

@@ -1,5 +1,5 @@
 import type { SettingsView } from '@camgate/protocol';
-import type { CallAudio } from '../audio/call-audio.ts';
+import type { CallAudioEngine } from '../audio/call-audio.ts';
 import type { Camera, RejectReason } from '../camera/camera.ts';
 import type { IncomingCall as CameraIncoming } from '../camera/call-port.ts';
 import type { Clock } from '../core/clock.ts';
@@ -25,7 +25,7 @@ export interface CallManagerOptions {
   clock: Clock;
   logger: Logger;
   /** A new camera audio endpoint for a call, in the settings' intercom configuration. */
-  createAudio(callId: string): CallAudio;
+  createAudio(callId: string): CallAudioEngine;
   loadMessage(messageId: string): { name: string; samples: Int16Array } | null;
 }
 

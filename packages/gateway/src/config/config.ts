@@ -1,4 +1,4 @@
-import { networkInterfaces } from 'node:os';
+import { availableParallelism, networkInterfaces } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
@@ -48,7 +48,10 @@ export const ConfigSchema = z
     /** INVITEs of one source address not yet ACKed; more get 486 + Retry-After. */
     maxPendingInvitesPerSource: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_MAX_PENDING_INVITES_PER_SOURCE),
     dataDir: z.string().min(1).default('./data'),
-    workers: z.coerce.number().int().min(1).max(64).default(1),
+    /** mediasoup worker processes; each camera's Router goes to the least loaded one. */
+    workers: z.coerce.number().int().min(1).max(64).default(availableParallelism()),
+    /** Threads running the calls' audio engines (jitter buffer, codecs, DTMF, prompts); calls go to the least loaded. */
+    audioThreads: z.coerce.number().int().min(1).max(64).default(availableParallelism()),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** pretty: readable lines; json: one JSON object per line; auto: pretty when stdout is a terminal. */
     logFormat: z.enum(['pretty', 'json', 'auto']).default('auto'),

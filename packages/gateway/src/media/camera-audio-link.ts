@@ -1,13 +1,10 @@
-import { randomInt } from 'node:crypto';
 import type { types as ms } from 'mediasoup';
-import { createCodec } from '../audio/codecs/create-codec.ts';
-import type { CallAudioPort, Codec } from '../audio/contracts.ts';
-import { JitterBuffer } from '../audio/jitter-buffer.ts';
+import type { CallAudioPort } from '../audio/contracts.ts';
 import type { Logger } from '../core/logger.ts';
 import type { FrameTicker } from './frame-ticker.ts';
-import { PcmFrameQueue } from './pcm-frame-queue.ts';
 import { ROUTER_PAYLOAD_TYPES } from './router-codecs.ts';
-import { buildRtpPacket, parseRtpPacket, randomSsrc } from './rtp-packet.ts';
+import { RtpAudioPath } from './rtp-audio-path.ts';
+import { randomSsrc } from './rtp-packet.ts';
 import type { NegotiatedCodec } from './sdp/negotiated-codec.ts';
 
 export interface CameraAudioLinkOptions {
@@ -24,31 +21,21 @@ export interface CameraAudioLinkOptions {
 }
 
 /**
- * One call's two audio streams between mediasoup and the camera's audio engine, on the
- * camera's DirectTransport. Caller -> camera: the consumer's RTP goes through a jitter
- * buffer and the codec into `audio.pushCallerFrame`, one 20 ms frame per tick.
- * Camera -> caller: each tick `audio.pullFrame()` is encoded in the caller's codec and
- * sent by `producer`, which the call's leg consumes towards the caller.
+ * One call's two audio streams between mediasoup and an audio engine in this thread, on
+ * the camera's DirectTransport. Caller -> camera: the consumer's RTP goes through the
+ * RtpAudioPath into `audio.pushCallerFrame`, one 20 ms frame per tick of the shared clock.
+ * Camera -> caller: each tick `audio.pullFrame()` is encoded and sent by `producer`, which
+ * the call's leg consumes towards the caller. (Engines in audio threads link through
+ * ThreadAudioLink instead.)
  */
 export class CameraAudioLink {
   readonly callId: string;
   readonly producer: ms.Producer;
   readonly #consumer: ms.Consumer;
   readonly #logger: Logger;
-  readonly #audio: CallAudioPort;
-  readonly #codec: Codec;
-  readonly #jitterBuffer = new JitterBuffer();
-  readonly #frames = new PcmFrameQueue();
+  readonly #path: RtpAudioPath;
   readonly #removeTick: () => void;
   readonly #onCallerPacket: () => void;
-  readonly #payloadType: number;
-  readonly #ssrc: number;
-  // RFC 3550 §5.1: initial sequence number and timestamp are random.
-  #sequenceNumber = randomInt(0x10000);
-  readonly #timestampBase = randomSsrc();
-  /** The ticker's number of the first frame sent; timestamps count frames from it. */
-  #firstFrame: number | undefined;
-  #heardCaller = false;
   #closed = false;
 
   private constructor(options: CameraAudioLinkOptions, producer: ms.Producer, consumer: ms.Consumer, payloadType: number, ssrc: number) {
@@ -56,45 +43,21 @@ export class CameraAudioLink {
     this.producer = producer;
     this.#consumer = consumer;
     this.#logger = options.logger;
-    this.#audio = options.audio;
     this.#onCallerPacket = options.onCallerPacket;
-    this.#payloadType = payloadType;
-    this.#ssrc = ssrc;
-    this.#codec = createCodec(options.codec.name);
-    consumer.on('rtp', (packet) => this.#onRtp(packet));
+    this.#path = new RtpAudioPath({ codec: options.codec.name, payloadType, ssrc, audio: options.audio });
+    consumer.on('rtp', (packet) => {
+      if (this.#path.receive(packet)) this.#onCallerPacket();
+    });
     // The leg's producer closing (codec change, leg closed) ends this link too.
     consumer.on('producerclose', () => this.close());
     consumer.on('transportclose', () => this.close());
     producer.on('transportclose', () => this.close());
-    this.#removeTick = options.ticker.add((frame) => this.#tick(frame), { callId: options.callId });
+    this.#removeTick = options.ticker.add((frame) => this.producer.send(this.#path.tick(frame)), { callId: options.callId });
   }
 
   static async create(options: CameraAudioLinkOptions): Promise<CameraAudioLink> {
-    const { transport, codec, callerProducer } = options;
-    const payloadType = ROUTER_PAYLOAD_TYPES[codec.name];
-    const mimeType = `audio/${codec.name}`;
-    const consumer = await transport.consume({
-      producerId: callerProducer.id,
-      // Only the codec: no header extensions, so packets reach Node as plain RTP.
-      rtpCapabilities: { codecs: [{ kind: 'audio', mimeType, clockRate: codec.clockRate, channels: codec.channels, preferredPayloadType: payloadType }] },
-    });
-    const ssrc = randomSsrc();
-    let producer: ms.Producer;
-    try {
-      producer = await transport.produce({
-        kind: 'audio',
-        rtpParameters: {
-          codecs: [{ mimeType, payloadType, clockRate: codec.clockRate, channels: codec.channels, rtcpFeedback: [] }],
-          encodings: [{ ssrc }],
-          rtcp: { cname: `camera-${options.callId.slice(0, 16)}`, reducedSize: true },
-        },
-        appData: { callId: options.callId },
-      });
-    } catch (error) {
-      consumer.close();
-      throw error;
-    }
-    return new CameraAudioLink(options, producer, consumer, payloadType, ssrc);
+    const streams = await openCameraStreams(options.transport, options);
+    return new CameraAudioLink(options, streams.producer, streams.consumer, streams.payloadType, streams.ssrc);
   }
 
   get closed(): boolean {
@@ -107,45 +70,48 @@ export class CameraAudioLink {
     this.#removeTick();
     this.#consumer.close();
     this.producer.close();
-    this.#codec.close();
-    this.#logger.debug({ callId: this.callId, jitter: this.#jitterBuffer.stats }, 'camera audio link closed');
+    this.#path.close();
+    this.#logger.debug({ callId: this.callId, jitter: this.#path.jitterStats }, 'camera audio link closed');
   }
+}
 
-  #onRtp(datagram: Buffer): void {
-    const packet = parseRtpPacket(datagram);
-    if (!packet) return;
-    this.#jitterBuffer.push(packet.sequenceNumber, packet.timestamp, packet.payload);
-    this.#onCallerPacket();
-  }
+/** A call's two streams on a camera-side transport: the caller's audio consumed, the camera's produced. */
+export interface CameraStreams {
+  readonly consumer: ms.Consumer;
+  readonly producer: ms.Producer;
+  /** The Router's payload type of the codec, in both streams. */
+  readonly payloadType: number;
+  /** SSRC of the camera's stream. */
+  readonly ssrc: number;
+}
 
-  #tick(frame: number): void {
-    this.#audio.pushCallerFrame(this.#nextCallerFrame());
-    this.#sendCameraFrame(this.#audio.pullFrame(), frame);
-  }
-
-  #nextCallerFrame(): Int16Array {
-    if (!this.#frames.hasFrame) {
-      const next = this.#jitterBuffer.pop();
-      if (next.kind === 'frame') {
-        this.#heardCaller = true;
-        this.#frames.push(this.#codec.decode(next.payload));
-      } else if (this.#heardCaller) {
-        // Lost packet, or the caller fell silent/behind: let the codec conceal.
-        this.#frames.push(this.#codec.conceal());
-      }
-    }
-    return this.#frames.shift();
-  }
-
-  #sendCameraFrame(pcm: Int16Array, frame: number): void {
-    const payload = this.#codec.encode(pcm);
-    // RFC 3551 §4.1: the marker bit flags the first packet of a talkspurt.
-    const first = this.#firstFrame === undefined;
-    this.#firstFrame ??= frame;
-    // Frames the ticker skipped after a stall leave a timestamp gap, as silence would.
-    const timestamp = (this.#timestampBase + (frame - this.#firstFrame) * this.#codec.samplesPerFrame) >>> 0;
-    const packet = buildRtpPacket({ marker: first, payloadType: this.#payloadType, sequenceNumber: this.#sequenceNumber, timestamp, ssrc: this.#ssrc }, payload);
-    this.#sequenceNumber = (this.#sequenceNumber + 1) & 0xffff;
-    this.producer.send(packet);
+/** Consumes the caller's producer and produces the camera's stream for one call on `transport`. */
+export async function openCameraStreams(
+  transport: ms.Transport,
+  options: { readonly callId: string; readonly callerProducer: ms.Producer; readonly codec: NegotiatedCodec },
+): Promise<CameraStreams> {
+  const { codec, callerProducer } = options;
+  const payloadType = ROUTER_PAYLOAD_TYPES[codec.name];
+  const mimeType = `audio/${codec.name}`;
+  const consumer = await transport.consume({
+    producerId: callerProducer.id,
+    // Only the codec: no header extensions, so packets reach the engine as plain RTP.
+    rtpCapabilities: { codecs: [{ kind: 'audio', mimeType, clockRate: codec.clockRate, channels: codec.channels, preferredPayloadType: payloadType }] },
+  });
+  const ssrc = randomSsrc();
+  try {
+    const producer = await transport.produce({
+      kind: 'audio',
+      rtpParameters: {
+        codecs: [{ mimeType, payloadType, clockRate: codec.clockRate, channels: codec.channels, rtcpFeedback: [] }],
+        encodings: [{ ssrc }],
+        rtcp: { cname: `camera-${options.callId.slice(0, 16)}`, reducedSize: true },
+      },
+      appData: { callId: options.callId },
+    });
+    return { consumer, producer, payloadType, ssrc };
+  } catch (error) {
+    consumer.close();
+    throw error;
   }
 }

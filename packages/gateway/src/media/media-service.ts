@@ -1,5 +1,5 @@
 import type { types as ms } from 'mediasoup';
-import type { CallAudioPort } from '../audio/contracts.ts';
+import type { CameraAudio } from '../audio/contracts.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { InvalidStateError, ValidationError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
@@ -21,7 +21,7 @@ const DEFAULT_CAMERA_ID = 'camera';
 
 export interface MediaServiceOptions {
   readonly logger: Logger;
-  /** mediasoup worker processes (default 1). */
+  /** mediasoup worker processes (default 1; the gateway's `--workers` defaults to one per core); each camera's Router goes to the least loaded. */
   readonly workers?: number;
   readonly webrtc: {
     /** Address the WebRTC transports bind; 0.0.0.0 listens on all interfaces. */
@@ -47,8 +47,8 @@ export interface MediaAnswerRequest {
   readonly callId: string;
   readonly kind: MediaLegKind;
   readonly offerSdp: string;
-  /** The camera's audio endpoint for this call. */
-  readonly audio: CallAudioPort;
+  /** The camera's audio engine for this call (in an audio thread, or a frame port in this one). */
+  readonly audio: CameraAudio;
   /** The camera the call is for (one Router per camera). */
   readonly cameraId?: string;
   /** The IP the call's signalling came from (SIP phones: strict RTP may learn from it). */
@@ -58,6 +58,8 @@ export interface MediaAnswerRequest {
 export interface MediaServiceStatus {
   readonly mediasoupVersion: string;
   readonly workerPids: number[];
+  /** Routers (cameras) per worker, by pid. */
+  readonly routersPerWorker: Map<number, number>;
   readonly sessions: number;
 }
 
@@ -107,11 +109,6 @@ export class MediaService extends TypedEmitter<MediaServiceEvents> {
     return this.#state;
   }
 
-  /** The shared 20 ms clock's counters (late ticks matter for audio quality). */
-  get tickerStats(): FrameTicker['stats'] {
-    return this.#ticker.stats;
-  }
-
   async start(): Promise<void> {
     this.#transition('starting');
     const pool = await WorkerPool.start({
@@ -131,7 +128,12 @@ export class MediaService extends TypedEmitter<MediaServiceEvents> {
   }
 
   status(): MediaServiceStatus {
-    return { mediasoupVersion: this.#pool?.mediasoupVersion ?? '', workerPids: this.#pool?.pids ?? [], sessions: this.#sessions.size };
+    return {
+      mediasoupVersion: this.#pool?.mediasoupVersion ?? '',
+      workerPids: this.#pool?.pids ?? [],
+      routersPerWorker: this.#pool?.load ?? new Map(),
+      sessions: this.#sessions.size,
+    };
   }
 
   session(callId: string): MediaSession | undefined {
@@ -215,7 +217,7 @@ export class MediaService extends TypedEmitter<MediaServiceEvents> {
 
   async #createEndpoint(cameraId: string): Promise<CameraEndpoint> {
     const router = await this.#pool!.createRouter();
-    const endpoint = await CameraEndpoint.create({ cameraId, router, ticker: this.#ticker, logger: this.#logger });
+    const endpoint = new CameraEndpoint({ cameraId, router, ticker: this.#ticker, logger: this.#logger });
     // After a worker death the next call builds the camera's Router on a live worker.
     endpoint.once('closed', () => this.#endpoints.delete(cameraId));
     return endpoint;

@@ -1,12 +1,11 @@
 import type { DtmfSource } from '@camgate/protocol';
-import type { CallAudioPort, CodecName } from '../audio/contracts.ts';
+import type { CameraAudio, CodecName } from '../audio/contracts.ts';
 import type { DtmfKey } from '../audio/dtmf/keys.ts';
 import type { Clock } from '../core/clock.ts';
 import { InvalidStateError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { TypedEmitter } from '../core/typed-emitter.ts';
-import type { CameraAudioLink } from './camera-audio-link.ts';
-import type { CameraEndpoint, CameraEndpointCloseReason } from './camera-endpoint.ts';
+import type { AudioLink, CameraEndpoint, CameraEndpointCloseReason } from './camera-endpoint.ts';
 import type { MediaLeg, MediaLegKind } from './media-leg.ts';
 import { RtpInactivityTimer } from './rtp-inactivity-timer.ts';
 
@@ -34,7 +33,7 @@ export interface MediaSessionOptions {
   readonly clock: Clock;
   readonly rtpTimeoutMs: number;
   readonly endpoint: CameraEndpoint;
-  readonly audio: CallAudioPort;
+  readonly audio: CameraAudio;
   /** Builds the caller's leg from the offer (throws SdpNegotiationError for 488). */
   readonly createLeg: () => Promise<MediaLeg>;
 }
@@ -49,11 +48,11 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   readonly kind: MediaLegKind;
   readonly #logger: Logger;
   readonly #endpoint: CameraEndpoint;
-  readonly #audio: CallAudioPort;
+  readonly #audio: CameraAudio;
   readonly #leg: MediaLeg;
   readonly #inactivity: RtpInactivityTimer;
   readonly #onEndpointClosed: (reason: CameraEndpointCloseReason) => void;
-  #link: CameraAudioLink | undefined;
+  #link: AudioLink | undefined;
   #answerSdp = '';
   #state: MediaSessionState = 'open';
   /** Re-offers are applied one after the other. */

@@ -1,6 +1,7 @@
 import * as mediasoup from 'mediasoup';
 import type { types as ms } from 'mediasoup';
-import { systemClock, type Clock, type TimerHandle } from '../core/clock.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
+import { Respawner } from '../core/respawner.ts';
 import { InvalidStateError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { TypedEmitter } from '../core/typed-emitter.ts';
@@ -29,15 +30,19 @@ export type WorkerPoolEvents = {
 /** mediasoup worker processes, kept at `size`: a worker that dies is replaced. */
 export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
   readonly #options: WorkerPoolOptions;
-  readonly #clock: Clock;
   readonly #workers = new Map<ms.Worker, { routers: number }>();
-  readonly #respawnTimers = new Set<TimerHandle>();
+  readonly #respawner: Respawner;
   #closed = false;
 
   private constructor(options: WorkerPoolOptions) {
     super();
     this.#options = options;
-    this.#clock = options.clock ?? systemClock;
+    this.#respawner = new Respawner({
+      clock: options.clock ?? systemClock,
+      retryMs: RESPAWN_RETRY_MS,
+      spawn: () => this.#spawn(),
+      onFailure: (error) => options.logger.error({ err: error }, 'could not start a replacement mediasoup worker; retrying'),
+    });
   }
 
   static async start(options: WorkerPoolOptions): Promise<WorkerPool> {
@@ -60,7 +65,12 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
     return [...this.#workers.keys()].map((w) => w.pid);
   }
 
-  /** A Router with the camera codecs on the least loaded worker. */
+  /** Routers per running worker, by pid. */
+  get load(): Map<number, number> {
+    return new Map([...this.#workers].map(([worker, load]) => [worker.pid, load.routers]));
+  }
+
+  /** A Router with the camera codecs on the worker with the fewest (one per camera: cameras spread over the cores). */
   async createRouter(): Promise<ms.Router> {
     if (this.#closed) throw new InvalidStateError('worker pool is closed');
     let best: [ms.Worker, { routers: number }] | undefined;
@@ -76,8 +86,7 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const timer of this.#respawnTimers) this.#clock.clearTimeout(timer);
-    this.#respawnTimers.clear();
+    this.#respawner.close();
     for (const worker of this.#workers.keys()) worker.close();
     this.#workers.clear();
     this.removeAllListeners();
@@ -100,18 +109,7 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
     this.#workers.delete(worker);
     this.#options.logger.error({ pid: worker.pid, err: error }, 'mediasoup worker died; replacing it');
     this.safeEmit('workerdied', worker.pid, error);
-    this.#respawn();
+    this.#respawner.respawn();
   }
 
-  #respawn(): void {
-    if (this.#closed) return;
-    this.#spawn().catch((error: unknown) => {
-      this.#options.logger.error({ err: error }, 'could not start a replacement mediasoup worker; retrying');
-      const timer = this.#clock.setTimeout(() => {
-        this.#respawnTimers.delete(timer);
-        this.#respawn();
-      }, RESPAWN_RETRY_MS);
-      this.#respawnTimers.add(timer);
-    });
-  }
 }

@@ -23,6 +23,8 @@ export interface SimulatedMicrophoneOptions {
   readonly clock: Clock;
   /** A WAV file to loop instead of the generated room ambience. */
   readonly wavPath?: string;
+  /** When the loop started (clock time); default now. The same epoch makes the copies in several threads one microphone. */
+  readonly epoch?: number;
 }
 
 /**
@@ -37,7 +39,7 @@ export class SimulatedMicrophone implements Microphone {
 
   constructor(options: SimulatedMicrophoneOptions) {
     this.#clock = options.clock;
-    this.#epoch = options.clock.now();
+    this.#epoch = options.epoch ?? options.clock.now();
     this.#loop = options.wavPath ? loopFromWav(options.wavPath) : generateRoomAmbience();
   }
 

@@ -23,28 +23,52 @@ export interface SpeakerChannel {
 /** A call keeps the speaker this long after its last frame: pauses between words do not hand it over. */
 export const SPEAKER_HOLD_MS = 1000;
 
+/** Shared state of one loudspeaker: its arbitration works across the audio threads. */
+export function createSpeakerState(): SharedArrayBuffer {
+  return new SharedArrayBuffer(3 * BigInt64Array.BYTES_PER_ELEMENT);
+}
+
+const HOLDER = 0;
+const LAST_PLAYED_AT = 1;
+const NEXT_CHANNEL = 2;
+
 /**
  * One loudspeaker, one voice: the first call that plays holds it, and other calls' frames
  * are dropped until the holder closes or has been silent for SPEAKER_HOLD_MS. Two callers
- * talking over each other through one speaker would be understood by nobody.
+ * talking over each other through one speaker would be understood by nobody. The state
+ * lives in shared memory (holder, last play, channel numbers), updated atomically, so calls
+ * in different audio threads share one speaker.
  */
 class SpeakerArbiter {
-  #holder: SpeakerChannel | null = null;
-  #lastPlayedAt = 0;
+  readonly #state: BigInt64Array;
 
-  constructor(private readonly now: () => number) {}
-
-  /** May `channel` play now? Takes the speaker when it is free. */
-  claim(channel: SpeakerChannel): boolean {
-    const now = this.now();
-    if (this.#holder !== null && this.#holder !== channel && now - this.#lastPlayedAt < SPEAKER_HOLD_MS) return false;
-    this.#holder = channel;
-    this.#lastPlayedAt = now;
-    return true;
+  constructor(
+    private readonly now: () => number,
+    state: SharedArrayBuffer,
+  ) {
+    this.#state = new BigInt64Array(state);
   }
 
-  release(channel: SpeakerChannel): void {
-    if (this.#holder === channel) this.#holder = null;
+  /** A number for a new channel, unique across threads (0 means "nobody"). */
+  newChannel(): bigint {
+    return Atomics.add(this.#state, NEXT_CHANNEL, 1n) + 1n;
+  }
+
+  /** May `channel` play now? Takes the speaker when it is free. */
+  claim(channel: bigint): boolean {
+    const now = BigInt(Math.floor(this.now()));
+    for (;;) {
+      const holder = Atomics.load(this.#state, HOLDER);
+      if (holder !== 0n && holder !== channel && now - Atomics.load(this.#state, LAST_PLAYED_AT) < SPEAKER_HOLD_MS) return false;
+      if (Atomics.compareExchange(this.#state, HOLDER, holder, channel) === holder) {
+        Atomics.store(this.#state, LAST_PLAYED_AT, now);
+        return true;
+      }
+    }
+  }
+
+  release(channel: bigint): void {
+    Atomics.compareExchange(this.#state, HOLDER, channel, 0n);
   }
 }
 
@@ -57,9 +81,10 @@ export class SimulatedSpeaker implements Speaker {
   readonly directory: string;
   readonly #arbiter: SpeakerArbiter;
 
-  constructor(dataDir: string, now: () => number = Date.now) {
+  /** `state` (createSpeakerState) is shared by every thread's SimulatedSpeaker of one camera. */
+  constructor(dataDir: string, now: () => number = Date.now, state: SharedArrayBuffer = createSpeakerState()) {
     this.directory = join(dataDir, 'speaker');
-    this.#arbiter = new SpeakerArbiter(now);
+    this.#arbiter = new SpeakerArbiter(now, state);
   }
 
   /** Where a call's recording goes. */
@@ -86,14 +111,17 @@ export function speakerFileName(callId: string): string {
 
 class RecordingChannel implements SpeakerChannel {
   levelPercent = 0;
+  readonly #id: bigint;
 
   constructor(
     readonly writer: WavFileWriter,
     private readonly arbiter: SpeakerArbiter,
-  ) {}
+  ) {
+    this.#id = arbiter.newChannel();
+  }
 
   play(frame: Int16Array): void {
-    if (!this.arbiter.claim(this)) {
+    if (!this.arbiter.claim(this.#id)) {
       this.levelPercent = 0;
       return;
     }
@@ -103,7 +131,7 @@ class RecordingChannel implements SpeakerChannel {
 
   close(): Promise<void> {
     this.levelPercent = 0;
-    this.arbiter.release(this);
+    this.arbiter.release(this.#id);
     return this.writer.close();
   }
 }
