@@ -10,11 +10,13 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 
 import type { Clock } from '../../core/clock.ts';
+import { InvalidStateError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import { TypedEmitter } from '../../core/typed-emitter.ts';
 import { Dialog, dialogKey } from '../dialog/dialog.ts';
 import { NameAddr, SipUri, createResponse, isSipUri, newTag, parseUri, sipHost, socketHost, type SipRequest, type SipResponse } from '../message/index.ts';
 import { SipError } from '../sip-error.ts';
+import type { InviteClientTransaction } from '../transaction/invite-client-transaction.ts';
 import type { InviteServerTransaction } from '../transaction/invite-server-transaction.ts';
 import type { ServerTransaction, TransactionLayer, TransactionLayerDelegate } from '../transaction/transaction-layer.ts';
 import { destinationFor } from '../transport/destination.ts';
@@ -23,6 +25,7 @@ import { isConnectionDestination, isWebSocket, type Destination, type MessageSou
 import { DEFAULT_CALL_ADMISSION_LIMITS, refuseInvite, type CallAdmissionLimits } from './call-admission.ts';
 import { DigestAuthority, parseCredentials, type DigestAlgorithm, type DigestSecret } from './digest.ts';
 import { ALLOWED_METHODS, IncomingCall, capabilityHeaders, type CallPorts, type CallTimers } from './incoming-call.ts';
+import { OutgoingCall, type OutgoingCallInit } from './outgoing-call.ts';
 import { Registration, type RegistrarAddress, type RegistrationOptions, type RegistrationTimings } from './registration.ts';
 
 /** Methods we know but do not implement: 405 with Allow (§8.2.1). Anything else unknown: 501. */
@@ -82,6 +85,9 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
   readonly #calls = new Map<string, CallEntry>();
   readonly #byTransaction = new Map<InviteServerTransaction, CallEntry>();
   readonly #registrations = new Set<Registration>();
+  /** Outgoing calls by dialog key once answered (or ringing), and all of them until they end. */
+  readonly #outgoingDialogs = new Map<string, OutgoingCall>();
+  readonly #outgoing = new Set<OutgoingCall>();
   #transactions: TransactionLayer | undefined;
   #closed = false;
 
@@ -143,6 +149,48 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
     return registration;
   }
 
+  /**
+   * Places a call (late offer: the callee's 2xx brings the SDP offer). `destination` is the
+   * first hop: the target itself, a provider's outbound proxy, or a browser's WebSocket.
+   */
+  call(options: Pick<OutgoingCallInit, 'target' | 'to' | 'from' | 'credentials' | 'route'> & { destination: Destination }): OutgoingCall {
+    if (this.#closed) throw new InvalidStateError('user agent closed');
+    const transactions = this.#transactions;
+    if (!transactions) throw new InvalidStateError('user agent not attached to a transaction layer');
+    const { destination } = options;
+    const protocol: TransportProtocol = isConnectionDestination(destination) ? 'ws' : destination.protocol;
+    const { host, port } = this.#transport.localEndpoint(protocol);
+    const inDialog = (dialog: Dialog): Destination => {
+      if (isConnectionDestination(destination)) return destination; // a browser: only over its WebSocket
+      const first = dialog.routeSet[0];
+      const next = first && isSipUri(first.uri) ? first.uri : dialog.remoteTarget;
+      if (!isSipUri(next)) throw new SipError(416, 'Unsupported URI Scheme');
+      return destinationFor(next);
+    };
+    const call: OutgoingCall = new OutgoingCall({
+      ...options,
+      transport: protocol,
+      clock: this.#clock,
+      logger: this.#log,
+      userAgent: this.#options.userAgent,
+      ports: {
+        sendInvite: (request, user) => transactions.sendRequest(request, destination, user) as InviteClientTransaction,
+        sendCancel: (invite, user) => void transactions.sendCancel(invite, user),
+        sendAck: (ack, dialog) => Promise.resolve().then(() => transactions.sendAck(ack, inDialog(dialog))),
+        sendInDialog: (request, dialog) => Promise.resolve().then(() => this.#sendRequest(request, inDialog(dialog))),
+        trackDialog: (dialog) => this.#outgoingDialogs.set(dialog.key, call),
+        localContact: new NameAddr(new SipUri({ user: 'camera', host: sipHost(host), port, params: new Map([['transport', protocol]]) })),
+      },
+    });
+    this.#outgoing.add(call);
+    call.once('ended', () => {
+      this.#outgoing.delete(call);
+      if (call.dialog) this.#outgoingDialogs.delete(call.dialog.key);
+    });
+    call.start();
+    return call;
+  }
+
   /** Ends every call (BYE / 503) and unregisters; the stack closes the layers below afterwards. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -150,6 +198,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
     this.#transport.off('connection-closed', this.#onConnectionClosed);
     await Promise.all([
       ...[...this.#calls.values()].map(({ call }) => call.abort('shutdown')),
+      ...[...this.#outgoing].map((call) => call.abort('shutdown')),
       ...[...this.#registrations].map((registration) => registration.close()),
     ]);
     this.#registrations.clear();
@@ -164,7 +213,13 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
       throw new SipError(405, 'Method Not Allowed', [['Allow', ALLOWED_METHODS.join(', ')]]);
     }
     if (request.to.tag !== undefined) {
-      const entry = this.#calls.get(dialogKey({ callId: request.callId, localTag: request.to.tag, remoteTag: request.from.tag ?? '' }));
+      const key = dialogKey({ callId: request.callId, localTag: request.to.tag, remoteTag: request.from.tag ?? '' });
+      const outgoing = this.#outgoingDialogs.get(key);
+      if (outgoing) {
+        outgoing.receiveRequest(request, respond);
+        return;
+      }
+      const entry = this.#calls.get(key);
       // OPTIONS may carry a To-tag of a dialog we forgot; answering it does no harm.
       if (!entry && request.method !== 'OPTIONS') throw new SipError(481, 'Call/Transaction Does Not Exist');
       if (entry) {
