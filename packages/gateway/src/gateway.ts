@@ -16,6 +16,11 @@ import { EspeakTts } from './audio/speech/espeak-tts.ts';
 import { PhraseCache } from './audio/speech/phrase-cache.ts';
 import { voiceFor } from './audio/speech/voices.ts';
 import { CallManager } from './calls/call-manager.ts';
+import { SipCallOutDialer, type ProviderAccount } from './calls/call-out-dialer.ts';
+import { CallOutService } from './camera/call-out/call-out-service.ts';
+import { OutgoingCallsSettingsService } from './camera/call-out/outgoing-calls-settings.ts';
+import { OutgoingCallsRepository } from './store/outgoing-calls-repository.ts';
+import { createCallOutRoutes } from './web/call-out-routes.ts';
 import { Camera } from './camera/camera.ts';
 import { PHRASES } from './camera/phrases.ts';
 import { PIN_LOCKOUT, PinGuard } from './camera/pin-guard.ts';
@@ -142,17 +147,18 @@ export class Gateway {
       const microphone = new SimulatedMicrophone({ clock, ...(config.microphoneWav && { wavPath: config.microphoneWav }) });
       const speaker = new SimulatedSpeaker(config.dataDir);
       const messages = new MessageSamples(store);
+      const createAudio = (callId: string) =>
+        new CallAudio({
+          callId, microphone, speaker, phrases, logger,
+          intercom: camera.settings.running.intercom,
+          voice: voiceFor(camera.settings.running.locale.language),
+        });
       const calls = new CallManager({
         camera,
         media,
         clock,
         logger,
-        createAudio: (callId) =>
-          new CallAudio({
-            callId, microphone, speaker, phrases, logger,
-            intercom: camera.settings.running.intercom,
-            voice: voiceFor(camera.settings.running.locale.language),
-          }),
+        createAudio,
         loadMessage: (id) => messages.get(id),
       });
       closers.push(() => calls.close());
@@ -182,8 +188,25 @@ export class Gateway {
         registration: registrationStatus(registration),
         media: mediaStatus(media),
         video: liveView.status(),
+        callOuts: callOuts?.statuses ?? [],
       });
       app.use(securityHeaders);
+      const outgoingSettings = new OutgoingCallsSettingsService(
+        new OutgoingCallsRepository(store.db, VIDEO_CAMERA_ID, logger),
+        { messageExists: (id) => store.audioMessages.exists(id) },
+        clock,
+        logger,
+      );
+      let callOuts: CallOutService | undefined;
+      app.use(
+        '/api',
+        createCallOutRoutes({
+          camera: (id) => (id === VIDEO_CAMERA_ID && callOuts ? { callOuts, settings: outgoingSettings } : undefined),
+          defaultCameraId: VIDEO_CAMERA_ID,
+          sessions,
+          logger,
+        }),
+      );
       app.use(
         '/api',
         createRestApi({
@@ -253,16 +276,44 @@ export class Gateway {
         logger.error({ pid }, 'mediasoup worker died; replaced');
         live.broadcastStatus();
       });
+      let provider: ProviderAccount | undefined;
       if (config.sipRegistrar && config.sipUsername && config.sipPassword) {
         const [host, port = '5060'] = config.sipRegistrar.split(':');
-        registration = sip.register({
+        provider = {
           registrar: { host: host!, port: Number(port), transport: config.sipRegistrarTransport },
           aor: config.sipAor ?? new SipUri({ user: config.sipUsername, host: host! }).toString(),
           username: config.sipUsername,
           password: config.sipPassword,
-        });
+        };
+        registration = sip.register(provider);
         registration.on('state', () => live.broadcastStatus());
       }
+      const dialer = new SipCallOutDialer({
+        camera,
+        cameraId: VIDEO_CAMERA_ID,
+        cameraName: config.cameraName,
+        sip,
+        media,
+        clock,
+        logger,
+        localHost: config.announcedIp,
+        createAudio,
+        loadMessage: (id) => messages.get(id),
+        provider: () => provider,
+        softphoneBindings: () => [],
+      });
+      closers.push(() => dialer.close());
+      callOuts = new CallOutService({
+        settings: outgoingSettings,
+        dialer,
+        events: camera.events,
+        callLog: store.callLog,
+        clock,
+        logger,
+        timeZone: () => camera.settings.running.locale.timeZone,
+      });
+      closers.push(() => callOuts?.close());
+      callOuts.on('change', () => live.broadcastStatus());
 
       await new Promise<void>((resolve, reject) => {
         http.once('error', reject);

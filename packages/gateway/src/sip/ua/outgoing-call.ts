@@ -27,7 +27,8 @@ import type { ClientTransactionUser } from '../transaction/transaction-user.ts';
 import type { TransportProtocol } from '../transport/transport.ts';
 import { answerChallenge, pickStrongestChallenge, type ClientCredentials } from './digest.ts';
 import { parseDtmfInfo, DTMF_INFO_CONTENT_TYPES, type DtmfKey } from './dtmf-info.ts';
-import { ALLOWED_METHODS, capabilityHeaders, type OfferResponder } from './incoming-call.ts';
+import type { CallEndCause } from './call-state.ts';
+import { ALLOWED_METHODS, capabilityHeaders, type DtmfDetail, type OfferResponder } from './incoming-call.ts';
 import { SipError } from '../sip-error.ts';
 
 export type OutgoingCallState = 'calling' | 'ringing' | 'answered' | 'established' | 'terminated';
@@ -39,17 +40,19 @@ export type OutgoingCallResult =
   | { answered: true; offer: string }
   | { answered: false; failure: CallOutFailure; status: number; reason: string };
 
-/** Why an answered outgoing call ended. */
-export type OutgoingEndCause = 'remote-bye' | 'local-bye' | 'transport-error' | 'shutdown' | 'not-answered';
-
+/**
+ * The events an incoming call has too (so the call glue drives both alike), plus progress.
+ * `ended`: 'rejected' when it was never answered, 'cancelled' when we stopped it ringing.
+ */
 export interface OutgoingCallEvents extends Record<string, unknown[]> {
-  state: [state: OutgoingCallState];
   /** A provisional response (180 Ringing, 183 Session Progress ...). */
   progress: [status: number];
-  dtmf: [key: DtmfKey];
+  dtmf: [key: DtmfKey, detail: DtmfDetail];
   /** A new SDP offer in a re-INVITE or UPDATE from the callee; call `respond` exactly once. */
   offer: [sdp: string, respond: OfferResponder];
-  ended: [cause: OutgoingEndCause];
+  /** Never emitted: our answer goes in the ACK, there is no offer of ours to answer. */
+  answer: [sdp: string];
+  ended: [cause: CallEndCause];
 }
 
 /** What the call needs from the transaction and transport layers (the user agent provides it). */
@@ -158,6 +161,11 @@ export class OutgoingCall extends TypedEmitter<OutgoingCallEvents> {
     this.#trySendCancel();
   }
 
+  /** The call glue's "answer": an outgoing call is answered by the callee, our answer went in the ACK. */
+  accept(): Promise<void> {
+    return this.#state === 'established' ? Promise.resolve() : Promise.reject(new InvalidStateError(`outgoing call is ${this.#state}`));
+  }
+
   /** Sends the ACK with our SDP answer to the callee's offer: the call is established. */
   acknowledge(answerSdp: string): void {
     if (this.#state !== 'answered') throw new InvalidStateError(`cannot acknowledge a call in state ${this.#state}`);
@@ -213,7 +221,7 @@ export class OutgoingCall extends TypedEmitter<OutgoingCallEvents> {
         const dtmf = parseDtmfInfo(request.contentType, request.body.toString('utf8'));
         if (!dtmf) return reply(415, [['Accept', DTMF_INFO_CONTENT_TYPES.join(', ')]]);
         reply(200);
-        this.safeEmit('dtmf', dtmf.key);
+        this.safeEmit('dtmf', dtmf.key, { source: 'sip-info', ...(dtmf.durationMs !== undefined && { durationMs: dtmf.durationMs }) });
         return;
       }
       case 'OPTIONS':
@@ -370,7 +378,7 @@ export class OutgoingCall extends TypedEmitter<OutgoingCallEvents> {
     }
   }
 
-  #sendBye(cause: OutgoingEndCause, reason: string | undefined): Promise<void> {
+  #sendBye(cause: CallEndCause, reason: string | undefined): Promise<void> {
     if (this.#byeInFlight) return this.#byeInFlight;
     const dialog = this.#dialog!;
     const headers: [string, HeaderValue][] = reason ? [['Reason', `SIP;cause=200;text=${quote(reason)}`]] : [];
@@ -388,14 +396,14 @@ export class OutgoingCall extends TypedEmitter<OutgoingCallEvents> {
     const failure = this.#cancelRequested ? 'cancelled' : failureOf(status);
     if (this.#state !== 'terminated') this.#log.info({ status, reason, failure }, 'not answered');
     this.#settle({ answered: false, failure, status, reason });
-    this.#end('not-answered');
+    this.#end(this.#cancelRequested ? 'cancelled' : 'rejected');
   }
 
   #settle(result: OutgoingCallResult): void {
     this.#resolve(result); // later calls are no-ops
   }
 
-  #end(cause: OutgoingEndCause): void {
+  #end(cause: CallEndCause): void {
     if (this.#state === 'terminated') return;
     this.#transition('terminated');
     if (this.#dialog && this.#dialog.state !== 'terminated') this.#dialog.transition('terminated');
@@ -405,8 +413,6 @@ export class OutgoingCall extends TypedEmitter<OutgoingCallEvents> {
   }
 
   #transition(next: OutgoingCallState): void {
-    if (this.#state === next) return;
     this.#state = next;
-    this.safeEmit('state', next);
   }
 }
