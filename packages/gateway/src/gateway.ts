@@ -188,7 +188,7 @@ export class Gateway {
         registration: registrationStatus(registration),
         media: mediaStatus(media),
         video: liveView.status(),
-        callOuts: callOuts?.statuses ?? [],
+        callOuts: callOuts.service?.statuses ?? [],
       });
       app.use(securityHeaders);
       const outgoingSettings = new OutgoingCallsSettingsService(
@@ -197,11 +197,12 @@ export class Gateway {
         clock,
         logger,
       );
-      let callOuts: CallOutService | undefined;
+      // Built once SIP runs; the routes come first (the webhook must pass before the admin check).
+      const callOuts: { service?: CallOutService } = {};
       app.use(
         '/api',
         createCallOutRoutes({
-          camera: (id) => (id === VIDEO_CAMERA_ID && callOuts ? { callOuts, settings: outgoingSettings } : undefined),
+          camera: (id) => (id === VIDEO_CAMERA_ID && callOuts.service ? { callOuts: callOuts.service, settings: outgoingSettings } : undefined),
           defaultCameraId: VIDEO_CAMERA_ID,
           sessions,
           logger,
@@ -303,7 +304,7 @@ export class Gateway {
         softphoneBindings: () => [],
       });
       closers.push(() => dialer.close());
-      callOuts = new CallOutService({
+      const callOutService = new CallOutService({
         settings: outgoingSettings,
         dialer,
         events: camera.events,
@@ -312,8 +313,9 @@ export class Gateway {
         logger,
         timeZone: () => camera.settings.running.locale.timeZone,
       });
-      closers.push(() => callOuts?.close());
-      callOuts.on('change', () => live.broadcastStatus());
+      callOuts.service = callOutService;
+      closers.push(() => callOutService.close());
+      callOutService.on('change', () => live.broadcastStatus());
 
       await new Promise<void>((resolve, reject) => {
         http.once('error', reject);
