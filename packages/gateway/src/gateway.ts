@@ -301,7 +301,7 @@ export class Gateway {
         createAudio,
         loadMessage: (id) => messages.get(id),
         provider: () => provider,
-        softphoneBindings: () => [],
+        softphoneBindings: (account) => sip.softphoneBindings(account).map((b) => ({ contact: b.contact, destination: { connectionId: b.connectionId } })),
       });
       closers.push(() => dialer.close());
       const callOutService = new CallOutService({

@@ -43,7 +43,7 @@ export interface CallOutDialerOptions {
   createAudio(callId: string): CallAudio;
   loadMessage(messageId: string): { name: string; samples: Int16Array } | null;
   provider(): ProviderAccount | undefined;
-  /** The browsers registered with a softphone account (first binding only is called per target). */
+  /** The browsers registered with a softphone account (all of them ring). */
   softphoneBindings(account: string): SoftphoneBinding[];
 }
 
@@ -70,24 +70,31 @@ export class SipCallOutDialer implements CallOutDialer {
     this.#log = options.logger.child({ component: 'call-out-dialer' });
   }
 
+  /** Calls the target; a softphone account's browsers (tabs) all ring, the first to answer takes it. */
   dial(request: DialRequest): DialAttempt {
-    let route: Route;
+    let routes: Route[];
     try {
-      route = this.#route(request.target);
+      routes = this.#routes(request.target);
     } catch (error) {
       this.#log.warn({ target: request.target, err: (error as Error).message }, 'target cannot be called');
       return { callId: null, cancel: () => undefined, result: Promise.resolve({ answered: false, failure: 'unreachable', status: 0 }) };
     }
-    const call = this.#o.sip.call({ target: route.target, from: route.from, destination: route.destination, ...(route.credentials && { credentials: route.credentials }) });
-    call.on('progress', () => request.onRinging());
+    const calls = routes.map((route) => {
+      const call = this.#o.sip.call({ target: route.target, from: route.from, destination: route.destination, ...(route.credentials && { credentials: route.credentials }) });
+      call.on('progress', () => request.onRinging());
+      return { call, route };
+    });
     let cancelled = false;
     return {
-      callId: call.callId,
+      callId: calls[0]!.call.callId,
       cancel: () => {
         cancelled = true;
-        call.cancel();
+        for (const { call } of calls) call.cancel();
       },
-      result: this.#answer(call, route, request, () => cancelled),
+      result: this.#firstAnswer(calls).then((answered) => {
+        if ('failure' in answered) return answered;
+        return this.#join(answered.call, answered.offer, answered.route, request, () => cancelled);
+      }),
     };
   }
 
@@ -97,9 +104,28 @@ export class SipCallOutDialer implements CallOutDialer {
     this.#bridges.clear();
   }
 
-  async #answer(call: OutgoingCall, route: Route, request: DialRequest, cancelled: () => boolean): Promise<DialResult> {
-    const result = await call.result;
-    if (!result.answered) return { answered: false, failure: result.failure, status: result.status };
+  /** The first of the forked calls to answer (the others are cancelled), or the first failure when none does. */
+  #firstAnswer(calls: { call: OutgoingCall; route: Route }[]): Promise<{ call: OutgoingCall; route: Route; offer: string } | DialResult & { answered: false }> {
+    return new Promise((resolve) => {
+      let pending = calls.length;
+      let failure: (DialResult & { answered: false }) | undefined;
+      for (const { call, route } of calls) {
+        void call.result.then((result) => {
+          pending--;
+          if (result.answered) {
+            for (const other of calls) if (other.call !== call) other.call.cancel();
+            resolve({ call, route, offer: result.offer });
+            return;
+          }
+          if (!failure || failure.failure === 'cancelled') failure = { answered: false, failure: result.failure, status: result.status };
+          if (pending === 0) resolve(failure);
+        });
+      }
+    });
+  }
+
+  /** The callee answered with `offer`: media, ACK with our answer, then the camera's call logic. */
+  async #join(call: OutgoingCall, offer: string, route: Route, request: DialRequest, cancelled: () => boolean): Promise<DialResult> {
     const { callId } = call;
     const audio = this.#o.createAudio(callId);
     let media;
@@ -108,7 +134,7 @@ export class SipCallOutDialer implements CallOutDialer {
         callId,
         cameraId: this.#o.cameraId,
         kind: isWebSocket(call.transport) ? 'webrtc' : 'sip',
-        offerSdp: result.offer,
+        offerSdp: offer,
         audio,
         ...(!route.throughProvider && !isConnectionDestination(route.destination) && { signallingAddress: route.destination.host }),
       });
@@ -147,28 +173,28 @@ export class SipCallOutDialer implements CallOutDialer {
     return { answered: true, call: cameraCall };
   }
 
-  /** How to reach a profile target; throws when it cannot be reached at all. */
-  #route(target: string): Route {
+  /** How to reach a profile target (every registered browser of a softphone account); throws when it cannot be reached at all. */
+  #routes(target: string): Route[] {
     const from = new NameAddr(new SipUri({ user: 'camera', host: this.#o.localHost }), this.#o.cameraName);
     if (target.startsWith('softphone:')) {
       const account = target.slice('softphone:'.length);
-      const [binding] = this.#o.softphoneBindings(account);
-      if (!binding) throw new Error(`no browser is registered as ${account}`);
-      return { target: binding.contact, destination: binding.destination, from, throughProvider: false };
+      const bindings = this.#o.softphoneBindings(account);
+      if (bindings.length === 0) throw new Error(`no browser is registered as ${account}`);
+      return bindings.map((binding) => ({ target: binding.contact, destination: binding.destination, from, throughProvider: false }));
     }
     if (/^sips?:/.test(target)) {
       const uri = parseSipUri(target);
-      return { target: uri, destination: destinationFor(uri), from, throughProvider: false };
+      return [{ target: uri, destination: destinationFor(uri), from, throughProvider: false }];
     }
     const provider = this.#o.provider();
     if (!provider) throw new Error('phone numbers need a SIP provider registration');
     const aor = parseSipUri(provider.aor);
-    return {
+    return [{
       target: new SipUri({ user: target, host: aor.host, ...(aor.port !== undefined && { port: aor.port }) }),
       destination: { protocol: provider.registrar.transport, host: provider.registrar.host, port: provider.registrar.port },
       from: new NameAddr(aor, this.#o.cameraName),
       credentials: { username: provider.username, password: provider.password },
       throughProvider: true,
-    };
+    }];
   }
 }

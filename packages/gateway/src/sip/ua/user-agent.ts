@@ -26,6 +26,7 @@ import { DEFAULT_CALL_ADMISSION_LIMITS, refuseInvite, type CallAdmissionLimits }
 import { DigestAuthority, parseCredentials, type DigestAlgorithm, type DigestSecret } from './digest.ts';
 import { ALLOWED_METHODS, IncomingCall, capabilityHeaders, type CallPorts, type CallTimers } from './incoming-call.ts';
 import { OutgoingCall, type OutgoingCallInit } from './outgoing-call.ts';
+import { SoftphoneRegistrar, type SoftphoneBinding } from './registrar.ts';
 import { Registration, type RegistrarAddress, type RegistrationOptions, type RegistrationTimings } from './registration.ts';
 
 /** Methods we know but do not implement: 405 with Allow (§8.2.1). Anything else unknown: 501. */
@@ -88,6 +89,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
   /** Outgoing calls by dialog key once answered (or ringing), and all of them until they end. */
   readonly #outgoingDialogs = new Map<string, OutgoingCall>();
   readonly #outgoing = new Set<OutgoingCall>();
+  readonly #registrar: SoftphoneRegistrar;
   #transactions: TransactionLayer | undefined;
   #closed = false;
 
@@ -102,7 +104,13 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
       const { realm, algorithms } = options.softphoneAuth;
       this.#authority = new DigestAuthority({ realm, clock: options.clock, ...(algorithms && { algorithms }) });
     }
+    this.#registrar = new SoftphoneRegistrar(options.clock, options.logger);
     this.#transport.on('connection-closed', this.#onConnectionClosed);
+  }
+
+  /** Browsers registered with a softphone account (over WebSocket), newest first. */
+  softphoneBindings(account: string): SoftphoneBinding[] {
+    return this.#registrar.bindings(account);
   }
 
   /** The transaction layer is built with this object as its delegate, then attached here. */
@@ -208,6 +216,11 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
 
   onRequest(request: SipRequest, transaction: ServerTransaction, source: MessageSource): void {
     const respond = (response: SipResponse) => transaction.respond(response);
+    if (request.method === 'REGISTER' && isWebSocket(source.protocol) && this.#authority && source.connectionId !== undefined) {
+      const account = this.#authenticate(request, transaction, source);
+      if (account !== undefined) respond(this.#registrar.register(request, account, source.connectionId));
+      return;
+    }
     if (!KNOWN_METHODS.has(request.method)) throw new SipError(501, 'Not Implemented');
     if (!(ALLOWED_METHODS as readonly string[]).includes(request.method)) {
       throw new SipError(405, 'Method Not Allowed', [['Allow', ALLOWED_METHODS.join(', ')]]);
@@ -300,18 +313,22 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
   }
 
   /**
-   * Digest check of a WebSocket INVITE (RFC 3261 §22.3 as a proxy would: 407).
-   * Returns the authenticated user, or undefined after answering the INVITE itself.
+   * Digest check of a WebSocket INVITE (RFC 3261 §22.3 as a proxy would: 407) or REGISTER
+   * (as a registrar: 401). Returns the authenticated user, or undefined after answering the
+   * request itself. The account must be the request's own: From of an INVITE, To of a REGISTER.
    */
-  #authenticate(invite: SipRequest, transaction: InviteServerTransaction, source: MessageSource): string | undefined {
+  #authenticate(invite: SipRequest, transaction: ServerTransaction, source: MessageSource): string | undefined {
     const authority = this.#authority!;
     const { lookup, lockout } = this.#options.softphoneAuth!;
-    const header = invite.header('Proxy-Authorization');
+    const registrar = invite.method === 'REGISTER';
+    const header = invite.header(registrar ? 'Authorization' : 'Proxy-Authorization');
     // The nonce is good for this call from this address only: a captured answer is no use elsewhere.
     const binding = `${invite.callId}\n${source.remoteAddress}`;
     const challenge = (stale: boolean) =>
       transaction.respond(
-        createResponse(invite, 407, { headers: authority.challenge(stale, binding).map((value) => ['Proxy-Authenticate', value] as const) }),
+        createResponse(invite, registrar ? 401 : 407, {
+          headers: authority.challenge(stale, binding).map((value) => [registrar ? 'WWW-Authenticate' : 'Proxy-Authenticate', value] as const),
+        }),
       );
     const keys = { caller: (header !== undefined && parseCredentials(header)?.username) || '', address: source.remoteAddress };
     if (lockout?.lockedUntil(keys) != null) {
@@ -324,9 +341,9 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
       challenge(false);
       return undefined;
     }
-    const verdict = authority.verify(header, { method: 'INVITE', uriMatches: (uri) => sameUri(uri, invite), binding }, lookup);
+    const verdict = authority.verify(header, { method: invite.method, uriMatches: (uri) => sameUri(uri, invite), binding }, lookup);
     // The accepted list names softphones by their From address: it must be the account's own.
-    const from = invite.from.uri;
+    const from = registrar ? invite.to.uri : invite.from.uri;
     if (verdict.ok && isSipUri(from) && from.user === verdict.username) {
       lockout?.recordSuccess(keys);
       return verdict.username;
@@ -437,6 +454,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
   }
 
   readonly #onConnectionClosed = (connectionId: string): void => {
+    this.#registrar.connectionClosed(connectionId);
     for (const entry of this.#calls.values()) {
       if (entry.call.source.connectionId !== connectionId) continue;
       entry.connectionOpen = false;
