@@ -9,6 +9,7 @@
 import { LitElement, html, nothing } from 'lit';
 import type {
   CallInfo,
+  CallOutStatus,
   CallLogEntry,
   CameraEvent,
   CameraStatus,
@@ -141,7 +142,7 @@ export class CamgateCameraPage extends LitElement {
       <main>
         <div class="column">
           <camgate-live-view .socket=${this.socket.connection}></camgate-live-view>
-          ${this.renderStatus(status)} ${this.renderOutputs(status?.outputs ?? [])}
+          ${this.renderStatus(status)} ${this.renderOutputs(status?.outputs ?? [])} ${this.renderBell(status?.callOuts ?? [])}
           <camgate-softphone .gateway=${this.gateway}></camgate-softphone>
           ${this.renderActiveCalls(status?.calls ?? [])}
         </div>
@@ -204,6 +205,31 @@ export class CamgateCameraPage extends LitElement {
         )}
       </ul>
     </section>`;
+  }
+
+  /** The bell input and who the camera is calling (which targets ring, who answered). */
+  private renderBell(callOuts: CallOutStatus[]) {
+    return html`<section class="bell" aria-labelledby="bell-heading">
+      <h2 id="bell-heading">Bell</h2>
+      <button type="button" class="ring" @click=${this.ring}>Ring</button>
+      ${callOuts.length === 0
+        ? html`<p class="hint">No call-out yet.</p>`
+        : html`<ul data-role="call-outs">
+            ${callOuts.map(
+              (c) => html`<li data-call-out=${c.id} data-done=${c.done ? 'true' : 'false'}>
+                ${c.profileName} (${c.trigger}, ${formatTime(c.startedAt)}):
+                ${c.targets.map((t) => html`<span class="call-out-target" data-state=${t.state}>${t.target}: ${t.state}</span> `)}
+                ${c.done ? (c.answeredBy ? `taken by ${c.answeredBy}` : 'nobody answered') : nothing}
+              </li>`,
+            )}
+          </ul>`}
+    </section>`;
+  }
+
+  private async ring(): Promise<void> {
+    await this.requests.run('trigger', async () => {
+      await this.requests.api.ring();
+    });
   }
 
   private renderActiveCalls(calls: CallInfo[]) {

@@ -7,12 +7,14 @@ import { z } from 'zod';
 import {
   ApiErrorSchema,
   AudioMessageSchema,
+  BellResultSchema,
   CallLogEntrySchema,
   CameraEventSchema,
   CameraStatusSchema,
   EmailProfileSchema,
   LastCallerSchema,
   LockoutSchema,
+  OutgoingCallsViewSchema,
   OutputStateSchema,
   SettingsViewSchema,
   SoftphoneAccountViewSchema,
@@ -20,6 +22,7 @@ import {
 } from '@camgate/protocol';
 import type {
   AudioMessage,
+  BellResult,
   CallLogEntry,
   CameraEvent,
   CameraStatus,
@@ -29,6 +32,8 @@ import type {
   LastCaller,
   Lockout,
   LoginRequest,
+  OutgoingCallsSettings,
+  OutgoingCallsView,
   OutputName,
   OutputState,
   SettingsView,
@@ -149,6 +154,22 @@ export class ApiClient {
   }
   calls(limit: number): Promise<CallLogEntry[]> {
     return this.send('GET', `api/calls?limit=${limit}`, z.array(CallLogEntrySchema));
+  }
+
+  // Bell and Outgoing Calls
+  /** The bell input (the camera page's Ring button): starts the profiles with the bell trigger. */
+  ring(): Promise<BellResult> {
+    return this.send('POST', 'api/bell', BellResultSchema);
+  }
+  outgoingCalls(): Promise<OutgoingCallsView> {
+    return this.send('GET', 'api/outgoing-calls', OutgoingCallsViewSchema);
+  }
+  /** Set: the running Outgoing Calls settings (lost on restart until stored). */
+  setOutgoingCalls(settings: OutgoingCallsSettings): Promise<OutgoingCallsView> {
+    return this.send('PUT', 'api/outgoing-calls', OutgoingCallsViewSchema, settings);
+  }
+  storeOutgoingCalls(): Promise<OutgoingCallsView> {
+    return this.send('POST', 'api/outgoing-calls/store', OutgoingCallsViewSchema);
   }
 
   // Softphone accounts
