@@ -81,4 +81,38 @@ test.describe('the doorbell rings the resident\'s browser', () => {
     await expect(page.locator('[data-role="call-outs"] li').first()).toContainText('declined');
     await expect(page.locator('[data-role="call-outs"] li').first()).toContainText('nobody answered');
   });
+
+  test('the Outgoing Calls dialog: field errors, Set, Factory and Restore fill the form only, Close offers to store', async ({ page, request }) => {
+    await doorbellRingsTheResident(request);
+    expect((await request.post('/api/outgoing-calls/store')).ok()).toBe(true);
+    await signInPage(page);
+    await page.getByRole('button', { name: 'Outgoing Calls Settings' }).click();
+    const dialog = page.locator('camgate-outgoing-calls');
+    const targets = dialog.getByLabel('Call', { exact: true });
+    await expect(targets).toHaveValue(`softphone:${ACCOUNT.username}`);
+
+    await targets.fill('not a target');
+    await dialog.getByRole('button', { name: 'Set', exact: true }).click();
+    await expect(targets).toHaveAttribute('aria-invalid', 'true');
+    await expect(targets).toHaveAccessibleDescription(/SIP address/);
+
+    await targets.fill(`softphone:${ACCOUNT.username}\nsip:frontdesk@127.0.0.1:5070`);
+    await dialog.getByRole('button', { name: 'Set', exact: true }).click();
+    await expect(dialog.getByRole('status').filter({ hasText: 'active until the gateway restarts' })).toBeVisible();
+    const running = async () => ((await (await request.get('/api/outgoing-calls')).json()) as { running: { profiles: { targets: string[] }[] }; dirty: boolean });
+    expect((await running()).running.profiles[0]!.targets).toEqual([`softphone:${ACCOUNT.username}`, 'sip:frontdesk@127.0.0.1:5070']);
+
+    // Factory and Restore change the form, not the camera.
+    await dialog.getByRole('button', { name: 'Factory' }).click();
+    await expect(targets).toHaveValue('softphone:resident');
+    await expect(dialog.getByLabel('Spoken text on answer')).toHaveValue(FACTORY_OUTGOING_CALLS.profiles[0]!.speakText);
+    await dialog.getByRole('button', { name: 'Restore' }).click();
+    await expect(dialog.getByLabel('Spoken text on answer')).toHaveValue('Someone is at the door.');
+    expect((await running()).dirty).toBe(true);
+
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await dialog.getByRole('button', { name: 'Store', exact: true }).click();
+    await expect(page.getByRole('button', { name: 'Outgoing Calls Settings' })).toBeVisible();
+    expect((await running()).dirty).toBe(false);
+  });
 });

@@ -22,6 +22,7 @@ import { buttonStyles, definitionListStyles, ledStyles } from '../styles/shared.
 import { cameraPageStyles } from './camera-page.styles.ts';
 import '../components/softphone/softphone.ts';
 import '../components/incoming-calls/incoming-calls.ts';
+import '../components/outgoing-calls/outgoing-calls.ts';
 import '../components/softphone-accounts/softphone-accounts.ts';
 import '../components/lockouts/lockouts.ts';
 import '../components/live-view/live-view.ts';
@@ -61,6 +62,7 @@ export class CamgateCameraPage extends LitElement {
     calls: { state: true },
     lastCaller: { state: true },
     settingsOpen: { state: true },
+    outgoingOpen: { state: true },
     signInError: { state: true },
   };
 
@@ -72,6 +74,7 @@ export class CamgateCameraPage extends LitElement {
   private calls: CallLogEntry[] = [];
   private lastCaller: LastCaller = null;
   private settingsOpen = true;
+  private outgoingOpen = false;
   private signInError = '';
   private readonly requests = new GatewayRequests<'load' | 'trigger'>(this);
 
@@ -157,6 +160,12 @@ export class CamgateCameraPage extends LitElement {
             : html`<section>
                 <h2>Incoming Calls</h2>
                 <button type="button" @click=${() => (this.settingsOpen = true)}>Incoming Calls Settings</button>
+              </section>`}
+          ${this.outgoingOpen
+            ? html`<camgate-outgoing-calls .gateway=${this.gateway} @camgate-close=${() => (this.outgoingOpen = false)}></camgate-outgoing-calls>`
+            : html`<section>
+                <h2>Outgoing Calls</h2>
+                <button type="button" @click=${() => (this.outgoingOpen = true)}>Outgoing Calls Settings</button>
               </section>`}
           ${this.renderEvents()} ${this.renderCallLog()}
           <camgate-lockouts .gateway=${this.gateway}></camgate-lockouts>
