@@ -12,6 +12,7 @@ import { FACTORY_OUTGOING_CALLS } from '@camgate/protocol';
 import { Baresip } from '../support/baresip.ts';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { freeSipPort } from '../support/ports.ts';
+import { SIPP_SCENARIOS, startSippServer } from '../support/sipp.ts';
 import { rms, wavBlocks } from '../support/tone.ts';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -125,6 +126,24 @@ describe('the camera calls out to phones', () => {
     expect(log.find((e) => e.caller === uriOf(deaf))?.outcome).toBe('no-answer');
     const events = await gw.api<CameraEvent[]>('GET', '/api/events');
     expect(events.some((e) => e.kind === 'alarm-unanswered')).toBe(true);
+  }, 60_000);
+
+  it('a callee who declines (603) is skipped for the next one, who answers', async () => {
+    const decliner = await startSippServer(SIPP_SCENARIOS.uasDecline);
+    try {
+      const answering = await newPhone({ autoAnswer: true });
+      const declining = `sip:sipp@127.0.0.1:${decliner.port}`;
+      await useProfile({ targets: [declining, uriOf(answering)], order: 'sequential', ringSeconds: 10 });
+      const { started } = await gw.api<BellResult>('POST', '/api/bell');
+      await answering.waitForEvent('CALL_ESTABLISHED');
+      const status = await finished(started[0]!.id);
+      expect(status.targets.map((t) => t.state)).toEqual(['declined', 'answered']);
+      expect((await decliner.exited).code).toBe(0); // sipp saw its scenario through: 180, 603, our ACK
+      expect((await callLog()).find((e) => e.caller === declining)?.outcome).toBe('declined');
+      await answering.hangup();
+    } finally {
+      await decliner.stop();
+    }
   }, 60_000);
 
   it('the bell webhook needs the camera\'s token', async () => {
