@@ -8,7 +8,7 @@
  *    compared in constant time; no session, any origin (it is a machine's call).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import express, { Router, type Request, type RequestHandler } from 'express';
+import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { CallOutService } from '../camera/call-out/call-out-service.ts';
 import type { OutgoingCallsSettingsService } from '../camera/call-out/outgoing-calls-settings.ts';
 import type { Logger } from '../core/logger.ts';
@@ -79,6 +79,12 @@ export function createCallOutRoutes(o: CallOutRoutesOptions): Router {
     api.put(`${prefix}/outgoing-calls`, admin, express.json({ limit: '64kb' }), route((req, res) => res.json(cameraOf(req).settings.set(req.body))));
     api.post(`${prefix}/outgoing-calls/store`, admin, route((req, res) => res.json(cameraOf(req).settings.store())));
   }
+  // In front of the audio-message routes: a message a call-out profile plays stays (409), as one the Incoming Calls settings use.
+  api.delete('/messages/:id', ...admin, (req: Request, res: Response, next: NextFunction) => {
+    const camera = o.camera(o.defaultCameraId);
+    if (camera?.settings.usesMessage(String(req.params.id))) return void res.status(409).json({ error: 'the message is played by a call-out profile' });
+    next();
+  });
   return api;
 }
 

@@ -146,6 +146,13 @@ describe('the camera calls out to phones', () => {
     }
   }, 60_000);
 
+  it('a message a call-out profile plays cannot be deleted', async () => {
+    await useProfile({ targets: ['sip:nobody@127.0.0.1'], enabled: false, messageId: 'welcome' });
+    const response = await fetch(`${gw.baseUrl}/api/messages/welcome`, { method: 'DELETE', headers: { cookie: gw.cookie } });
+    expect(response.status).toBe(409);
+    expect(await response.json()).toEqual({ error: 'the message is played by a call-out profile' });
+  });
+
   it('the bell webhook needs the camera\'s token', async () => {
     await gw.api('PUT', '/api/outgoing-calls', { ...FACTORY_OUTGOING_CALLS, webhookToken: 'a'.repeat(32) });
     const hook = (token: string) => fetch(`${gw.baseUrl}/api/cameras/camera/bell/hook?token=${token}`, { method: 'POST' });

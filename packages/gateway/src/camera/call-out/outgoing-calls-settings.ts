@@ -44,6 +44,11 @@ export class OutgoingCallsSettingsService {
     return this.view();
   }
 
+  /** Does a profile of the running or stored settings play this message (then it must not be deleted)? */
+  usesMessage(messageId: string): boolean {
+    return [this.#running, this.#stored].some((settings) => settings.profiles.some((p) => p.messageId === messageId));
+  }
+
   store(): OutgoingCallsView {
     this.repository.save(this.#running, this.clock.now());
     this.#stored = this.#running;
