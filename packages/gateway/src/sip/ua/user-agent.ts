@@ -351,7 +351,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
     const reason = verdict.ok ? 'from-mismatch' : verdict.reason;
     this.#log.warn({ callId: invite.callId, source: keys.address, reason }, 'softphone authentication failed');
     if (reason === 'from-mismatch') {
-      transaction.respond(createResponse(invite, 403, { reason: 'From Is Not The Account' }));
+      transaction.respond(createResponse(invite, 403, { reason: registrar ? 'To Is Not The Account' : 'From Is Not The Account' }));
     } else if (reason === 'wrong-password' || reason === 'unknown-user' || reason === 'uri-mismatch') {
       lockout?.recordFailure(keys);
       // A reason phrase of its own: the softphone tells a wrong password from "not on the list".
