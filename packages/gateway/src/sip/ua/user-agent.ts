@@ -2,9 +2,11 @@
  * The user agent core (RFC 3261 §8.2 UAS behaviour, §12 dialogs): the transaction layer's
  * delegate. It sorts new requests into new calls (INVITE), dialog requests (to the
  * `IncomingCall` owning the dialog), capability queries (OPTIONS) and refusals
- * (405/481/501); it challenges WebSocket INVITEs against the softphone accounts; and it
- * owns the registrations with SIP providers (whose registrar addresses it exempts from the
- * transport's rate limit while they run).
+ * (405/481/501); it challenges WebSocket INVITEs and REGISTERs against the softphone
+ * accounts (and keeps their bindings: `registrar.ts`); it places outgoing calls
+ * (`outgoing-call.ts`) and routes their in-dialog requests; and it owns the registrations
+ * with SIP providers (whose registrar addresses it exempts from the transport's rate limit
+ * while they run).
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
