@@ -319,45 +319,45 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
    * (as a registrar: 401). Returns the authenticated user, or undefined after answering the
    * request itself. The account must be the request's own: From of an INVITE, To of a REGISTER.
    */
-  #authenticate(invite: SipRequest, transaction: ServerTransaction, source: MessageSource): string | undefined {
+  #authenticate(request: SipRequest, transaction: ServerTransaction, source: MessageSource): string | undefined {
     const authority = this.#authority!;
     const { lookup, lockout } = this.#options.softphoneAuth!;
-    const registrar = invite.method === 'REGISTER';
-    const header = invite.header(registrar ? 'Authorization' : 'Proxy-Authorization');
+    const registrar = request.method === 'REGISTER';
+    const header = request.header(registrar ? 'Authorization' : 'Proxy-Authorization');
     // The nonce is good for this call from this address only: a captured answer is no use elsewhere.
-    const binding = `${invite.callId}\n${source.remoteAddress}`;
+    const binding = `${request.callId}\n${source.remoteAddress}`;
     const challenge = (stale: boolean) =>
       transaction.respond(
-        createResponse(invite, registrar ? 401 : 407, {
+        createResponse(request, registrar ? 401 : 407, {
           headers: authority.challenge(stale, binding).map((value) => [registrar ? 'WWW-Authenticate' : 'Proxy-Authenticate', value] as const),
         }),
       );
     const keys = { caller: (header !== undefined && parseCredentials(header)?.username) || '', address: source.remoteAddress };
     if (lockout?.lockedUntil(keys) != null) {
       // Locked out: refused without looking at the credentials.
-      this.#log.warn({ callId: invite.callId, source: keys.address }, 'softphone authentication locked out');
-      transaction.respond(createResponse(invite, 403, { reason: 'Too Many Failed Authentications' }));
+      this.#log.warn({ callId: request.callId, source: keys.address }, 'softphone authentication locked out');
+      transaction.respond(createResponse(request, 403, { reason: 'Too Many Failed Authentications' }));
       return undefined;
     }
     if (header === undefined) {
       challenge(false);
       return undefined;
     }
-    const verdict = authority.verify(header, { method: invite.method, uriMatches: (uri) => sameUri(uri, invite), binding }, lookup);
+    const verdict = authority.verify(header, { method: request.method, uriMatches: (uri) => sameUri(uri, request), binding }, lookup);
     // The accepted list names softphones by their From address: it must be the account's own.
-    const from = registrar ? invite.to.uri : invite.from.uri;
+    const from = registrar ? request.to.uri : request.from.uri;
     if (verdict.ok && isSipUri(from) && from.user === verdict.username) {
       lockout?.recordSuccess(keys);
       return verdict.username;
     }
     const reason = verdict.ok ? 'from-mismatch' : verdict.reason;
-    this.#log.warn({ callId: invite.callId, source: keys.address, reason }, 'softphone authentication failed');
+    this.#log.warn({ callId: request.callId, source: keys.address, reason }, 'softphone authentication failed');
     if (reason === 'from-mismatch') {
-      transaction.respond(createResponse(invite, 403, { reason: registrar ? 'To Is Not The Account' : 'From Is Not The Account' }));
+      transaction.respond(createResponse(request, 403, { reason: registrar ? 'To Is Not The Account' : 'From Is Not The Account' }));
     } else if (reason === 'wrong-password' || reason === 'unknown-user' || reason === 'uri-mismatch') {
       lockout?.recordFailure(keys);
       // A reason phrase of its own: the softphone tells a wrong password from "not on the list".
-      transaction.respond(createResponse(invite, 403, { reason: 'Wrong Credentials' }));
+      transaction.respond(createResponse(request, 403, { reason: 'Wrong Credentials' }));
     } else {
       challenge(reason === 'stale');
     }
