@@ -13,6 +13,11 @@ import { EspeakTts } from './audio/speech/espeak-tts.ts';
 import { PhraseCache } from './audio/speech/phrase-cache.ts';
 import { voiceFor } from './audio/speech/voices.ts';
 import { CallManager } from './calls/call-manager.ts';
+import { SipCallOutDialer, type ProviderAccount } from './calls/call-out-dialer.ts';
+import { CallOutService } from './camera/call-out/call-out-service.ts';
+import { OutgoingCallsSettingsService } from './camera/call-out/outgoing-calls-settings.ts';
+import { OutgoingCallsRepository } from './store/outgoing-calls-repository.ts';
+import { createCallOutRoutes } from './web/call-out-routes.ts';
 import { Camera } from './camera/camera.ts';
 import { PHRASES } from './camera/phrases.ts';
 import { PIN_LOCKOUT, PinGuard } from './camera/pin-guard.ts';
@@ -145,16 +150,17 @@ export class Gateway {
       });
       closers.push(() => audioThreads.close());
       const messages = new MessageSamples(store);
+      const createAudio = (callId: string) =>
+        audioThreads.createCallAudio(callId, {
+          intercom: camera.settings.running.intercom,
+          voice: voiceFor(camera.settings.running.locale.language),
+        });
       const calls = new CallManager({
         camera,
         media,
         clock,
         logger,
-        createAudio: (callId) =>
-          audioThreads.createCallAudio(callId, {
-            intercom: camera.settings.running.intercom,
-            voice: voiceFor(camera.settings.running.locale.language),
-          }),
+        createAudio,
         loadMessage: (id) => messages.get(id),
       });
       closers.push(() => calls.close());
@@ -184,8 +190,26 @@ export class Gateway {
         registration: registrationStatus(registration),
         media: mediaStatus(media),
         video: liveView.status(),
+        callOuts: callOuts.service?.statuses ?? [],
       });
       app.use(securityHeaders);
+      const outgoingSettings = new OutgoingCallsSettingsService(
+        new OutgoingCallsRepository(store.db, VIDEO_CAMERA_ID, logger),
+        { messageExists: (id) => store.audioMessages.exists(id) },
+        clock,
+        logger,
+      );
+      // Built once SIP runs; the routes come first (the webhook must pass before the admin check).
+      const callOuts: { service?: CallOutService } = {};
+      app.use(
+        '/api',
+        createCallOutRoutes({
+          camera: (id) => (id === VIDEO_CAMERA_ID && callOuts.service ? { callOuts: callOuts.service, settings: outgoingSettings } : undefined),
+          defaultCameraId: VIDEO_CAMERA_ID,
+          sessions,
+          logger,
+        }),
+      );
       app.use(
         '/api',
         createRestApi({
@@ -255,16 +279,45 @@ export class Gateway {
         logger.error({ pid }, 'mediasoup worker died; replaced');
         live.broadcastStatus();
       });
+      let provider: ProviderAccount | undefined;
       if (config.sipRegistrar && config.sipUsername && config.sipPassword) {
         const [host, port = '5060'] = config.sipRegistrar.split(':');
-        registration = sip.register({
+        provider = {
           registrar: { host: host!, port: Number(port), transport: config.sipRegistrarTransport },
           aor: config.sipAor ?? new SipUri({ user: config.sipUsername, host: host! }).toString(),
           username: config.sipUsername,
           password: config.sipPassword,
-        });
+        };
+        registration = sip.register(provider);
         registration.on('state', () => live.broadcastStatus());
       }
+      const dialer = new SipCallOutDialer({
+        camera,
+        cameraId: VIDEO_CAMERA_ID,
+        cameraName: config.cameraName,
+        sip,
+        media,
+        clock,
+        logger,
+        localHost: config.announcedIp,
+        createAudio,
+        loadMessage: (id) => messages.get(id),
+        provider: () => provider,
+        softphoneBindings: (account) => sip.softphoneBindings(account).map((b) => ({ contact: b.contact, destination: { connectionId: b.connectionId } })),
+      });
+      closers.push(() => dialer.close());
+      const callOutService = new CallOutService({
+        settings: outgoingSettings,
+        dialer,
+        events: camera.events,
+        callLog: store.callLog,
+        clock,
+        logger,
+        timeZone: () => camera.settings.running.locale.timeZone,
+      });
+      callOuts.service = callOutService;
+      closers.push(() => callOutService.close());
+      callOutService.on('change', () => live.broadcastStatus());
 
       await new Promise<void>((resolve, reject) => {
         http.once('error', reject);

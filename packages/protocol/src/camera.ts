@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CallOutStatusSchema } from './call-out.ts';
 import { AudioModeSchema } from './settings.ts';
 import { VideoStatusSchema } from './video.ts';
 
@@ -18,7 +19,7 @@ export const OutputStateSchema = z.object({
 });
 export type OutputState = z.infer<typeof OutputStateSchema>;
 
-export const CameraEventKindSchema = z.enum(['user-click', 'door', 'light', 'call', 'pin-lockout', 'email']);
+export const CameraEventKindSchema = z.enum(['user-click', 'door', 'light', 'call', 'pin-lockout', 'email', 'bell', 'alarm-unanswered']);
 export type CameraEventKind = z.infer<typeof CameraEventKindSchema>;
 
 export const CameraEventSchema = z.object({
@@ -57,6 +58,8 @@ export const CallOutcomeSchema = z.enum([
   'rejected', 'busy', 'disabled', 'locked-out', 'cancelled', 'pin-failed', 'completed', 'time-limit', 'media-timeout', 'error',
   /** The gateway stopped (crash, kill -9) while the call ran; closed at the next start. */
   'gateway-restarted',
+  /** Call-outs that were not taken: the target did not answer, was busy, declined, could not be reached, or did not acknowledge (PIN). */
+  'no-answer', 'declined', 'unreachable', 'not-acknowledged',
 ]);
 export type CallOutcome = z.infer<typeof CallOutcomeSchema>;
 
@@ -94,6 +97,8 @@ export const CameraStatusSchema = z.object({
   video: VideoStatusSchema,
   warnings: z.array(z.string()),
   settingsDirty: z.boolean(),
+  /** Call-outs running (which targets ring) and the last few finished. */
+  callOuts: z.array(CallOutStatusSchema).optional(),
 });
 export type CameraStatus = z.infer<typeof CameraStatusSchema>;
 

@@ -9,7 +9,8 @@ import type { Logger } from '../core/logger.ts';
 import type { MediaSession } from '../media/media-session.ts';
 import { SdpNegotiationError } from '../media/sdp/sdp-negotiation-error.ts';
 import { SipError } from '../sip/sip-error.ts';
-import type { IncomingCall as SipCall } from '../sip/ua/incoming-call.ts';
+import type { IncomingCall as SipCall, OfferResponder } from '../sip/ua/incoming-call.ts';
+import type { OutgoingCall } from '../sip/ua/outgoing-call.ts';
 import { DtmfMerger } from './dtmf-merger.ts';
 
 const BEEPS: Record<'error' | 'warning', Prompt> = {
@@ -29,8 +30,11 @@ const HANGUP_REASON: Partial<Record<CallOutcome, string>> = {
   'media-timeout': 'no media',
 };
 
+/** A call the camera answered, or one it placed (the callee answered it; `accept()` just confirms that). */
+export type BridgedSipCall = SipCall | OutgoingCall;
+
 export interface CallBridgeOptions {
-  sip: SipCall;
+  sip: BridgedSipCall;
   media: MediaSession;
   audio: CallAudioControl;
   clock: Clock;
@@ -69,7 +73,7 @@ export class CallBridge implements CallPort {
     audio.on('dtmf', (key) => this.#dtmf.push(key, 'inband'));
     // The engine's audio thread died: the caller would hear nothing and no key would count.
     audio.on('failed', () => this.hangup('error'));
-    sip.on('offer', (sdp, respond) => {
+    sip.on('offer', (sdp: string, respond: OfferResponder) => {
       media.update(sdp).then(respond, (error: unknown) =>
         respond(
           error instanceof SdpNegotiationError

@@ -191,13 +191,16 @@ export class Camera extends TypedEmitter<CameraEvents> {
     return false;
   }
 
-  /** Takes an accepted call: rings for the configured time, answers through the port and runs the IVR. */
-  startCall(port: CallPort, incoming: IncomingCall): CameraCall {
+  /**
+   * Takes an accepted call: rings for the configured time, answers through the port and runs
+   * the IVR. A call the camera placed passes `overrides` (no ring time, its own message, PIN or none).
+   */
+  startCall(port: CallPort, incoming: IncomingCall, overrides: Partial<IncomingCallsSettings> = {}): CameraCall {
     this.#assertOpen();
     if (this.#calls.has(port.callId)) throw new InvalidStateError(`call ${port.callId} is already running`);
     const { store, clock } = this.options;
     const caller = presentCaller(incoming.caller.uri);
-    const settings = this.settings.running;
+    const settings = { ...this.settings.running, ...overrides };
     const call = new CameraCall({
       port,
       incoming,

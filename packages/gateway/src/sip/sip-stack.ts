@@ -23,6 +23,8 @@ import { baseTimers, type BaseTimers } from './transaction/timers.ts';
 import { TransportLayer } from './transport/transport-layer.ts';
 import type { RateLimit } from './transport/ingress-guard.ts';
 import type { IncomingCall } from './ua/incoming-call.ts';
+import type { OutgoingCall } from './ua/outgoing-call.ts';
+import type { SoftphoneBinding } from './ua/registrar.ts';
 import type { Registration, RegistrationOptions, RegistrationTimings } from './ua/registration.ts';
 import type { CallAdmissionLimits } from './ua/call-admission.ts';
 import { UserAgent, type SoftphoneAuth } from './ua/user-agent.ts';
@@ -187,6 +189,16 @@ export class SipStack extends TypedEmitter<SipStackEvents> {
    */
   register(options: RegistrationOptions): Registration {
     return this.#running().ua.register(options);
+  }
+
+  /** Browsers registered with a softphone account (see `UserAgent.softphoneBindings`). */
+  softphoneBindings(account: string): SoftphoneBinding[] {
+    return this.#running().ua.softphoneBindings(account);
+  }
+
+  /** Places an outgoing call (see `UserAgent.call`). */
+  call(options: Parameters<UserAgent['call']>[0]): OutgoingCall {
+    return this.#running().ua.call(options);
   }
 
   stats(): SipStackStats {

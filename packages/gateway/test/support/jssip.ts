@@ -188,6 +188,27 @@ export class JsSipPhone {
     return { session, confirmed, ended };
   }
 
+  /** Resolves once the REGISTER (`register: true`) was accepted. */
+  registered(): Promise<void> {
+    if (this.ua.isRegistered()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.ua.once('registered', () => resolve());
+      this.ua.once('registrationFailed', (e: { cause: string }) => reject(new Error(`JsSIP registration failed: ${e.cause}`)));
+    });
+  }
+
+  /** The next call to this phone (an INVITE the gateway sends), as JsSIP presents it. */
+  incoming(): Promise<RTCSession> {
+    return new Promise((resolve) => {
+      const onSession = (e: { originator: string; session: RTCSession }) => {
+        if (e.originator !== 'remote') return;
+        this.ua.off('newRTCSession', onSession);
+        resolve(e.session);
+      };
+      this.ua.on('newRTCSession', onSession);
+    });
+  }
+
   /** Drops the WebSocket without any SIP goodbye, as a browser tab that crashed would. */
   dropConnection(): void {
     this.socket.disconnect();

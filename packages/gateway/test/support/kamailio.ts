@@ -4,7 +4,8 @@
  *
  *   const provider = await Kamailio.start({ username: 'camgate', password: 'secret' });
  *   // REGISTER to sip:127.0.0.1:<provider.port> is challenged (401, digest qop=auth) against
- *   // that one account; other requests are routed to the registered contact by
+ *   // that one account (`phones` register unchallenged); an INVITE from the account is
+ *   // challenged (407); requests are routed to the registered contact by
  *   // `lookup("location")` on the Request-URI user, with Record-Route.
  *   await provider.close();
  *
@@ -28,6 +29,8 @@ export interface KamailioOptions {
   algorithm?: 'MD5' | 'SHA-256';
   /** Smallest Expires Kamailio accepts (seconds); default 1, so tests can refresh quickly. */
   minExpires?: number;
+  /** Further users (phones the camera calls) who may register without authentication. */
+  phones?: string[];
 }
 
 function quoteCfg(value: string): string {
@@ -76,13 +79,18 @@ request_route {
   }
   if (is_method("CANCEL")) { if (t_check_trans()) t_relay(); exit; }
   if (is_method("REGISTER")) {
-    if (!pv_www_authenticate(${realm}, ${quoteCfg(options.password)}, "0")) {
+${(options.phones ?? []).map((user) => `    if ($tU == ${quoteCfg(user)}) { save("location"); exit; }\n`).join('')}    if (!pv_www_authenticate(${realm}, ${quoteCfg(options.password)}, "0")) {
       www_challenge(${realm}, "1"); # flag 1: qop=auth
       exit;
     }
     if ($au != ${quoteCfg(options.username)}) { sl_send_reply("403", "Forbidden"); exit; }
     if (!save("location")) sl_reply_error();
     exit;
+  }
+  # Calls from the account (the camera calling out) must authenticate, as at a real provider.
+  if (is_method("INVITE") && $fU == ${quoteCfg(options.username)}) {
+    if (!pv_proxy_authenticate(${realm}, ${quoteCfg(options.password)}, "0")) { proxy_challenge(${realm}, "1"); exit; }
+    consume_credentials();
   }
   if (is_method("INVITE")) record_route();
   if (!lookup("location")) { sl_send_reply("404", "Not Found"); exit; }

@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { freeSipPort } from './ports.ts';
-import { PeerProcess } from './process.ts';
+import { PeerProcess, type PeerExit } from './process.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -26,7 +26,34 @@ export const SIPP_SCENARIOS = {
   options: join(HERE, 'sipp', 'options.xml'),
   /** A call whose media moves by an offerless re-INVITE: the ACK's answer names `-key answer_port N`. */
   offerlessReinvite: join(HERE, 'sipp', 'uac-offerless-reinvite.xml'),
+  /** UAS: INVITE → 180 → pause (-d) → 603 Decline → ACK. */
+  uasDecline: join(HERE, 'sipp', 'uas-decline.xml'),
 } as const;
+
+/** sipp listening as a UAS (a callee) on its own UDP port until it handled `calls` calls. */
+export interface SippServer {
+  port: number;
+  /** Resolves when sipp exits (after `calls` calls, or on `stop()`). */
+  exited: Promise<PeerExit>;
+  stop(): Promise<void>;
+}
+
+export async function startSippServer(scenario: string, calls = 1, pauseMs = 500): Promise<SippServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'camgate-sipp-uas-'));
+  const port = await freeSipPort();
+  const args = ['-sf', scenario, '-t', 'u1', '-i', '127.0.0.1', '-p', String(port), '-m', String(calls), '-d', String(pauseMs), '-nostdin'];
+  const sipp = new PeerProcess('sipp', 'sipp', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  // sipp binds its port at once; a short grace keeps a fast INVITE from arriving first.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  return {
+    port,
+    exited: sipp.exited,
+    async stop() {
+      await sipp.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 export interface SippOptions {
   /** Path of the scenario XML. */

@@ -203,6 +203,49 @@ export class SipController implements ReactiveController {
     ua.start();
   }
 
+  /**
+   * Answers a call the camera placed (doorbell, alarm) to the registered softphone: the same
+   * call as one we placed from then on. The UA belongs to the registration, not to the call.
+   */
+  async answer(session: RTCSession, callId: string, dtmfMode: DtmfMode): Promise<void> {
+    if (this.state !== 'idle' && this.state !== 'ended') return;
+    const attempt = ++this.#attempt;
+    this.end = null;
+    this.media = 'none';
+    this.microphoneProblem = '';
+    this.#failure = null;
+    this.#context = {};
+    this.#dtmfMode = dtmfMode;
+    this.callId = callId;
+    this.#machine.transition('connecting');
+    const microphone = await this.openMicrophone();
+    if (attempt !== this.#attempt || session.isEnded()) {
+      for (const track of microphone?.getTracks() ?? []) track.stop();
+      if (this.stillConnecting(attempt)) this.finish(callEnd('hung-up'));
+      return;
+    }
+    if (microphone) {
+      this.#microphone = microphone;
+      this.delegate.onLocalStream?.(microphone);
+    } else {
+      this.#dtmfMode = 'info';
+    }
+    this.delegate.onCallId?.(callId);
+    const listenOnly = this.#microphone === null;
+    // JsSIP builds the RTCPeerConnection of an incoming call in answer().
+    session.on('peerconnection', ({ peerconnection }) => {
+      if (listenOnly) peerconnection.addTransceiver('audio', { direction: 'recvonly' });
+      this.watchMedia(peerconnection);
+      this.watchTracks(peerconnection);
+    });
+    this.bindSession(session);
+    session.answer({
+      mediaStream: this.#microphone ?? undefined,
+      mediaConstraints: listenOnly ? { audio: false, video: false } : MICROPHONE,
+      pcConfig: { iceServers: [] },
+    });
+  }
+
   private placeCall(ua: UA, cameraUri: string): void {
     const listenOnly = this.#microphone === null;
     const session = ua.call(cameraUri, {
@@ -225,20 +268,30 @@ export class SipController implements ReactiveController {
         progress: () => {
           if (this.state === 'connecting') this.#machine.transition('ringing');
         },
-        accepted: () => {
-          if (this.state === 'connecting' || this.state === 'ringing') this.#machine.transition('in-call');
-          if (this.media !== 'connected') this.setMedia('connecting');
-          clearTimeout(this.#mediaTimer);
-          this.#mediaTimer = setTimeout(() => {
-            if (this.media !== 'connected') this.mediaFailed();
-          }, MEDIA_CONNECT_TIMEOUT_MS);
-        },
-        ended: ({ cause, message }) => this.finish(this.describe(cause, message)),
-        failed: ({ cause, message }) => this.finish(this.describe(cause, message)),
       },
     });
+    this.bindSession(session);
+    this.watchTracks(session.connection);
+  }
+
+  /** Follows a session (placed or answered) until it ends: in call, audio, remote stream. */
+  private bindSession(session: RTCSession): void {
+    session.on('accepted', () => {
+      if (this.state === 'connecting' || this.state === 'ringing') this.#machine.transition('in-call');
+      if (this.media !== 'connected') this.setMedia('connecting');
+      clearTimeout(this.#mediaTimer);
+      this.#mediaTimer = setTimeout(() => {
+        if (this.media !== 'connected') this.mediaFailed();
+      }, MEDIA_CONNECT_TIMEOUT_MS);
+    });
+    session.on('ended', ({ cause, message }) => this.finish(this.describe(cause, message)));
+    session.on('failed', ({ cause, message }) => this.finish(this.describe(cause, message)));
     this.#session = session;
-    session.connection.addEventListener('track', (event) => {
+  }
+
+  /** The camera's audio, once it arrives. */
+  private watchTracks(connection: RTCPeerConnection): void {
+    connection.addEventListener('track', (event) => {
       if (event.track.kind !== 'audio') return;
       this.remoteStream = event.streams[0] ?? new MediaStream([event.track]);
       this.delegate.onRemoteStream?.(this.remoteStream);

@@ -9,6 +9,7 @@
 import { LitElement, html, nothing } from 'lit';
 import type {
   CallInfo,
+  CallOutStatus,
   CallLogEntry,
   CameraEvent,
   CameraStatus,
@@ -22,6 +23,7 @@ import { buttonStyles, definitionListStyles, ledStyles } from '../styles/shared.
 import { cameraPageStyles } from './camera-page.styles.ts';
 import '../components/softphone/softphone.ts';
 import '../components/incoming-calls/incoming-calls.ts';
+import '../components/outgoing-calls/outgoing-calls.ts';
 import '../components/softphone-accounts/softphone-accounts.ts';
 import '../components/lockouts/lockouts.ts';
 import '../components/live-view/live-view.ts';
@@ -62,6 +64,7 @@ export class CamgateCameraPage extends LitElement {
     refused: { state: true },
     lastCaller: { state: true },
     settingsOpen: { state: true },
+    outgoingOpen: { state: true },
     signInError: { state: true },
   };
 
@@ -74,6 +77,7 @@ export class CamgateCameraPage extends LitElement {
   private refused: RejectedCalls[] = [];
   private lastCaller: LastCaller = null;
   private settingsOpen = true;
+  private outgoingOpen = false;
   private signInError = '';
   private readonly requests = new GatewayRequests<'load' | 'trigger'>(this);
 
@@ -147,7 +151,7 @@ export class CamgateCameraPage extends LitElement {
       <main>
         <div class="column">
           <camgate-live-view .socket=${this.socket.connection}></camgate-live-view>
-          ${this.renderStatus(status)} ${this.renderOutputs(status?.outputs ?? [])}
+          ${this.renderStatus(status)} ${this.renderOutputs(status?.outputs ?? [])} ${this.renderBell(status?.callOuts ?? [])}
           <camgate-softphone .gateway=${this.gateway}></camgate-softphone>
           ${this.renderActiveCalls(status?.calls ?? [])}
         </div>
@@ -162,6 +166,12 @@ export class CamgateCameraPage extends LitElement {
             : html`<section>
                 <h2>Incoming Calls</h2>
                 <button type="button" @click=${() => (this.settingsOpen = true)}>Incoming Calls Settings</button>
+              </section>`}
+          ${this.outgoingOpen
+            ? html`<camgate-outgoing-calls .gateway=${this.gateway} @camgate-close=${() => (this.outgoingOpen = false)}></camgate-outgoing-calls>`
+            : html`<section>
+                <h2>Outgoing Calls</h2>
+                <button type="button" @click=${() => (this.outgoingOpen = true)}>Outgoing Calls Settings</button>
               </section>`}
           ${this.renderEvents()} ${this.renderCallLog()} ${this.renderRefusedCalls()}
           <camgate-lockouts .gateway=${this.gateway}></camgate-lockouts>
@@ -211,6 +221,31 @@ export class CamgateCameraPage extends LitElement {
         )}
       </ul>
     </section>`;
+  }
+
+  /** The bell input and who the camera is calling (which targets ring, who answered). */
+  private renderBell(callOuts: CallOutStatus[]) {
+    return html`<section class="bell" aria-labelledby="bell-heading">
+      <h2 id="bell-heading">Bell</h2>
+      <button type="button" class="ring" @click=${this.ring}>Ring</button>
+      ${callOuts.length === 0
+        ? html`<p class="hint">No call-out yet.</p>`
+        : html`<ul data-role="call-outs">
+            ${callOuts.map(
+              (c) => html`<li data-call-out=${c.id} data-done=${c.done ? 'true' : 'false'}>
+                ${c.profileName} (${c.trigger}, ${formatTime(c.startedAt)}):
+                ${c.targets.map((t) => html`<span class="call-out-target" data-state=${t.state}>${t.target}: ${t.state}</span> `)}
+                ${c.done ? (c.answeredBy ? `taken by ${c.answeredBy}` : 'nobody answered') : nothing}
+              </li>`,
+            )}
+          </ul>`}
+    </section>`;
+  }
+
+  private async ring(): Promise<void> {
+    await this.requests.run('trigger', async () => {
+      await this.requests.api.ring();
+    });
   }
 
   private renderActiveCalls(calls: CallInfo[]) {

@@ -7,12 +7,14 @@ import { z } from 'zod';
 import {
   ApiErrorSchema,
   AudioMessageSchema,
+  BellResultSchema,
   CallLogEntrySchema,
   CameraEventSchema,
   CameraStatusSchema,
   EmailProfileSchema,
   LastCallerSchema,
   LockoutSchema,
+  OutgoingCallsViewSchema,
   OutputStateSchema,
   RejectedCallsListSchema,
   SettingsViewSchema,
@@ -21,6 +23,7 @@ import {
 } from '@camgate/protocol';
 import type {
   AudioMessage,
+  BellResult,
   CallLogEntry,
   CameraEvent,
   CameraStatus,
@@ -30,6 +33,8 @@ import type {
   LastCaller,
   Lockout,
   LoginRequest,
+  OutgoingCallsSettings,
+  OutgoingCallsView,
   OutputName,
   OutputState,
   RejectedCalls,
@@ -154,6 +159,22 @@ export class ApiClient {
   }
   rejectedCalls(limit: number): Promise<RejectedCalls[]> {
     return this.send('GET', `api/calls/rejected?limit=${limit}`, RejectedCallsListSchema);
+  }
+
+  // Bell and Outgoing Calls
+  /** The bell input (the camera page's Ring button): starts the profiles with the bell trigger. */
+  ring(): Promise<BellResult> {
+    return this.send('POST', 'api/bell', BellResultSchema);
+  }
+  outgoingCalls(): Promise<OutgoingCallsView> {
+    return this.send('GET', 'api/outgoing-calls', OutgoingCallsViewSchema);
+  }
+  /** Set: the running Outgoing Calls settings (lost on restart until stored). */
+  setOutgoingCalls(settings: OutgoingCallsSettings): Promise<OutgoingCallsView> {
+    return this.send('PUT', 'api/outgoing-calls', OutgoingCallsViewSchema, settings);
+  }
+  storeOutgoingCalls(): Promise<OutgoingCallsView> {
+    return this.send('POST', 'api/outgoing-calls/store', OutgoingCallsViewSchema);
   }
 
   // Softphone accounts

@@ -6,7 +6,7 @@
  */
 import { InvalidStateError } from '../../core/errors.ts';
 import { TypedEmitter } from '../../core/typed-emitter.ts';
-import { Headers, NameAddr, SipRequest, isSipUri, type HeaderValue, type Uri } from '../message/index.ts';
+import { Headers, NameAddr, SipRequest, isSipUri, type HeaderValue, type SipResponse, type Uri } from '../message/index.ts';
 import { SipError } from '../sip-error.ts';
 import { DIALOG_TRANSITIONS, type DialogState } from './dialog-state.ts';
 
@@ -51,6 +51,7 @@ export class Dialog extends TypedEmitter<DialogEvents> {
     remoteSeq: number;
     localContact: NameAddr;
     state: DialogState;
+    localSeq?: number;
   }) {
     super();
     this.id = init.id;
@@ -61,6 +62,7 @@ export class Dialog extends TypedEmitter<DialogEvents> {
     this.#remoteSeq = init.remoteSeq;
     this.localContact = init.localContact;
     this.#state = init.state;
+    this.#localSeq = init.localSeq;
   }
 
   /**
@@ -90,6 +92,28 @@ export class Dialog extends TypedEmitter<DialogEvents> {
       remoteSeq: invite.cseq.seq,
       localContact,
       state,
+    });
+  }
+
+  /**
+   * The dialog our INVITE creates at the UAC with a response carrying a To-tag (§12.1.2):
+   * route set = Record-Route reversed, remote target = the response's Contact, local
+   * sequence = the INVITE's CSeq, remote sequence empty (0).
+   */
+  static fromResponse(invite: SipRequest, response: SipResponse, localContact: NameAddr, state: 'early' | 'confirmed'): Dialog {
+    const contact = response.contacts[0]?.uri;
+    if (!response.to.tag) throw new SipError(400, 'Missing To tag');
+    if (state === 'confirmed' && (!contact || !isSipUri(contact))) throw new SipError(400, '2xx needs a SIP Contact');
+    return new Dialog({
+      id: { callId: invite.callId, localTag: invite.from.tag ?? '', remoteTag: response.to.tag },
+      localUri: invite.from.uri,
+      remoteUri: invite.to.uri,
+      routeSet: [...response.recordRoutes].reverse(),
+      remoteTarget: contact ?? invite.uri,
+      remoteSeq: 0,
+      localContact,
+      state,
+      localSeq: invite.cseq.seq,
     });
   }
 
@@ -128,6 +152,14 @@ export class Dialog extends TypedEmitter<DialogEvents> {
     if (TARGET_REFRESH_METHODS.has(request.method) && contact) this.remoteTarget = contact.uri;
   }
 
+  /** The ACK of our INVITE's 2xx (§13.2.2.4): routed like an in-dialog request, with the INVITE's CSeq number. */
+  createAck(inviteSeq: number, sdp?: string): SipRequest {
+    const headers = this.#baseHeaders();
+    headers.set('CSeq', `${inviteSeq} ACK`);
+    if (sdp !== undefined) headers.set('Content-Type', 'application/sdp');
+    return new SipRequest('ACK', this.#requestUri(), { headers, body: sdp });
+  }
+
   /**
    * Builds an in-dialog request (§12.2.1.1) with the next local CSeq. Via is the
    * transaction's job. Loose routing: Request-URI = remote target, Route = route set;
@@ -137,11 +169,25 @@ export class Dialog extends TypedEmitter<DialogEvents> {
     if (this.#state === 'terminated') throw new InvalidStateError(`dialog ${this.id.callId} is terminated`);
     if (method === 'ACK' || method === 'CANCEL') throw new InvalidStateError(`${method} is built by the INVITE transaction`);
     this.#localSeq = this.#localSeq === undefined ? initialSeq() : this.#localSeq + 1;
+    const headers = this.#baseHeaders();
+    headers.set('CSeq', `${this.#localSeq} ${method}`);
+    if (TARGET_REFRESH_METHODS.has(method)) headers.set('Contact', this.localContact);
+    for (const [name, value] of options.headers ?? []) headers.append(name, value);
+    if (options.body !== undefined) headers.set('Content-Type', options.contentType ?? 'application/sdp');
+    return new SipRequest(method, this.#requestUri(), { headers, body: options.body });
+  }
+
+  /** Loose routing: the remote target; strict routing (first route lacks `lr`): the first route. */
+  #requestUri(): Uri {
+    const first = this.routeSet[0];
+    return first && isSipUri(first.uri) && !first.uri.params.has('lr') ? first.uri.withParam('method', undefined) : this.remoteTarget;
+  }
+
+  /** Route, Max-Forwards, From, To and Call-ID of a request in this dialog. */
+  #baseHeaders(): Headers {
     const headers = new Headers();
-    let requestUri = this.remoteTarget;
     const first = this.routeSet[0];
     if (first && isSipUri(first.uri) && !first.uri.params.has('lr')) {
-      requestUri = first.uri.withParam('method', undefined);
       headers.set('Route', [...this.routeSet.slice(1), new NameAddr(this.remoteTarget)]);
     } else if (this.routeSet.length > 0) {
       headers.set('Route', this.routeSet);
@@ -152,11 +198,7 @@ export class Dialog extends TypedEmitter<DialogEvents> {
     const to = new NameAddr(this.remoteUri);
     headers.set('To', this.id.remoteTag === '' ? to : to.withTag(this.id.remoteTag));
     headers.set('Call-ID', this.id.callId);
-    headers.set('CSeq', `${this.#localSeq} ${method}`);
-    if (TARGET_REFRESH_METHODS.has(method)) headers.set('Contact', this.localContact);
-    for (const [name, value] of options.headers ?? []) headers.append(name, value);
-    if (options.body !== undefined) headers.set('Content-Type', options.contentType ?? 'application/sdp');
-    return new SipRequest(method, requestUri, { headers, body: options.body });
+    return headers;
   }
 }
 

@@ -2,19 +2,23 @@
  * The user agent core (RFC 3261 §8.2 UAS behaviour, §12 dialogs): the transaction layer's
  * delegate. It sorts new requests into new calls (INVITE), dialog requests (to the
  * `IncomingCall` owning the dialog), capability queries (OPTIONS) and refusals
- * (405/481/501); it challenges WebSocket INVITEs against the softphone accounts; and it
- * owns the registrations with SIP providers (whose registrar addresses it exempts from the
- * transport's rate limit while they run).
+ * (405/481/501); it challenges WebSocket INVITEs and REGISTERs against the softphone
+ * accounts (and keeps their bindings: `registrar.ts`); it places outgoing calls
+ * (`outgoing-call.ts`) and routes their in-dialog requests; and it owns the registrations
+ * with SIP providers (whose registrar addresses it exempts from the transport's rate limit
+ * while they run).
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 
 import type { Clock } from '../../core/clock.ts';
+import { InvalidStateError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import { TypedEmitter } from '../../core/typed-emitter.ts';
 import { Dialog, dialogKey } from '../dialog/dialog.ts';
 import { NameAddr, SipUri, createResponse, isSipUri, newTag, parseUri, sipHost, socketHost, type SipRequest, type SipResponse } from '../message/index.ts';
 import { SipError } from '../sip-error.ts';
+import type { InviteClientTransaction } from '../transaction/invite-client-transaction.ts';
 import type { InviteServerTransaction } from '../transaction/invite-server-transaction.ts';
 import type { ServerTransaction, TransactionLayer, TransactionLayerDelegate } from '../transaction/transaction-layer.ts';
 import { destinationFor } from '../transport/destination.ts';
@@ -23,6 +27,8 @@ import { isConnectionDestination, isWebSocket, type Destination, type MessageSou
 import { DEFAULT_CALL_ADMISSION_LIMITS, refuseInvite, type CallAdmissionLimits } from './call-admission.ts';
 import { DigestAuthority, parseCredentials, type DigestAlgorithm, type DigestSecret } from './digest.ts';
 import { ALLOWED_METHODS, IncomingCall, capabilityHeaders, type CallPorts, type CallTimers } from './incoming-call.ts';
+import { OutgoingCall, type OutgoingCallInit } from './outgoing-call.ts';
+import { SoftphoneRegistrar, type SoftphoneBinding } from './registrar.ts';
 import { Registration, type RegistrarAddress, type RegistrationOptions, type RegistrationTimings } from './registration.ts';
 
 /** Methods we know but do not implement: 405 with Allow (§8.2.1). Anything else unknown: 501. */
@@ -82,6 +88,10 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
   readonly #calls = new Map<string, CallEntry>();
   readonly #byTransaction = new Map<InviteServerTransaction, CallEntry>();
   readonly #registrations = new Set<Registration>();
+  /** Outgoing calls by dialog key once answered (or ringing), and all of them until they end. */
+  readonly #outgoingDialogs = new Map<string, OutgoingCall>();
+  readonly #outgoing = new Set<OutgoingCall>();
+  readonly #registrar: SoftphoneRegistrar;
   #transactions: TransactionLayer | undefined;
   #closed = false;
 
@@ -96,7 +106,13 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
       const { realm, algorithms } = options.softphoneAuth;
       this.#authority = new DigestAuthority({ realm, clock: options.clock, ...(algorithms && { algorithms }) });
     }
+    this.#registrar = new SoftphoneRegistrar(options.clock, options.logger);
     this.#transport.on('connection-closed', this.#onConnectionClosed);
+  }
+
+  /** Browsers registered with a softphone account (over WebSocket), newest first. */
+  softphoneBindings(account: string): SoftphoneBinding[] {
+    return this.#registrar.bindings(account);
   }
 
   /** The transaction layer is built with this object as its delegate, then attached here. */
@@ -143,6 +159,48 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
     return registration;
   }
 
+  /**
+   * Places a call (late offer: the callee's 2xx brings the SDP offer). `destination` is the
+   * first hop: the target itself, a provider's outbound proxy, or a browser's WebSocket.
+   */
+  call(options: Pick<OutgoingCallInit, 'target' | 'to' | 'from' | 'credentials' | 'route'> & { destination: Destination }): OutgoingCall {
+    if (this.#closed) throw new InvalidStateError('user agent closed');
+    const transactions = this.#transactions;
+    if (!transactions) throw new InvalidStateError('user agent not attached to a transaction layer');
+    const { destination } = options;
+    const protocol: TransportProtocol = isConnectionDestination(destination) ? 'ws' : destination.protocol;
+    const { host, port } = this.#transport.localEndpoint(protocol);
+    const inDialog = (dialog: Dialog): Destination => {
+      if (isConnectionDestination(destination)) return destination; // a browser: only over its WebSocket
+      const first = dialog.routeSet[0];
+      const next = first && isSipUri(first.uri) ? first.uri : dialog.remoteTarget;
+      if (!isSipUri(next)) throw new SipError(416, 'Unsupported URI Scheme');
+      return destinationFor(next);
+    };
+    const call: OutgoingCall = new OutgoingCall({
+      ...options,
+      transport: protocol,
+      clock: this.#clock,
+      logger: this.#log,
+      userAgent: this.#options.userAgent,
+      ports: {
+        sendInvite: (request, user) => transactions.sendRequest(request, destination, user) as InviteClientTransaction,
+        sendCancel: (invite, user) => void transactions.sendCancel(invite, user),
+        sendAck: (ack, dialog) => Promise.resolve().then(() => transactions.sendAck(ack, inDialog(dialog))),
+        sendInDialog: (request, dialog) => Promise.resolve().then(() => this.#sendRequest(request, inDialog(dialog))),
+        trackDialog: (dialog) => this.#outgoingDialogs.set(dialog.key, call),
+        localContact: new NameAddr(new SipUri({ user: 'camera', host: sipHost(host), port, params: new Map([['transport', protocol]]) })),
+      },
+    });
+    this.#outgoing.add(call);
+    call.once('ended', () => {
+      this.#outgoing.delete(call);
+      if (call.dialog) this.#outgoingDialogs.delete(call.dialog.key);
+    });
+    call.start();
+    return call;
+  }
+
   /** Ends every call (BYE / 503) and unregisters; the stack closes the layers below afterwards. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -150,6 +208,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
     this.#transport.off('connection-closed', this.#onConnectionClosed);
     await Promise.all([
       ...[...this.#calls.values()].map(({ call }) => call.abort('shutdown')),
+      ...[...this.#outgoing].map((call) => call.abort('shutdown')),
       ...[...this.#registrations].map((registration) => registration.close()),
     ]);
     this.#registrations.clear();
@@ -159,12 +218,23 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
 
   onRequest(request: SipRequest, transaction: ServerTransaction, source: MessageSource): void {
     const respond = (response: SipResponse) => transaction.respond(response);
+    if (request.method === 'REGISTER' && isWebSocket(source.protocol) && this.#authority && source.connectionId !== undefined) {
+      const account = this.#authenticate(request, transaction, source);
+      if (account !== undefined) respond(this.#registrar.register(request, account, source.connectionId));
+      return;
+    }
     if (!KNOWN_METHODS.has(request.method)) throw new SipError(501, 'Not Implemented');
     if (!(ALLOWED_METHODS as readonly string[]).includes(request.method)) {
       throw new SipError(405, 'Method Not Allowed', [['Allow', ALLOWED_METHODS.join(', ')]]);
     }
     if (request.to.tag !== undefined) {
-      const entry = this.#calls.get(dialogKey({ callId: request.callId, localTag: request.to.tag, remoteTag: request.from.tag ?? '' }));
+      const key = dialogKey({ callId: request.callId, localTag: request.to.tag, remoteTag: request.from.tag ?? '' });
+      const outgoing = this.#outgoingDialogs.get(key);
+      if (outgoing) {
+        outgoing.receiveRequest(request, respond);
+        return;
+      }
+      const entry = this.#calls.get(key);
       // OPTIONS may carry a To-tag of a dialog we forgot; answering it does no harm.
       if (!entry && request.method !== 'OPTIONS') throw new SipError(481, 'Call/Transaction Does Not Exist');
       if (entry) {
@@ -245,45 +315,49 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
   }
 
   /**
-   * Digest check of a WebSocket INVITE (RFC 3261 §22.3 as a proxy would: 407).
-   * Returns the authenticated user, or undefined after answering the INVITE itself.
+   * Digest check of a WebSocket INVITE (RFC 3261 §22.3 as a proxy would: 407) or REGISTER
+   * (as a registrar: 401). Returns the authenticated user, or undefined after answering the
+   * request itself. The account must be the request's own: From of an INVITE, To of a REGISTER.
    */
-  #authenticate(invite: SipRequest, transaction: InviteServerTransaction, source: MessageSource): string | undefined {
+  #authenticate(request: SipRequest, transaction: ServerTransaction, source: MessageSource): string | undefined {
     const authority = this.#authority!;
     const { lookup, lockout } = this.#options.softphoneAuth!;
-    const header = invite.header('Proxy-Authorization');
+    const registrar = request.method === 'REGISTER';
+    const header = request.header(registrar ? 'Authorization' : 'Proxy-Authorization');
     // The nonce is good for this call from this address only: a captured answer is no use elsewhere.
-    const binding = `${invite.callId}\n${source.remoteAddress}`;
+    const binding = `${request.callId}\n${source.remoteAddress}`;
     const challenge = (stale: boolean) =>
       transaction.respond(
-        createResponse(invite, 407, { headers: authority.challenge(stale, binding).map((value) => ['Proxy-Authenticate', value] as const) }),
+        createResponse(request, registrar ? 401 : 407, {
+          headers: authority.challenge(stale, binding).map((value) => [registrar ? 'WWW-Authenticate' : 'Proxy-Authenticate', value] as const),
+        }),
       );
     const keys = { caller: (header !== undefined && parseCredentials(header)?.username) || '', address: source.remoteAddress };
     if (lockout?.lockedUntil(keys) != null) {
       // Locked out: refused without looking at the credentials.
-      this.#log.warn({ callId: invite.callId, source: keys.address }, 'softphone authentication locked out');
-      transaction.respond(createResponse(invite, 403, { reason: 'Too Many Failed Authentications' }));
+      this.#log.warn({ callId: request.callId, source: keys.address }, 'softphone authentication locked out');
+      transaction.respond(createResponse(request, 403, { reason: 'Too Many Failed Authentications' }));
       return undefined;
     }
     if (header === undefined) {
       challenge(false);
       return undefined;
     }
-    const verdict = authority.verify(header, { method: 'INVITE', uriMatches: (uri) => sameUri(uri, invite), binding }, lookup);
+    const verdict = authority.verify(header, { method: request.method, uriMatches: (uri) => sameUri(uri, request), binding }, lookup);
     // The accepted list names softphones by their From address: it must be the account's own.
-    const from = invite.from.uri;
+    const from = registrar ? request.to.uri : request.from.uri;
     if (verdict.ok && isSipUri(from) && from.user === verdict.username) {
       lockout?.recordSuccess(keys);
       return verdict.username;
     }
     const reason = verdict.ok ? 'from-mismatch' : verdict.reason;
-    this.#log.warn({ callId: invite.callId, source: keys.address, reason }, 'softphone authentication failed');
+    this.#log.warn({ callId: request.callId, source: keys.address, reason }, 'softphone authentication failed');
     if (reason === 'from-mismatch') {
-      transaction.respond(createResponse(invite, 403, { reason: 'From Is Not The Account' }));
+      transaction.respond(createResponse(request, 403, { reason: registrar ? 'To Is Not The Account' : 'From Is Not The Account' }));
     } else if (reason === 'wrong-password' || reason === 'unknown-user' || reason === 'uri-mismatch') {
       lockout?.recordFailure(keys);
       // A reason phrase of its own: the softphone tells a wrong password from "not on the list".
-      transaction.respond(createResponse(invite, 403, { reason: 'Wrong Credentials' }));
+      transaction.respond(createResponse(request, 403, { reason: 'Wrong Credentials' }));
     } else {
       challenge(reason === 'stale');
     }
@@ -382,6 +456,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
   }
 
   readonly #onConnectionClosed = (connectionId: string): void => {
+    this.#registrar.connectionClosed(connectionId);
     for (const entry of this.#calls.values()) {
       if (entry.call.source.connectionId !== connectionId) continue;
       entry.connectionOpen = false;

@@ -7,6 +7,9 @@
  * `username` / `password` (a softphone SIP account; without them the account comes from
  * POST /api/softphone/credentials, which needs an admin session), `camera` (SIP URI to
  * call; default the one the gateway names).
+ * With `username` / `password` it also registers with the gateway, so the camera can call
+ * it (doorbell, alarm): the call rings with the camera's name and Answer / Decline
+ * (`data-incoming="ringing"`, `data-registration` = RegistrationState on the host).
  * Events: `camgate-call-state` { state, callId, end } whenever the call state changes.
  * The host reflects the call state as `data-call-state`, how the last call ended as
  * `data-call-end` (e.g. `locked-out`) and the audio path as `data-media` (MediaState).
@@ -25,6 +28,7 @@ import type { CamgateKeypad, KeyEvent } from '../keypad/keypad.component.ts';
 import { SipController, DTMF_KEYS } from '../../controllers/sip-controller.ts';
 import type { DtmfKey, DtmfMode, MediaState, SipTarget } from '../../controllers/sip-controller.ts';
 import type { CallState } from '../../controllers/call-state.ts';
+import { RegistrationController } from '../../controllers/registration-controller.ts';
 import { SocketController } from '../../controllers/socket-controller.ts';
 import { LevelController, meterPosition } from '../../controllers/level-controller.ts';
 import { TickController } from '../../controllers/tick-controller.ts';
@@ -121,6 +125,7 @@ export class CamgateSoftphone extends LitElement {
       if (this.sip.callId && this.callActive) void this.watchCall(this.sip.callId);
     },
   });
+  private readonly registration = new RegistrationController(this, () => this.callActive);
   #reportedState: CallState = 'idle';
 
   override connectedCallback(): void {
@@ -136,11 +141,36 @@ export class CamgateSoftphone extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('gateway') && changed.get('gateway') !== undefined && this.isConnected) this.socket.connect();
+    if ((changed.has('username') || changed.has('password') || changed.has('gateway')) && this.isConnected) this.register();
+  }
+
+  /** With an account of its own the softphone can be called: it registers (again, for a new account). */
+  private register(): void {
+    if (!this.username || !this.password) return this.registration.stop();
+    void this.target().then((target) => this.registration.start(target), () => this.registration.stop());
+  }
+
+  /** Answers the camera's ringing call. */
+  answerIncoming(): void {
+    const ring = this.registration.take();
+    if (!ring) return;
+    this.call = null;
+    this.captions = [];
+    this.notice = '';
+    this.pinTyped = 0;
+    void this.sip.answer(ring.session, ring.callId, this.dtmfMode === 'rfc4733' ? 'rfc4733' : 'info');
+  }
+
+  declineIncoming(): void {
+    this.registration.decline();
   }
 
   protected override updated(): void {
     this.tick.run(this.sip.state === 'in-call');
     this.dataset.media = this.sip.media;
+    this.dataset.registration = this.registration.state;
+    if (this.registration.ringing) this.dataset.incoming = 'ringing';
+    else delete this.dataset.incoming;
     const state = this.sip.state;
     if (state !== this.#reportedState) {
       this.#reportedState = state;
@@ -278,6 +308,13 @@ export class CamgateSoftphone extends LitElement {
     const end = state === 'ended' ? this.sip.end : null;
     return html`
       <h2>Call the camera</h2>
+      ${this.registration.ringing
+        ? html`<div class="incoming" role="alertdialog" aria-label="Incoming call">
+            <p>Incoming call from <strong>${this.registration.ringing.caller}</strong></p>
+            <button type="button" class="answer" @click=${this.answerIncoming}>Answer</button>
+            <button type="button" class="decline" @click=${this.declineIncoming}>Decline</button>
+          </div>`
+        : nothing}
       <div class="row">
         <button type="button" class="call" ?disabled=${this.callActive} @click=${this.startCall}>Call</button>
         <button type="button" class="hangup" ?disabled=${!this.callActive} @click=${this.hangUp}>Hang up</button>

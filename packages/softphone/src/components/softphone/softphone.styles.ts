@@ -91,4 +91,14 @@ export const softphoneStyles = css`
   camgate-keypad {
     margin: 0.5rem 0;
   }
+  /* The camera calling (doorbell, alarm): hard to miss. */
+  .incoming {
+    padding: 0.5rem 0.75rem;
+    border: 2px solid #1a7f37;
+    border-radius: 0.4rem;
+    background: #dafbe1;
+  }
+  .incoming p {
+    margin: 0 0 0.5rem;
+  }
 `;
