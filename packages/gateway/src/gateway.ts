@@ -129,6 +129,7 @@ export class Gateway {
         logger,
       });
       closers.push(() => video.close());
+      media.attachVideo(VIDEO_CAMERA_ID, video);
       const liveView = new LiveViewServer({
         cameraId: VIDEO_CAMERA_ID,
         video,

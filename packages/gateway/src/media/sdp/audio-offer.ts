@@ -111,7 +111,7 @@ function isGroupAddress(address: string, family: number): boolean {
   return (first >= 224 && first <= 239) || address === '255.255.255.255';
 }
 
-function offeredFormats(media: MediaDescription): OfferedFormat[] {
+export function offeredFormats(media: MediaDescription): OfferedFormat[] {
   const payloadTypes = String(media.payloads ?? '')
     .split(/\s+/)
     .filter((p) => /^\d+$/.test(p))

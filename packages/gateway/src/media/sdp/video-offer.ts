@@ -1,0 +1,69 @@
+import * as sdpTransform from 'sdp-transform';
+import type { MediaDescription, SessionDescription } from 'sdp-transform';
+import { offeredFormats, type OfferedFormat } from './audio-offer.ts';
+import { MID_EXTENSION_URI } from './webrtc-answer.ts';
+
+/** The offer's first active m=video section: the camera's picture goes there when it can. */
+export interface VideoOffer {
+  /** Index in `session.media` (the answer keeps the offer's order). */
+  readonly index: number;
+  readonly media: MediaDescription;
+  readonly mid: string | undefined;
+  readonly formats: readonly OfferedFormat[];
+  /** recvonly or sendrecv: the offerer wants to receive video (the camera never takes any). */
+  readonly wantsToReceive: boolean;
+  readonly midExtensionId: number | undefined;
+}
+
+/** What the camera's source sends, as the Router numbers it (Producer.consumableRtpParameters). */
+export interface SourceCodec {
+  readonly mimeType: string;
+  readonly payloadType: number;
+  readonly parameters?: Record<string, unknown>;
+}
+
+export function findVideoOffer(session: SessionDescription): VideoOffer | undefined {
+  const index = session.media.findIndex((m) => m.type === 'video' && m.port !== 0);
+  if (index < 0) return undefined;
+  const media = session.media[index]!;
+  const direction = media.direction ?? session.direction ?? 'sendrecv';
+  return {
+    index,
+    media,
+    mid: media.mid === undefined ? undefined : String(media.mid),
+    formats: offeredFormats(media),
+    wantsToReceive: direction === 'sendrecv' || direction === 'recvonly',
+    midExtensionId: media.ext?.find((e) => e.uri === MID_EXTENSION_URI)?.value,
+  };
+}
+
+/**
+ * The offered format that carries the source's stream as it is (no transcoding): the same
+ * codec under the Router's payload type (mediasoup consumers send those numbers), and for
+ * H.264 packetization-mode 1 with the same profile (profile_idc and constraint flags; the
+ * level may differ, level-asymmetry-allowed).
+ */
+export function matchVideoFormat(formats: readonly OfferedFormat[], source: SourceCodec): OfferedFormat | undefined {
+  const name = source.mimeType.split('/')[1]?.toLowerCase();
+  return formats.find((format) => {
+    if (format.encoding.toLowerCase() !== name || format.payloadType !== source.payloadType || format.clockRate !== 90000) return false;
+    if (name !== 'h264') return true;
+    const offered = sdpTransform.parseParams(format.fmtp ?? '');
+    return Number(offered['packetization-mode']) === 1 && sameH264Profile(offered['profile-level-id'], source.parameters?.['profile-level-id']);
+  });
+}
+
+/** A format whose codec, not payload type, matches: tells "wrong number" from "no such codec" in the reason. */
+export function describeVideoMismatch(formats: readonly OfferedFormat[], source: SourceCodec): string {
+  const name = source.mimeType.split('/')[1] ?? source.mimeType;
+  const profile = source.parameters?.['profile-level-id'];
+  const codec = profile ? `${name} ${String(profile)}` : name;
+  const sameName = formats.some((f) => f.encoding.toLowerCase() === name.toLowerCase());
+  return sameName ? `the offer has no ${codec} under payload type ${source.payloadType}` : `the offer has no ${codec} (no transcoding)`;
+}
+
+function sameH264Profile(offered: unknown, source: unknown): boolean {
+  const a = String(offered ?? '42e01f').toLowerCase().slice(0, 4);
+  const b = String(source ?? '42e01f').toLowerCase().slice(0, 4);
+  return a === b;
+}
