@@ -153,7 +153,7 @@ export class WebRtcLeg extends MediaLeg {
           direction: this.#direction,
           sender,
           rtcpReducedSize: this.#offer.rtcpReducedSize,
-          video: this.#videoAnswer,
+          video: this.#videoWithSender(),
         },
         sessionId,
         version,
@@ -258,7 +258,7 @@ export class WebRtcLeg extends MediaLeg {
     const source = producer.consumableRtpParameters.codecs[0]!;
     const format = matchVideoFormat(offered.formats, source);
     if (!format) return refuse(describeVideoMismatch(offered.formats, source));
-    this.#videoAnswer = { index: offered.index, mid: offered.mid, format, midExtensionId: offered.midExtensionId, streamId: VIDEO_STREAM_ID, trackId: VIDEO_TRACK_ID };
+    this.#videoAnswer = { index: offered.index, mid: offered.mid, format, streamId: VIDEO_STREAM_ID, trackId: VIDEO_TRACK_ID, sender: undefined };
     await video.attach(async (next) => {
       // A restarted source must send the same codec under the same number: the answer stands.
       const again = matchVideoFormat(offered.formats, next.consumableRtpParameters.codecs[0]!);
@@ -276,12 +276,17 @@ export class WebRtcLeg extends MediaLeg {
               rtcpFeedback: VIDEO_RTCP_FEEDBACK.map((fb) => ({ ...fb })),
             },
           ],
-          headerExtensions:
-            offered.midExtensionId !== undefined ? [{ kind: 'video', uri: MID_EXTENSION_URI, preferredId: offered.midExtensionId, preferredEncrypt: false, direction: 'sendrecv' }] : [],
         },
-        ...(offered.mid !== undefined ? { mid: offered.mid } : {}),
       });
     });
+  }
+
+  /** The answered video with the SSRC the browser receives it under now. */
+  #videoWithSender(): VideoAnswer | undefined {
+    const answer = this.#videoAnswer;
+    const consumer = this.#video?.consumer;
+    if (!answer || 'unavailable' in answer || !consumer) return answer;
+    return { ...answer, sender: { ssrc: consumer.rtpParameters.encodings![0]!.ssrc!, cname: consumer.rtpParameters.rtcp!.cname! } };
   }
 
   /** A re-offer keeps the video as answered when it still offers it the same way; else it is dropped. */

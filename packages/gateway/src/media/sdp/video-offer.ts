@@ -1,7 +1,6 @@
 import * as sdpTransform from 'sdp-transform';
 import type { MediaDescription, SessionDescription } from 'sdp-transform';
 import { offeredFormats, type OfferedFormat } from './audio-offer.ts';
-import { MID_EXTENSION_URI } from './webrtc-answer.ts';
 
 /** The offer's first active m=video section: the camera's picture goes there when it can. */
 export interface VideoOffer {
@@ -12,7 +11,6 @@ export interface VideoOffer {
   readonly formats: readonly OfferedFormat[];
   /** recvonly or sendrecv: the offerer wants to receive video (the camera never takes any). */
   readonly wantsToReceive: boolean;
-  readonly midExtensionId: number | undefined;
 }
 
 /** What the camera's source sends, as the Router numbers it (Producer.consumableRtpParameters). */
@@ -33,7 +31,6 @@ export function findVideoOffer(session: SessionDescription): VideoOffer | undefi
     mid: media.mid === undefined ? undefined : String(media.mid),
     formats: offeredFormats(media),
     wantsToReceive: direction === 'sendrecv' || direction === 'recvonly',
-    midExtensionId: media.ext?.find((e) => e.uri === MID_EXTENSION_URI)?.value,
   };
 }
 

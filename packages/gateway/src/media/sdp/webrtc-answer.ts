@@ -34,9 +34,10 @@ export type VideoAnswer =
       readonly index: number;
       readonly mid: string | undefined;
       readonly format: OfferedFormat;
-      readonly midExtensionId: number | undefined;
       readonly streamId: string;
       readonly trackId: string;
+      /** The consumer's SSRC and CNAME: the browser routes the bundled video by it. */
+      readonly sender: { readonly ssrc: number; readonly cname: string } | undefined;
     }
   | { readonly index: number; readonly unavailable: string };
 
@@ -64,8 +65,8 @@ export interface WebRtcAnswerParams {
  * The JSEP answer (RFC 8829 §5.3) of an ICE-lite mediasoup WebRtcTransport: one bundled
  * audio section with a single codec, no RTCP feedback and only the MID header extension,
  * which is all a one-voice-stream intercom needs, plus, when offered, the camera's video
- * bundled on the same transport (no a=ssrc: the browser routes it by MID, so a restarted
- * source's new SSRC plays without a new offer). No telephone-event, even when offered:
+ * bundled on the same transport, routed by its a=ssrc (mediasoup consumers cannot carry the
+ * browser's MID extension id: they keep the Router's). No telephone-event, even when offered:
  * mediasoup consumers drop RFC 4733 packets, so accepting it would make the browser's
  * RTCDTMFSender report success for keys the camera never gets (see media/README.md).
  */
@@ -144,7 +145,6 @@ function writeVideoSection(video: Exclude<VideoAnswer, { unavailable: string }>,
     rtp: [{ payload: format.payloadType, codec: format.encoding, rate: format.clockRate }],
     fmtp: format.fmtp ? [{ payload: format.payloadType, config: format.fmtp }] : [],
     rtcpFb: VIDEO_RTCP_FEEDBACK.map((fb) => ({ payload: format.payloadType, type: fb.type, ...('parameter' in fb ? { subtype: fb.parameter } : {}) })),
-    ext: video.midExtensionId !== undefined ? [{ value: video.midExtensionId, uri: MID_EXTENSION_URI }] : [],
     ...(video.mid !== undefined ? { mid: video.mid } : {}),
     iceUfrag: audio.iceUfrag!,
     icePwd: audio.icePwd!,
@@ -154,5 +154,13 @@ function writeVideoSection(video: Exclude<VideoAnswer, { unavailable: string }>,
     rtcpMux: 'rtcp-mux',
     ...(audio.rtcpRsize ? { rtcpRsize: audio.rtcpRsize } : {}),
     msid: [{ id: video.streamId, appdata: video.trackId }],
+    ...(video.sender
+      ? {
+          ssrcs: [
+            { id: video.sender.ssrc, attribute: 'cname', value: video.sender.cname },
+            { id: video.sender.ssrc, attribute: 'msid', value: `${video.streamId} ${video.trackId}` },
+          ],
+        }
+      : {}),
   };
 }

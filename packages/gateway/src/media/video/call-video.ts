@@ -44,6 +44,11 @@ export class CallVideo {
     return video;
   }
 
+  /** The Consumer towards the caller now (its SSRC goes into the answer). */
+  get consumer(): ms.Consumer | undefined {
+    return this.#consumer;
+  }
+
   /** The source's Producer while it runs. */
   get producer(): ms.Producer | undefined {
     return this.#o.supervisor.producer;
