@@ -49,6 +49,7 @@ export class WebRtcLeg extends MediaLeg {
   readonly #callId: string;
   readonly #logger: Logger;
   readonly #transport: ms.WebRtcTransport;
+  readonly #router: ms.Router;
   readonly #origin = new SdpOrigin();
   /** RFC 5763 §5: chosen once; re-offers keep the DTLS roles of the association. */
   readonly #setup: 'active' | 'passive';
@@ -67,6 +68,7 @@ export class WebRtcLeg extends MediaLeg {
     this.#callId = options.callId;
     this.#logger = options.logger;
     this.#transport = transport;
+    this.#router = options.router;
     this.#offer = offer;
     this.#codec = codec;
     this.#producer = producer;
@@ -250,7 +252,7 @@ export class WebRtcLeg extends MediaLeg {
     };
     if (!supervisor) return refuse('this camera has no video');
     if (!offered.wantsToReceive) return refuse('the camera sends video and takes none');
-    const video = await CallVideo.open({ callId: this.#callId, supervisor, logger: this.#logger });
+    const video = await CallVideo.open({ callId: this.#callId, supervisor, router: this.#router, logger: this.#logger });
     this.#video = video;
     if (this.#closed) return refuse('the call ended');
     const producer = video.producer;
@@ -260,7 +262,6 @@ export class WebRtcLeg extends MediaLeg {
     if (!format) return refuse(describeVideoMismatch(offered.formats, source));
     this.#videoAnswer = { index: offered.index, mid: offered.mid, format, streamId: VIDEO_STREAM_ID, trackId: VIDEO_TRACK_ID, sender: undefined };
     await video.attach(async (next) => {
-      // A restarted source must send the same codec under the same number: the answer stands.
       const again = matchVideoFormat(offered.formats, next.consumableRtpParameters.codecs[0]!);
       if (!again || again.payloadType !== format.payloadType) return undefined;
       return this.#transport.consume({

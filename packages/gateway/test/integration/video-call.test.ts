@@ -68,7 +68,6 @@ describe('a softphone call with the camera video (simulated scene)', () => {
   it('shows the moving scene above the keypad: decoded frames whose capture time advances, with the audio connected', async () => {
     const calledAt = Date.now();
     const softphone = await call(page, gw);
-    await new Promise((r) => setTimeout(r, 5000)); console.log('DBG', await softphone.getAttribute('data-video'), await page.evaluate(`(() => { const v = ${SOFTPHONE_VIDEO}; return v ? [v.readyState, v.videoWidth, String(v.srcObject), v.srcObject?.getTracks().map(t => t.readyState + t.muted)] : 'no video'; })()`));
     const first = await playingFrame(page, 'the first decoded frame in the softphone', calledAt);
     expect(first).toMatchObject({ width: 640, height: 360 });
     await new Promise((resolve) => setTimeout(resolve, 1500));

@@ -1,6 +1,7 @@
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../../core/logger.ts';
 import type { VideoSourceState } from './video-source.ts';
+import { StableVideoRelay } from './stable-video-relay.ts';
 import type { VideoSupervisor } from './video-supervisor.ts';
 
 /** How long a call's answer waits for a stopped source to start (the simulated scene takes well under 1 s). */
@@ -9,15 +10,17 @@ export const CALL_VIDEO_START_TIMEOUT_MS = 4000;
 export interface CallVideoOptions {
   readonly callId: string;
   readonly supervisor: VideoSupervisor;
+  /** The camera's Router (the caller's transport is on it). */
+  readonly router: ms.Router;
   readonly logger: Logger;
   readonly startTimeoutMs?: number;
 }
 
 /**
  * A call's share of the camera's video: a viewer lease on the supervisor for the call's
- * lifetime and, while the source runs, one Consumer on the caller's transport. A source
- * that dies and comes back gets a new Consumer on the same transport (the caller's leg
- * decides how: `attach`), so the picture returns by itself while the audio goes on.
+ * lifetime and one Consumer on the caller's transport (the leg decides how: `attach`) of a
+ * StableVideoRelay, so a source that dies and comes back plays again under the SSRC the
+ * answer announced, by itself, while the audio goes on.
  */
 export class CallVideo {
   readonly #o: CallVideoOptions;
@@ -25,6 +28,7 @@ export class CallVideo {
   readonly #onState: (state: VideoSourceState) => void;
   #consume: ((producer: ms.Producer) => Promise<ms.Consumer | undefined>) | undefined;
   #consumer: ms.Consumer | undefined;
+  #relay: Promise<StableVideoRelay> | undefined;
   #closed = false;
 
   private constructor(options: CallVideoOptions) {
@@ -77,19 +81,27 @@ export class CallVideo {
     this.#closed = true;
     this.#o.supervisor.off('state', this.#onState);
     this.#consumer?.close();
+    void this.#relay?.then((relay) => relay.close()).catch(() => undefined);
     this.#release();
   }
 
-  async #consumeFrom(producer: ms.Producer): Promise<void> {
-    if (this.#closed || !this.#consume || this.#consumer?.producerId === producer.id) return;
+  async #consumeFrom(source: ms.Producer): Promise<void> {
+    if (this.#closed || !this.#consume) return;
     try {
-      const consumer = await this.#consume(producer);
-      if (!consumer) return;
-      if (this.#closed) {
-        consumer.close();
+      this.#relay ??= StableVideoRelay.create(this.#o.router, source, this.#o.logger, this.#o.callId);
+      const relay = await this.#relay;
+      if (!relay.carries(source)) {
+        this.#o.logger.warn({ callId: this.#o.callId }, 'call video: the restarted source sends another codec');
         return;
       }
-      this.#consumer?.close();
+      await relay.follow(source);
+      if (this.#consumer) return;
+      const consumer = await this.#consume(relay.producer);
+      if (!consumer) return;
+      if (this.#closed || this.#consumer) {
+        consumer.close(); // the call ended, or a concurrent run already consumes the relay
+        return;
+      }
       this.#consumer = consumer;
       // The caller's decoder needs a key frame to start: ask for one now.
       await consumer.requestKeyFrame().catch(() => undefined);
