@@ -11,7 +11,7 @@ import { answerDirection, sends, type MediaDirection } from './sdp/media-directi
 import { chooseCodec, keepOrChooseCodec, sameCodec, type NegotiatedCodec } from './sdp/negotiated-codec.ts';
 import { SdpNegotiationError } from './sdp/sdp-negotiation-error.ts';
 import { SdpOrigin } from './sdp/sdp-origin.ts';
-import { findVideoOffer, describeVideoMismatch, matchVideoFormat, type VideoOffer } from './sdp/video-offer.ts';
+import { chooseVideoFormat, describeVideoMismatch, findVideoOffer, type VideoOffer } from './sdp/video-offer.ts';
 import { MID_EXTENSION_URI, VIDEO_RTCP_FEEDBACK, writeWebRtcAnswer, type VideoAnswer } from './sdp/webrtc-answer.ts';
 import { parseWebRtcOffer, type WebRtcOffer } from './sdp/webrtc-offer.ts';
 import { CallVideo } from './video/call-video.ts';
@@ -258,14 +258,14 @@ export class WebRtcLeg extends MediaLeg {
     const producer = video.producer;
     if (!producer) return refuse(video.unavailableReason);
     const source = producer.consumableRtpParameters.codecs[0]!;
-    const format = matchVideoFormat(offered.formats, source);
-    if (!format) return refuse(describeVideoMismatch(offered.formats, source));
+    const routerCodecs = this.#router.rtpCapabilities.codecs!.map((c) => ({ mimeType: c.mimeType, payloadType: c.preferredPayloadType!, parameters: c.parameters }));
+    const chosen = chooseVideoFormat(offered.formats, source, routerCodecs);
+    if (!chosen) return refuse(describeVideoMismatch(offered.formats, source));
+    const { format } = chosen;
     this.#videoAnswer = { index: offered.index, mid: offered.mid, format, streamId: VIDEO_STREAM_ID, trackId: VIDEO_TRACK_ID, sender: undefined };
-    await video.attach(async (next) => {
-      const again = matchVideoFormat(offered.formats, next.consumableRtpParameters.codecs[0]!);
-      if (!again || again.payloadType !== format.payloadType) return undefined;
-      return this.#transport.consume({
-        producerId: next.id,
+    await video.attach(chosen.routerCodec, (relayed) =>
+      this.#transport.consume({
+        producerId: relayed.id,
         rtpCapabilities: {
           codecs: [
             {
@@ -278,8 +278,8 @@ export class WebRtcLeg extends MediaLeg {
             },
           ],
         },
-      });
-    });
+      }),
+    );
   }
 
   /** The answered video with the SSRC the browser receives it under now. */

@@ -13,11 +13,36 @@ export interface VideoOffer {
   readonly wantsToReceive: boolean;
 }
 
-/** What the camera's source sends, as the Router numbers it (Producer.consumableRtpParameters). */
+/** A video codec as the Router numbers it (Producer.consumableRtpParameters, Router capabilities). */
 export interface SourceCodec {
   readonly mimeType: string;
   readonly payloadType: number;
   readonly parameters?: Record<string, unknown>;
+}
+
+/** The offered format the call's video goes out as, and the Router codec that carries it. */
+export interface ChosenVideoFormat {
+  readonly format: OfferedFormat;
+  readonly routerCodec: SourceCodec;
+}
+
+/**
+ * The format for a source: its own codec and profile when offered under the Router's number;
+ * else, for H.264, any offered packetization-mode 1 format that the Router numbers the same.
+ * The stream is forwarded as it is either way (no transcoding): the profile in the SDP only
+ * names what the decoder must handle, and browsers' H.264 decoders take Main and High under
+ * a Constrained Baseline format (cameras send Main or High; Chromium 156 offers no High).
+ */
+export function chooseVideoFormat(formats: readonly OfferedFormat[], source: SourceCodec, routerCodecs: readonly SourceCodec[]): ChosenVideoFormat | undefined {
+  const exact = matchVideoFormat(formats, source);
+  if (exact) return { format: exact, routerCodec: source };
+  if (source.mimeType.toLowerCase() !== 'video/h264') return undefined;
+  for (const routerCodec of routerCodecs) {
+    if (routerCodec.mimeType.toLowerCase() !== 'video/h264') continue;
+    const format = matchVideoFormat(formats, routerCodec);
+    if (format) return { format, routerCodec };
+  }
+  return undefined;
 }
 
 export function findVideoOffer(session: SessionDescription): VideoOffer | undefined {
@@ -40,7 +65,7 @@ export function findVideoOffer(session: SessionDescription): VideoOffer | undefi
  * H.264 packetization-mode 1 with the same profile (profile_idc and constraint flags; the
  * level may differ, level-asymmetry-allowed).
  */
-export function matchVideoFormat(formats: readonly OfferedFormat[], source: SourceCodec): OfferedFormat | undefined {
+function matchVideoFormat(formats: readonly OfferedFormat[], source: SourceCodec): OfferedFormat | undefined {
   const name = source.mimeType.split('/')[1]?.toLowerCase();
   return formats.find((format) => {
     if (format.encoding.toLowerCase() !== name || format.payloadType !== source.payloadType || format.clockRate !== 90000) return false;
@@ -56,7 +81,7 @@ export function describeVideoMismatch(formats: readonly OfferedFormat[], source:
   const profile = source.parameters?.['profile-level-id'];
   const codec = profile ? `${name} ${String(profile)}` : name;
   const sameName = formats.some((f) => f.encoding.toLowerCase() === name.toLowerCase());
-  return sameName ? `the offer has no ${codec} under payload type ${source.payloadType}` : `the offer has no ${codec} (no transcoding)`;
+  return sameName ? `the offer has no ${name} (packetization-mode 1) under the camera's payload types` : `the offer has no ${codec} (no transcoding)`;
 }
 
 function sameH264Profile(offered: unknown, source: unknown): boolean {

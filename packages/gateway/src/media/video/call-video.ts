@@ -1,5 +1,6 @@
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../../core/logger.ts';
+import type { SourceCodec } from '../sdp/video-offer.ts';
 import type { VideoSourceState } from './video-source.ts';
 import { StableVideoRelay } from './stable-video-relay.ts';
 import type { VideoSupervisor } from './video-supervisor.ts';
@@ -26,7 +27,8 @@ export class CallVideo {
   readonly #o: CallVideoOptions;
   readonly #release: () => void;
   readonly #onState: (state: VideoSourceState) => void;
-  #consume: ((producer: ms.Producer) => Promise<ms.Consumer | undefined>) | undefined;
+  #consume: ((producer: ms.Producer) => Promise<ms.Consumer>) | undefined;
+  #codec: SourceCodec | undefined;
   #consumer: ms.Consumer | undefined;
   #relay: Promise<StableVideoRelay> | undefined;
   #closed = false;
@@ -67,10 +69,11 @@ export class CallVideo {
   }
 
   /**
-   * Consumes the running source now and every time it comes back; `consume` returns
-   * undefined when the caller cannot take that producer (another codec after a restart).
+   * Relays the running source as `codec` (the Router codec of the format the caller took) and
+   * has `consume` take the relay's producer once; each later run of the source feeds it.
    */
-  async attach(consume: (producer: ms.Producer) => Promise<ms.Consumer | undefined>): Promise<void> {
+  async attach(codec: SourceCodec, consume: (producer: ms.Producer) => Promise<ms.Consumer>): Promise<void> {
+    this.#codec = codec;
     this.#consume = consume;
     const producer = this.producer;
     if (producer) await this.#consumeFrom(producer);
@@ -86,9 +89,9 @@ export class CallVideo {
   }
 
   async #consumeFrom(source: ms.Producer): Promise<void> {
-    if (this.#closed || !this.#consume) return;
+    if (this.#closed || !this.#consume || !this.#codec) return;
     try {
-      this.#relay ??= StableVideoRelay.create(this.#o.router, source, this.#o.logger, this.#o.callId);
+      this.#relay ??= StableVideoRelay.create(this.#o.router, this.#codec, this.#o.logger, this.#o.callId);
       const relay = await this.#relay;
       if (!relay.carries(source)) {
         this.#o.logger.warn({ callId: this.#o.callId }, 'call video: the restarted source sends another codec');
@@ -97,7 +100,6 @@ export class CallVideo {
       await relay.follow(source);
       if (this.#consumer) return;
       const consumer = await this.#consume(relay.producer);
-      if (!consumer) return;
       if (this.#closed || this.#consumer) {
         consumer.close(); // the call ended, or a concurrent run already consumes the relay
         return;

@@ -1,6 +1,7 @@
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../../core/logger.ts';
 import { randomSsrc, rewriteRtpHeader } from '../rtp-packet.ts';
+import type { SourceCodec } from '../sdp/video-offer.ts';
 
 /** 90 kHz ticks put between the last packet of one run and the first of the next (one frame at 15 fps). */
 const RESTART_TIMESTAMP_GAP = 6000;
@@ -20,6 +21,7 @@ export class StableVideoRelay {
   readonly #logger: Logger;
   readonly #callId: string;
   readonly #ssrc: number;
+  readonly #payloadType: number;
   #input: ms.Consumer | undefined;
   #inSsrc: number | undefined;
   #sequenceOffset = 0;
@@ -31,6 +33,7 @@ export class StableVideoRelay {
   private constructor(router: ms.Router, transport: ms.DirectTransport, producer: ms.Producer, ssrc: number, logger: Logger, callId: string) {
     this.#router = router;
     this.#ssrc = ssrc;
+    this.#payloadType = producer.rtpParameters.codecs[0]!.payloadType;
     this.#transport = transport;
     this.#producer = producer;
     this.#logger = logger;
@@ -41,15 +44,23 @@ export class StableVideoRelay {
     });
   }
 
-  /** A relay for the codec `source` sends, on the source's Router. */
-  static async create(router: ms.Router, source: ms.Producer, logger: Logger, callId: string): Promise<StableVideoRelay> {
+  /** A relay announcing `codec` (a Router codec of the source's kind: H.264 of any profile goes out as it is). */
+  static async create(router: ms.Router, codec: SourceCodec, logger: Logger, callId: string): Promise<StableVideoRelay> {
     const transport = await router.createDirectTransport();
     try {
-      const codec = source.consumableRtpParameters.codecs[0]!;
       const ssrc = randomSsrc();
       const producer = await transport.produce({
         kind: 'video',
-        rtpParameters: { codecs: [{ ...codec, rtcpFeedback: codec.rtcpFeedback ?? [] }], encodings: [{ ssrc }], rtcp: { cname: 'camgate-camera', reducedSize: true } },
+        rtpParameters: {
+          codecs: [
+            {
+              mimeType: codec.mimeType, payloadType: codec.payloadType, clockRate: 90000, parameters: codec.parameters ?? {},
+              rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }],
+            },
+          ],
+          encodings: [{ ssrc }],
+          rtcp: { cname: 'camgate-camera', reducedSize: true },
+        },
       });
       return new StableVideoRelay(router, transport, producer, ssrc, logger, callId);
     } catch (error) {
@@ -63,11 +74,9 @@ export class StableVideoRelay {
     return this.#producer;
   }
 
-  /** Whether a run's Producer sends what this relay carries (a restarted camera could change profile). */
+  /** Whether a run's Producer sends what this relay carries (a restarted camera could switch H.264 for VP8). */
   carries(source: ms.Producer): boolean {
-    const a = source.consumableRtpParameters.codecs[0]!;
-    const b = this.#producer.rtpParameters.codecs[0]!;
-    return a.mimeType === b.mimeType && a.payloadType === b.payloadType && a.parameters?.['profile-level-id'] === b.parameters?.['profile-level-id'];
+    return source.consumableRtpParameters.codecs[0]!.mimeType.toLowerCase() === this.#producer.rtpParameters.codecs[0]!.mimeType.toLowerCase();
   }
 
   /** Feeds the relay from a (new) run of the source. */
@@ -105,6 +114,7 @@ export class StableVideoRelay {
     this.#lastSequence = outSequence;
     this.#lastTimestamp = outTimestamp;
     rewriteRtpHeader(packet, outSequence, outTimestamp, this.#ssrc);
+    packet[1] = (packet[1]! & 0x80) | this.#payloadType; // the source's number for its profile -> the relay's
     this.#producer.send(packet);
   }
 }
