@@ -186,6 +186,7 @@ export class MediaService extends TypedEmitter<MediaServiceEvents> {
               callId, logger, clock: this.#clock, router: endpoint.router, portRange: this.#portRange,
               listenIp: rtp.listenIp, announcedIp: rtp.announcedIp, offerSdp: request.offerSdp, silenceLimitMs: rtpTimeoutMs,
               ...(request.signallingAddress !== undefined && { signallingAddress: request.signallingAddress }),
+              ...(video && { video }),
             }),
     });
     if (this.#state !== 'running') {

@@ -97,7 +97,7 @@ function checkPort(port: unknown, answered: boolean): void {
  * group address (one INVITE must not make the camera send to many hosts). 0.0.0.0 and ::
  * stay: RFC 3264 §8.4 "do not send to me".
  */
-function checkAddress(address: string, version: number | undefined): string {
+export function checkAddress(address: string, version: number | undefined): string {
   const family = isIP(address);
   if (family === 0) throw new SdpNegotiationError('bad-address', `c= address ${address.slice(0, 64)} is not an IP address (host names are not resolved)`);
   if (version !== undefined && version !== family) throw new SdpNegotiationError('bad-address', `c= says IP${version} but ${address} is IPv${family}`);
