@@ -89,6 +89,8 @@ export class Gateway {
         logger,
         ...(config.internetProbe && { internetTarget: parseHostPort(config.internetProbe) }),
         ...(config.snapshotUrl && { snapshots: new HttpSnapshotSource(config.snapshotUrl) }),
+        // Event pictures from the live video while it runs (the supervisor is built below).
+        liveStill: () => video.still(),
       });
       closers.push(() => camera.close());
       // The built-in welcome and the fixed phrases speak the camera's language, re-rendered when it changes.

@@ -4,46 +4,14 @@
  * no transcoding); the frame it saves is a real picture whose burnt-in timestamp decodes.
  * An audio-only baresip keeps its plain audio call.
  */
-import { execFileSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CameraStatus, SettingsView } from '@camgate/protocol';
-import { SCENE_HEIGHT, TIMESTAMP_BITS, TIMESTAMP_BLOCK } from '../../src/media/video/simulated-scene.ts';
 import { Baresip } from '../support/baresip.ts';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { burntInTimestamp, lumaOf, lumaSpread } from '../support/still-frame.ts';
 
 const TIMESTAMP_MODULO = 2 ** 40;
-
-/** A PNG as 8-bit luma (ffmpeg decodes it): width, height, pixels. */
-function lumaOf(png: string): { width: number; height: number; pixels: Buffer } {
-  const probe = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', png], { encoding: 'utf8' });
-  const [width, height] = probe.trim().split(',').map(Number) as [number, number];
-  const pixels = execFileSync('ffmpeg', ['-v', 'error', '-i', png, '-f', 'rawvideo', '-pix_fmt', 'gray', '-'], { maxBuffer: 16 * 1024 * 1024 });
-  return { width, height, pixels };
-}
-
-/** The scene's capture time from the timestamp strip along the bottom (scaled when the phone decoded another size). */
-function burntInTimestamp({ width, height, pixels }: ReturnType<typeof lumaOf>): number {
-  const scale = height / SCENE_HEIGHT;
-  const y = Math.round(height - (TIMESTAMP_BLOCK * scale) / 2);
-  let timestamp = 0;
-  for (let bit = 0; bit < TIMESTAMP_BITS; bit++) {
-    const x = Math.round((bit * TIMESTAMP_BLOCK + TIMESTAMP_BLOCK / 2) * scale);
-    timestamp = timestamp * 2 + (pixels[y * width + x]! > 128 ? 1 : 0);
-  }
-  return timestamp;
-}
-
-function lumaSpread(pixels: Buffer): number {
-  let sum = 0;
-  let squares = 0;
-  for (const p of pixels) {
-    sum += p;
-    squares += p * p;
-  }
-  const mean = sum / pixels.length;
-  return Math.sqrt(squares / pixels.length - mean * mean);
-}
-
 describe('SIP video phone (baresip + H.264) calls the camera', () => {
   let gw: TestGateway;
   const phones: Baresip[] = [];
@@ -71,7 +39,7 @@ describe('SIP video phone (baresip + H.264) calls the camera', () => {
     await phone.waitForEvent('CALL_ESTABLISHED');
     // The first key frame comes within the 1 s GOP (the resume asks for one at once).
     await new Promise((resolve) => setTimeout(resolve, 2500));
-    const frame = lumaOf(await phone.snapshotReceived());
+    const frame = lumaOf(await readFile(await phone.snapshotReceived()));
     expect(frame.width).toBe(640);
     expect(lumaSpread(frame.pixels)).toBeGreaterThan(20);
     const timestamp = burntInTimestamp(frame);

@@ -2,6 +2,7 @@ import type { types as ms } from 'mediasoup';
 import { systemClock, type Clock, type TimerHandle } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
 import { TypedEmitter } from '../../core/typed-emitter.ts';
+import { grabStill } from './still-grabber.ts';
 import type { VideoSource, VideoSourceEvents, VideoSourceState } from './video-source.ts';
 
 /** Waits before restarting a source that went unavailable: 1 s, 2 s, 4 s … up to 30 s. */
@@ -63,6 +64,16 @@ export class VideoSupervisor extends TypedEmitter<VideoSourceEvents> {
   get producer(): ms.Producer | undefined {
     const state = this.#o.source.state;
     return state.state === 'running' ? state.producer : undefined;
+  }
+
+  /**
+   * A JPEG of the live picture while the source runs (event pictures), else undefined:
+   * taking a still neither starts the source nor keeps it running.
+   */
+  async still(): Promise<Buffer | undefined> {
+    const producer = this.producer;
+    if (!producer) return undefined;
+    return grabStill({ router: await this.#o.router(), producer, logger: this.#o.logger });
   }
 
   /** Starts an always-on source; others wait for their first lease. */
