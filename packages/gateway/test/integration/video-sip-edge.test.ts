@@ -1,0 +1,116 @@
+/**
+ * The camera's video towards a SIP phone, at the RTP level: the audio edge's rules hold for
+ * it (nothing before the ACK), the phone's PLI reaches the source, and video m-lines the
+ * camera cannot serve are answered with port 0 and a reason while the audio goes on.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/core/logger.ts';
+import { MediaService } from '../../src/media/media-service.ts';
+import type { MediaSession } from '../../src/media/media-session.ts';
+import { isRtcp, parseRtpPacket } from '../../src/media/rtp-packet.ts';
+import { SimulatedScene } from '../../src/media/video/simulated-scene.ts';
+import { VideoSupervisor } from '../../src/media/video/video-supervisor.ts';
+import { eventually } from '../support/gateway.ts';
+import { ToneCameraAudio } from './media-harness.ts';
+
+const logger = createLogger();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** RFC 4585 §6.3.1 Picture Loss Indication from `sender` about `media`. */
+function pli(sender: number, media: number): Buffer {
+  const packet = Buffer.alloc(12);
+  packet[0] = 0x81;
+  packet[1] = 206;
+  packet.writeUInt16BE(2, 2);
+  packet.writeUInt32BE(sender, 4);
+  packet.writeUInt32BE(media, 8);
+  return packet;
+}
+
+function offer(audioPort: number, videoPort: number, video = 'm=video %PORT% RTP/AVP 97\r\na=rtpmap:97 H264/90000\r\na=fmtp:97 packetization-mode=1;profile-level-id=42e01f\r\na=sendrecv\r\n'): string {
+  return [
+    'v=0', 'o=phone 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0',
+    `m=audio ${audioPort} RTP/AVP 0`, 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', '',
+  ].join('\r\n') + video.replace('%PORT%', String(videoPort));
+}
+
+describe('SIP video edge', () => {
+  let media: MediaService;
+  let supervisor: VideoSupervisor;
+  let audio: Socket;
+  let video: Socket;
+  const videoPackets: { payloadType: number; ssrc: number }[] = [];
+  let session: MediaSession | undefined;
+  let calls = 0;
+
+  beforeAll(async () => {
+    media = new MediaService({ logger, webrtc: { listenIp: '127.0.0.1' }, rtp: { listenIp: '127.0.0.1', announcedIp: '127.0.0.1', portMin: 35000, portMax: 35099 } });
+    await media.start();
+    supervisor = new VideoSupervisor({ cameraId: 'camera', source: new SimulatedScene({ cameraId: 'camera', cameraName: 'edge', logger }), router: () => media.cameraRouter(), alwaysOn: true, logger });
+    media.attachVideo('camera', supervisor);
+    supervisor.start();
+    await eventually(() => supervisor.state.state === 'running', 15_000, 'the scene');
+    audio = createSocket('udp4');
+    video = createSocket('udp4');
+    await Promise.all([audio, video].map((s) => new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve))));
+    video.on('message', (datagram) => {
+      const packet = isRtcp(datagram) ? undefined : parseRtpPacket(datagram);
+      if (packet) videoPackets.push({ payloadType: packet.payloadType, ssrc: packet.ssrc });
+    });
+  }, 30_000);
+
+  afterEach(() => {
+    session?.close();
+    session = undefined;
+    videoPackets.length = 0;
+  });
+
+  afterAll(async () => {
+    audio?.close();
+    video?.close();
+    supervisor?.close();
+    await media?.close();
+  });
+
+  const answer = async (sdp: string): Promise<MediaSession> => {
+    session = await media.answer({ callId: `video-edge-${++calls}`, kind: 'sip', offerSdp: sdp, audio: new ToneCameraAudio(1000) });
+    return session;
+  };
+
+  it('answers H.264 sendonly under the phone\'s payload type, sends nothing before the ACK, then video; the phone\'s PLI reaches the source', async () => {
+    const call = await answer(offer(audio.address().port, video.address().port));
+    const section = call.answerSdp.slice(call.answerSdp.indexOf('m=video'));
+    expect(section).toMatch(/^m=video [1-9]\d* RTP\/AVP 97\r\n/);
+    expect(section).toContain('a=rtpmap:97 H264/90000');
+    expect(section).toContain('a=fmtp:97 packetization-mode=1;profile-level-id=42e01f');
+    expect(section).toContain('a=sendonly');
+    await sleep(1500);
+    expect(videoPackets).toHaveLength(0);
+    call.confirmPeer();
+    await eventually(() => videoPackets.length > 30, 10_000, 'video after the ACK');
+    expect(new Set(videoPackets.map((p) => p.payloadType))).toEqual(new Set([97]));
+    const producer = supervisor.producer!;
+    const before = (await producer.getStats()).reduce((sum, s) => sum + (s.pliCount ?? 0), 0);
+    const videoPort = Number(/^m=video (\d+)/m.exec(call.answerSdp)![1]);
+    video.send(pli(0x1234, videoPackets[0]!.ssrc), videoPort, '127.0.0.1');
+    await eventually(async () => (await producer.getStats()).reduce((sum, s) => sum + (s.pliCount ?? 0), 0) > before, 5000, 'the PLI at the source');
+  }, 30_000);
+
+  it('refuses a video m-line it cannot serve (VP8 only, no transcoding) with port 0 and a reason; the audio is answered', async () => {
+    const vp8 = 'm=video %PORT% RTP/AVP 100\r\na=rtpmap:100 VP8/90000\r\na=sendrecv\r\n';
+    const call = await answer(offer(audio.address().port, video.address().port, vp8));
+    expect(call.answerSdp).toMatch(/^m=audio [1-9]\d* RTP\/AVP 0/m);
+    expect(call.answerSdp).toMatch(/^m=video 0 RTP\/AVP 100/m);
+    expect(call.answerSdp).toMatch(/^i=the phone offers no H264 packetization-mode 1 \(no transcoding\)/m);
+    call.confirmPeer();
+    await sleep(1000);
+    expect(videoPackets).toHaveLength(0);
+  });
+
+  it('refuses H.264 packetization-mode 0 (frames do not fit one packet)', async () => {
+    const modeZero = 'm=video %PORT% RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 profile-level-id=42e01f\r\na=sendrecv\r\n';
+    const call = await answer(offer(audio.address().port, video.address().port, modeZero));
+    expect(call.answerSdp).toMatch(/^m=video 0 RTP\/AVP 96/m);
+  });
+});
