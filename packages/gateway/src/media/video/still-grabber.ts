@@ -17,6 +17,8 @@ export interface StillGrabOptions {
   readonly logger: Logger;
   readonly ffmpegPath?: string;
   readonly timeoutMs?: number;
+  /** Ends the grab at once (undefined), e.g. when the gateway closes. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -61,6 +63,8 @@ export async function grabStill(options: StillGrabOptions): Promise<Buffer | und
         resolve(still);
       };
       child.on('error', (error) => finish(undefined, error.message));
+      if (options.signal?.aborted) finish(undefined);
+      options.signal?.addEventListener('abort', () => finish(undefined), { once: true });
       child.stdout.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size > MAX_STILL_BYTES) finish(undefined, 'still too large');

@@ -39,6 +39,8 @@ export class VideoSupervisor extends TypedEmitter<VideoSourceEvents> {
   #failures = 0;
   #runningSince = 0;
   #launching = false;
+  /** Stills being taken: closing ends them at once (the gateway does not wait for ffmpeg). */
+  readonly #stills = new Set<AbortController>();
   #closed = false;
 
   constructor(options: VideoSupervisorOptions) {
@@ -72,8 +74,14 @@ export class VideoSupervisor extends TypedEmitter<VideoSourceEvents> {
    */
   async still(): Promise<Buffer | undefined> {
     const producer = this.producer;
-    if (!producer) return undefined;
-    return grabStill({ router: await this.#o.router(), producer, logger: this.#o.logger });
+    if (!producer || this.#closed) return undefined;
+    const abort = new AbortController();
+    this.#stills.add(abort);
+    try {
+      return await grabStill({ router: await this.#o.router(), producer, logger: this.#o.logger, signal: abort.signal });
+    } finally {
+      this.#stills.delete(abort);
+    }
   }
 
   /** Starts an always-on source; others wait for their first lease. */
@@ -101,6 +109,7 @@ export class VideoSupervisor extends TypedEmitter<VideoSourceEvents> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    for (const still of this.#stills) still.abort();
     this.#clock.clearTimeout(this.#restartTimer);
     this.#clock.clearTimeout(this.#lingerTimer);
     this.#o.source.close();
