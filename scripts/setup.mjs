@@ -28,6 +28,8 @@ const DEBIAN_PACKAGES = [
   'gstreamer1.0-plugins-base', 'gstreamer1.0-plugins-good', 'gstreamer1.0-plugins-ugly',
   // A SIP video phone for the tests: baresip's H.264 (avcodec) module.
   'baresip-ffmpeg',
+  // Linphone's H.264 (its video offer in the tests).
+  'mediastreamer2-plugin-openh264',
 ];
 
 // One meson project per mediasoup .wrap file. Placed in subprojects/<directory of the wrap>,

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CameraStatus, SettingsView } from '@camgate/protocol';
 import { Baresip } from '../support/baresip.ts';
+import { Linphonec } from '../support/linphone.ts';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { burntInTimestamp, lumaOf, lumaSpread } from '../support/still-frame.ts';
 
@@ -19,7 +20,7 @@ describe('SIP video phone (baresip + H.264) calls the camera', () => {
   beforeAll(async () => {
     gw = await startTestGateway(['--camera-name', 'front door']);
     const view = await gw.api<SettingsView>('GET', '/api/settings');
-    await gw.api('PUT', '/api/settings', { ...view.running, acceptedCallers: ['sip:baresip@127.0.0.1'], audioMode: 'none' });
+    await gw.api('PUT', '/api/settings', { ...view.running, acceptedCallers: ['sip:baresip@127.0.0.1', 'sip:linphone@127.0.0.1'], audioMode: 'none' });
   }, 60_000);
 
   afterEach(async () => {
@@ -48,6 +49,18 @@ describe('SIP video phone (baresip + H.264) calls the camera', () => {
     await phone.hangup();
     await phone.waitForEvent('CALL_CLOSED');
   }, 40_000);
+
+  it('linphonec with video (H.264 packetization-mode 0 only, VP8) gets an audio call: its video is refused, not transcoded', async () => {
+    const phone = await Linphonec.start({ video: true });
+    try {
+      await phone.call(gw.sipUri);
+      const [established] = await phone.expect(/Media streams established with \S+ for call \d+ \(([^)]*)\)/);
+      expect(established).toMatch(/\(audio\)$/);
+      await phone.terminate();
+    } finally {
+      await phone.close();
+    }
+  }, 30_000);
 
   it('an audio-only baresip still gets its audio call', async () => {
     const phone = await Baresip.start();

@@ -55,7 +55,10 @@ export async function grabStill(options: StillGrabOptions): Promise<Buffer | und
       let consumer: ms.Consumer | undefined;
       const keyFrames = setInterval(() => void consumer?.requestKeyFrame().catch(() => undefined), KEY_FRAME_REQUEST_MS);
       const timer = setTimeout(() => finish(undefined, `no key frame within ${timeoutMs} ms`), timeoutMs);
+      let finished = false;
       const finish = (still: Buffer | undefined, problem?: string): void => {
+        if (finished) return;
+        finished = true;
         clearInterval(keyFrames);
         clearTimeout(timer);
         if (child.exitCode === null) child.kill('SIGKILL');
