@@ -3,6 +3,7 @@
  * it (nothing before the ACK), the phone's PLI reaches the source, and video m-lines the
  * camera cannot serve are answered with port 0 and a reason while the audio goes on.
  */
+import { execFileSync } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/core/logger.ts';
@@ -16,6 +17,12 @@ import { ToneCameraAudio } from './media-harness.ts';
 
 const logger = createLogger();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The simulated scene's ffmpeg (a child of this test process). */
+function encoderPid(): number | undefined {
+  const out = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+  return out.split('\n').map((line) => line.trim().split(/\s+/)).filter(([, comm]) => comm === 'ffmpeg').map(([pid]) => Number(pid))[0];
+}
 
 /** RFC 4585 §6.3.1 Picture Loss Indication from `sender` about `media`. */
 function pli(sender: number, media: number): Buffer {
@@ -40,7 +47,7 @@ describe('SIP video edge', () => {
   let supervisor: VideoSupervisor;
   let audio: Socket;
   let video: Socket;
-  const videoPackets: { payloadType: number; ssrc: number }[] = [];
+  const videoPackets: { payloadType: number; ssrc: number; sequenceNumber: number }[] = [];
   let session: MediaSession | undefined;
   let calls = 0;
 
@@ -56,7 +63,7 @@ describe('SIP video edge', () => {
     await Promise.all([audio, video].map((s) => new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve))));
     video.on('message', (datagram) => {
       const packet = isRtcp(datagram) ? undefined : parseRtpPacket(datagram);
-      if (packet) videoPackets.push({ payloadType: packet.payloadType, ssrc: packet.ssrc });
+      if (packet) videoPackets.push({ payloadType: packet.payloadType, ssrc: packet.ssrc, sequenceNumber: packet.sequenceNumber });
     });
   }, 30_000);
 
@@ -96,6 +103,24 @@ describe('SIP video edge', () => {
     video.send(pli(0x1234, videoPackets[0]!.ssrc), videoPort, '127.0.0.1');
     await eventually(async () => (await producer.getStats()).reduce((sum, s) => sum + (s.pliCount ?? 0), 0) > before, 5000, 'the PLI at the source');
   }, 30_000);
+
+  it('keeps sending after the source died and restarted: same SSRC and payload type, numbering continued', async () => {
+    const call = await answer(offer(audio.address().port, video.address().port));
+    call.confirmPeer();
+    await eventually(() => videoPackets.length > 30, 10_000, 'video after the ACK');
+    const { ssrc } = videoPackets[0]!;
+    process.kill(encoderPid()!, 'SIGKILL');
+    await eventually(() => supervisor.state.state === 'unavailable', 5000, 'the source down');
+    const atRestart = videoPackets.length;
+    await eventually(() => supervisor.state.state === 'running', 15_000, 'the source back');
+    await eventually(() => videoPackets.length > atRestart + 30, 10_000, 'video from the restarted source');
+    expect(new Set(videoPackets.map((p) => p.ssrc))).toEqual(new Set([ssrc]));
+    expect(new Set(videoPackets.map((p) => p.payloadType))).toEqual(new Set([97]));
+    // No jump in the numbering across the restart (a phone's jitter buffer would wait for it).
+    const gaps = videoPackets.slice(1).map((p, i) => (p.sequenceNumber - videoPackets[i]!.sequenceNumber + 65536) % 65536);
+    expect(Math.max(...gaps)).toBeLessThan(50);
+    expect(call.state).toBe('open');
+  }, 40_000);
 
   it('refuses a video m-line it cannot serve (VP8 only, no transcoding) with port 0 and a reason; the audio is answered', async () => {
     const vp8 = 'm=video %PORT% RTP/AVP 100\r\na=rtpmap:100 VP8/90000\r\na=sendrecv\r\n';
