@@ -112,7 +112,7 @@ describe('a softphone call with the camera video (simulated scene)', () => {
     const later = await playingFrame(page, 'a later frame', calledAt);
     expect(later.timestamp).toBeGreaterThan(first.timestamp);
     await eventually(async () => (await softphone.getAttribute('data-media')) === 'connected', 10_000, 'the audio path');
-    expect(await softphone.getAttribute('data-video')).toBe('playing');
+    await eventually(async () => (await softphone.getAttribute('data-video')) === 'playing', 10_000, 'the softphone to say it plays');
     expect(ffmpegChildren()).toHaveLength(1);
   }, 40_000);
 
@@ -122,6 +122,10 @@ describe('a softphone call with the camera video (simulated scene)', () => {
     expect(encoder).toBeDefined();
     const killedAt = Date.now();
     process.kill(encoder!, 'SIGKILL');
+    // Its first restart comes after 1 s; killed again at once, the next waits 2 s: an outage
+    // the softphone must notice (it says so after 1.5 s without a decoded frame).
+    const restarted = await eventually(() => ffmpegChildren().find((pid) => pid !== encoder), 10_000, 'the first restart');
+    process.kill(restarted, 'SIGKILL');
     await eventually(async () => (await softphone.getAttribute('data-video')) === 'unavailable', 15_000, 'the softphone to say the video stopped');
     await expect(softphone.locator('.video-problem').textContent()).resolves.toMatch(/^Video unavailable: /);
     expect(await softphone.getAttribute('data-call-state')).toBe('in-call');
