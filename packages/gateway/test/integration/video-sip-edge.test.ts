@@ -139,3 +139,23 @@ describe('SIP video edge', () => {
     expect(call.answerSdp).toMatch(/^m=video 0 RTP\/AVP 96/m);
   });
 });
+
+describe('SIP video when the RTP range is full', () => {
+  it('answers the audio and refuses the video (port 0, "no free RTP ports for video"): the call does not fail for its video', async () => {
+    const media = new MediaService({ logger, webrtc: { listenIp: '127.0.0.1' }, rtp: { listenIp: '127.0.0.1', announcedIp: '127.0.0.1', portMin: 35200, portMax: 35201 } });
+    await media.start();
+    const supervisor = new VideoSupervisor({ cameraId: 'camera', source: new SimulatedScene({ cameraId: 'camera', cameraName: 'full', logger }), router: () => media.cameraRouter(), alwaysOn: true, logger });
+    media.attachVideo('camera', supervisor);
+    try {
+      supervisor.start();
+      await eventually(() => supervisor.state.state === 'running', 15_000, 'the scene');
+      const call = await media.answer({ callId: 'full-range', kind: 'sip', offerSdp: offer(40000, 40002), audio: new ToneCameraAudio(1000) });
+      expect(call.answerSdp).toMatch(/^m=audio 35200 RTP\/AVP 0/m);
+      expect(call.answerSdp).toMatch(/^m=video 0 RTP\/AVP 97\r\ni=no free RTP ports for video/m);
+      call.close();
+    } finally {
+      supervisor.close();
+      await media.close();
+    }
+  }, 30_000);
+});

@@ -3,7 +3,7 @@ import type { SessionDescription } from 'sdp-transform';
 import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
 import { RtpEdge } from '../rtp-edge.ts';
-import type { RtpPortRange } from '../rtp-port-range.ts';
+import { RtpPortsExhaustedError, type RtpPortRange } from '../rtp-port-range.ts';
 import { checkAddress, type OfferedFormat } from '../sdp/audio-offer.ts';
 import type { SipVideoAnswer } from '../sdp/sip-answer.ts';
 import { findVideoOffer, type SourceCodec, type VideoOffer } from '../sdp/video-offer.ts';
@@ -73,7 +73,14 @@ export class SipCallVideo {
     } catch (error) {
       return refuse((error as Error).message, video);
     }
-    const edge = await RtpEdge.open({ ...options, onActivity: () => undefined, relayRtcp: true });
+    let edge: RtpEdge;
+    try {
+      edge = await RtpEdge.open({ ...options, onActivity: () => undefined, relayRtcp: true });
+    } catch (error) {
+      // The audio has its ports: a full range costs the call its video, not the call.
+      if (error instanceof RtpPortsExhaustedError) return refuse('no free RTP ports for video', video);
+      throw error;
+    }
     let transport: ms.PlainTransport | undefined;
     try {
       transport = await options.router.createPlainTransport({ listenIp: LOOPBACK, rtcpMux: true, comedia: false, appData: { callId: options.callId } });
