@@ -26,6 +26,10 @@ const DEBIAN_PACKAGES = [
   // camera is gst-rtsp-server from Debian's python3 (x264enc: plugins-ugly, rtph264pay: good).
   'ffmpeg', 'python3-gi', 'gir1.2-gst-rtsp-server-1.0', 'gstreamer1.0-rtsp',
   'gstreamer1.0-plugins-base', 'gstreamer1.0-plugins-good', 'gstreamer1.0-plugins-ugly',
+  // A SIP video phone for the tests: baresip's H.264 (avcodec) module.
+  'baresip-ffmpeg',
+  // Linphone's H.264 (its video offer in the tests).
+  'mediastreamer2-plugin-openh264',
 ];
 
 // One meson project per mediasoup .wrap file. Placed in subprojects/<directory of the wrap>,

@@ -94,6 +94,8 @@ export class Gateway {
         logger,
         ...(config.internetProbe && { internetTarget: parseHostPort(config.internetProbe) }),
         ...(config.snapshotUrl && { snapshots: new HttpSnapshotSource(config.snapshotUrl) }),
+        // Event pictures from the live video while it runs (the supervisor is built below).
+        liveStill: () => video.still(),
       });
       closers.push(() => camera.close());
       // The built-in welcome and the fixed phrases speak the camera's language, re-rendered when it changes.
@@ -134,6 +136,7 @@ export class Gateway {
         logger,
       });
       closers.push(() => video.close());
+      media.attachVideo(VIDEO_CAMERA_ID, video);
       const liveView = new LiveViewServer({
         cameraId: VIDEO_CAMERA_ID,
         video,

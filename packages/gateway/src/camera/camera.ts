@@ -28,7 +28,7 @@ import { EventRecorder } from './device/event-recorder.ts';
 import { TcpInternetProbe, unconfiguredInternetProbe, type InternetProbe, type TcpProbeTarget } from './device/internet-probe.ts';
 import { LedIndicator } from './device/led-indicator.ts';
 import { Output } from './device/output.ts';
-import { SimulatedSnapshotSource, type SnapshotSource } from './device/snapshot-source.ts';
+import { LiveVideoSnapshotSource, SimulatedSnapshotSource, type SnapshotSource } from './device/snapshot-source.ts';
 import { createKeypadMenu, type KeypadCommand } from './keypad-commands.ts';
 import { fixedPhrases, PHRASES } from './phrases.ts';
 import { PIN_LOCKOUT, PinGuard } from './pin-guard.ts';
@@ -72,6 +72,8 @@ export interface CameraOptions {
   logger: Logger;
   /** Real camera: its still image URL behind an HttpSnapshotSource. Default: the simulated scene. */
   snapshots?: SnapshotSource;
+  /** A still of the live video while it runs: event pictures then come from it, else from the simulated scene. */
+  liveStill?: () => Promise<Buffer | undefined>;
   /** An Internet probe owned by the caller; otherwise the camera runs a TCP probe to `internetTarget` (none: 'unknown'). */
   internet?: InternetProbe;
   internetTarget?: TcpProbeTarget;
@@ -113,13 +115,12 @@ export class Camera extends TypedEmitter<CameraEvents> {
       this.#log,
     );
     this.outputs = { door: new Output('door', clock), light: new Output('light', clock) };
-    const snapshots =
-      options.snapshots ??
-      new SimulatedSnapshotSource(
-        clock,
-        () => ({ doorOpen: this.outputs.door.state.active, lightOn: this.outputs.light.state.active }),
-        () => this.settings.running.locale.timeZone,
-      );
+    const simulated = new SimulatedSnapshotSource(
+      clock,
+      () => ({ doorOpen: this.outputs.door.state.active, lightOn: this.outputs.light.state.active }),
+      () => this.settings.running.locale.timeZone,
+    );
+    const snapshots = options.snapshots ?? (options.liveStill ? new LiveVideoSnapshotSource(options.liveStill, simulated) : simulated);
     this.events = new EventRecorder(store.events, snapshots, clock, this.#log);
     this.led = new LedIndicator(clock);
     this.pinGuard = new PinGuard(clock, PIN_LOCKOUT, { scope: 'pin', repository: store.lockouts });

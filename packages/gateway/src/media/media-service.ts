@@ -10,6 +10,7 @@ import type { MediaLegKind } from './media-leg.ts';
 import { MediaSession } from './media-session.ts';
 import { RtpPortRange } from './rtp-port-range.ts';
 import { SipLeg } from './sip-leg.ts';
+import type { VideoSupervisor } from './video/video-supervisor.ts';
 import { WebRtcLeg } from './webrtc-leg.ts';
 import { WorkerPool } from './worker-pool.ts';
 
@@ -90,6 +91,7 @@ export class MediaService extends TypedEmitter<MediaServiceEvents> {
   readonly #endpoints = new Map<string, Promise<CameraEndpoint>>();
   readonly #sessions = new Map<string, MediaSession>();
   readonly #answering = new Set<string>();
+  readonly #video = new Map<string, VideoSupervisor>();
   #pool: WorkerPool | undefined;
   #state: MediaServiceState = 'new';
 
@@ -146,6 +148,11 @@ export class MediaService extends TypedEmitter<MediaServiceEvents> {
     return (await this.#endpoint(cameraId)).router;
   }
 
+  /** The camera's video supervisor: calls that offer video get its picture (one per camera). */
+  attachVideo(cameraId: string, supervisor: VideoSupervisor): void {
+    this.#video.set(cameraId, supervisor);
+  }
+
   /** Answers a caller's offer. Throws SdpNegotiationError (glue: 488) when it cannot. */
   async answer(request: MediaAnswerRequest): Promise<MediaSession> {
     if (this.#state !== 'running') throw new InvalidStateError(`media service is ${this.#state}`);
@@ -161,7 +168,9 @@ export class MediaService extends TypedEmitter<MediaServiceEvents> {
 
   async #answer(request: MediaAnswerRequest): Promise<MediaSession> {
     const { callId } = request;
-    const endpoint = await this.#endpoint(request.cameraId ?? DEFAULT_CAMERA_ID);
+    const cameraId = request.cameraId ?? DEFAULT_CAMERA_ID;
+    const endpoint = await this.#endpoint(cameraId);
+    const video = this.#video.get(cameraId);
     const logger = this.#logger;
     const { webrtc, rtp } = this.#options;
     const rtpTimeoutMs = rtp.timeoutMs ?? DEFAULT_RTP_TIMEOUT_MS;
@@ -174,11 +183,12 @@ export class MediaService extends TypedEmitter<MediaServiceEvents> {
       audio: request.audio,
       createLeg: () =>
         request.kind === 'webrtc'
-          ? WebRtcLeg.create({ callId, logger, router: endpoint.router, listenIp: webrtc.listenIp, announcedIp: webrtc.announcedIp, offerSdp: request.offerSdp })
+          ? WebRtcLeg.create({ callId, logger, router: endpoint.router, listenIp: webrtc.listenIp, announcedIp: webrtc.announcedIp, offerSdp: request.offerSdp, ...(video && { video }) })
           : SipLeg.create({
               callId, logger, clock: this.#clock, router: endpoint.router, portRange: this.#portRange,
               listenIp: rtp.listenIp, announcedIp: rtp.announcedIp, offerSdp: request.offerSdp, silenceLimitMs: rtpTimeoutMs,
               ...(request.signallingAddress !== undefined && { signallingAddress: request.signallingAddress }),
+              ...(video && { video }),
             }),
     });
     if (this.#state !== 'running') {

@@ -42,6 +42,8 @@ export interface RtpEdgeConfig {
   readonly sdpRemote: { readonly address: string; readonly port: number } | undefined;
   /** Whether the answer lets us send to the phone (sendrecv/sendonly). */
   readonly sendToPhone: boolean;
+  /** The phone multiplexes RTCP on its RTP port (else it gets RTCP on the next port). */
+  readonly rtcpMux?: boolean;
 }
 
 export type RtpEdgeEvents = {
@@ -108,6 +110,8 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
   readonly #onActivity: PhoneActivityHook;
   /** The address the call's SIP came from (a NATed phone's public address). */
   readonly #signallingAddress: string | undefined;
+  /** Video: RTCP passes both ways (the phone's PLI/FIR reach the source, our sender reports the phone). */
+  readonly #relayRtcp: boolean;
   readonly #receiver = new Rfc4733Receiver();
   #config: RtpEdgeConfig | undefined;
   #mediasoup: Endpoint | undefined;
@@ -148,7 +152,7 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
 
   private constructor(options: {
     callId: string; logger: Logger; clock: Clock; port: number; rtp: Socket; rtcp: Socket; inner: Socket; release: () => void; onActivity: PhoneActivityHook;
-    signallingAddress: string | undefined; silenceLimitMs: number;
+    signallingAddress: string | undefined; silenceLimitMs: number; relayRtcp: boolean;
   }) {
     super();
     this.#callId = options.callId;
@@ -162,12 +166,13 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
     this.#onActivity = options.onActivity;
     this.#signallingAddress = options.signallingAddress;
     this.#silenceLimitMs = options.silenceLimitMs;
+    this.#relayRtcp = options.relayRtcp;
     for (const socket of [this.#phoneRtp, this.#phoneRtcp, this.#inner]) {
       // A failing send (unreachable phone) must not crash the process, nor flood the log 50 times a second.
       socket.on('error', (error) => this.#logSocketError(error));
     }
     this.#phoneRtp.on('message', (datagram, from) => this.#guarded(() => this.#fromPhone(datagram, from)));
-    this.#phoneRtcp.on('message', (datagram, from) => this.#guarded(() => this.#rtcpFromPhone(from)));
+    this.#phoneRtcp.on('message', (datagram, from) => this.#guarded(() => this.#rtcpFromPhone(datagram, from)));
     this.#inner.on('message', (datagram, from) => this.#guarded(() => this.#fromMediasoup(datagram, from)));
   }
 
@@ -177,6 +182,8 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
     signallingAddress?: string;
     /** Audio to the phone stops once it sent no RTP/RTCP for this long (no reflection to a silent address). */
     silenceLimitMs: number;
+    /** Pass RTCP both ways (video: key-frame requests); audio RTCP ends here. */
+    relayRtcp?: boolean;
   }): Promise<RtpEdge> {
     const pair = await options.portRange.bindPair(options.listenIp);
     const inner = await bindUdp('127.0.0.1', 0);
@@ -187,7 +194,7 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
       throw new Error('cannot bind a loopback UDP socket');
     }
     return new RtpEdge({
-      ...options, signallingAddress: options.signallingAddress, port: pair.port, rtp: pair.rtp, rtcp: pair.rtcp, inner, release: () => options.portRange.release(pair.port),
+      ...options, signallingAddress: options.signallingAddress, relayRtcp: options.relayRtcp ?? false, port: pair.port, rtp: pair.rtp, rtcp: pair.rtcp, inner, release: () => options.portRange.release(pair.port),
     });
   }
 
@@ -249,7 +256,7 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
     const config = this.#config;
     if (!config || !this.#mediasoup) return;
     if (isRtcp(datagram)) {
-      this.#rtcpFromPhone(from); // rtcp-mux
+      this.#rtcpFromPhone(datagram, from); // rtcp-mux
       return;
     }
     const packet = parseRtpPacket(datagram);
@@ -295,7 +302,7 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
   }
 
   /** RTCP is a sign of life (a muted phone with silence suppression still sends it); never audio. */
-  #rtcpFromPhone(from: RemoteInfo): void {
+  #rtcpFromPhone(datagram: Buffer, from: RemoteInfo): void {
     const latched = this.#latched;
     if (latched ? latched.address !== from.address : !this.#isSignalledIp(from.address)) {
       this.#dropStranger(from);
@@ -304,6 +311,7 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
     this.stats.rtcpFromPhone++;
     this.#lastHeardAt = this.#clock.now();
     this.#onActivity();
+    if (this.#relayRtcp && this.#mediasoup) this.#send(this.#inner, datagram, this.#mediasoup);
   }
 
   /** Strict symmetric RTP: whether this packet comes from the phone (learning it if due). */
@@ -392,7 +400,11 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
   #fromMediasoup(received: Buffer, from: RemoteInfo): void {
     const mediasoup = this.#mediasoup;
     if (!mediasoup || from.port !== mediasoup.port || from.address !== mediasoup.address) return;
-    if (isRtcp(received) || this.#audioPaused) return;
+    if (isRtcp(received)) {
+      this.#rtcpToPhone(received);
+      return;
+    }
+    if (this.#audioPaused) return;
     const target = this.#sendTarget();
     if (!target || !this.#config?.sendToPhone || received.length < RTP_HEADER_SIZE) return;
     // Plain RTP/AVP phones get the packet without the worker's RFC 8285 extensions.
@@ -412,6 +424,14 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
       datagram[1] = (datagram[1]! & 0x80) | audioPayloadType;
     }
     if (this.#send(this.#phoneRtp, datagram, target)) this.stats.toPhone++;
+  }
+
+  /** Sender reports and feedback from mediasoup, where RTP may go (same rules), on the phone's RTCP port. */
+  #rtcpToPhone(datagram: Buffer): void {
+    const target = this.#relayRtcp ? this.#sendTarget() : undefined;
+    if (!target || !this.#config?.sendToPhone) return;
+    if (this.#config.rtcpMux) this.#send(this.#phoneRtp, datagram, target);
+    else this.#send(this.#phoneRtcp, datagram, { address: target.address, port: target.port + 1 });
   }
 
   #sendNextKey(): void {

@@ -12,6 +12,8 @@ import { chooseCodec, keepOrChooseCodec, sameCodec, type NegotiatedCodec } from 
 import { SdpNegotiationError } from './sdp/sdp-negotiation-error.ts';
 import { SdpOrigin } from './sdp/sdp-origin.ts';
 import { writeSipAnswer } from './sdp/sip-answer.ts';
+import { SipCallVideo } from './video/sip-call-video.ts';
+import type { VideoSupervisor } from './video/video-supervisor.ts';
 
 /** Plain RTP profiles (RFC 3551, RFC 4585); SDES-SRTP (RTP/SAVP) is not offered to phones. */
 const SIP_PROTOCOLS = new Set(['RTP/AVP', 'RTP/AVPF']);
@@ -35,6 +37,8 @@ export interface SipLegOptions {
   readonly silenceLimitMs: number;
   /** The IP the call's SIP came from (strict RTP learns from it as from the SDP's). */
   readonly signallingAddress?: string;
+  /** The camera's video, sent to phones that offer m=video. */
+  readonly video?: VideoSupervisor;
 }
 
 export interface SipNegotiation {
@@ -60,10 +64,12 @@ export class SipLeg extends MediaLeg {
   #negotiation: SipNegotiation;
   #producer: ms.Producer;
   #consumer: ms.Consumer | undefined;
+  #video: SipCallVideo | undefined;
   #closed = false;
 
-  private constructor(options: SipLegOptions, edge: RtpEdge, transport: ms.PlainTransport, negotiation: SipNegotiation, producer: ms.Producer) {
+  private constructor(options: SipLegOptions, edge: RtpEdge, transport: ms.PlainTransport, negotiation: SipNegotiation, producer: ms.Producer, video: SipCallVideo | undefined) {
     super();
+    this.#video = video;
     this.#callId = options.callId;
     this.#logger = options.logger;
     this.#announcedIp = options.announcedIp;
@@ -81,16 +87,19 @@ export class SipLeg extends MediaLeg {
     let leg: SipLeg | undefined;
     const edge = await RtpEdge.open({ ...options, onActivity: () => leg?.onCallerActivity() });
     let transport: ms.PlainTransport | undefined;
+    let video: SipCallVideo | undefined;
     try {
       transport = await options.router.createPlainTransport({ listenIp: LOOPBACK, rtcpMux: true, comedia: false, appData: { callId: options.callId } });
       await transport.connect({ ip: LOOPBACK, port: edge.innerPort });
       edge.connectMediasoup(transport.tuple.localIp, transport.tuple.localPort);
       const producer = await producePhoneAudio(transport, negotiation.codec, edge.producerSsrc);
       edge.configure(edgeConfig(negotiation));
+      video = await SipCallVideo.open({ ...options, supervisor: options.video, session: negotiation.offer.session });
       options.logger.info({ callId: options.callId, codec: negotiation.codec.name, port: edge.port, phone: `${negotiation.offer.address}:${negotiation.offer.port}` }, 'sip leg created');
-      leg = new SipLeg(options, edge, transport, negotiation, producer);
+      leg = new SipLeg(options, edge, transport, negotiation, producer, video);
       return leg;
     } catch (error) {
+      video?.close();
       transport?.close();
       edge.close();
       throw error;
@@ -122,7 +131,11 @@ export class SipLeg extends MediaLeg {
   answer(): string {
     const { offer, codec, telephoneEvent, direction } = this.#negotiation;
     return this.#origin.stamp((sessionId, version) =>
-      writeSipAnswer({ offer, codec, telephoneEvent, address: this.#announcedIp, port: this.#edge.port, direction }, sessionId, version),
+      writeSipAnswer(
+        { offer, codec, telephoneEvent, address: this.#announcedIp, port: this.#edge.port, direction, ...(this.#video && { video: this.#video.answer }) },
+        sessionId,
+        version,
+      ),
     );
   }
 
@@ -168,6 +181,7 @@ export class SipLeg extends MediaLeg {
 
   confirmPeer(): void {
     this.#edge.confirmPeer();
+    this.#video?.confirmPeer();
   }
 
   async #apply(negotiation: SipNegotiation, codecChanged: boolean): Promise<void> {
@@ -186,6 +200,7 @@ export class SipLeg extends MediaLeg {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#video?.close();
     this.#transport.close();
     this.#edge.close();
     this.#logger.debug({ callId: this.#callId }, 'sip leg closed');

@@ -11,8 +11,11 @@ import { answerDirection, sends, type MediaDirection } from './sdp/media-directi
 import { chooseCodec, keepOrChooseCodec, sameCodec, type NegotiatedCodec } from './sdp/negotiated-codec.ts';
 import { SdpNegotiationError } from './sdp/sdp-negotiation-error.ts';
 import { SdpOrigin } from './sdp/sdp-origin.ts';
-import { MID_EXTENSION_URI, writeWebRtcAnswer } from './sdp/webrtc-answer.ts';
+import { chooseVideoFormat, describeVideoMismatch, findVideoOffer, type VideoOffer } from './sdp/video-offer.ts';
+import { MID_EXTENSION_URI, VIDEO_RTCP_FEEDBACK, writeWebRtcAnswer, type VideoAnswer } from './sdp/webrtc-answer.ts';
 import { parseWebRtcOffer, type WebRtcOffer } from './sdp/webrtc-offer.ts';
+import { CallVideo } from './video/call-video.ts';
+import type { VideoSupervisor } from './video/video-supervisor.ts';
 
 /** Browsers offer Opus first; G.711 when the page prefers it, or offers Opus under another number. */
 const WEBRTC_CODEC_PREFERENCE = [['opus'], ['PCMU', 'PCMA']] as const;
@@ -26,11 +29,15 @@ export interface WebRtcLegOptions {
   /** Address put into the ICE candidate; required when listenIp is 0.0.0.0. */
   readonly announcedIp: string | undefined;
   readonly offerSdp: string;
+  /** The camera's video, offered to browsers that ask for it (m=video recvonly). */
+  readonly video?: VideoSupervisor;
 }
 
-/** Stream and track ids the browser sees for the camera's audio (a=msid). */
+/** Stream and track ids the browser sees for the camera's audio and video (a=msid). */
 const CAMERA_STREAM_ID = 'camgate';
 const CAMERA_TRACK_ID = 'camera-audio';
+const VIDEO_STREAM_ID = 'camgate-video';
+const VIDEO_TRACK_ID = 'camera-video';
 
 /**
  * A browser (JsSIP softphone) as the caller: an ICE-lite, DTLS-SRTP mediasoup
@@ -42,6 +49,7 @@ export class WebRtcLeg extends MediaLeg {
   readonly #callId: string;
   readonly #logger: Logger;
   readonly #transport: ms.WebRtcTransport;
+  readonly #router: ms.Router;
   readonly #origin = new SdpOrigin();
   /** RFC 5763 §5: chosen once; re-offers keep the DTLS roles of the association. */
   readonly #setup: 'active' | 'passive';
@@ -50,6 +58,9 @@ export class WebRtcLeg extends MediaLeg {
   #direction: MediaDirection;
   #producer: ms.Producer;
   #consumer: ms.Consumer | undefined;
+  /** The call's share of the camera's video while the answer carries it. */
+  #video: CallVideo | undefined;
+  #videoAnswer: VideoAnswer | undefined;
   #closed = false;
 
   private constructor(options: WebRtcLegOptions, transport: ms.WebRtcTransport, offer: WebRtcOffer, codec: NegotiatedCodec, producer: ms.Producer) {
@@ -57,6 +68,7 @@ export class WebRtcLeg extends MediaLeg {
     this.#callId = options.callId;
     this.#logger = options.logger;
     this.#transport = transport;
+    this.#router = options.router;
     this.#offer = offer;
     this.#codec = codec;
     this.#producer = producer;
@@ -89,7 +101,11 @@ export class WebRtcLeg extends MediaLeg {
       });
       const producer = await produceCallerAudio(transport, offer, codec);
       const leg = new WebRtcLeg(options, transport, offer, codec, producer);
-      options.logger.info({ callId: options.callId, codec: codec.name, iceCandidates: transport.iceCandidates.map((c) => `${c.ip}:${c.port}`) }, 'webrtc leg created');
+      await leg.#offerVideo(findVideoOffer(offer.session), options.video);
+      options.logger.info(
+        { callId: options.callId, codec: codec.name, video: leg.videoUnavailable || 'sent', iceCandidates: transport.iceCandidates.map((c) => `${c.ip}:${c.port}`) },
+        'webrtc leg created',
+      );
       return leg;
     } catch (error) {
       transport.close();
@@ -107,6 +123,12 @@ export class WebRtcLeg extends MediaLeg {
 
   get expectsCallerAudio(): boolean {
     return this.#offer.direction === 'sendrecv';
+  }
+
+  /** Why the answer refuses the offered video ('' when it carries it or none was offered). */
+  get videoUnavailable(): string {
+    const answer = this.#videoAnswer;
+    return answer && 'unavailable' in answer ? answer.unavailable : '';
   }
 
   answer(): string {
@@ -133,6 +155,7 @@ export class WebRtcLeg extends MediaLeg {
           direction: this.#direction,
           sender,
           rtcpReducedSize: this.#offer.rtcpReducedSize,
+          video: this.#videoWithSender(),
         },
         sessionId,
         version,
@@ -180,6 +203,7 @@ export class WebRtcLeg extends MediaLeg {
     }
     this.#offer = offer;
     this.#direction = answerDirection(offer.direction);
+    this.#keepVideo(findVideoOffer(offer.session));
     if (this.#consumer && !codecChanged) await this.#applyDirection(this.#consumer);
     this.#logger.info({ callId: this.#callId, codec: codec.name, direction: this.#direction, codecChanged }, 'webrtc leg renegotiated');
     return { codecChanged };
@@ -208,9 +232,82 @@ export class WebRtcLeg extends MediaLeg {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#video?.close();
     this.#transport.close();
     this.#logger.debug({ callId: this.#callId }, 'webrtc leg closed');
     this.removeAllListeners();
+  }
+
+  /**
+   * Answers an offered m=video: the camera's stream as it is, bundled and sendonly, when the
+   * source runs and the browser offered its codec; otherwise port 0 with the reason (i=),
+   * which the softphone shows. The lease lasts as long as the call carries the video.
+   */
+  async #offerVideo(offered: VideoOffer | undefined, supervisor: VideoSupervisor | undefined): Promise<void> {
+    if (!offered) return;
+    const refuse = (unavailable: string): void => {
+      this.#video?.close();
+      this.#video = undefined;
+      this.#videoAnswer = { index: offered.index, unavailable };
+    };
+    if (!supervisor) return refuse('this camera has no video');
+    if (!offered.wantsToReceive) return refuse('the camera sends video and takes none');
+    const video = await CallVideo.open({ callId: this.#callId, supervisor, router: this.#router, logger: this.#logger });
+    this.#video = video;
+    if (this.#closed) return refuse('the call ended');
+    const producer = video.producer;
+    if (!producer) return refuse(video.unavailableReason);
+    const source = producer.consumableRtpParameters.codecs[0]!;
+    const routerCodecs = this.#router.rtpCapabilities.codecs!.map((c) => ({ mimeType: c.mimeType, payloadType: c.preferredPayloadType!, parameters: c.parameters }));
+    const chosen = chooseVideoFormat(offered.formats, source, routerCodecs);
+    if (!chosen) return refuse(describeVideoMismatch(offered.formats, source));
+    const { format } = chosen;
+    this.#videoAnswer = { index: offered.index, mid: offered.mid, format, streamId: VIDEO_STREAM_ID, trackId: VIDEO_TRACK_ID, sender: undefined };
+    await video.attach(chosen.routerCodec, (relayed) =>
+      this.#transport.consume({
+        producerId: relayed.id,
+        rtpCapabilities: {
+          codecs: [
+            {
+              kind: 'video',
+              mimeType: `video/${format.encoding}`,
+              clockRate: format.clockRate,
+              preferredPayloadType: format.payloadType,
+              parameters: format.fmtp ? sdpTransform.parseParams(format.fmtp) : {},
+              rtcpFeedback: VIDEO_RTCP_FEEDBACK.map((fb) => ({ ...fb })),
+            },
+          ],
+        },
+      }),
+    );
+  }
+
+  /** The answered video with the SSRC the browser receives it under now. */
+  #videoWithSender(): VideoAnswer | undefined {
+    const answer = this.#videoAnswer;
+    const consumer = this.#video?.consumer;
+    if (!answer || 'unavailable' in answer || !consumer) return answer;
+    return { ...answer, sender: { ssrc: consumer.rtpParameters.encodings![0]!.ssrc!, cname: consumer.rtpParameters.rtcp!.cname! } };
+  }
+
+  /** A re-offer keeps the video as answered when it still offers it the same way; else it is dropped. */
+  #keepVideo(offered: VideoOffer | undefined): void {
+    const answer = this.#videoAnswer;
+    if (!answer) return;
+    if (!offered) {
+      this.#video?.close();
+      this.#video = undefined;
+      this.#videoAnswer = undefined;
+      return;
+    }
+    const kept =
+      !('unavailable' in answer) && offered.wantsToReceive && offered.mid === answer.mid && offered.formats.some((f) => f.payloadType === answer.format.payloadType);
+    if (kept) this.#videoAnswer = { ...answer, index: offered.index };
+    else {
+      this.#video?.close();
+      this.#video = undefined;
+      this.#videoAnswer = { index: offered.index, unavailable: 'unavailable' in answer ? answer.unavailable : 'the re-offer changed the video' };
+    }
   }
 
   async #applyDirection(consumer: ms.Consumer): Promise<void> {

@@ -20,7 +20,7 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 import { freeSipPort, freeTcpPort } from './ports.ts';
 import { PeerProcess } from './process.ts';
@@ -38,6 +38,11 @@ export interface BaresipOptions {
   sipTrace?: boolean;
   /** Loopback address for SIP and RTP (default 127.0.0.1); 127.0.0.x makes it another source. */
   host?: string;
+  /**
+   * A video phone (Debian `baresip-ffmpeg`): H.264 via avcodec, a fake camera and display,
+   * and `snapshot` to save a received frame (`snapshotReceived`).
+   */
+  video?: boolean;
 }
 
 export interface BaresipEvent {
@@ -99,6 +104,7 @@ export class Baresip {
     const source = `aufile,${micWav}`;
     const modules = ['g711.so', 'aufile.so', 'cons.so', 'ctrl_tcp.so'];
     if (options.recordDir) modules.push('sndfile.so');
+    if (options.video) modules.push('avcodec.so', 'fakevideo.so', 'snapshot.so');
     const config = [
       'poll_method epoll',
       `sip_listen ${host}:${sipPort}`,
@@ -111,6 +117,7 @@ export class Baresip {
       `ctrl_tcp_listen 127.0.0.1:${ctrlPort}`,
       `cons_listen 127.0.0.1:${consPort}`,
       ...(options.recordDir ? [`snd_path ${options.recordDir}`] : []),
+      ...(options.video ? ['video_source fakevideo,nil', 'video_display fakevideo,nil', 'video_size 352x288', 'video_fps 15'] : []),
       'rtp_timeout 0',
       '',
     ].join('\n');
@@ -204,6 +211,22 @@ export class Baresip {
       void this.process.exited.then(check);
       check();
     });
+  }
+
+  /**
+   * Saves the next received video frame as PNG (baresip's snapshot module, in its config
+   * dir) and resolves with the file's path.
+   */
+  async snapshotReceived(timeoutMs = 10_000): Promise<string> {
+    // baresip 1.0 writes the PNG to exactly the path given.
+    const path = join(this.configDir, `received-${this.#nextToken}.png`);
+    await this.command('snapshot_recv', path);
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if ((await readdir(this.configDir)).includes(basename(path))) return path;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`baresip saved no received frame:\n${this.process.tail()}`);
   }
 
   /** WAV files sndfile wrote (empty without `recordDir`). */

@@ -23,6 +23,8 @@ import { PeerProcess } from './process.ts';
 export interface LinphonecOptions {
   /** How digits are sent: SIP INFO (default) or RFC 2833 telephone-events in RTP. */
   dtmf?: 'sip-info' | 'rfc2833';
+  /** Offer video (`-V`): receive only, H.264 from Debian's mediastreamer2-plugin-openh264, and VP8. */
+  video?: boolean;
 }
 
 export class Linphonec {
@@ -52,10 +54,13 @@ export class Linphonec {
         'guess_hostname=0',
         '[rtp]',
         `audio_rtp_port=${rtpPort}`,
+        ...(options.video
+          ? [`video_rtp_port=${rtpPort + 2}`, '[video]', 'display=1', 'capture=0', 'automatically_initiate=1', 'displaytype=MSExtDisplay']
+          : []),
         '',
       ].join('\n'),
     );
-    const process = new PeerProcess('linphonec', 'linphonec', ['-c', rc], { cwd: home, env: { ...globalThis.process.env, HOME: home } });
+    const process = new PeerProcess('linphonec', 'linphonec', ['-c', rc, ...(options.video ? ['-V'] : [])], { cwd: home, env: { ...globalThis.process.env, HOME: home } });
     const phone = new Linphonec(process, home, sipPort);
     try {
       phone.send(`ports sip ${sipPort}`);

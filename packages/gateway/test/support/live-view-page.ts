@@ -29,11 +29,25 @@ export function liveViewState(page: Page): Promise<{ state: string; message: str
   })()`);
 }
 
-/** The frame the <video> shows now, or null while it has none. */
-export function decodedFrame(page: Page): Promise<DecodedFrame | null> {
+/** The softphone's picture: <camgate-softphone> wherever it sits in the page's shadow roots. */
+export const SOFTPHONE_VIDEO = `(() => {
+  const find = (root) => {
+    const hit = root.querySelector('camgate-softphone');
+    if (hit) return hit;
+    for (const element of root.querySelectorAll('*')) {
+      const inner = element.shadowRoot && find(element.shadowRoot);
+      if (inner) return inner;
+    }
+    return null;
+  };
+  return find(document)?.shadowRoot?.querySelector('video');
+})()`;
+
+/** The frame a <video> shows now (by default the live view's), or null while it has none. */
+export function decodedFrame(page: Page, videoExpression = `${LIVE_VIEW}?.querySelector('video')`): Promise<DecodedFrame | null> {
   const [width, height, bits, block] = [SCENE_WIDTH, SCENE_HEIGHT, TIMESTAMP_BITS, TIMESTAMP_BLOCK];
   return page.evaluate(`(() => {
-    const video = ${LIVE_VIEW}?.querySelector('video');
+    const video = ${videoExpression};
     if (!video || video.videoWidth === 0 || video.readyState < 2) return null;
     const canvas = document.createElement('canvas');
     canvas.width = ${width};

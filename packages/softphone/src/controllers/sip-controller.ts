@@ -11,6 +11,11 @@
  * Without a microphone (none, refused, or a page that may not have one) the call goes on
  * listen-only: a receive-only audio offer.
  *
+ * Every call also asks for the camera's picture (a receive-only video transceiver, bundled
+ * with the audio). The camera answers it, or refuses it with port 0 and a reason (i=) that
+ * `videoProblem` shows; a picture that stops mid-call (the source died) is reported the
+ * same way until frames are decoded again.
+ *
  * Each call gets its own UA, started on Call and stopped when the call ends, so a dead
  * WebSocket can never outlive the call it belonged to.
  */
@@ -46,6 +51,16 @@ const MICROPHONE: MediaStreamConstraints = {
   video: false,
 };
 
+/** The camera's picture in the call. */
+export type VideoState = 'none' | 'waiting' | 'playing' | 'unavailable';
+
+/**
+ * Decoded frames are counted this often; VIDEO_STALL_CHECKS counts without progress (1.5 s,
+ * over 20 frames at the camera's 15 fps) mean the picture stopped.
+ */
+const VIDEO_CHECK_MS = 500;
+const VIDEO_STALL_CHECKS = 3;
+
 /** The call's audio path (ICE + DTLS of its RTCPeerConnection). */
 export type MediaState = 'none' | 'connecting' | 'connected' | 'interrupted' | 'failed';
 
@@ -70,6 +85,11 @@ export class SipController implements ReactiveController {
   /** Why the last call ended; null while a call is on or none was made. */
   end: CallEnd | null = null;
   remoteStream: MediaStream | null = null;
+  /** The camera's picture (a stream of its own, not mixed with the audio). */
+  videoStream: MediaStream | null = null;
+  video: VideoState = 'none';
+  /** Why the call has no picture now, or ''. */
+  videoProblem = '';
   media: MediaState = 'none';
   /** Why this call has no microphone (it is listen-only), or '' when it has one. */
   microphoneProblem = '';
@@ -83,6 +103,7 @@ export class SipController implements ReactiveController {
   /** Why the call is being hung up by us, when it is not the person's own Hang up. */
   #failure: CallEnd | null = null;
   #mediaTimer: ReturnType<typeof setTimeout> | undefined;
+  #videoTimer: ReturnType<typeof setInterval> | undefined;
   /** Counts calls, so an await that returns after a hang-up knows it is stale. */
   #attempt = 0;
 
@@ -105,6 +126,8 @@ export class SipController implements ReactiveController {
     this.end = null;
     this.callId = null;
     this.media = 'none';
+    this.video = 'none';
+    this.videoProblem = '';
     this.microphoneProblem = '';
     this.#failure = null;
     this.#context = {};
@@ -256,6 +279,7 @@ export class SipController implements ReactiveController {
         peerconnection: ({ peerconnection }) => {
           // No track to send: still offer to receive the camera's audio.
           if (listenOnly) peerconnection.addTransceiver('audio', { direction: 'recvonly' });
+          peerconnection.addTransceiver('video', { direction: 'recvonly' });
           this.watchMedia(peerconnection);
         },
         sending: ({ request }) => {
@@ -267,6 +291,12 @@ export class SipController implements ReactiveController {
         },
         progress: () => {
           if (this.state === 'connecting') this.#machine.transition('ringing');
+        },
+        sdp: ({ originator, type, sdp }) => {
+          if (originator !== 'remote' || type !== 'answer') return;
+          const refused = refusedVideoReason(sdp);
+          if (refused === undefined) this.setVideo('waiting', '');
+          else this.setVideo('unavailable', refused);
         },
       },
     });
@@ -289,9 +319,15 @@ export class SipController implements ReactiveController {
     this.#session = session;
   }
 
-  /** The camera's audio, once it arrives. */
+  /** The camera's audio and video, once they arrive. */
   private watchTracks(connection: RTCPeerConnection): void {
     connection.addEventListener('track', (event) => {
+      if (event.track.kind === 'video') {
+        this.videoStream = new MediaStream([event.track]);
+        this.watchVideo(connection);
+        this.host.requestUpdate();
+        return;
+      }
       if (event.track.kind !== 'audio') return;
       this.remoteStream = event.streams[0] ?? new MediaStream([event.track]);
       this.delegate.onRemoteStream?.(this.remoteStream);
@@ -316,6 +352,38 @@ export class SipController implements ReactiveController {
     };
     connection.addEventListener('iceconnectionstatechange', update);
     connection.addEventListener('connectionstatechange', update);
+  }
+
+  /** Counts decoded frames: a picture that stops says so, and plays again when frames return. */
+  private watchVideo(connection: RTCPeerConnection): void {
+    clearInterval(this.#videoTimer);
+    let lastFrames = 0;
+    let stalledChecks = 0;
+    this.#videoTimer = setInterval(() => {
+      void connection.getStats().then((report) => {
+        if (this.#session?.connection !== connection || this.video === 'none') return;
+        let frames = 0;
+        report.forEach((stat: { type?: string; kind?: string; framesDecoded?: number }) => {
+          if (stat.type === 'inbound-rtp' && stat.kind === 'video') frames += stat.framesDecoded ?? 0;
+        });
+        if (frames > lastFrames) {
+          stalledChecks = 0;
+          this.setVideo('playing', '');
+        } else if (this.video === 'playing' && ++stalledChecks >= VIDEO_STALL_CHECKS) {
+          this.setVideo('unavailable', 'the camera picture stopped; it comes back by itself');
+        }
+        lastFrames = frames;
+      });
+    }, VIDEO_CHECK_MS);
+  }
+
+  private setVideo(video: VideoState, problem: string): void {
+    // A refused video (port 0) stays refused for the whole call.
+    if (this.video === 'unavailable' && this.videoProblem && !this.videoStream) return;
+    if (this.video === video && this.videoProblem === problem) return;
+    this.video = video;
+    this.videoProblem = problem;
+    this.host.requestUpdate();
   }
 
   private setMedia(media: MediaState): void {
@@ -349,6 +417,9 @@ export class SipController implements ReactiveController {
   /** Stops everything the call owned: session, UA and WebSocket, microphone, remote audio. */
   private teardown(): void {
     clearTimeout(this.#mediaTimer);
+    clearInterval(this.#videoTimer);
+    this.videoStream = null;
+    this.video = 'none';
     this.#session = null;
     const ua = this.#ua;
     this.#ua = null;
@@ -366,6 +437,16 @@ export class SipController implements ReactiveController {
     this.#microphone = null;
     this.delegate.onLocalStream?.(null);
   }
+}
+
+/**
+ * Why the camera's answer refuses the video: its m=video has port 0 (RFC 3264 §6) and the
+ * camera says why in the section's i= line. undefined when the video is accepted or absent.
+ */
+export function refusedVideoReason(sdp: string): string | undefined {
+  const section = sdp.split(/\r?\n(?=m=)/).find((part) => part.startsWith('m=video'));
+  if (!section || !/^m=video 0 /.test(section)) return undefined;
+  return /^i=(.*)$/m.exec(section)?.[1]?.trim() || 'the camera sends no video';
 }
 
 /** The addresses in the ICE candidates (or the c= line) of an SDP: where the camera said its audio is. */

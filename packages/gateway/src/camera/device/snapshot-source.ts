@@ -80,6 +80,22 @@ export class SimulatedSnapshotSource implements SnapshotSource {
   }
 }
 
+/**
+ * Event pictures from the live video while it runs (a JPEG decoded from the camera's own
+ * stream), and from `fallback` (the simulated scene) when no source runs or no frame came.
+ */
+export class LiveVideoSnapshotSource implements SnapshotSource {
+  constructor(
+    private readonly still: () => Promise<Buffer | undefined>,
+    private readonly fallback: SnapshotSource,
+  ) {}
+
+  async capture(): Promise<StoredImage> {
+    const jpeg = await this.still().catch(() => undefined);
+    return jpeg ? { data: jpeg, contentType: 'image/jpeg' } : this.fallback.capture();
+  }
+}
+
 const SNAPSHOT_HTTP_TIMEOUT_MS = 5000;
 const SNAPSHOT_MAX_BYTES = 5 * 1024 * 1024;
 

@@ -97,7 +97,7 @@ function checkPort(port: unknown, answered: boolean): void {
  * group address (one INVITE must not make the camera send to many hosts). 0.0.0.0 and ::
  * stay: RFC 3264 §8.4 "do not send to me".
  */
-function checkAddress(address: string, version: number | undefined): string {
+export function checkAddress(address: string, version: number | undefined): string {
   const family = isIP(address);
   if (family === 0) throw new SdpNegotiationError('bad-address', `c= address ${address.slice(0, 64)} is not an IP address (host names are not resolved)`);
   if (version !== undefined && version !== family) throw new SdpNegotiationError('bad-address', `c= says IP${version} but ${address} is IPv${family}`);
@@ -111,7 +111,7 @@ function isGroupAddress(address: string, family: number): boolean {
   return (first >= 224 && first <= 239) || address === '255.255.255.255';
 }
 
-function offeredFormats(media: MediaDescription): OfferedFormat[] {
+export function offeredFormats(media: MediaDescription): OfferedFormat[] {
   const payloadTypes = String(media.payloads ?? '')
     .split(/\s+/)
     .filter((p) => /^\d+$/.test(p))

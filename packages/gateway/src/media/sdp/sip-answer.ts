@@ -18,7 +18,21 @@ export interface SipAnswerParams {
   readonly address: string;
   readonly port: number;
   readonly direction: MediaDirection;
+  /** The offer's m=video, when it has one. */
+  readonly video?: SipVideoAnswer;
 }
+
+/** The camera's picture to a SIP phone: sent from its own RTP edge port, or refused (port 0, i=reason). */
+export type SipVideoAnswer =
+  | {
+      readonly index: number;
+      readonly port: number;
+      /** The phone's payload type and encoding name; the fmtp describes what the camera sends. */
+      readonly format: OfferedFormat;
+      readonly fmtp: string | undefined;
+      readonly rtcpMux: boolean;
+    }
+  | { readonly index: number; readonly unavailable: string };
 
 /**
  * The RFC 3264 answer to a plain SIP phone: one codec (no mid-call codec switching for the
@@ -43,12 +57,34 @@ export function writeSipAnswer(params: SipAnswerParams, sessionId: string, versi
     direction: params.direction,
     ...(offer.rtcpMux ? { rtcpMux: 'rtcp-mux' as const } : {}),
   };
+  const video = params.video;
+  const answered = (m: MediaDescription, index: number): MediaDescription => {
+    if (index === offer.audioIndex) return audio;
+    if (video && index === video.index) return 'unavailable' in video ? { ...rejectedMedia(m), description: video.unavailable } : videoSection(m, video);
+    return rejectedMedia(m);
+  };
   return sdpTransform.write({
     version: 0,
     origin: { username: 'camgate', sessionId, sessionVersion: version, netType: 'IN', ipVer, address },
     name: 'camgate',
     connection: { version: ipVer, ip: address },
     timing: { start: 0, stop: 0 },
-    media: offer.session.media.map((m, index) => (index === offer.audioIndex ? audio : rejectedMedia(m))),
+    media: offer.session.media.map(answered),
   });
+}
+
+/** sendonly H.264 (or VP8) as the source makes it; PLI and FIR are honoured (RFC 4585, RFC 5104). */
+function videoSection(offered: MediaDescription, video: Exclude<SipVideoAnswer, { unavailable: string }>): MediaDescription {
+  const pt = video.format.payloadType;
+  return {
+    type: 'video',
+    port: video.port,
+    protocol: offered.protocol,
+    payloads: String(pt),
+    rtp: [{ payload: pt, codec: video.format.encoding, rate: 90000 }],
+    fmtp: video.fmtp ? [{ payload: pt, config: video.fmtp }] : [],
+    rtcpFb: [{ payload: pt, type: 'nack', subtype: 'pli' }, { payload: pt, type: 'ccm', subtype: 'fir' }],
+    direction: 'sendonly',
+    ...(video.rtcpMux ? { rtcpMux: 'rtcp-mux' as const } : {}),
+  };
 }

@@ -46,8 +46,13 @@ export class SimulatedScene extends FfmpegVideoSource {
   #args(): string[] {
     const startedAt = Date.now();
     const bit = `39-floor(X/${TIMESTAMP_BLOCK})`;
-    // geq's T is the frame's time since the start; -re paces frames to the wall clock.
-    const strip = `[1:v]format=gray,geq=lum='255*mod(floor((${startedAt}+floor(T*1000))/pow(2\\,${bit}))\\,2)'[ts]`;
+    // The strip's frames get the wall clock (RTCTIME, µs) as their time before geq draws it:
+    // T is then the real time since startedAt when the frame is made, not its place in the
+    // stream (which would lag by ffmpeg's start-up, some 300 ms). Counted again after, so
+    // the overlay pairs the two inputs frame by frame.
+    const strip =
+      `[1:v]setpts='(RTCTIME-${startedAt * 1000})/1000000/TB',format=gray,` +
+      `geq=lum='255*mod(floor((${startedAt}+floor(T*1000))/pow(2\\,${bit}))\\,2)',setpts=N/(${SCENE_FPS}*TB)[ts]`;
     const text = (file: string, y: number, expansion: string) =>
       `drawtext=textfile=${join(this.#textDir, file)}:expansion=${expansion}:fontcolor=white:fontsize=24:box=1:boxcolor=black@0.6:boxborderw=4:x=12:y=${y}`;
     const scene = `[0:v]${text('name.txt', 36, 'none')},${text('clock.txt', 72, 'normal')}[bg]`;

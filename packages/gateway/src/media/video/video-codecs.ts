@@ -6,10 +6,13 @@ import type { types as ms } from 'mediasoup';
  * camera's RTSP stream is forwarded as it is (Constrained Baseline from the simulated
  * encoder, often Main or High from cameras). Browsers decode all three. VP8 is there for
  * browsers and phones without H.264. packetization-mode 1 (FU-A) only: frames exceed one packet.
+ * The payload types are Chromium's (measured on 156: 108 Constrained Baseline, 116 Main, 96
+ * VP8): mediasoup consumers send the Router's numbers, and a browser that offers the video
+ * takes only the numbers of its own offer (as for Opus in router-codecs.ts).
  */
 export const ROUTER_VIDEO_CODECS: ms.RtpCodecCapability[] = [
-  h264('42e01f', 102),
-  h264('4d001f', 104),
+  h264('42e01f', 108),
+  h264('4d001f', 116),
   h264('640032', 106),
   { kind: 'video', mimeType: 'video/VP8', clockRate: 90000, preferredPayloadType: 96 },
 ];

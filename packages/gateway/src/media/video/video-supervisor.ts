@@ -2,6 +2,7 @@ import type { types as ms } from 'mediasoup';
 import { systemClock, type Clock, type TimerHandle } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
 import { TypedEmitter } from '../../core/typed-emitter.ts';
+import { grabStill } from './still-grabber.ts';
 import type { VideoSource, VideoSourceEvents, VideoSourceState } from './video-source.ts';
 
 /** Waits before restarting a source that went unavailable: 1 s, 2 s, 4 s … up to 30 s. */
@@ -38,6 +39,8 @@ export class VideoSupervisor extends TypedEmitter<VideoSourceEvents> {
   #failures = 0;
   #runningSince = 0;
   #launching = false;
+  /** Stills being taken: closing ends them at once (the gateway does not wait for ffmpeg). */
+  readonly #stills = new Set<AbortController>();
   #closed = false;
 
   constructor(options: VideoSupervisorOptions) {
@@ -65,6 +68,22 @@ export class VideoSupervisor extends TypedEmitter<VideoSourceEvents> {
     return state.state === 'running' ? state.producer : undefined;
   }
 
+  /**
+   * A JPEG of the live picture while the source runs (event pictures), else undefined:
+   * taking a still neither starts the source nor keeps it running.
+   */
+  async still(): Promise<Buffer | undefined> {
+    const producer = this.producer;
+    if (!producer || this.#closed) return undefined;
+    const abort = new AbortController();
+    this.#stills.add(abort);
+    try {
+      return await grabStill({ router: await this.#o.router(), producer, logger: this.#o.logger, signal: abort.signal });
+    } finally {
+      this.#stills.delete(abort);
+    }
+  }
+
   /** Starts an always-on source; others wait for their first lease. */
   start(): void {
     if (this.#o.alwaysOn) this.#ensureRunning();
@@ -90,6 +109,7 @@ export class VideoSupervisor extends TypedEmitter<VideoSourceEvents> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    for (const still of this.#stills) still.abort();
     this.#clock.clearTimeout(this.#restartTimer);
     this.#clock.clearTimeout(this.#lingerTimer);
     this.#o.source.close();

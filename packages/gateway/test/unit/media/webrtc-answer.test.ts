@@ -2,6 +2,7 @@ import * as sdpTransform from 'sdp-transform';
 import { describe, expect, it } from 'vitest';
 
 import { SdpNegotiationError } from '../../../src/media/sdp/sdp-negotiation-error.ts';
+import { chooseVideoFormat, findVideoOffer } from '../../../src/media/sdp/video-offer.ts';
 import { writeWebRtcAnswer, type WebRtcAnswerParams } from '../../../src/media/sdp/webrtc-answer.ts';
 import { parseWebRtcOffer } from '../../../src/media/sdp/webrtc-offer.ts';
 import { chooseWebRtcCodec } from '../../../src/media/webrtc-leg.ts';
@@ -101,5 +102,57 @@ describe('JSEP answers to browsers (RFC 8829 §5.3, ICE-lite RFC 8445 §2.5, DTL
     }
     expect(error).toBeInstanceOf(SdpNegotiationError);
     expect((error as SdpNegotiationError).failure).toBe(failure);
+  });
+});
+
+describe("the camera's video in a browser call's answer", () => {
+  const H264_OFFER = JSSIP_VIDEO_OFFER.replace('m=video 9 UDP/TLS/RTP/SAVPF 96', 'm=video 9 UDP/TLS/RTP/SAVPF 96 108 116')
+    .replace('a=rtpmap:96 VP8/90000', [
+      'a=rtpmap:96 VP8/90000',
+      'a=rtpmap:108 H264/90000',
+      'a=fmtp:108 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f',
+      'a=rtpmap:116 H264/90000',
+      'a=fmtp:116 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=4d001f',
+    ].join('\r\n'))
+    .replace('a=mid:1\r\na=sendrecv', 'a=mid:1\r\na=recvonly');
+  const routerCodecs = [
+    { mimeType: 'video/H264', payloadType: 108, parameters: { 'packetization-mode': 1, 'profile-level-id': '42e01f' } },
+    { mimeType: 'video/H264', payloadType: 116, parameters: { 'packetization-mode': 1, 'profile-level-id': '4d001f' } },
+    { mimeType: 'video/H264', payloadType: 106, parameters: { 'packetization-mode': 1, 'profile-level-id': '640032' } },
+    { mimeType: 'video/VP8', payloadType: 96 },
+  ];
+
+  it('finds the offered video and that it wants to receive', () => {
+    const video = findVideoOffer(parseWebRtcOffer(H264_OFFER).session)!;
+    expect(video).toMatchObject({ index: 1, mid: '1', wantsToReceive: true });
+  });
+
+  it("takes the source's own profile when offered under the Router's number, and carries High under Constrained Baseline", () => {
+    const { formats } = findVideoOffer(parseWebRtcOffer(H264_OFFER).session)!;
+    expect(chooseVideoFormat(formats, routerCodecs[1]!, routerCodecs)?.format.payloadType).toBe(116);
+    const high = chooseVideoFormat(formats, routerCodecs[2]!, routerCodecs)!;
+    expect(high.format.payloadType).toBe(108);
+    expect(high.routerCodec.payloadType).toBe(108);
+    // A VP8 source needs VP8 under 96; H.264 offered under other numbers does not do.
+    expect(chooseVideoFormat(formats, routerCodecs[3]!, routerCodecs)?.format.encoding).toBe('VP8');
+    const renumbered = findVideoOffer(parseWebRtcOffer(H264_OFFER.replaceAll(' 108', ' 98').replaceAll(':108', ':98')).session)!;
+    expect(chooseVideoFormat(renumbered.formats, routerCodecs[0]!, routerCodecs)?.format.payloadType).toBe(116);
+  });
+
+  it('bundles an accepted video: sendonly, one codec, PLI/FIR feedback, its SSRC; refused video is port 0 with i=<reason> outside the bundle', () => {
+    const offer = parseWebRtcOffer(H264_OFFER);
+    const format = findVideoOffer(offer.session)!.formats.find((f) => f.payloadType === 108)!;
+    const accepted = answerTo(H264_OFFER, { video: { index: 1, mid: '1', format, streamId: 'camgate-video', trackId: 'camera-video', sender: { ssrc: 2222, cname: 'cam' } } }).parsed;
+    expect(accepted.groups).toEqual([{ type: 'BUNDLE', mids: '0 1' }]);
+    const video = accepted.media[1]!;
+    expect(video).toMatchObject({ type: 'video', port: 40001, direction: 'sendonly' });
+    expect(String(video.payloads)).toBe('108');
+    expect(video.rtcpFb?.map((fb) => `${fb.type} ${fb.subtype ?? ''}`.trim())).toEqual(['nack', 'nack pli', 'ccm fir']);
+    expect(video.ssrcs).toContainEqual({ id: 2222, attribute: 'cname', value: 'cam' });
+
+    const refused = answerTo(H264_OFFER, { video: { index: 1, unavailable: 'ffmpeg not found' } });
+    expect(refused.sdp).toContain('a=group:BUNDLE 0\r\n');
+    expect(refused.parsed.media[1]).toMatchObject({ type: 'video', port: 0 });
+    expect(refused.sdp).toMatch(/^m=video 0 [^\r]*\r\ni=ffmpeg not found\r\n/m);
   });
 });

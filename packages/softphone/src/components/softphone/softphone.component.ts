@@ -12,7 +12,9 @@
  * (`data-incoming="ringing"`, `data-registration` = RegistrationState on the host).
  * Events: `camgate-call-state` { state, callId, end } whenever the call state changes.
  * The host reflects the call state as `data-call-state`, how the last call ended as
- * `data-call-end` (e.g. `locked-out`) and the audio path as `data-media` (MediaState).
+ * `data-call-end` (e.g. `locked-out`), the audio path as `data-media` (MediaState) and the
+ * camera's picture as `data-video` (VideoState). The picture sits above the keypad with
+ * the captions laid over its lower part.
  *
  * Keyboard: Call and Hang up hand the focus to each other, so Enter, the digit keys and
  * Enter again make a whole call without the mouse.
@@ -171,6 +173,7 @@ export class CamgateSoftphone extends LitElement {
     this.dataset.registration = this.registration.state;
     if (this.registration.ringing) this.dataset.incoming = 'ringing';
     else delete this.dataset.incoming;
+    this.dataset.video = this.sip.video;
     const state = this.sip.state;
     if (state !== this.#reportedState) {
       this.#reportedState = state;
@@ -342,6 +345,13 @@ export class CamgateSoftphone extends LitElement {
         )}
       </div>
       ${call?.selectedCommand != null ? this.renderSelected(call.selectedCommand as KeypadDigit) : nothing}
+      ${inCall && this.sip.video === 'unavailable'
+        ? html`<p class="notice video-problem" role="status">Video unavailable: ${this.sip.videoProblem}</p>`
+        : nothing}
+      <div class="picture" ?hidden=${!this.sip.videoStream}>
+        <video autoplay muted playsinline .srcObject=${this.sip.videoStream} aria-label="The camera's picture"></video>
+        <div class="caption-overlay" aria-hidden="true">${this.captions.slice(-2).map((caption) => html`<p>${caption.text}</p>`)}</div>
+      </div>
       <camgate-keypad ?disabled=${!inCall} @camgate-key=${(e: KeyEvent) => this.pressKey(e.detail.key)}></camgate-keypad>
       <div class="row">
         <label>Microphone <meter min="0" max="1" .value=${meterPosition(this.levels.micLevel)} aria-label="Microphone level"></meter></label>

@@ -74,6 +74,34 @@ export const softphoneStyles = css`
   .captions p {
     margin: 0.15rem 0;
   }
+  /* The camera's picture above the keypad; the latest captions over its lower edge. */
+  .picture {
+    position: relative;
+    margin: 0.5rem 0;
+  }
+  .picture[hidden] {
+    display: none;
+  }
+  .picture video {
+    display: block;
+    width: 100%;
+    aspect-ratio: 16 / 9;
+    background: #000;
+    border-radius: 0.4rem;
+  }
+  .caption-overlay {
+    position: absolute;
+    left: 0;
+    right: 0;
+    bottom: 1.5rem;
+    padding: 0 0.5rem;
+    color: #fff;
+    text-align: center;
+    text-shadow: 0 0 3px #000, 0 0 3px #000;
+  }
+  .caption-overlay p {
+    margin: 0.1rem 0;
+  }
   .error {
     color: #cf222e;
     font-weight: 600;

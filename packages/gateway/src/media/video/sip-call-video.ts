@@ -1,0 +1,141 @@
+import type { types as ms } from 'mediasoup';
+import type { SessionDescription } from 'sdp-transform';
+import type { Clock } from '../../core/clock.ts';
+import type { Logger } from '../../core/logger.ts';
+import { RtpEdge } from '../rtp-edge.ts';
+import { RtpPortsExhaustedError, type RtpPortRange } from '../rtp-port-range.ts';
+import { checkAddress, type OfferedFormat } from '../sdp/audio-offer.ts';
+import type { SipVideoAnswer } from '../sdp/sip-answer.ts';
+import { findVideoOffer, type SourceCodec, type VideoOffer } from '../sdp/video-offer.ts';
+import { CallVideo } from './call-video.ts';
+import type { VideoSupervisor } from './video-supervisor.ts';
+
+/** Plain RTP profiles, as for the audio (no SDES-SRTP). */
+const SIP_PROTOCOLS = new Set(['RTP/AVP', 'RTP/AVPF']);
+const LOOPBACK = '127.0.0.1';
+
+export interface SipCallVideoOptions {
+  readonly callId: string;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly router: ms.Router;
+  readonly portRange: RtpPortRange;
+  readonly listenIp: string;
+  readonly silenceLimitMs: number;
+  readonly signallingAddress?: string;
+  readonly supervisor: VideoSupervisor | undefined;
+  readonly session: SessionDescription;
+}
+
+/**
+ * The camera's picture to a SIP video phone: sendonly, the source's own H.264 (any profile,
+ * packetization-mode 1) or VP8, never transcoded. It leaves through its own RtpEdge, with
+ * the audio's strict-RTP rules (nothing before the ACK or a learnt source, nothing to a
+ * phone silent for the RTP timeout) and RTCP passed both ways, so the phone's PLI/FIR reach
+ * the source. A video m-line it cannot serve is answered with port 0 and the reason.
+ */
+export class SipCallVideo {
+  readonly #answer: SipVideoAnswer;
+  readonly #video: CallVideo | undefined;
+  readonly #edge: RtpEdge | undefined;
+  readonly #transport: ms.PlainTransport | undefined;
+
+  private constructor(answer: SipVideoAnswer, video?: CallVideo, edge?: RtpEdge, transport?: ms.PlainTransport) {
+    this.#answer = answer;
+    this.#video = video;
+    this.#edge = edge;
+    this.#transport = transport;
+  }
+
+  /** undefined when the offer has no active m=video. */
+  static async open(options: SipCallVideoOptions): Promise<SipCallVideo | undefined> {
+    const offered = findVideoOffer(options.session);
+    if (!offered) return undefined;
+    const refuse = (unavailable: string, video?: CallVideo): SipCallVideo => {
+      video?.close();
+      options.logger.info({ callId: options.callId, reason: unavailable }, 'sip video refused');
+      return new SipCallVideo({ index: offered.index, unavailable });
+    };
+    if (!SIP_PROTOCOLS.has(offered.media.protocol.toUpperCase())) return refuse(`m=video over ${offered.media.protocol} is not served`);
+    if (!options.supervisor) return refuse('this camera has no video');
+    if (!offered.wantsToReceive) return refuse('the camera sends video and takes none');
+    const video = await CallVideo.open({ callId: options.callId, supervisor: options.supervisor, router: options.router, logger: options.logger });
+    const producer = video.producer;
+    if (!producer) return refuse(video.unavailableReason, video);
+    const source = producer.consumableRtpParameters.codecs[0]!;
+    const format = phoneFormat(offered, source);
+    if (!format) return refuse(`the phone offers no ${source.mimeType.split('/')[1]}${source.mimeType === 'video/H264' ? ' packetization-mode 1' : ''} (no transcoding)`, video);
+    const connection = offered.media.connection ?? options.session.connection;
+    let remote: { address: string; port: number } | undefined;
+    try {
+      const address = connection?.ip ? checkAddress(connection.ip, connection.version) : undefined;
+      remote = address && address !== '0.0.0.0' && address !== '::' ? { address, port: offered.media.port } : undefined;
+    } catch (error) {
+      return refuse((error as Error).message, video);
+    }
+    let edge: RtpEdge;
+    try {
+      edge = await RtpEdge.open({ ...options, onActivity: () => undefined, relayRtcp: true });
+    } catch (error) {
+      // The audio has its ports: a full range costs the call its video, not the call.
+      if (error instanceof RtpPortsExhaustedError) return refuse('no free RTP ports for video', video);
+      throw error;
+    }
+    let transport: ms.PlainTransport | undefined;
+    try {
+      transport = await options.router.createPlainTransport({ listenIp: LOOPBACK, rtcpMux: true, comedia: false, appData: { callId: options.callId } });
+      await transport.connect({ ip: LOOPBACK, port: edge.innerPort });
+      edge.connectMediasoup(transport.tuple.localIp, transport.tuple.localPort);
+      const rtcpMux = offered.media.rtcpMux === 'rtcp-mux';
+      edge.configure({
+        audioPayloadType: format.payloadType, routerPayloadType: source.payloadType, clockRate: 90000,
+        telephoneEventPayloadType: undefined, sdpRemote: remote, sendToPhone: remote !== undefined, rtcpMux,
+      });
+      const plainTransport = transport;
+      await video.attach(source, (relayed) =>
+        plainTransport.consume({
+          producerId: relayed.id,
+          rtpCapabilities: {
+            codecs: [{
+              kind: 'video', mimeType: source.mimeType, clockRate: 90000, preferredPayloadType: source.payloadType, parameters: source.parameters ?? {},
+              rtcpFeedback: [{ type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }],
+            }],
+          },
+        }),
+      );
+      const fmtp = source.mimeType === 'video/H264' ? `packetization-mode=1;profile-level-id=${String(source.parameters?.['profile-level-id'] ?? '42e01f')}` : undefined;
+      options.logger.info({ callId: options.callId, codec: `${format.encoding}/${format.payloadType}`, port: edge.port, phone: remote ? `${remote.address}:${remote.port}` : null }, 'sip video answered');
+      return new SipCallVideo({ index: offered.index, port: edge.port, format, fmtp, rtcpMux }, video, edge, transport);
+    } catch (error) {
+      transport?.close();
+      edge.close();
+      video.close();
+      throw error;
+    }
+  }
+
+  get answer(): SipVideoAnswer {
+    return this.#answer;
+  }
+
+  /** The ACK: video may go to the SDP's address (as the audio). */
+  confirmPeer(): void {
+    this.#edge?.confirmPeer();
+  }
+
+  close(): void {
+    this.#video?.close();
+    this.#transport?.close();
+    this.#edge?.close();
+  }
+}
+
+/** The phone's format for the source's codec: for H.264 packetization-mode 1, the same profile preferred. */
+function phoneFormat(offered: VideoOffer, source: SourceCodec): OfferedFormat | undefined {
+  const name = source.mimeType.split('/')[1]!.toLowerCase();
+  const candidates = offered.formats.filter((f) => f.encoding.toLowerCase() === name && f.clockRate === 90000);
+  if (name !== 'h264') return candidates[0];
+  const modeOne = candidates.filter((f) => /packetization-mode=1/.test(f.fmtp ?? ''));
+  const profile = String(source.parameters?.['profile-level-id'] ?? '').slice(0, 4).toLowerCase();
+  return modeOne.find((f) => new RegExp(`profile-level-id=${profile}`, 'i').test(f.fmtp ?? '')) ?? modeOne[0];
+}
