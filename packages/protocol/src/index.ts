@@ -3,3 +3,4 @@ export * from './camera.ts';
 export * from './events.ts';
 export * from './api.ts';
 export * from './video.ts';
+export * from './cameras.ts';

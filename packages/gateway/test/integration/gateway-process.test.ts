@@ -97,7 +97,7 @@ describe('the gateway process', () => {
 
     // A call in progress when the process is killed (written as the camera would, through a second connection).
     const store = Store.open(dataDir, createLogger('silent'));
-    store.callLog.start('cut-by-kill', '+4930123456', Date.now());
+    store.camera('camera').callLog.start('cut-by-kill', '+4930123456', Date.now());
     store.close();
     const oldSession = gw.cookie;
     gw.child.kill('SIGKILL');
