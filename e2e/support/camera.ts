@@ -17,12 +17,12 @@ export async function signInApi(request: APIRequestContext): Promise<void> {
 /** Makes `settings` (factory defaults plus the changes) both running and stored. */
 export async function storeSettings(request: APIRequestContext, changes: Partial<IncomingCallsSettings> = {}): Promise<void> {
   await signInApi(request);
-  await ok(await request.put('/api/settings', { data: { ...structuredClone(FACTORY_SETTINGS), ...changes } }));
-  await ok(await request.post('/api/settings/store'));
+  await ok(await request.put('/api/cameras/camera/settings', { data: { ...structuredClone(FACTORY_SETTINGS), ...changes } }));
+  await ok(await request.post('/api/cameras/camera/settings/store'));
 }
 
 export async function settingsView(request: APIRequestContext): Promise<SettingsView> {
-  const response = await request.get('/api/settings');
+  const response = await request.get('/api/cameras/camera/settings');
   await ok(response);
   return (await response.json()) as SettingsView;
 }

@@ -52,7 +52,7 @@ test.describe('camera UI page', () => {
     const initiallyActive = (await light.getAttribute('data-active')) === 'true';
 
     // Another admin (the API client, signed in by beforeEach) toggles the light: the page hears it over socket.io.
-    const response = await request.post('/api/outputs/light/trigger');
+    const response = await request.post('/api/cameras/camera/outputs/light/trigger');
     expect(response.ok()).toBe(true);
     await expect(light).toHaveAttribute('data-active', String(!initiallyActive));
     await expect(page.locator('.events')).toContainText('light');
@@ -66,7 +66,7 @@ test.describe('camera UI page', () => {
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'camera-page.png'), fullPage: true });
 
     // Put the light back as it was.
-    await request.post('/api/outputs/light/trigger');
+    await request.post('/api/cameras/camera/outputs/light/trigger');
     await expect(light).toHaveAttribute('data-active', String(initiallyActive));
   });
 });

@@ -108,7 +108,7 @@ test.describe('softphone troubles, in words a person can act on', () => {
       await expect(softphone.getByRole('alert')).toContainText('--announced-ip');
       // Hung up cleanly: the gateway has no call left.
       await expect
-        .poll(async () => ((await (await api.get('/api/status')).json()) as CameraStatus).calls.length, { timeout: 5000 })
+        .poll(async () => ((await (await api.get('/api/cameras/camera/status')).json()) as CameraStatus).calls.length, { timeout: 5000 })
         .toBe(0);
       await api.dispose();
     });
