@@ -60,6 +60,8 @@ export class Gateway {
     const clock = systemClock;
     const closers: (() => Promise<void> | void)[] = [];
     try {
+      // A bad fleet file stops start-up before anything listens.
+      const camerasFile = config.cameras ? readCamerasFile(config.cameras) : undefined;
       const store = Store.open(config.dataDir, logger);
       closers.push(() => store.close());
       const interrupted = store.camera(DEFAULT_CAMERA_ID).callLog.closeInterrupted(clock.now());
@@ -221,7 +223,7 @@ export class Gateway {
       });
 
       await cameras.start(defaultCamera(config), flaggedDefaults(config));
-      if (config.cameras) await applyCamerasFile(cameras, readCamerasFile(config.cameras));
+      if (camerasFile) await applyCamerasFile(cameras, camerasFile);
       const defaultUnit = cameras.get(DEFAULT_CAMERA_ID) ?? cameras.list()[0];
       const sipAddress = defaultUnit?.sipAddress ?? `sip:${config.announcedIp}${portSuffix}`;
 
