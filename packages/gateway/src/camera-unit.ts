@@ -201,6 +201,8 @@ export class CameraUnit implements RunningCamera {
     if (this.#closed) return;
     this.#closed = true;
     await this.calls.close();
+    // The ended calls' events are still being stored: wait, so no row outlives a removed camera.
+    await this.camera.settled();
     this.liveView.close();
     this.video.close();
     this.camera.close();

@@ -317,9 +317,9 @@ export class Camera extends TypedEmitter<CameraEvents> {
     };
   }
 
-  /** Resolves once HTTP calls of action profiles have finished (tests, orderly shutdown). */
-  settled(): Promise<void> {
-    return this.#actions.settled();
+  /** Resolves once HTTP calls of action profiles have finished and events are stored (tests, orderly shutdown, removal). */
+  async settled(): Promise<void> {
+    await Promise.all([this.#actions.settled(), this.events.settled()]);
   }
 
   /** Hangs up every call and stops every timer and probe it owns. Idempotent. */

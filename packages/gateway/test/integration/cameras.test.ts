@@ -186,6 +186,7 @@ describe('many cameras on one gateway', () => {
     // Nothing left behind: a new camera of the same id starts empty.
     await gw.api('POST', '/api/cameras', { id: 'gate', name: 'Gate again' });
     expect(await gw.api('GET', `${base('gate')}/calls`)).toEqual([]);
+    expect(await gw.api('GET', `${base('gate')}/events`)).toEqual([]);
     expect((await gw.api<{ builtin: boolean }[]>('GET', `${base('gate')}/messages`)).every((m) => m.builtin)).toBe(true);
     // And the others still take calls.
     const other = await Baresip.start();
