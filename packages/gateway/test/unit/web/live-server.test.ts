@@ -36,6 +36,11 @@ class FakeCamera extends TypedEmitter<CameraEvents> {
     return info && { info, callId, setAudioMode: (mode: AudioMode) => void this.modes.push([callId, mode]) };
   }
 
+  /** A camera event as the real camera emits it. */
+  fire<K extends keyof CameraEvents & string>(event: K, ...args: CameraEvents[K]): void {
+    this.safeEmit(event, ...args);
+  }
+
   say(text: string): void {
     this.safeEmit('caption', { callId: 'browser-call-id', text, at: 0 });
   }
@@ -173,13 +178,13 @@ describe('socket.io: who may follow and steer a call', () => {
     const status = new Promise((resolve) => admin.once('status', resolve));
     expect(await admin.timeout(5000).emitWithAck('camera:watch', 'backyard')).toEqual({ ok: true });
     expect(await status).toEqual({ id: 'backyard' });
-    camera.safeEmit('led', 'ringing' as never);
-    backyard.safeEmit('led', 'connected' as never);
+    camera.fire('led', 'ringing' as never);
+    backyard.fire('led', 'connected' as never);
     await vi.waitFor(() => expect(leds).toEqual([['backyard', 'connected']]));
     expect(await admin.timeout(5000).emitWithAck('camera:watch', 'nowhere')).toEqual({ ok: false, error: 'no camera "nowhere"' });
     expect(await admin.timeout(5000).emitWithAck('camera:watch', 'Bad Id')).toEqual({ ok: false, error: expect.stringMatching(/^payload: /) });
     expect(await admin.timeout(5000).emitWithAck('camera:unwatch', 'backyard')).toEqual({ ok: true });
-    backyard.safeEmit('led', 'idle' as never);
+    backyard.fire('led', 'idle' as never);
     const page = await connect({ origin: 'https://shop.example' });
     expect(await page.timeout(5000).emitWithAck('camera:watch', 'camera')).toEqual({ ok: false, error: 'sign in as admin to watch a camera' });
     await new Promise((resolve) => setTimeout(resolve, 200));
