@@ -27,8 +27,8 @@ export async function settingsView(request: APIRequestContext): Promise<Settings
   return (await response.json()) as SettingsView;
 }
 
-/** Opens the camera UI (of the shared gateway, or the one at `url`) and signs in through its form. */
-export async function signInPage(page: Page, url = '/'): Promise<void> {
+/** Opens a page of the camera UI (default: the default camera's page, of the shared gateway) and signs in through its form. */
+export async function signInPage(page: Page, url = '/cameras/camera'): Promise<void> {
   await page.goto(url);
   await page.getByLabel('User name').fill(ADMIN_USER);
   await page.getByLabel('Password').fill(ADMIN_PASSWORD);

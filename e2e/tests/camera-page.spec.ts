@@ -10,7 +10,7 @@ test.describe('camera UI page', () => {
   });
 
   test('refuses a wrong password and signs in with the right one', async ({ page }) => {
-    await page.goto('/');
+    await page.goto('/cameras/camera');
     await page.getByLabel('Password').fill('not-the-password');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page.getByRole('alert')).toHaveText('Wrong user name or password.');

@@ -93,7 +93,7 @@ test.describe('softphone troubles, in words a person can act on', () => {
     test('shows the failed audio path within seconds, names the address and hangs up', async ({ page, playwright }) => {
       const api = await playwright.request.newContext({ baseURL: second.url });
       await signInApi(api);
-      await signInPage(page, second.url);
+      await signInPage(page, `${second.url}/cameras/camera`);
       const softphone = page.locator('camgate-softphone');
       await softphone.getByRole('button', { name: 'Call', exact: true }).click();
       await expectCallState(softphone, 'in-call');

@@ -55,7 +55,7 @@ export function uiAssets(directory: string): Router {
   router.use(files);
   // Deep links of the single-page UI: a camera's page (`/cameras/<id>`) is the same page,
   // and its relative asset URLs (`./assets/…`) resolve under /cameras/.
-  router.get('/cameras/:cameraId', (_req, res) => res.sendFile(join(directory, 'index.html')));
   router.use('/cameras', files);
+  router.get('/cameras/:cameraId', (_req, res) => res.sendFile(join(directory, 'index.html')));
   return router;
 }

@@ -2,7 +2,7 @@
  * <camgate-camera-list>: every camera of the gateway (served at `/`). Per camera its name
  * (the link to its page, `/cameras/<id>`), its SIP address, LED and call state live over
  * socket.io (the page watches each camera's room) and a snapshot that refreshes itself.
- * Adds, renames and removes cameras; removing asks first (its calls end, nothing is kept).
+ * Adds, renames and removes cameras; removing asks first, in the card (its calls end, nothing is kept).
  *
  * Attributes: `gateway` (base URL; default same origin).
  */
@@ -27,6 +27,7 @@ export class CamgateCameraList extends LitElement {
     cameras: { state: true },
     statuses: { state: true },
     renaming: { state: true },
+    removing: { state: true },
     snapshotAt: { state: true },
   };
 
@@ -36,6 +37,8 @@ export class CamgateCameraList extends LitElement {
   private statuses = new Map<string, CameraStatus>();
   /** The camera whose name is being edited. */
   private renaming: string | null = null;
+  /** The camera whose removal waits for confirmation. */
+  private removing: string | null = null;
   private snapshotAt = Date.now();
   #snapshotTimer: ReturnType<typeof setInterval> | undefined;
   private readonly requests = new GatewayRequests<'load' | 'add' | 'rename' | 'remove'>(this);
@@ -115,10 +118,18 @@ export class CamgateCameraList extends LitElement {
           <span class="led" data-led=${status?.led ?? 'idle'} data-role="camera-led">${status?.led ?? '…'}</span>
           <span data-role="call-state">${call ? `${call.phase}: ${call.caller}` : 'no call'}</span>
         </div>
-        <div class="buttons">
-          <button type="button" @click=${() => (this.renaming = camera.id)}>Rename</button>
-          <button type="button" @click=${() => void this.removeCamera(camera)}>Remove</button>
-        </div>
+        ${this.removing === camera.id
+          ? html`<div class="confirm" role="group" aria-label=${`Confirm removing ${camera.name}`}>
+              <p>${this.removalQuestion(camera)}</p>
+              <div class="buttons">
+                <button type="button" class="danger" @click=${() => void this.removeCamera(camera.id)}>Remove camera</button>
+                <button type="button" @click=${() => (this.removing = null)}>Keep</button>
+              </div>
+            </div>`
+          : html`<div class="buttons">
+              <button type="button" @click=${() => (this.renaming = camera.id)}>Rename</button>
+              <button type="button" @click=${() => (this.removing = camera.id)}>Remove</button>
+            </div>`}
       </div>
     </li>`;
   }
@@ -177,11 +188,17 @@ export class CamgateCameraList extends LitElement {
     }
   }
 
-  private async removeCamera(camera: CameraView): Promise<void> {
+  private removalQuestion(camera: CameraView): string {
     const calls = this.statuses.get(camera.id)?.calls.length ?? 0;
-    const question = `Remove camera "${camera.name}"?${calls > 0 ? ` Its ${calls === 1 ? 'call' : `${calls} calls`} will be ended.` : ''} Its settings, messages, events and call log are deleted.`;
-    if (!confirm(question)) return;
-    if (await this.requests.run('remove', () => this.requests.api.removeCamera(camera.id))) await this.load();
+    const ending = calls > 0 ? ` Its ${calls === 1 ? 'call' : `${calls} calls`} will be ended.` : '';
+    return `Remove camera "${camera.name}"?${ending} Its settings, messages, events and call log are deleted.`;
+  }
+
+  private async removeCamera(id: string): Promise<void> {
+    if (await this.requests.run('remove', () => this.requests.api.removeCamera(id))) {
+      this.removing = null;
+      await this.load();
+    }
   }
 
   private setStatus(id: string, status: CameraStatus): void {

@@ -51,4 +51,16 @@ export const cameraListStyles = css`
     font-family: ui-monospace, monospace;
     font-size: 0.9rem;
   }
+  .confirm {
+    border-top: 1px solid var(--camgate-border, #d0d7de);
+    padding-top: 0.4rem;
+  }
+  .confirm p {
+    margin: 0 0 0.4rem;
+  }
+  button.danger {
+    background: #cf222e;
+    border-color: #cf222e;
+    color: #fff;
+  }
 `;
