@@ -139,7 +139,7 @@ export class CamgateCameraList extends LitElement {
       <h2 id="add-heading">Add a camera</h2>
       <form @submit=${this.add} aria-label="Add a camera">
         <div class="field">
-          <label for="new-id">Id (in its address: /cameras/<id>)</label>
+          <label for="new-id">Id (its page: /cameras/&lt;id&gt;)</label>
           <input id="new-id" name="id" required pattern="[a-z0-9][a-z0-9\\-]{0,31}" />
         </div>
         <div class="field">

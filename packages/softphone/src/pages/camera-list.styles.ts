@@ -4,7 +4,11 @@ export const cameraListStyles = css`
   main.list {
     display: flex;
     flex-direction: column;
+    align-items: stretch;
     gap: 1rem;
+  }
+  main.list > section {
+    max-width: 30rem;
   }
   .cameras {
     list-style: none;
