@@ -1,7 +1,7 @@
 import { expect, test } from '../support/fixtures.ts';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ADMIN_PASSWORD, SCREENSHOT_DIR } from '../support/environment.ts';
+import { ADMIN_PASSWORD, SCREENSHOT_DIR, SIP_PORT } from '../support/environment.ts';
 import { signInPage, storeSettings } from '../support/camera.ts';
 
 test.describe('camera UI page', () => {
@@ -18,7 +18,7 @@ test.describe('camera UI page', () => {
     await page.getByLabel('Password').fill(ADMIN_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page.locator('.live')).toHaveText('Live');
-    await expect(page.locator('[data-role="sip-address"]')).toHaveText(/^sip:camera@[\d.]+:15060$/);
+    await expect(page.locator('[data-role="sip-address"]')).toHaveText(new RegExp(`^sip:camera@[\\d.]+:${SIP_PORT}$`));
     // No SIP provider is configured here; the stored settings have neither PIN nor accepted list.
     await expect(page.locator('[data-role="registration"]')).toHaveAttribute('data-state', 'disabled');
     await expect(page.locator('[data-role="registration"]')).toContainText('not used');

@@ -36,7 +36,10 @@ const REALM = 'camgate';
 
 export interface GatewayInfo {
   httpUrl: string;
+  /** The default camera's SIP address (the first camera's when it was removed). */
   sipAddress: string;
+  /** Every camera at start-up with its SIP address. */
+  cameras: { id: string; sipAddress: string }[];
   /** Set on the first start only: the generated admin password, to print once. */
   newAdminPassword?: string;
   mediasoupVersion: string;
@@ -237,6 +240,7 @@ export class Gateway {
         {
           httpUrl: `${tls ? 'https' : 'http'}://${config.announcedIp}:${port}/`,
           sipAddress,
+          cameras: cameras.list().map((unit) => ({ id: unit.id, sipAddress: unit.sipAddress })),
           ...(newAdminPassword && { newAdminPassword }),
           ...mediaStatus(media),
         },

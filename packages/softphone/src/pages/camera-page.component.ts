@@ -234,7 +234,7 @@ export class CamgateCameraPage extends LitElement {
             ${this.events.map(
               (e) => html`<li>
                 ${e.hasImage
-                  ? html`<img src=${this.requests.api.eventImageUrl(e.id)} alt=${`Picture of the ${e.kind} event at ${formatTime(e.at)}`} loading="lazy" />`
+                  ? html`<img src=${this.requests.api.eventImageUrl(e.id)} alt=${`Picture of the ${e.kind} event at ${formatTime(e.at)}`} />`
                   : nothing}
                 <div>
                   <strong>${e.kind}</strong> <span class="hint">${formatTime(e.at)}</span>
