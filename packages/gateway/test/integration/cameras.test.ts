@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config/config.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import { Gateway } from '../../src/gateway.ts';
 import { Baresip } from '../support/baresip.ts';
+import { JsSipPhone } from '../support/jssip.ts';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { blocksWithTone, wavBlocks } from '../support/tone.ts';
 
@@ -161,6 +162,22 @@ describe('many cameras on one gateway', () => {
       if (camera.id === 'garage') expect(after[i]).toMatchObject({ hangupAfterSeconds: 77, acceptedCallers: ['sip:alice@example.com'] });
       else expect(after[i]).toEqual(before[i]);
     });
+  });
+
+  it('a softphone account restricted to chosen cameras calls those and gets 403 from the others', async () => {
+    await gw.api('PUT', '/api/softphone-accounts/kiosk', { password: 'kiosk-password', cameras: ['frontdoor'] });
+    const phone = await JsSipPhone.start({ wsUrl: `${gw.baseUrl.replace('http', 'ws')}/sip`, username: 'kiosk', password: 'kiosk-password' });
+    try {
+      const refused = phone.call('sip:garden@127.0.0.1');
+      expect(await refused.ended).toMatchObject({ status: 403 });
+      const allowed = phone.call('sip:frontdoor@127.0.0.1');
+      await allowed.confirmed;
+      allowed.session.terminate();
+      await allowed.ended;
+    } finally {
+      await phone.close();
+    }
+    expect((await gw.api<{ username: string; cameras: string[] | null }[]>('GET', '/api/softphone-accounts')).find((a) => a.username === 'kiosk')?.cameras).toEqual(['frontdoor']);
   });
 
   it('an unknown SIP user gets 404', async () => {
