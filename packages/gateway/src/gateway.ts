@@ -5,7 +5,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
-import { DEFAULT_CAMERA_ID, type CameraDefinition, type CameraStatus } from '@camgate/protocol';
+import { DEFAULT_CAMERA_ID, SipUserSchema, type CameraDefinition, type CameraStatus } from '@camgate/protocol';
 import { SimulatedMicrophone } from './audio/device/microphone.ts';
 import { SimulatedSpeaker } from './audio/device/speaker.ts';
 import { EspeakTts } from './audio/speech/espeak-tts.ts';
@@ -300,7 +300,8 @@ function defaultCamera(config: Config): CameraDefinition {
   return {
     id: DEFAULT_CAMERA_ID,
     name: config.cameraName ?? DEFAULT_CAMERA_ID,
-    ...(config.cameraName && { sipUser: config.cameraName }),
+    // A name that cannot be a SIP user ("front door") names the camera; it stays at sip:camera@.
+    ...(config.cameraName && SipUserSchema.safeParse(config.cameraName).success && { sipUser: config.cameraName }),
     ...(config.snapshotUrl && { snapshotUrl: config.snapshotUrl }),
     ...(config.videoUrl && { videoUrl: config.videoUrl }),
     ...(config.sipRegistrar &&

@@ -52,8 +52,8 @@ export const ConfigSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** pretty: readable lines; json: one JSON object per line; auto: pretty when stdout is a terminal. */
     logFormat: z.enum(['pretty', 'json', 'auto']).default('auto'),
-    /** Name and SIP user of the default camera `camera` (unset: created as "camera", kept as it is later). */
-    cameraName: z.string().regex(/^[A-Za-z0-9._~-]{1,64}$/, '1 to 64 characters: letters, digits, ".", "_", "~" or "-"').optional(),
+    /** Name of the default camera `camera`, and its SIP user when it is a valid one (unset: created as "camera", kept as it is later). */
+    cameraName: z.string().min(1).max(64).optional(),
     /** The fleet file (JSON or YAML): cameras created or updated at every start. */
     cameras: z.string().min(1).optional(),
     /** Admin password for the first start (otherwise a random one is printed once). */

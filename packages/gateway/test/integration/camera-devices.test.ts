@@ -41,7 +41,7 @@ describe('the camera around the call, on real hardware through adapters', () => 
       return events.length > 0 && events;
     }, 10_000, 'the light event');
     expect(event!.hasImage).toBe(true);
-    const image = await fetch(`${gw.baseUrl}/api/events/${event!.id}/image`, { headers: { cookie: gw.cookie } });
+    const image = await fetch(`${gw.baseUrl}/api/cameras/camera/events/${event!.id}/image`, { headers: { cookie: gw.cookie } });
     expect(Buffer.from(await image.arrayBuffer())).toEqual(CAMERA_IMAGE);
 
     await eventually(async () => (await gw!.api<CameraStatus>('GET', '/api/cameras/camera/status')).internet === 'online', 10_000, 'online');

@@ -58,7 +58,7 @@ describe('camera page live view (issue #10): the simulated scene in Chromium wit
   });
 
   it('plays the moving scene: a real picture whose burnt-in capture time advances; the status says running', async () => {
-    await page.goto(gw.baseUrl);
+    await page.goto(`${gw.baseUrl}/cameras/camera`);
     const first = await playingFrame(page, 'the first decoded frame');
     expect(first).toMatchObject({ width: 640, height: 360 });
     await new Promise((resolve) => setTimeout(resolve, 1500));

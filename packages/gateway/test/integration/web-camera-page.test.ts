@@ -64,7 +64,7 @@ describe('the camera page’s gateway routes', () => {
 
   it('has no request that loads Factory or Restore into the running camera', async () => {
     for (const action of ['factory', 'restore']) {
-      const response = await fetch(`${gw.baseUrl}/api/settings/${action}`, { method: 'POST', headers: { cookie: gw.cookie } });
+      const response = await fetch(`${gw.baseUrl}/api/cameras/camera/settings/${action}`, { method: 'POST', headers: { cookie: gw.cookie } });
       expect(response.status).toBe(404);
     }
   });
