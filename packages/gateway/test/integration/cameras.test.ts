@@ -10,6 +10,7 @@ import { createLogger } from '../../src/core/logger.ts';
 import { Gateway } from '../../src/gateway.ts';
 import { Baresip } from '../support/baresip.ts';
 import { JsSipPhone } from '../support/jssip.ts';
+import { Kamailio } from '../support/kamailio.ts';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { blocksWithTone, wavBlocks } from '../support/tone.ts';
 
@@ -211,6 +212,39 @@ describe('many cameras on one gateway', () => {
     await other.dial(`sip:frontdoor@127.0.0.1:${gw.sipPort}`);
     await other.waitForEvent('CALL_ESTABLISHED');
   });
+});
+
+describe('a camera with its own SIP provider account', () => {
+  it('registers, and the calls the provider delivers reach that camera, not the default one', async () => {
+    const account = { username: 'lobby4930', password: 'lobby-Secret' };
+    const provider = await Kamailio.start(account);
+    const gw = await startTestGateway();
+    const phone = await Baresip.start();
+    try {
+      await gw.api('POST', '/api/cameras', {
+        id: 'lobby',
+        name: 'Lobby',
+        registration: { registrar: `127.0.0.1:${provider.port}`, username: account.username, password: account.password },
+      });
+      const view = await gw.api<CameraView>('GET', '/api/cameras/lobby');
+      expect(view.registration).toEqual({ registrar: `127.0.0.1:${provider.port}`, transport: 'udp', username: account.username, aor: 'sip:lobby4930@127.0.0.1' });
+      expect(JSON.stringify(await gw.api('GET', '/api/cameras'))).not.toContain(account.password);
+      await eventually(async () => (await gw.api<CameraStatus>('GET', '/api/cameras/lobby/status')).registration.state === 'registered', 15_000, 'lobby registered');
+      expect((await gw.api<CameraStatus>('GET', '/api/cameras/camera/status')).registration.state).toBe('disabled');
+
+      // Dialled at the provider: the Request-URI that arrives is the registration's Contact, not "lobby".
+      await phone.dial(`sip:${account.username}@127.0.0.1:${provider.port}`);
+      await phone.waitForEvent('CALL_ESTABLISHED');
+      await eventually(async () => (await gw.api<CameraStatus>('GET', '/api/cameras/lobby/status')).calls.length === 1, 10_000, 'the call at the lobby');
+      expect((await gw.api<CameraStatus>('GET', '/api/cameras/camera/status')).calls).toEqual([]);
+      await phone.hangup();
+      await phone.waitForEvent('CALL_CLOSED');
+    } finally {
+      await phone.close();
+      await gw.close();
+      await provider.close();
+    }
+  }, 60_000);
 });
 
 describe('the fleet file', () => {
