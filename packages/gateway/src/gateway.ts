@@ -213,6 +213,11 @@ export class Gateway {
           call.reject(404, 'Not Found');
           return;
         }
+        if (unit.camera.closed) {
+          // Being restarted with new sources or registration: the caller may try again at once.
+          call.reject(503, 'Camera Restarting', [['Retry-After', '2']]);
+          return;
+        }
         if (!softphoneMayCall(store, call.authenticatedUser, unit.id, clock.now())) {
           logger.info({ callId: call.callId, cameraId: unit.id }, 'softphone account not allowed to call this camera');
           call.reject(403, 'Camera Not Allowed For This Account');
