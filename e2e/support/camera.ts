@@ -17,18 +17,18 @@ export async function signInApi(request: APIRequestContext): Promise<void> {
 /** Makes `settings` (factory defaults plus the changes) both running and stored. */
 export async function storeSettings(request: APIRequestContext, changes: Partial<IncomingCallsSettings> = {}): Promise<void> {
   await signInApi(request);
-  await ok(await request.put('/api/settings', { data: { ...structuredClone(FACTORY_SETTINGS), ...changes } }));
-  await ok(await request.post('/api/settings/store'));
+  await ok(await request.put('/api/cameras/camera/settings', { data: { ...structuredClone(FACTORY_SETTINGS), ...changes } }));
+  await ok(await request.post('/api/cameras/camera/settings/store'));
 }
 
 export async function settingsView(request: APIRequestContext): Promise<SettingsView> {
-  const response = await request.get('/api/settings');
+  const response = await request.get('/api/cameras/camera/settings');
   await ok(response);
   return (await response.json()) as SettingsView;
 }
 
-/** Opens the camera UI (of the shared gateway, or the one at `url`) and signs in through its form. */
-export async function signInPage(page: Page, url = '/'): Promise<void> {
+/** Opens a page of the camera UI (default: the default camera's page, of the shared gateway) and signs in through its form. */
+export async function signInPage(page: Page, url = '/cameras/camera'): Promise<void> {
   await page.goto(url);
   await page.getByLabel('User name').fill(ADMIN_USER);
   await page.getByLabel('Password').fill(ADMIN_PASSWORD);

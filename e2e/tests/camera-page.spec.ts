@@ -1,7 +1,7 @@
 import { expect, test } from '../support/fixtures.ts';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ADMIN_PASSWORD, SCREENSHOT_DIR } from '../support/environment.ts';
+import { ADMIN_PASSWORD, SCREENSHOT_DIR, SIP_PORT } from '../support/environment.ts';
 import { signInPage, storeSettings } from '../support/camera.ts';
 
 test.describe('camera UI page', () => {
@@ -10,7 +10,7 @@ test.describe('camera UI page', () => {
   });
 
   test('refuses a wrong password and signs in with the right one', async ({ page }) => {
-    await page.goto('/');
+    await page.goto('/cameras/camera');
     await page.getByLabel('Password').fill('not-the-password');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page.getByRole('alert')).toHaveText('Wrong user name or password.');
@@ -18,7 +18,7 @@ test.describe('camera UI page', () => {
     await page.getByLabel('Password').fill(ADMIN_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page.locator('.live')).toHaveText('Live');
-    await expect(page.locator('[data-role="sip-address"]')).toHaveText(/^sip:camera@[\d.]+:15060$/);
+    await expect(page.locator('[data-role="sip-address"]')).toHaveText(new RegExp(`^sip:camera@[\\d.]+:${SIP_PORT}$`));
     // No SIP provider is configured here; the stored settings have neither PIN nor accepted list.
     await expect(page.locator('[data-role="registration"]')).toHaveAttribute('data-state', 'disabled');
     await expect(page.locator('[data-role="registration"]')).toContainText('not used');
@@ -52,7 +52,7 @@ test.describe('camera UI page', () => {
     const initiallyActive = (await light.getAttribute('data-active')) === 'true';
 
     // Another admin (the API client, signed in by beforeEach) toggles the light: the page hears it over socket.io.
-    const response = await request.post('/api/outputs/light/trigger');
+    const response = await request.post('/api/cameras/camera/outputs/light/trigger');
     expect(response.ok()).toBe(true);
     await expect(light).toHaveAttribute('data-active', String(!initiallyActive));
     await expect(page.locator('.events')).toContainText('light');
@@ -66,7 +66,7 @@ test.describe('camera UI page', () => {
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'camera-page.png'), fullPage: true });
 
     // Put the light back as it was.
-    await request.post('/api/outputs/light/trigger');
+    await request.post('/api/cameras/camera/outputs/light/trigger');
     await expect(light).toHaveAttribute('data-active', String(initiallyActive));
   });
 });

@@ -50,14 +50,14 @@ test.describe('the softphone embedded in another site', () => {
     await expect(accounts.getByRole('cell', { name: 'frontdoor', exact: true })).toBeVisible();
     const snippet = accounts.getByLabel('Embed code for frontdoor', { exact: true });
     await expect(snippet).toContainText(`<script type="module" src="${GATEWAY_URL}/camgate.js"></script>`);
-    await expect(snippet).toContainText(`<camgate-softphone gateway="${GATEWAY_URL}" username="frontdoor" password="PASSWORD">`);
+    await expect(snippet).toContainText(`<camgate-softphone gateway="${GATEWAY_URL}" username="frontdoor" password="PASSWORD" camera="camera">`);
     html = embeddingPage('frontdoor', 'front-door-pass');
 
     await page.goto(origin);
     // This browser is signed in to the camera, yet the other site cannot use that session.
     const apiAnswer = await page.evaluate(async (gateway) => {
       try {
-        return (await fetch(`${gateway}/api/status`, { credentials: 'include' })).status;
+        return (await fetch(`${gateway}/api/cameras/camera/status`, { credentials: 'include' })).status;
       } catch {
         return 'blocked';
       }

@@ -52,7 +52,14 @@ test.describe('layout on phone, tablet and desktop', () => {
       await expectEverythingFits(page, 'sign-in');
       await shoot('sign-in');
 
-      await signInPage(page);
+      // The camera list (the page at `/`), then the default camera's page.
+      await signInPage(page, '/');
+      await expect(page.locator('[data-camera="camera"] [data-role="sip-address"]')).toBeVisible();
+      await expectEverythingFits(page, 'camera list');
+      await shoot('camera-list');
+
+      await page.locator('[data-camera="camera"] [data-role="camera-name"]').click();
+      await expect(page.locator('camgate-camera-page .live')).toHaveText('Live');
       const dialog = page.locator('camgate-incoming-calls');
       await dialog.getByRole('button', { name: 'Manage email profiles' }).click();
       await expect(dialog.getByRole('cell', { name: 'Office front desk', exact: true })).toBeVisible();

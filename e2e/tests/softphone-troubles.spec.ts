@@ -93,7 +93,7 @@ test.describe('softphone troubles, in words a person can act on', () => {
     test('shows the failed audio path within seconds, names the address and hangs up', async ({ page, playwright }) => {
       const api = await playwright.request.newContext({ baseURL: second.url });
       await signInApi(api);
-      await signInPage(page, second.url);
+      await signInPage(page, `${second.url}/cameras/camera`);
       const softphone = page.locator('camgate-softphone');
       await softphone.getByRole('button', { name: 'Call', exact: true }).click();
       await expectCallState(softphone, 'in-call');
@@ -108,7 +108,7 @@ test.describe('softphone troubles, in words a person can act on', () => {
       await expect(softphone.getByRole('alert')).toContainText('--announced-ip');
       // Hung up cleanly: the gateway has no call left.
       await expect
-        .poll(async () => ((await (await api.get('/api/status')).json()) as CameraStatus).calls.length, { timeout: 5000 })
+        .poll(async () => ((await (await api.get('/api/cameras/camera/status')).json()) as CameraStatus).calls.length, { timeout: 5000 })
         .toBe(0);
       await api.dispose();
     });

@@ -73,7 +73,7 @@ async function silence(phone: RtpTestPhone, ms = 100): Promise<void> {
 }
 
 async function callsUp(gw: TestGateway): Promise<number> {
-  return (await gw.api<CameraStatus>('GET', '/api/status')).calls.length;
+  return (await gw.api<CameraStatus>('GET', '/api/cameras/camera/status')).calls.length;
 }
 
 function memory(gw: TestGateway): { rss: number; heap: number; worker: number } {
@@ -107,12 +107,12 @@ async function hangUp(caller: SipCaller, call: Call): Promise<void> {
 const gw = await startTestGateway(['--max-calls', '100', '--max-calls-per-source', '100', '--max-pending-invites-per-source', '100']);
 const caller = await SipCaller.open(gw.sipPort);
 try {
-  const view = await gw.api<SettingsView>('GET', '/api/settings');
+  const view = await gw.api<SettingsView>('GET', '/api/cameras/camera/settings');
   // No PIN, audio mode None: between prompts the caller hears digital silence.
   const settings: IncomingCallsSettings = {
     ...view.running, pin: '', acceptedCallers: [], welcomeMessageId: 'welcome', audioMode: 'none', hangupAfterSeconds: 3600,
   };
-  await gw.api('PUT', '/api/settings', settings);
+  await gw.api('PUT', '/api/cameras/camera/settings', settings);
   const rows: (string | number)[][] = [];
   const row = (label: string, ms: readonly number[]) =>
     rows.push([label, ms.length, fixed(ms[0]!), fixed(percentile(ms, 0.5)), fixed(percentile(ms, 0.99)), fixed(Math.max(...ms))]);

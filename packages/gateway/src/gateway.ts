@@ -5,53 +5,41 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
-import type { CameraStatus, SpokenLanguage } from '@camgate/protocol';
-import { encodeWav, readWav } from './audio/wav.ts';
-import { WavDecoder } from './audio/wav-decoder.ts';
-import { ENGINE_RATE } from './audio/contracts.ts';
+import { DEFAULT_CAMERA_ID, SipUserSchema, type CameraDefinition, type CameraStatus } from '@camgate/protocol';
 import { EspeakTts } from './audio/speech/espeak-tts.ts';
 import { PhraseCache } from './audio/speech/phrase-cache.ts';
-import { voiceFor } from './audio/speech/voices.ts';
-import { CallManager } from './calls/call-manager.ts';
-import { SipCallOutDialer, type ProviderAccount } from './calls/call-out-dialer.ts';
-import { CallOutService } from './camera/call-out/call-out-service.ts';
-import { OutgoingCallsSettingsService } from './camera/call-out/outgoing-calls-settings.ts';
-import { OutgoingCallsRepository } from './store/outgoing-calls-repository.ts';
-import { createCallOutRoutes } from './web/call-out-routes.ts';
-import { Camera } from './camera/camera.ts';
-import { PHRASES } from './camera/phrases.ts';
+import { WavDecoder } from './audio/wav-decoder.ts';
+import { CameraUnit } from './camera-unit.ts';
+import { applyCamerasFile } from './camera/cameras-file-apply.ts';
+import { CameraRegistry, sipUserOf } from './camera/camera-registry.ts';
 import { PIN_LOCKOUT, PinGuard } from './camera/pin-guard.ts';
-import { HttpSnapshotSource } from './camera/device/snapshot-source.ts';
+import { readCamerasFile } from './config/cameras-file.ts';
 import { sipLimits, type Config } from './config/config.ts';
 import { systemClock } from './core/clock.ts';
 import type { Logger } from './core/logger.ts';
 import { AudioThreadPool } from './media/audio-threads/audio-thread-pool.ts';
 import { MediaService } from './media/media-service.ts';
-import { createRtspPuller } from './media/video/rtsp-puller.ts';
-import { SimulatedScene } from './media/video/simulated-scene.ts';
-import { VideoSupervisor } from './media/video/video-supervisor.ts';
 import { SipStack } from './sip/sip-stack.ts';
-import { SipUri } from './sip/message/uri.ts';
-import type { Registration } from './sip/ua/registration.ts';
 import { Store } from './store/store.ts';
 import { AdminSessions } from './web/admin-sessions.ts';
 import { errorHandler } from './web/http-errors.ts';
 import { LiveServer } from './web/live-server.ts';
-import { LiveViewServer } from './web/live-view-server.ts';
+import { attachLiveViews } from './web/live-view-server.ts';
+import { createCallOutRoutes } from './web/call-out-routes.ts';
 import { createRestApi } from './web/rest-api.ts';
 import { securityHeaders, uiAssets } from './web/ui-assets.ts';
 import { loadTls } from './web/tls.ts';
 
 const SOFTPHONE_DIST = fileURLToPath(new URL('../../softphone/dist', import.meta.url));
-const WELCOME_ID = 'welcome';
-/** The one camera's id in the media layer (MediaService's default Router). */
-const VIDEO_CAMERA_ID = 'camera';
 const ADMIN = 'admin';
 const REALM = 'camgate';
 
 export interface GatewayInfo {
   httpUrl: string;
+  /** The default camera's SIP address (the first camera's when it was removed). */
   sipAddress: string;
+  /** Every camera at start-up with its SIP address. */
+  cameras: { id: string; sipAddress: string }[];
   /** Set on the first start only: the generated admin password, to print once. */
   newAdminPassword?: string;
   mediasoupVersion: string;
@@ -69,7 +57,7 @@ export class Gateway {
   private constructor(
     readonly info: GatewayInfo,
     readonly http: HttpServer,
-    /** The threads running the calls' audio engines (load, and which thread runs a call). */
+    /** The calls' audio engines (tests kill one to see only its calls end). */
     readonly audioThreads: AudioThreadPool,
   ) {}
 
@@ -77,9 +65,12 @@ export class Gateway {
     const clock = systemClock;
     const closers: (() => Promise<void> | void)[] = [];
     try {
+      // A bad fleet file stops start-up before anything listens.
+      const camerasFile = config.cameras ? readCamerasFile(config.cameras) : undefined;
       const store = Store.open(config.dataDir, logger);
       closers.push(() => store.close());
-      const interrupted = store.callLog.closeInterrupted(clock.now());
+      // Every camera's calls: the statement is not scoped to the camera it is reached through.
+      const interrupted = store.camera(DEFAULT_CAMERA_ID).callLog.closeInterrupted(clock.now());
       if (interrupted > 0) logger.warn({ calls: interrupted }, 'calls left open by the previous run closed as gateway-restarted');
 
       const newAdminPassword = await ensureAdmin(store, config.adminPassword, clock.now());
@@ -87,29 +78,6 @@ export class Gateway {
       const tts = new EspeakTts();
       closers.push(() => tts.close());
       const phrases = new PhraseCache(tts);
-
-      const camera = new Camera({
-        store,
-        clock,
-        logger,
-        ...(config.internetProbe && { internetTarget: parseHostPort(config.internetProbe) }),
-        ...(config.snapshotUrl && { snapshots: new HttpSnapshotSource(config.snapshotUrl) }),
-        // Event pictures from the live video while it runs (the supervisor is built below).
-        liveStill: () => video.still(),
-      });
-      closers.push(() => camera.close());
-      // The built-in welcome and the fixed phrases speak the camera's language, re-rendered when it changes.
-      let language = camera.settings.running.locale.language;
-      await seedWelcome(store, tts, config.cameraName, clock.now(), language);
-      const renderLanguage = (spoken: SpokenLanguage) =>
-        phrases.prerender(camera.fixedPhrases(spoken), voiceFor(spoken)).catch((error: unknown) => logger.warn({ err: error }, 'prerendering phrases failed'));
-      const prerender = renderLanguage(language);
-      camera.settings.on('change', (view) => {
-        if (view.running.locale.language === language) return;
-        language = view.running.locale.language;
-        void renderLanguage(language);
-        seedWelcome(store, tts, config.cameraName, clock.now(), language).catch((error: unknown) => logger.warn({ err: error }, 'welcome message not re-rendered'));
-      });
 
       const media = new MediaService({
         logger,
@@ -126,47 +94,6 @@ export class Gateway {
       });
       await media.start();
       closers.push(() => media.close());
-      const video = new VideoSupervisor({
-        cameraId: VIDEO_CAMERA_ID,
-        source: config.videoUrl
-          ? createRtspPuller({ cameraId: VIDEO_CAMERA_ID, url: config.videoUrl, logger })
-          : new SimulatedScene({ cameraId: VIDEO_CAMERA_ID, cameraName: config.cameraName, logger }),
-        router: () => media.cameraRouter(),
-        alwaysOn: config.videoAlwaysOn,
-        logger,
-      });
-      closers.push(() => video.close());
-      media.attachVideo(VIDEO_CAMERA_ID, video);
-      const liveView = new LiveViewServer({
-        cameraId: VIDEO_CAMERA_ID,
-        video,
-        router: () => media.cameraRouter(),
-        webrtc: { listenIp: config.httpHost, announcedIp: config.announcedIp },
-        logger,
-        onChange: () => live.broadcastStatus(),
-      });
-      closers.push(() => liveView.close());
-
-      const audioThreads = await AudioThreadPool.start({
-        size: config.audioThreads, logger, logFormat: config.logFormat, phrases, dataDir: config.dataDir,
-        ...(config.microphoneWav && { microphoneWav: config.microphoneWav }),
-      });
-      closers.push(() => audioThreads.close());
-      const messages = new MessageSamples(store);
-      const createAudio = (callId: string) =>
-        audioThreads.createCallAudio(callId, {
-          intercom: camera.settings.running.intercom,
-          voice: voiceFor(camera.settings.running.locale.language),
-        });
-      const calls = new CallManager({
-        camera,
-        media,
-        clock,
-        logger,
-        createAudio,
-        loadMessage: (id) => messages.get(id),
-      });
-      closers.push(() => calls.close());
 
       // --- web -----------------------------------------------------------------------------
       const app = express();
@@ -184,73 +111,6 @@ export class Gateway {
       const digestGuard = new PinGuard(clock, PIN_LOCKOUT, { scope: 'digest', repository: store.lockouts });
       const wavDecoder = new WavDecoder();
       closers.push(() => wavDecoder.close());
-      let registration: Registration | undefined;
-      const sipAddress = `sip:${config.cameraName}@${config.announcedIp}${config.sipPort === 5060 ? '' : `:${config.sipPort}`}`;
-      const status = (): CameraStatus => ({
-        name: config.cameraName,
-        sipAddress,
-        ...camera.status(),
-        registration: registrationStatus(registration),
-        media: mediaStatus(media),
-        video: liveView.status(),
-        callOuts: callOuts.service?.statuses ?? [],
-      });
-      app.use(securityHeaders);
-      const outgoingSettings = new OutgoingCallsSettingsService(
-        new OutgoingCallsRepository(store.db, VIDEO_CAMERA_ID, logger),
-        { messageExists: (id) => store.audioMessages.exists(id) },
-        clock,
-        logger,
-      );
-      // Built once SIP runs; the routes come first (the webhook must pass before the admin check).
-      const callOuts: { service?: CallOutService } = {};
-      app.use(
-        '/api',
-        createCallOutRoutes({
-          camera: (id) => (id === VIDEO_CAMERA_ID && callOuts.service ? { callOuts: callOuts.service, settings: outgoingSettings } : undefined),
-          defaultCameraId: VIDEO_CAMERA_ID,
-          sessions,
-          logger,
-        }),
-      );
-      app.use(
-        '/api',
-        createRestApi({
-          camera,
-          store,
-          clock,
-          logger,
-          sessions,
-          loginGuard,
-          lockoutGuards: [camera.pinGuard, loginGuard, digestGuard],
-          wavDecoder,
-          status,
-          realm: REALM,
-          softphoneTarget: (host, secure) => {
-            const hostname = host.replace(/:\d+$/, '');
-            return {
-              domain: hostname,
-              cameraUri: `sip:${config.cameraName}@${hostname}`,
-              wsUrl: `${secure ? 'wss' : 'ws'}://${host}/sip`,
-            };
-          },
-        }),
-      );
-      if (existsSync(SOFTPHONE_DIST)) app.use(uiAssets(SOFTPHONE_DIST));
-      else logger.warn({ dir: SOFTPHONE_DIST }, 'softphone bundle missing: run `npm run build`');
-      app.use(errorHandler(logger));
-
-      const live = new LiveServer({
-        http,
-        camera,
-        sessions,
-        status,
-        logger,
-        onSocket: (socket, admin) => liveView.attach(socket, admin),
-        limits: { maxAnonymous: config.liveMaxAnonymous, maxAnonymousPerAddress: config.liveMaxAnonymousPerAddress },
-      });
-      closers.push(() => live.close());
-      camera.on('call:ended', () => live.broadcastStatus());
 
       const sip = new SipStack({
         logger,
@@ -275,65 +135,136 @@ export class Gateway {
       });
       await sip.start();
       closers.push(() => sip.close());
+
+      // --- cameras ---------------------------------------------------------------------------
+      const audioThreads = await AudioThreadPool.start({
+        size: config.audioThreads, logger, logFormat: config.logFormat, phrases, dataDir: config.dataDir,
+        ...(config.microphoneWav && { microphoneWav: config.microphoneWav }),
+      });
+      closers.push(() => audioThreads.close());
+      const portSuffix = config.sipPort === 5060 ? '' : `:${config.sipPort}`;
+      const cameras: CameraRegistry<CameraUnit> = new CameraRegistry<CameraUnit>({
+        repository: store.cameras,
+        now: () => clock.now(),
+        logger,
+        create: async (definition) => {
+          const unit = await CameraUnit.create(definition, {
+            store: store.camera(definition.id),
+            media,
+            sip,
+            tts,
+            phrases,
+            audioThreads,
+            clock,
+            logger,
+            ...(config.internetProbe && { internetTarget: parseHostPort(config.internetProbe) }),
+            webrtc: { listenIp: config.httpHost, announcedIp: config.announcedIp },
+            videoAlwaysOn: config.videoAlwaysOn,
+            localHost: config.announcedIp,
+            sipAddress: (user) => `sip:${user}@${config.announcedIp}${portSuffix}`,
+            onStatusChange: (id) => live.broadcastStatus(id),
+            mediaStatus: () => mediaStatus(media),
+          });
+          live.attachCamera(unit);
+          unit.camera.on('call:ended', () => live.broadcastStatus(unit.id));
+          return unit;
+        },
+      });
+      closers.push(() => cameras.close());
+
+      app.use(securityHeaders);
+      // Before the REST API: the bell webhook passes without an admin session.
+      app.use(
+        '/api',
+        createCallOutRoutes({
+          camera: (id) => {
+            const unit = cameras.get(id);
+            return unit && { callOuts: unit.callOuts, settings: unit.outgoingSettings };
+          },
+          defaultCameraId: DEFAULT_CAMERA_ID,
+          sessions,
+          logger,
+        }),
+      );
+      app.use(
+        '/api',
+        createRestApi({
+          cameras,
+          store,
+          clock,
+          logger,
+          sessions,
+          loginGuard,
+          lockoutGuards: [{ list: () => cameras.list().flatMap((unit) => unit.camera.pinGuard.list()), unlock: (key) => cameras.list().some((unit) => unit.camera.pinGuard.unlock(key)) }, loginGuard, digestGuard],
+          wavDecoder,
+          realm: REALM,
+          softphoneTarget: (host: string, secure: boolean, cameraId: string) => {
+            const unit = cameras.get(cameraId);
+            if (!unit) return undefined;
+            const hostname = host.replace(/:\d+$/, '');
+            return {
+              domain: hostname,
+              cameraUri: `sip:${sipUserOf(unit.definition)}@${hostname}`,
+              wsUrl: `${secure ? 'wss' : 'ws'}://${host}/sip`,
+            };
+          },
+        }),
+      );
+      if (existsSync(SOFTPHONE_DIST)) app.use(uiAssets(SOFTPHONE_DIST));
+      else logger.warn({ dir: SOFTPHONE_DIST }, 'softphone bundle missing: run `npm run build`');
+      app.use(errorHandler(logger));
+
+      const live = new LiveServer({
+        http,
+        cameras,
+        sessions,
+        logger,
+        onSocket: (socket, admin) => attachLiveViews(socket, admin, (id) => cameras.get(id)?.liveView),
+        limits: { maxAnonymous: config.liveMaxAnonymous, maxAnonymousPerAddress: config.liveMaxAnonymousPerAddress },
+      });
+      closers.push(() => live.close());
+      cameras.on('changed', () => live.camerasChanged());
+
       sip.on('invite', (call) => {
-        calls.handleInvite(call).catch((error: unknown) => logger.error({ err: error, callId: call.callId }, 'call setup failed'));
+        const unit = cameras.route({ requestUser: call.requestUser, registrationAor: call.registrationAor });
+        if (!unit) {
+          logger.info({ callId: call.callId, requestUser: call.requestUser }, 'no camera of that SIP user');
+          call.reject(404, 'Not Found');
+          return;
+        }
+        if (unit.camera.closed) {
+          // Being restarted with new sources or registration: the caller may try again at once.
+          call.reject(503, 'Camera Restarting', [['Retry-After', '2']]);
+          return;
+        }
+        if (!softphoneMayCall(store, call.authenticatedUser, unit.id, clock.now())) {
+          logger.info({ callId: call.callId, cameraId: unit.id }, 'softphone account not allowed to call this camera');
+          call.reject(403, 'Camera Not Allowed For This Account');
+          return;
+        }
+        unit.calls.handleInvite(call).catch((error: unknown) => logger.error({ err: error, callId: call.callId, cameraId: unit.id }, 'call setup failed'));
       });
       media.on('workerdied', (pid) => {
         logger.error({ pid }, 'mediasoup worker died; replaced');
-        live.broadcastStatus();
+        for (const unit of cameras.list()) live.broadcastStatus(unit.id);
       });
-      let provider: ProviderAccount | undefined;
-      if (config.sipRegistrar && config.sipUsername && config.sipPassword) {
-        const [host, port = '5060'] = config.sipRegistrar.split(':');
-        provider = {
-          registrar: { host: host!, port: Number(port), transport: config.sipRegistrarTransport },
-          aor: config.sipAor ?? new SipUri({ user: config.sipUsername, host: host! }).toString(),
-          username: config.sipUsername,
-          password: config.sipPassword,
-        };
-        registration = sip.register(provider);
-        registration.on('state', () => live.broadcastStatus());
-      }
-      const dialer = new SipCallOutDialer({
-        camera,
-        cameraId: VIDEO_CAMERA_ID,
-        cameraName: config.cameraName,
-        sip,
-        media,
-        clock,
-        logger,
-        localHost: config.announcedIp,
-        createAudio,
-        loadMessage: (id) => messages.get(id),
-        provider: () => provider,
-        softphoneBindings: (account) => sip.softphoneBindings(account).map((b) => ({ contact: b.contact, destination: { connectionId: b.connectionId } })),
-      });
-      closers.push(() => dialer.close());
-      const callOutService = new CallOutService({
-        settings: outgoingSettings,
-        dialer,
-        events: camera.events,
-        callLog: store.callLog,
-        clock,
-        logger,
-        timeZone: () => camera.settings.running.locale.timeZone,
-      });
-      callOuts.service = callOutService;
-      closers.push(() => callOutService.close());
-      callOutService.on('change', () => live.broadcastStatus());
+
+      await cameras.start(defaultCamera(config), flaggedDefaults(config));
+      if (camerasFile) await applyCamerasFile(cameras, camerasFile);
+      const defaultUnit = cameras.get(DEFAULT_CAMERA_ID) ?? cameras.list()[0];
+      const sipAddress = defaultUnit?.sipAddress ?? `sip:${config.announcedIp}${portSuffix}`;
 
       await new Promise<void>((resolve, reject) => {
         http.once('error', reject);
         http.listen(config.httpPort, config.httpHost, () => resolve());
       });
-      await prerender;
-      video.start();
 
       const port = (http.address() as AddressInfo).port;
       const gateway = new Gateway(
         {
           httpUrl: `${tls ? 'https' : 'http'}://${config.announcedIp}:${port}/`,
           sipAddress,
+          cameras: cameras.list().map((unit) => ({ id: unit.id, sipAddress: unit.sipAddress })),
           ...(newAdminPassword && { newAdminPassword }),
           ...mediaStatus(media),
         },
@@ -356,29 +287,6 @@ export class Gateway {
   }
 }
 
-/** Engine-rate samples of stored audio messages, decoded once per message. */
-class MessageSamples {
-  /** By message id; an entry from an older upload under the same id is replaced, so the cache holds one per message. */
-  readonly #cache = new Map<string, { createdAt: number; samples: Int16Array }>();
-  constructor(private readonly store: Store) {}
-
-  get(id: string): { name: string; samples: Int16Array } | null {
-    const meta = this.store.audioMessages.get(id);
-    if (!meta) {
-      this.#cache.delete(id);
-      return null;
-    }
-    let entry = this.#cache.get(id);
-    if (entry?.createdAt !== meta.createdAt) {
-      const wav = this.store.audioMessages.wav(id);
-      if (!wav) return null;
-      entry = { createdAt: meta.createdAt, samples: readWav(wav).samples };
-      this.#cache.set(id, entry);
-    }
-    return { name: meta.name, samples: entry.samples };
-  }
-}
-
 /** Creates the admin on first start (random password unless one is configured). */
 async function ensureAdmin(store: Store, configured: string | undefined, now: number): Promise<string | undefined> {
   if (configured) {
@@ -389,15 +297,6 @@ async function ensureAdmin(store: Store, configured: string | undefined, now: nu
   const password = randomBytes(12).toString('base64url');
   await store.adminUsers.setPassword(ADMIN, password, now);
   return password;
-}
-
-/** The factory welcome message, spoken by the camera's own voice in its language. */
-async function seedWelcome(store: Store, tts: EspeakTts, cameraName: string, now: number, language: SpokenLanguage): Promise<void> {
-  const samples = await tts.synthesize(PHRASES[language].welcome(cameraName), voiceFor(language));
-  store.audioMessages.putBuiltin(
-    { id: WELCOME_ID, name: 'Welcome (built in)', durationMs: (samples.length / ENGINE_RATE) * 1000, wav: encodeWav(samples) },
-    now,
-  );
 }
 
 function mediaStatus(media: MediaService): CameraStatus['media'] {
@@ -413,12 +312,46 @@ function closeServer(server: HttpServer): Promise<void> {
   });
 }
 
-function registrationStatus(registration: Registration | undefined): CameraStatus['registration'] {
-  if (!registration) return { state: 'disabled', aor: null, detail: 'no SIP provider configured' };
-  return { state: registration.state, aor: registration.aor.toString(), detail: registration.detail };
-}
-
 function parseHostPort(value: string): { host: string; port: number } {
   const at = value.lastIndexOf(':');
   return { host: value.slice(0, at), port: Number(value.slice(at + 1)) };
+}
+
+/**
+ * The default camera `camera` from the single-camera flags: a fresh start creates it, and
+ * flags given at a later start (--camera-name, --snapshot-url, --video-url, --sip-registrar ...) update it.
+ */
+function defaultCamera(config: Config): CameraDefinition {
+  return {
+    id: DEFAULT_CAMERA_ID,
+    name: config.cameraName ?? DEFAULT_CAMERA_ID,
+    // A name that cannot be a SIP user ("front door") names the camera; it stays at sip:camera@.
+    ...(config.cameraName && SipUserSchema.safeParse(config.cameraName).success && { sipUser: config.cameraName }),
+    ...(config.snapshotUrl && { snapshotUrl: config.snapshotUrl }),
+    ...(config.videoUrl && { videoUrl: config.videoUrl }),
+    ...(config.sipRegistrar &&
+      config.sipUsername &&
+      config.sipPassword && {
+        registration: {
+          registrar: config.sipRegistrar,
+          transport: config.sipRegistrarTransport,
+          username: config.sipUsername,
+          password: config.sipPassword,
+          ...(config.sipAor && { aor: config.sipAor }),
+        },
+      }),
+  };
+}
+
+/** What the flags say about the default camera, for a data directory that has it already. */
+function flaggedDefaults(config: Config): Partial<CameraDefinition> {
+  const { id: _id, name, ...rest } = defaultCamera(config);
+  return { ...(config.cameraName && { name }), ...rest };
+}
+
+/** Whether a softphone account (by its digest user) may call this camera; calls without one are the camera's to decide. */
+function softphoneMayCall(store: Store, user: string | undefined, cameraId: string, now: number): boolean {
+  if (user === undefined) return true;
+  const cameras = store.softphoneAccounts.find(user, now)?.cameras;
+  return cameras === undefined || cameras === null || cameras.includes(cameraId);
 }

@@ -34,6 +34,7 @@ const lines = [
   `camgate is running (${((Date.now() - started) / 1000).toFixed(1)} s; mediasoup ${info.mediasoupVersion}, worker pid ${info.workerPids.join(', ')})`,
   `  camera UI:        ${info.httpUrl}`,
   `  call the camera:  ${info.sipAddress}  (UDP/TCP ${config.sipPort}; WebSocket ${info.httpUrl.replace(/^http/, 'ws')}sip)`,
+  ...info.cameras.filter((c) => c.sipAddress !== info.sipAddress).map((c) => `  camera ${c.id.padEnd(10)}${c.sipAddress}`),
   info.newAdminPassword
     ? `  admin sign-in:    admin / ${info.newAdminPassword}   (shown once; only its hash is stored)`
     : `  admin sign-in:    admin (password set at the first start${config.adminPassword ? ' / CAMGATE_ADMIN_PASSWORD' : ''})`,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IncomingCallsSettingsSchema } from './settings.ts';
+import { CameraIdSchema } from './cameras.ts';
 
 export const LoginRequestSchema = z.object({
   username: z.string().min(1).max(64),
@@ -45,6 +46,8 @@ export const SoftphoneAccountNameSchema = z
 /** PUT /api/softphone-accounts/:username — creates the account or replaces its password. */
 export const SoftphoneAccountRequestSchema = z.object({
   password: z.string().min(8, 'at least 8 characters').max(128, 'at most 128 characters'),
+  /** The camera ids the account may call; absent or null: every camera. */
+  cameras: z.array(CameraIdSchema).min(1).max(256).nullable().optional(),
 });
 export type SoftphoneAccountRequest = z.infer<typeof SoftphoneAccountRequestSchema>;
 
@@ -54,6 +57,8 @@ export const SoftphoneAccountViewSchema = z.object({
   createdAt: z.number(),
   /** Epoch ms the account stops working; null = never (admin-managed accounts). */
   expiresAt: z.number().nullable(),
+  /** The camera ids it may call; null: every camera. */
+  cameras: z.array(z.string()).nullable(),
 });
 export type SoftphoneAccountView = z.infer<typeof SoftphoneAccountViewSchema>;
 

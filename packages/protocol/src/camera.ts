@@ -85,6 +85,8 @@ export const RegistrationStateSchema = z.object({
 export type RegistrationState = z.infer<typeof RegistrationStateSchema>;
 
 export const CameraStatusSchema = z.object({
+  /** The camera's id (`/api/cameras/:id`). */
+  id: z.string(),
   name: z.string(),
   sipAddress: z.string(),
   led: LedStateSchema,

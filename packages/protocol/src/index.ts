@@ -4,3 +4,4 @@ export * from './events.ts';
 export * from './api.ts';
 export * from './video.ts';
 export * from './call-out.ts';
+export * from './cameras.ts';

@@ -12,6 +12,8 @@ export const VideoSourceKindSchema = z.enum(['simulated', 'rtsp']);
 export type VideoSourceKind = z.infer<typeof VideoSourceKindSchema>;
 
 export const VideoStatusSchema = z.object({
+  /** The camera this video is of. */
+  cameraId: z.string(),
   /** stopped: nobody watches; starting: the encoder or puller is coming up. */
   state: z.enum(['stopped', 'starting', 'running', 'unavailable']),
   /** Why the video is unavailable (e.g. "ffmpeg not found"); null otherwise. */
@@ -51,6 +53,8 @@ export const RtpCapabilitiesSchema = z.object({
 });
 export type RtpCapabilitiesWire = z.infer<typeof RtpCapabilitiesSchema>;
 
+/** `video:join`: which camera to watch (one per socket at a time; default the default camera). */
+export const VideoJoinRequestSchema = z.object({ cameraId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/).default('camera') });
 export const VideoConnectRequestSchema = z.object({ dtlsParameters: DtlsParametersSchema });
 export const VideoConsumeRequestSchema = z.object({ rtpCapabilities: RtpCapabilitiesSchema });
 
@@ -87,7 +91,7 @@ export interface VideoServerToClientEvents {
 
 export interface VideoClientToServerEvents {
   /** Become a viewer: starts the camera's video if needed and opens a receive transport. */
-  'video:join': (request: unknown, ack: VideoAck<VideoJoinResult>) => void;
+  'video:join': (request: { cameraId?: string } | undefined, ack: VideoAck<VideoJoinResult>) => void;
   'video:connect': (request: { dtlsParameters: DtlsParametersWire }, ack: VideoAck<object>) => void;
   /** A paused Consumer of the camera's video; fails with the reason while the video is unavailable. */
   'video:consume': (request: { rtpCapabilities: RtpCapabilitiesWire }, ack: VideoAck<{ consumer: VideoConsumerInfo }>) => void;

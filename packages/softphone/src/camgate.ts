@@ -14,3 +14,5 @@ export { CamgateLockouts } from './components/lockouts/lockouts.ts';
 export { CamgateSoftphoneAccounts } from './components/softphone-accounts/softphone-accounts.ts';
 export { CamgateLiveView } from './components/live-view/live-view.ts';
 export { CamgateCameraPage } from './pages/camera-page.ts';
+export { CamgateCameraList } from './pages/camera-list.ts';
+export { CamgateApp } from './pages/app.ts';

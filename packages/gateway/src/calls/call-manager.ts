@@ -20,6 +20,8 @@ const REJECTION: Record<RejectReason, [status: number, reason: string]> = {
 };
 
 export interface CallManagerOptions {
+  /** The camera's media endpoint (its own mediasoup Router). */
+  cameraId: string;
   camera: Camera;
   media: MediaService;
   clock: Clock;
@@ -30,7 +32,7 @@ export interface CallManagerOptions {
 }
 
 /**
- * The call glue: every INVITE the SIP stack hands over is checked by the camera's policy,
+ * The call glue of one camera: every INVITE routed to it is checked by the camera's policy,
  * answered with a media session and run by the camera's call logic through a CallBridge.
  */
 export class CallManager {
@@ -77,6 +79,7 @@ export class CallManager {
       media = await this.o.media.answer({
         callId,
         kind: isWebSocket(sip.transport) ? 'webrtc' : 'sip',
+        cameraId: this.o.cameraId,
         offerSdp: sip.offer,
         audio,
         signallingAddress: sip.remote.address,
@@ -110,7 +113,7 @@ export class CallManager {
     for (const bridge of this.#bridges.values()) bridge.setIntercom(view.running.intercom);
   };
 
-  /** Hangs up every call (gateway shutdown). */
+  /** Hangs up every call (gateway shutdown, camera removed). */
   async close(): Promise<void> {
     this.o.camera.settings.off('change', this.#onSettings);
     await Promise.all([...this.#bridges.values()].map((bridge) => bridge.shutdown()));

@@ -17,7 +17,8 @@ import type { Clock, TimerHandle } from '../core/clock.ts';
 import { InvalidStateError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { TypedEmitter } from '../core/typed-emitter.ts';
-import type { Store } from '../store/store.ts';
+import type { StoredImage } from '../store/event-repository.ts';
+import type { CameraStore } from '../store/store.ts';
 import type { CallPort, IncomingCall } from './call-port.ts';
 import { answersTo, isAccepted, presentCaller, type CallerMatchOptions } from './caller-match.ts';
 import { CameraCall, pinGuardKeys } from './camera-call.ts';
@@ -67,7 +68,9 @@ export interface CameraEvents extends Record<string, unknown[]> {
 }
 
 export interface CameraOptions {
-  store: Store;
+  /** The camera's id: its log lines and its PIN lock-outs carry it. */
+  id?: string;
+  store: CameraStore;
   clock: Clock;
   logger: Logger;
   /** Real camera: its still image URL behind an HttpSnapshotSource. Default: the simulated scene. */
@@ -97,6 +100,7 @@ export class Camera extends TypedEmitter<CameraEvents> {
   readonly #calls = new Map<string, CameraCall>();
   /** Calls ringing until the running call ends (busy policy 'queue'), oldest first, with their give-up timers. */
   readonly #queue = new Map<CameraCall, TimerHandle>();
+  readonly #snapshots: SnapshotSource;
   readonly #ownsInternetProbe: boolean;
   readonly #log: Logger;
   #closed = false;
@@ -104,7 +108,7 @@ export class Camera extends TypedEmitter<CameraEvents> {
   constructor(private readonly options: CameraOptions) {
     super();
     const { store, clock, logger } = options;
-    this.#log = logger.child({ component: 'camera' });
+    this.#log = logger.child({ component: 'camera', ...(options.id && { cameraId: options.id }) });
     this.settings = new SettingsService(
       store.settings,
       {
@@ -121,9 +125,12 @@ export class Camera extends TypedEmitter<CameraEvents> {
       () => this.settings.running.locale.timeZone,
     );
     const snapshots = options.snapshots ?? (options.liveStill ? new LiveVideoSnapshotSource(options.liveStill, simulated) : simulated);
+    this.#snapshots = snapshots;
     this.events = new EventRecorder(store.events, snapshots, clock, this.#log);
     this.led = new LedIndicator(clock);
-    this.pinGuard = new PinGuard(clock, PIN_LOCKOUT, { scope: 'pin', repository: store.lockouts });
+    // The default camera keeps the single-camera release's scope, so its lock-outs survive the upgrade.
+    const scope = options.id === undefined || options.id === 'camera' ? 'pin' : `pin@${options.id}`;
+    this.pinGuard = new PinGuard(clock, PIN_LOCKOUT, { scope, repository: store.lockouts });
     this.#actions = new ActionRunner(this.#log, options.actionHttpTimeoutMs);
     this.#ownsInternetProbe = options.internet === undefined;
     if (options.internet) this.internet = options.internet;
@@ -290,16 +297,16 @@ export class Camera extends TypedEmitter<CameraEvents> {
     return output.state;
   }
 
+  /** A picture of the camera now (the camera list's thumbnail). */
+  snapshot(): Promise<StoredImage> {
+    this.#assertOpen();
+    return this.#snapshots.capture();
+  }
+
   /** Deletes an audio message unless the running or stored settings use it (REST answers 409). */
   deleteAudioMessage(id: string): boolean {
     if (this.settings.uses({ messageId: id })) throw new InvalidStateError('the message is the welcome message in use');
     return this.options.store.audioMessages.delete(id);
-  }
-
-  /** Deletes an email profile unless the running or stored settings use it (REST answers 409). */
-  deleteEmailProfile(id: string): boolean {
-    if (this.settings.uses({ emailProfileId: id })) throw new InvalidStateError('the email profile is in use');
-    return this.options.store.emailProfiles.delete(id);
   }
 
   status(): CameraStatusPart {
@@ -314,9 +321,9 @@ export class Camera extends TypedEmitter<CameraEvents> {
     };
   }
 
-  /** Resolves once HTTP calls of action profiles have finished (tests, orderly shutdown). */
-  settled(): Promise<void> {
-    return this.#actions.settled();
+  /** Resolves once HTTP calls of action profiles have finished and events are stored (tests, orderly shutdown, removal). */
+  async settled(): Promise<void> {
+    await Promise.all([this.#actions.settled(), this.events.settled()]);
   }
 
   /** Hangs up every call and stops every timer and probe it owns. Idempotent. */

@@ -55,8 +55,10 @@ export const ConfigSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** pretty: readable lines; json: one JSON object per line; auto: pretty when stdout is a terminal. */
     logFormat: z.enum(['pretty', 'json', 'auto']).default('auto'),
-    /** Name of the camera and the SIP user it is reached at. */
-    cameraName: z.string().min(1).max(64).default('camera'),
+    /** Name of the default camera `camera`, and its SIP user when it is a valid one (unset: created as "camera", kept as it is later). */
+    cameraName: z.string().min(1).max(64).optional(),
+    /** The fleet file (JSON or YAML): cameras created or updated at every start. */
+    cameras: z.string().min(1).optional(),
     /** Admin password for the first start (otherwise a random one is printed once). */
     adminPassword: z.string().min(8).max(256).optional(),
     /** A real camera's still-image URL for event pictures; unset = the simulated camera's scene. */

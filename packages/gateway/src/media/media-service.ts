@@ -214,6 +214,15 @@ export class MediaService extends TypedEmitter<MediaServiceEvents> {
     this.removeAllListeners();
   }
 
+  /** A removed camera's Router goes (its calls ended first); the next use would create a new one. */
+  async closeCamera(cameraId: string): Promise<void> {
+    const endpoint = this.#endpoints.get(cameraId);
+    if (!endpoint) return;
+    this.#endpoints.delete(cameraId);
+    const created = await endpoint.catch(() => undefined);
+    created?.close();
+  }
+
   #endpoint(cameraId: string): Promise<CameraEndpoint> {
     let endpoint = this.#endpoints.get(cameraId);
     if (!endpoint) {

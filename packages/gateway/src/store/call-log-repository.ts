@@ -24,7 +24,7 @@ const toEntry = (row: CallLogRow): CallLogEntry => ({
 const CALL_LOG_RETENTION = 5000;
 
 /**
- * Answered calls: who called, when, how it ended and which commands ran (refused calls are
+ * One camera's answered calls: who called, when, how it ended and which commands ran (refused calls are
  * counted in rejected-call-repository.ts instead). It has no column for keys:
  * a PIN or any digit a caller typed cannot end up here.
  */
@@ -37,31 +37,36 @@ export class CallLogRepository {
   readonly #get;
   readonly #closeInterrupted;
 
-  constructor(db: SqliteDatabase, retention = CALL_LOG_RETENTION) {
-    const insert = db.prepare(
-      'INSERT INTO call_log (call_id, caller, started_at) VALUES (?, ?, ?) ON CONFLICT (call_id) DO NOTHING',
+  constructor(
+    db: SqliteDatabase,
+    private readonly cameraId: string,
+    retention = CALL_LOG_RETENTION,
+  ) {
+    const mine = 'camera_id = @camera';
+    this.#insert = db.prepare(
+      'INSERT INTO call_log (camera_id, call_id, caller, started_at) VALUES (?, ?, ?, ?) ON CONFLICT (call_id) DO NOTHING',
     );
-    const prune = db.prepare('DELETE FROM call_log WHERE id <= ?');
-    this.#insert = insert;
-    this.#prune = db.transaction((id: number) => {
-      if (id > retention) prune.run(id - retention);
-    });
+    // Keeps this camera's newest `retention` calls.
+    const prune = db.prepare(
+      `DELETE FROM call_log WHERE ${mine} AND id <= (SELECT id FROM call_log WHERE ${mine} ORDER BY id DESC LIMIT 1 OFFSET @retention)`,
+    );
+    this.#prune = () => prune.run({ camera: cameraId, retention });
     this.#addCommand = db.prepare(
       `UPDATE call_log SET commands = json_insert(commands, '$[#]', ?) WHERE call_id = ?`,
     );
     this.#finish = db.prepare('UPDATE call_log SET ended_at = ?, outcome = ? WHERE call_id = ? AND ended_at IS NULL');
-    this.#list = db.prepare('SELECT * FROM call_log ORDER BY id DESC LIMIT ?');
-    this.#get = db.prepare('SELECT * FROM call_log WHERE call_id = ?');
+    this.#list = db.prepare(`SELECT * FROM call_log WHERE ${mine} ORDER BY id DESC LIMIT @limit`);
+    this.#get = db.prepare(`SELECT * FROM call_log WHERE ${mine} AND call_id = @callId`);
     this.#closeInterrupted = db.prepare("UPDATE call_log SET ended_at = ?, outcome = 'gateway-restarted' WHERE ended_at IS NULL");
   }
 
   /** An answered call begins. */
   start(callId: string, caller: string, startedAt: number): void {
-    const result = this.#insert.run(callId, caller, startedAt);
-    this.#prune(Number(result.lastInsertRowid));
+    this.#insert.run(this.cameraId, callId, caller, startedAt);
+    this.#prune();
   }
 
-  /** Calls still open from before a crash or kill -9 end as "gateway restarted"; returns how many. */
+  /** Calls still open from before a crash or kill -9 (of every camera) end as "gateway restarted"; returns how many. */
   closeInterrupted(at: number): number {
     return this.#closeInterrupted.run(at).changes;
   }
@@ -75,12 +80,12 @@ export class CallLogRepository {
   }
 
   get(callId: string): CallLogEntry | null {
-    const row = this.#get.get(callId) as CallLogRow | undefined;
+    const row = this.#get.get({ camera: this.cameraId, callId }) as CallLogRow | undefined;
     return row ? toEntry(row) : null;
   }
 
   /** Newest first. */
   list(limit: number): CallLogEntry[] {
-    return (this.#list.all(Math.max(0, Math.floor(limit))) as CallLogRow[]).map(toEntry);
+    return (this.#list.all({ camera: this.cameraId, limit: Math.max(0, Math.floor(limit)) }) as CallLogRow[]).map(toEntry);
   }
 }

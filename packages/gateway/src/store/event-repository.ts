@@ -37,19 +37,24 @@ export class EventRepository {
 
   constructor(
     db: SqliteDatabase,
+    private readonly cameraId: string,
     retention = EVENT_RETENTION,
   ) {
     const columns = 'id, kind, at, detail, image IS NOT NULL AS has_image';
-    this.#insert = db.prepare('INSERT INTO events (kind, at, detail, image, image_type) VALUES (?, ?, ?, ?, ?)');
-    this.#prune = db.prepare('DELETE FROM events WHERE id <= ?');
-    this.#list = db.prepare(`SELECT ${columns} FROM events ORDER BY id DESC LIMIT ?`);
-    this.#get = db.prepare(`SELECT ${columns} FROM events WHERE id = ?`);
-    this.#latestWithImage = db.prepare(`SELECT ${columns} FROM events WHERE image IS NOT NULL ORDER BY id DESC LIMIT 1`);
-    this.#image = db.prepare('SELECT image AS data, image_type AS contentType FROM events WHERE id = ? AND image IS NOT NULL');
+    const mine = 'camera_id = @camera';
+    this.#insert = db.prepare('INSERT INTO events (camera_id, kind, at, detail, image, image_type) VALUES (?, ?, ?, ?, ?, ?)');
+    // Keeps this camera's newest `retention` events; the other cameras' are theirs to prune.
+    this.#prune = db.prepare(
+      `DELETE FROM events WHERE ${mine} AND id <= (SELECT id FROM events WHERE ${mine} ORDER BY id DESC LIMIT 1 OFFSET @retention)`,
+    );
+    this.#list = db.prepare(`SELECT ${columns} FROM events WHERE ${mine} ORDER BY id DESC LIMIT @limit`);
+    this.#get = db.prepare(`SELECT ${columns} FROM events WHERE ${mine} AND id = @id`);
+    this.#latestWithImage = db.prepare(`SELECT ${columns} FROM events WHERE ${mine} AND image IS NOT NULL ORDER BY id DESC LIMIT 1`);
+    this.#image = db.prepare(`SELECT image AS data, image_type AS contentType FROM events WHERE ${mine} AND id = @id AND image IS NOT NULL`);
     this.#insertAndPrune = db.transaction(
       (kind: CameraEventKind, at: number, detail: string, image: StoredImage | null): number => {
-        const id = Number(this.#insert.run(kind, at, detail, image?.data ?? null, image?.contentType ?? null).lastInsertRowid);
-        if (id > retention) this.#prune.run(id - retention);
+        const id = Number(this.#insert.run(cameraId, kind, at, detail, image?.data ?? null, image?.contentType ?? null).lastInsertRowid);
+        this.#prune.run({ camera: cameraId, retention });
         return id;
       },
     );
@@ -61,13 +66,13 @@ export class EventRepository {
   }
 
   get(id: number): CameraEvent | null {
-    const row = this.#get.get(id) as EventRow | undefined;
+    const row = this.#get.get({ camera: this.cameraId, id }) as EventRow | undefined;
     return row ? toEvent(row) : null;
   }
 
   /** Newest first. */
   list(limit: number): CameraEvent[] {
-    return (this.#list.all(Math.max(0, Math.floor(limit))) as EventRow[]).map(toEvent);
+    return (this.#list.all({ camera: this.cameraId, limit: Math.max(0, Math.floor(limit)) }) as EventRow[]).map(toEvent);
   }
 
   latest(): CameraEvent | null {
@@ -75,11 +80,11 @@ export class EventRepository {
   }
 
   latestWithImage(): CameraEvent | null {
-    const row = this.#latestWithImage.get() as EventRow | undefined;
+    const row = this.#latestWithImage.get({ camera: this.cameraId }) as EventRow | undefined;
     return row ? toEvent(row) : null;
   }
 
   image(id: number): StoredImage | null {
-    return (this.#image.get(id) as StoredImage | undefined) ?? null;
+    return (this.#image.get({ camera: this.cameraId, id }) as StoredImage | undefined) ?? null;
   }
 }

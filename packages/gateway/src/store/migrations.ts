@@ -116,4 +116,54 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX rejected_calls_last_at ON rejected_calls (last_at);
     `,
   },
+  {
+    version: 4,
+    name: 'cameras as first-class objects; the single camera becomes camera "camera"',
+    // Every per-camera row gets its camera; what the single-camera release wrote belongs to
+    // "camera". Tables whose key changes are copied (SQLite cannot alter a primary key).
+    sql: `
+      CREATE TABLE cameras (
+        id TEXT PRIMARY KEY,
+        json TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE settings_v4 (
+        camera_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        json TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (camera_id, key)
+      );
+      INSERT INTO settings_v4 SELECT 'camera', key, json, updated_at FROM settings;
+      DROP TABLE settings;
+      ALTER TABLE settings_v4 RENAME TO settings;
+      CREATE TABLE audio_messages_v4 (
+        camera_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        builtin INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        wav BLOB NOT NULL,
+        PRIMARY KEY (camera_id, id)
+      );
+      INSERT INTO audio_messages_v4 SELECT 'camera', id, name, duration_ms, builtin, created_at, wav FROM audio_messages;
+      DROP TABLE audio_messages;
+      ALTER TABLE audio_messages_v4 RENAME TO audio_messages;
+      CREATE TABLE last_caller_v4 (
+        camera_id TEXT PRIMARY KEY,
+        caller TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        answered INTEGER NOT NULL
+      );
+      INSERT INTO last_caller_v4 SELECT 'camera', caller, at, answered FROM last_caller;
+      DROP TABLE last_caller;
+      ALTER TABLE last_caller_v4 RENAME TO last_caller;
+      ALTER TABLE events ADD COLUMN camera_id TEXT NOT NULL DEFAULT 'camera';
+      CREATE INDEX events_camera ON events (camera_id, id);
+      ALTER TABLE call_log ADD COLUMN camera_id TEXT NOT NULL DEFAULT 'camera';
+      CREATE INDEX call_log_camera ON call_log (camera_id, id);
+      ALTER TABLE softphone_accounts ADD COLUMN cameras TEXT;
+    `,
+  },
 ];

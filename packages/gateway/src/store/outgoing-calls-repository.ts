@@ -2,28 +2,28 @@ import { OutgoingCallsSettingsSchema, type OutgoingCallsSettings } from '@camgat
 import type { Logger } from '../core/logger.ts';
 import type { SqliteDatabase } from './database.ts';
 
+const OUTGOING_CALLS_KEY = 'outgoing-calls';
+
 /** The permanently stored Outgoing Calls settings of one camera (a row of the settings table). */
 export class OutgoingCallsRepository {
   readonly #select;
   readonly #upsert;
-  readonly #key: string;
 
   constructor(
     db: SqliteDatabase,
-    cameraId: string,
+    private readonly cameraId: string,
     private readonly logger: Logger,
   ) {
-    this.#key = `outgoing-calls:${cameraId}`;
-    this.#select = db.prepare('SELECT json FROM settings WHERE key = ?').pluck();
+    this.#select = db.prepare('SELECT json FROM settings WHERE camera_id = ? AND key = ?').pluck();
     this.#upsert = db.prepare(
-      `INSERT INTO settings (key, json, updated_at) VALUES (?, ?, ?)
-       ON CONFLICT (key) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at`,
+      `INSERT INTO settings (camera_id, key, json, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (camera_id, key) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at`,
     );
   }
 
   /** The stored settings, or null (none stored, or an unusable row: the camera starts from factory). */
   load(): OutgoingCallsSettings | null {
-    const json = this.#select.get(this.#key) as string | undefined;
+    const json = this.#select.get(this.cameraId, OUTGOING_CALLS_KEY) as string | undefined;
     if (json === undefined) return null;
     try {
       const parsed = OutgoingCallsSettingsSchema.safeParse(JSON.parse(json));
@@ -36,6 +36,6 @@ export class OutgoingCallsRepository {
   }
 
   save(settings: OutgoingCallsSettings, now: number): void {
-    this.#upsert.run(this.#key, JSON.stringify(settings), now);
+    this.#upsert.run(this.cameraId, OUTGOING_CALLS_KEY, JSON.stringify(settings), now);
   }
 }

@@ -4,7 +4,7 @@ import type { SqliteDatabase } from './database.ts';
 
 const INCOMING_CALLS_KEY = 'incoming-calls';
 
-/** The permanently stored Incoming Calls settings ("store" on the help page). */
+/** One camera's permanently stored Incoming Calls settings ("store" on the help page). */
 export class SettingsRepository {
   readonly #select;
   readonly #upsert;
@@ -12,11 +12,12 @@ export class SettingsRepository {
   constructor(
     db: SqliteDatabase,
     private readonly logger: Logger,
+    private readonly cameraId: string,
   ) {
-    this.#select = db.prepare('SELECT json FROM settings WHERE key = ?').pluck();
+    this.#select = db.prepare('SELECT json FROM settings WHERE camera_id = ? AND key = ?').pluck();
     this.#upsert = db.prepare(
-      `INSERT INTO settings (key, json, updated_at) VALUES (?, ?, ?)
-       ON CONFLICT (key) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at`,
+      `INSERT INTO settings (camera_id, key, json, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (camera_id, key) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at`,
     );
   }
 
@@ -25,7 +26,7 @@ export class SettingsRepository {
    * or outdated row must not stop the camera from starting, the caller falls back to factory.
    */
   load(): IncomingCallsSettings | null {
-    const json = this.#select.get(INCOMING_CALLS_KEY) as string | undefined;
+    const json = this.#select.get(this.cameraId, INCOMING_CALLS_KEY) as string | undefined;
     if (json === undefined) return null;
     let value: unknown;
     try {
@@ -46,6 +47,6 @@ export class SettingsRepository {
   }
 
   save(settings: IncomingCallsSettings, now: number): void {
-    this.#upsert.run(INCOMING_CALLS_KEY, JSON.stringify(settings), now);
+    this.#upsert.run(this.cameraId, INCOMING_CALLS_KEY, JSON.stringify(settings), now);
   }
 }

@@ -14,6 +14,8 @@ export interface SoftphoneAccount {
   createdAt: number;
   /** null: never expires. */
   expiresAt: number | null;
+  /** The camera ids it may call; null: every camera. */
+  cameras: string[] | null;
 }
 
 export interface NewSoftphoneAccount {
@@ -22,6 +24,8 @@ export interface NewSoftphoneAccount {
   password: string;
   /** null: never expires. */
   expiresAt: number | null;
+  /** The camera ids it may call; null or absent: every camera. */
+  cameras?: string[] | null;
 }
 
 interface AccountRow {
@@ -30,6 +34,7 @@ interface AccountRow {
   ha1: string;
   created_at: number;
   expires_at: number | null;
+  cameras: string | null;
 }
 
 export function digestHa1(username: string, realm: string, password: string): string {
@@ -48,12 +53,13 @@ export class SoftphoneAccountRepository {
 
   constructor(db: SqliteDatabase) {
     this.#insert = db.prepare(
-      'INSERT INTO softphone_accounts (username, realm, ha1, created_at, expires_at) VALUES (@username, @realm, @ha1, @now, @expiresAt)',
+      'INSERT INTO softphone_accounts (username, realm, ha1, created_at, expires_at, cameras) VALUES (@username, @realm, @ha1, @now, @expiresAt, @cameras)',
     );
     // A replaced account starts afresh: new secret, new creation time, new expiry.
     this.#upsert = db.prepare(
-      `INSERT INTO softphone_accounts (username, realm, ha1, created_at, expires_at) VALUES (@username, @realm, @ha1, @now, @expiresAt)
-       ON CONFLICT (username) DO UPDATE SET realm = excluded.realm, ha1 = excluded.ha1, created_at = excluded.created_at, expires_at = excluded.expires_at`,
+      `INSERT INTO softphone_accounts (username, realm, ha1, created_at, expires_at, cameras) VALUES (@username, @realm, @ha1, @now, @expiresAt, @cameras)
+       ON CONFLICT (username) DO UPDATE SET realm = excluded.realm, ha1 = excluded.ha1, created_at = excluded.created_at,
+         expires_at = excluded.expires_at, cameras = excluded.cameras`,
     );
     this.#get = db.prepare(`SELECT * FROM softphone_accounts WHERE username = @username AND ${LIVE}`);
     this.#list = db.prepare(`SELECT * FROM softphone_accounts WHERE ${LIVE} ORDER BY username`);
@@ -104,13 +110,21 @@ function toRow(account: NewSoftphoneAccount, now: number) {
     ha1: digestHa1(account.username, account.realm, account.password),
     now,
     expiresAt: account.expiresAt,
+    cameras: account.cameras ? JSON.stringify(account.cameras) : null,
   };
 }
 
 function toAccount(row: ReturnType<typeof toRow>): SoftphoneAccount {
-  return { username: row.username, realm: row.realm, ha1: row.ha1, createdAt: row.now, expiresAt: row.expiresAt };
+  return { username: row.username, realm: row.realm, ha1: row.ha1, createdAt: row.now, expiresAt: row.expiresAt, cameras: row.cameras ? (JSON.parse(row.cameras) as string[]) : null };
 }
 
 function fromRow(row: AccountRow): SoftphoneAccount {
-  return { username: row.username, realm: row.realm, ha1: row.ha1, createdAt: row.created_at, expiresAt: row.expires_at };
+  return {
+    username: row.username,
+    realm: row.realm,
+    ha1: row.ha1,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    cameras: row.cameras ? (JSON.parse(row.cameras) as string[]) : null,
+  };
 }

@@ -22,6 +22,15 @@ interface SocketData {
 export type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 const ADMIN_ROOM = 'admin';
 const callRoom = (callId: string) => `call:${callId}`;
+/** Admins watching one camera: its status and events go to this room only. */
+const cameraRoom = (cameraId: string) => `camera:${cameraId}`;
+
+/** A camera as the live server sees it: its events, its calls by SIP Call-ID, its status. */
+export interface LiveCamera {
+  readonly id: string;
+  readonly camera: Pick<Camera, 'on' | 'call'>;
+  status(): CameraStatus;
+}
 
 /** Connections without an admin session, all together and from one address. */
 export const LIVE_LIMITS = { maxAnonymous: 1000, maxAnonymousPerAddress: 20 } as const;
@@ -33,10 +42,9 @@ const LIVE_CONNECT_TIMEOUT_MS = 10_000;
 
 export interface LiveServerOptions {
   http: HttpServer;
-  /** The camera's events, and its calls by SIP Call-ID. */
-  camera: Pick<Camera, 'on' | 'call'>;
+  /** The running cameras by id (added with attachCamera as they start). */
+  cameras: { get(id: string): LiveCamera | undefined; list(): LiveCamera[] };
   sessions: AdminSessions;
-  status(): CameraStatus;
   logger: Logger;
   limits?: LiveLimits;
   /** Adds more events to each new socket (the live view), knowing whether it is an admin's. */
@@ -45,7 +53,8 @@ export interface LiveServerOptions {
 
 /**
  * Live camera state over socket.io with the typed event maps of packages/protocol.
- * Admin sockets (session cookie, from the gateway's own origin) see everything; any socket,
+ * Admin sockets (session cookie, from the gateway's own origin) see the cameras they watch
+ * (`camera:watch`, one socket.io room per camera; every event names its camera); any socket,
  * from any page, may follow one browser call by its SIP Call-ID (JsSIP makes it random, and
  * only the call's parties know it) to get its captions and updates and switch its audio
  * mode. Calls of SIP phones are not offered this way: some phones' Call-IDs are guessable.
@@ -79,21 +88,33 @@ export class LiveServer {
       }
     });
     this.#io.on('connection', (socket) => this.#onConnection(socket));
-    const { camera } = o;
-    const admin = () => this.#io.to(ADMIN_ROOM);
-    camera.on('led', (led) => admin().emit('led', led));
-    camera.on('output', (output) => admin().emit('output', output));
-    camera.on('event', (event) => admin().emit('event', event));
-    camera.on('last-caller', (last) => admin().emit('last-caller', last));
-    camera.on('call:update', (call) => this.#io.to([ADMIN_ROOM, callRoom(call.callId)]).emit('call:update', call));
-    camera.on('call:ended', (call) => this.#io.to([ADMIN_ROOM, callRoom(call.callId)]).emit('call:ended', call));
-    camera.on('caption', (caption) => this.#io.to([ADMIN_ROOM, callRoom(caption.callId)]).emit('caption', caption));
-    camera.on('settings', () => this.broadcastStatus());
   }
 
-  /** Sends the full status to every admin (after changes that are not events of their own). */
-  broadcastStatus(): void {
-    this.#io.to(ADMIN_ROOM).emit('status', this.o.status());
+  /** Forwards a started camera's events to its watchers (the camera drops the listeners when it closes). */
+  attachCamera(live: LiveCamera): void {
+    const { camera, id } = live;
+    const watchers = () => this.#io.to(cameraRoom(id));
+    const andCall = (callId: string) => this.#io.to([cameraRoom(id), callRoom(callId)]);
+    camera.on('led', (led) => watchers().emit('led', id, led));
+    camera.on('output', (output) => watchers().emit('output', id, output));
+    camera.on('event', (event) => watchers().emit('event', id, event));
+    camera.on('last-caller', (last) => watchers().emit('last-caller', id, last));
+    camera.on('call:update', (call) => andCall(call.callId).emit('call:update', id, call));
+    camera.on('call:ended', (call) => andCall(call.callId).emit('call:ended', id, call));
+    camera.on('caption', (caption) => andCall(caption.callId).emit('caption', id, caption));
+    camera.on('settings', () => this.broadcastStatus(id));
+  }
+
+  /** Sends a camera's full status to its watchers (after changes that are not events of their own). */
+  broadcastStatus(cameraId: string): void {
+    const live = this.o.cameras.get(cameraId);
+    if (live) this.#io.to(cameraRoom(cameraId)).emit('status', live.status());
+  }
+
+  /** Tells every admin that cameras were added, renamed or removed; a removed camera's watchers leave its room. */
+  camerasChanged(removed?: string): void {
+    if (removed !== undefined) this.#io.in(cameraRoom(removed)).socketsLeave(cameraRoom(removed));
+    this.#io.to(ADMIN_ROOM).emit('cameras');
   }
 
   close(): Promise<void> {
@@ -129,25 +150,37 @@ export class LiveServer {
 
   #onConnection(socket: LiveSocket): void {
     const { admin } = socket.data;
-    if (admin) {
-      void socket.join(ADMIN_ROOM);
-      socket.emit('status', this.o.status());
-    }
-    /** The call `callId` names, if this socket may follow it. */
+    if (admin) void socket.join(ADMIN_ROOM);
+    this.#handle(socket, 'camera:watch', (cameraId, ack) => {
+      if (!admin) return ack({ ok: false, error: 'sign in as admin to watch a camera' });
+      const live = this.o.cameras.get(cameraId);
+      if (!live) return ack({ ok: false, error: `no camera "${cameraId}"` });
+      void socket.join(cameraRoom(cameraId));
+      socket.emit('status', live.status());
+      ack({ ok: true });
+    });
+    this.#handle(socket, 'camera:unwatch', (cameraId, ack) => {
+      void socket.leave(cameraRoom(cameraId));
+      ack({ ok: true });
+    });
+    /** The call `callId` names, with its camera's id, if this socket may follow it. */
     const followable = (callId: string) => {
-      const call = this.o.camera.call(callId);
-      return call && (admin || isBrowserCall(call.info)) ? call : undefined;
+      for (const live of this.o.cameras.list()) {
+        const call = live.camera.call(callId);
+        if (call) return admin || isBrowserCall(call.info) ? { call, cameraId: live.id } : undefined;
+      }
+      return undefined;
     };
     this.#handle(socket, 'call:watch', (callId, ack) => {
-      const call = followable(callId);
+      const found = followable(callId);
       // A phone's call answers like a missing one: no oracle for guessed Call-IDs.
-      if (!call) return ack({ ok: false, error: 'no such call' });
+      if (!found) return ack({ ok: false, error: 'no such call' });
       void socket.join(callRoom(callId));
-      socket.emit('call:update', call.info);
+      socket.emit('call:update', found.cameraId, found.call.info);
       ack({ ok: true });
     });
     this.#handle(socket, 'call:audio-mode', (request, ack) => {
-      const call = followable(request.callId);
+      const call = followable(request.callId)?.call;
       if (!call) return ack({ ok: false, error: 'no such call' });
       if (!admin && !socket.rooms.has(callRoom(call.callId))) return ack({ ok: false, error: 'watch the call first' });
       call.setAudioMode(request.mode);

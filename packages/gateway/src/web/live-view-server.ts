@@ -1,5 +1,6 @@
 import type { types as ms } from 'mediasoup';
 import {
+  VideoJoinRequestSchema,
   VideoConnectRequestSchema,
   VideoConsumeRequestSchema,
   type ClientToServerEvents,
@@ -55,6 +56,7 @@ export class LiveViewServer {
   status(): VideoStatus {
     const state = this.#o.video.state;
     return {
+      cameraId: this.#o.cameraId,
       state: state.state,
       reason: state.state === 'unavailable' ? state.reason : null,
       source: this.#o.video.source.kind,
@@ -64,38 +66,32 @@ export class LiveViewServer {
     };
   }
 
-  /** Adds the live-view events to a new socket.io connection. */
-  attach(socket: LiveSocket, admin: boolean): void {
-    const handle = <T>(event: keyof ClientToServerEvents, run: (request: unknown) => Promise<T>) => {
-      socket.on(event, (request: unknown, ack: unknown) => {
-        if (typeof ack !== 'function') return;
-        const reply = ack as Reply;
-        if (!admin) return reply({ ok: false, error: 'sign in as admin to watch the camera' });
-        run(request).then(
-          (result) => reply({ ok: true, ...(result as object) }),
-          (error: unknown) => reply({ ok: false, error: (error as Error).message }),
-        );
-      });
-    };
-    handle('video:join', () => this.#join(socket));
-    handle('video:connect', async (request) => {
-      const { dtlsParameters } = parse(VideoConnectRequestSchema, request);
-      await this.#viewer(socket).connect(dtlsParameters as ms.DtlsParameters);
-      return {};
-    });
-    handle('video:consume', async (request) => {
-      const { rtpCapabilities } = parse(VideoConsumeRequestSchema, request);
-      const viewer = this.#viewer(socket);
-      const producer = this.#o.video.producer;
-      if (!producer) throw new Error(`video unavailable: ${this.status().reason ?? this.status().state}`);
-      return { consumer: await viewer.consume(producer, rtpCapabilities as ms.RtpCapabilities) };
-    });
-    handle('video:resume', async () => {
-      await this.#viewer(socket).resume();
-      return {};
-    });
-    socket.on('video:leave', () => this.#leave(socket));
-    socket.on('disconnect', () => this.#leave(socket));
+  /** Makes `socket` a viewer: starts the video if needed and opens its receive transport. */
+  join(socket: LiveSocket): Promise<object> {
+    return this.#join(socket);
+  }
+
+  async connect(socket: LiveSocket, request: unknown): Promise<object> {
+    const { dtlsParameters } = parse(VideoConnectRequestSchema, request);
+    await this.#viewer(socket).connect(dtlsParameters as ms.DtlsParameters);
+    return {};
+  }
+
+  async consume(socket: LiveSocket, request: unknown): Promise<object> {
+    const { rtpCapabilities } = parse(VideoConsumeRequestSchema, request);
+    const viewer = this.#viewer(socket);
+    const producer = this.#o.video.producer;
+    if (!producer) throw new Error(`video unavailable: ${this.status().reason ?? this.status().state}`);
+    return { consumer: await viewer.consume(producer, rtpCapabilities as ms.RtpCapabilities) };
+  }
+
+  async resume(socket: LiveSocket): Promise<object> {
+    await this.#viewer(socket).resume();
+    return {};
+  }
+
+  leave(socket: LiveSocket): void {
+    this.#leave(socket);
   }
 
   close(): void {
@@ -152,4 +148,47 @@ export class LiveViewServer {
     for (const socket of this.#viewers.keys()) socket.emit('video:state', status);
     this.#o.onChange?.();
   }
+}
+
+/**
+ * Adds the live-view events to a new socket.io connection: `video:join` names the camera
+ * (one view per socket at a time), the later requests go to the camera being watched.
+ * Signed-in admins only; every error is an ack, never a throw.
+ */
+export function attachLiveViews(socket: LiveSocket, admin: boolean, camera: (cameraId: string) => LiveViewServer | undefined): void {
+  let watching: LiveViewServer | undefined;
+  const current = () => watching ?? fail('join the video first');
+  const handle = (event: keyof ClientToServerEvents, run: (request: unknown) => Promise<object>) => {
+    socket.on(event, (request: unknown, ack: unknown) => {
+      if (typeof ack !== 'function') return;
+      const reply = ack as Reply;
+      if (!admin) return reply({ ok: false, error: 'sign in as admin to watch the camera' });
+      Promise.resolve()
+        .then(() => run(request))
+        .then(
+          (result) => reply({ ok: true, ...result }),
+          (error: unknown) => reply({ ok: false, error: (error as Error).message }),
+        );
+    });
+  };
+  handle('video:join', (request) => {
+    const { cameraId } = parse(VideoJoinRequestSchema, request ?? {});
+    const server = camera(cameraId) ?? fail(`no camera "${cameraId}"`);
+    if (watching !== server) watching?.leave(socket);
+    watching = server;
+    return server.join(socket);
+  });
+  handle('video:connect', (request) => current().connect(socket, request));
+  handle('video:consume', (request) => current().consume(socket, request));
+  handle('video:resume', () => current().resume(socket));
+  const leave = () => {
+    watching?.leave(socket);
+    watching = undefined;
+  };
+  socket.on('video:leave', leave);
+  socket.on('disconnect', leave);
+}
+
+function fail(message: string): never {
+  throw new Error(message);
 }

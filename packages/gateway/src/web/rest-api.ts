@@ -4,13 +4,13 @@ import {
   LoginRequestSchema,
   OutputNameSchema,
   RenameMessageSchema,
-  type CameraStatus,
 } from '@camgate/protocol';
 import { z } from 'zod';
 import { ENGINE_RATE } from '../audio/contracts.ts';
 import { encodeWav } from '../audio/wav.ts';
 import type { WavDecoder } from '../audio/wav-decoder.ts';
-import type { Camera } from '../camera/camera.ts';
+import type { CameraRegistry } from '../camera/camera-registry.ts';
+import type { CameraUnit } from '../camera-unit.ts';
 import { EmailSender } from '../camera/device/email-sender.ts';
 import type { Clock } from '../core/clock.ts';
 import { InvalidStateError, ValidationError } from '../core/errors.ts';
@@ -26,7 +26,7 @@ const MAX_WAV_BYTES = 10 * 1024 * 1024;
 const LimitQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });
 
 export interface RestApiOptions {
-  camera: Camera;
+  cameras: CameraRegistry<CameraUnit>;
   store: Store;
   clock: Clock;
   logger: Logger;
@@ -37,18 +37,19 @@ export interface RestApiOptions {
   lockoutGuards: readonly Pick<PinGuard, 'list' | 'unlock'>[];
   /** Decodes uploaded WAV files off the event loop. */
   wavDecoder: Pick<WavDecoder, 'decode'>;
-  status(): CameraStatus;
   realm: SoftphoneRoutesOptions['realm'];
   softphoneTarget: SoftphoneRoutesOptions['softphoneTarget'];
 }
 
 /**
  * The `/api` routes of docs/API.md, for the gateway's own UI only (see origin-policy.ts).
- * Everything but login needs an admin session.
+ * Everything but login needs an admin session. A camera's own routes live under
+ * `/api/cameras/:cameraId/`; sessions, email profiles, lock-outs and softphone accounts are
+ * the gateway's.
  */
 export function createRestApi(o: RestApiOptions): Router {
   const api = express.Router();
-  const { camera, store, clock } = o;
+  const { cameras, store, clock } = o;
   const emailSender = new EmailSender();
   const secureCookie = (req: Request) => (req.secure ? '; Secure' : '');
 
@@ -99,21 +100,67 @@ export function createRestApi(o: RestApiOptions): Router {
     res.json({ username: res.locals.username as string });
   });
 
-  // --- Incoming Calls settings (Set / store; Factory and Restore only fill the dialog) ----
-  api.get('/settings', (_req, res) => {
-    res.json(camera.settings.view());
+  // --- Cameras -------------------------------------------------------------------------------
+  api.get('/cameras', (_req, res) => {
+    res.json(cameras.list().map((unit) => unit.view()));
   });
-  api.put('/settings', express.json({ limit: '256kb' }), route((req, res) => res.json(camera.settings.set(req.body))));
-  api.post('/settings/store', route((_req, res) => res.json(camera.settings.store())));
-  api.get('/last-caller', (_req, res) => {
-    res.json(store.lastCaller.get());
+  api.post(
+    '/cameras',
+    express.json({ limit: '16kb' }),
+    route(async (req, res) => {
+      const unit = await cameras.add(req.body);
+      o.logger.info({ cameraId: unit.id, admin: res.locals.username as string }, 'camera added by admin');
+      res.status(201).json(unit.view());
+    }),
+  );
+
+  // Everything below `/cameras/:cameraId` is that camera's: res.locals.unit.
+  const camera = express.Router({ mergeParams: true });
+  api.use(
+    '/cameras/:cameraId',
+    (req, res, next) => {
+      const unit = cameras.get(param(req, 'cameraId'));
+      if (!unit) return void res.status(404).json({ error: 'camera not found', field: 'cameraId' });
+      res.locals.unit = unit;
+      next();
+    },
+    camera,
+  );
+  const unitOf = (res: Response) => res.locals.unit as CameraUnit;
+
+  camera.get('/', (_req, res) => {
+    res.json(unitOf(res).view());
+  });
+  camera.patch(
+    '/',
+    express.json({ limit: '16kb' }),
+    route(async (req, res) => res.json((await conflictAwareAsync(() => cameras.update(unitOf(res).id, req.body))).view())),
+  );
+  camera.delete(
+    '/',
+    route(async (_req, res) => {
+      const { id } = unitOf(res);
+      await cameras.remove(id);
+      o.logger.info({ cameraId: id, admin: res.locals.username as string }, 'camera removed by admin');
+      res.status(204).end();
+    }),
+  );
+
+  // --- Incoming Calls settings (Set / store; Factory and Restore only fill the dialog) ----
+  camera.get('/settings', (_req, res) => {
+    res.json(unitOf(res).camera.settings.view());
+  });
+  camera.put('/settings', express.json({ limit: '256kb' }), route((req, res) => res.json(unitOf(res).camera.settings.set(req.body))));
+  camera.post('/settings/store', route((_req, res) => res.json(unitOf(res).camera.settings.store())));
+  camera.get('/last-caller', (_req, res) => {
+    res.json(unitOf(res).store.lastCaller.get());
   });
 
   // --- Audio messages ----------------------------------------------------------------------
-  api.get('/messages', (_req, res) => {
-    res.json(store.audioMessages.list());
+  camera.get('/messages', (_req, res) => {
+    res.json(unitOf(res).store.audioMessages.list());
   });
-  api.post(
+  camera.post(
     '/messages',
     express.raw({ type: () => true, limit: MAX_WAV_BYTES }),
     route(async (req, res) => {
@@ -128,29 +175,29 @@ export function createRestApi(o: RestApiOptions): Router {
         throw new HttpError(400, `not a usable WAV file: ${error.message.replace(/^wav: /, '')}`, 'file');
       }
       // Stored as the engine hears it (8 kHz mono): a call then reads it without decoding or resampling a large file.
-      const message = store.audioMessages.add({ name, durationMs: (samples.length / ENGINE_RATE) * 1000, wav: encodeWav(samples) }, clock.now());
+      const message = unitOf(res).store.audioMessages.add({ name, durationMs: (samples.length / ENGINE_RATE) * 1000, wav: encodeWav(samples) }, clock.now());
       res.status(201).json(message);
     }),
   );
-  api.patch(
+  camera.patch(
     '/messages/:id',
     express.json({ limit: '4kb' }),
     route((req, res) => {
       const { name } = parseBody(RenameMessageSchema, req.body);
-      res.json(store.audioMessages.rename(param(req, 'id'), name) ?? notFound('message'));
+      res.json(unitOf(res).store.audioMessages.rename(param(req, 'id'), name) ?? notFound('message'));
     }),
   );
-  api.delete(
+  camera.delete(
     '/messages/:id',
     route((req, res) => {
-      if (!conflictAware(() => camera.deleteAudioMessage(param(req, 'id')))) notFound('message');
+      if (!conflictAware(() => unitOf(res).camera.deleteAudioMessage(param(req, 'id')))) notFound('message');
       res.status(204).end();
     }),
   );
-  api.get(
+  camera.get(
     '/messages/:id/audio',
     route((req, res) => {
-      const wav = store.audioMessages.wav(param(req, 'id')) ?? notFound('message');
+      const wav = unitOf(res).store.audioMessages.wav(param(req, 'id')) ?? notFound('message');
       res.type('audio/wav').send(wav);
     }),
   );
@@ -183,41 +230,60 @@ export function createRestApi(o: RestApiOptions): Router {
   api.delete(
     '/email-profiles/:id',
     route((req, res) => {
-      if (!conflictAware(() => camera.deleteEmailProfile(param(req, 'id')))) notFound('email profile');
+      const id = param(req, 'id');
+      // A global list each camera chooses from: in use by any camera's settings, it stays.
+      const user = cameras.list().find((unit) => unit.camera.settings.uses({ emailProfileId: id }));
+      if (user) throw new HttpError(409, `the email profile is in use by camera "${user.id}"`);
+      if (!store.emailProfiles.delete(id)) notFound('email profile');
       res.status(204).end();
     }),
   );
 
-  // --- Camera --------------------------------------------------------------------------------
-  api.get('/status', (_req, res) => {
-    res.json(o.status());
+  // --- The camera's state, outputs, events and call log -------------------------------------
+  camera.get('/status', (_req, res) => {
+    res.json(unitOf(res).status());
   });
-  api.get('/outputs', (_req, res) => {
-    res.json(Object.values(camera.outputs).map((output) => output.state));
+  camera.get(
+    '/snapshot',
+    route(async (_req, res) => {
+      let image;
+      try {
+        image = await unitOf(res).camera.snapshot();
+      } catch (error) {
+        throw new HttpError(502, `no picture from the camera: ${(error as Error).message}`);
+      }
+      res.type(image.contentType).setHeader('Cache-Control', 'no-store');
+      res.send(image.data);
+    }),
+  );
+  camera.get('/outputs', (_req, res) => {
+    res.json(Object.values(unitOf(res).camera.outputs).map((output) => output.state));
   });
-  api.post(
+  camera.post(
     '/outputs/:name/trigger',
     route(async (req, res) => {
       const name = parseBody(OutputNameSchema, param(req, 'name'));
-      res.json(await camera.triggerOutput(name, `admin ${res.locals.username as string}`));
+      res.json(await unitOf(res).camera.triggerOutput(name, `admin ${res.locals.username as string}`));
     }),
   );
-  api.get(
+  camera.get(
     '/events',
-    route((req, res) => res.json(store.events.list(parseBody(LimitQuery, req.query).limit))),
+    route((req, res) => res.json(unitOf(res).store.events.list(parseBody(LimitQuery, req.query).limit))),
   );
-  api.get(
+  camera.get(
     '/events/:id/image',
     route((req, res) => {
-      const image = store.events.image(Number(param(req, 'id'))) ?? notFound('image');
+      const image = unitOf(res).store.events.image(Number(param(req, 'id'))) ?? notFound('image');
       res.type(image.contentType).setHeader('Cache-Control', 'private, max-age=86400');
       res.send(image.data);
     }),
   );
-  api.get(
+  camera.get(
     '/calls',
-    route((req, res) => res.json(store.callLog.list(parseBody(LimitQuery, req.query).limit))),
+    route((req, res) => res.json(unitOf(res).store.callLog.list(parseBody(LimitQuery, req.query).limit))),
   );
+
+  // --- Gateway-wide ---------------------------------------------------------------------------
   api.get(
     '/calls/rejected',
     route((req, res) => res.json(store.rejectedCalls.list(parseBody(LimitQuery, req.query).limit))),
@@ -260,6 +326,16 @@ function param(req: Request, name: string): string {
 
 function notFound(what: string): never {
   throw new HttpError(404, `${what} not found`);
+}
+
+/** Runs a change that refuses with InvalidStateError (-> 409). */
+async function conflictAwareAsync<T>(change: () => Promise<T>): Promise<T> {
+  try {
+    return await change();
+  } catch (error) {
+    if (error instanceof InvalidStateError) throw new HttpError(409, error.message);
+    throw error;
+  }
 }
 
 /** Runs a delete that refuses with InvalidStateError when the item is in use (-> 409). */

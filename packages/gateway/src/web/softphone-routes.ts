@@ -5,11 +5,14 @@
  */
 import express, { type Router } from 'express';
 import {
+  CameraIdSchema,
+  DEFAULT_CAMERA_ID,
   SoftphoneAccountNameSchema,
   SoftphoneAccountRequestSchema,
   type SoftphoneAccountView,
   type SoftphoneCredentials,
 } from '@camgate/protocol';
+import { z } from 'zod';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import type { AdminUserRepository } from '../store/admin-user-repository.ts';
@@ -19,6 +22,7 @@ import { HttpError, parseBody, route } from './http-errors.ts';
 /** What the camera page's account password is derived for (see AdminUserRepository.derivedSecret). */
 const CAMERA_PAGE_SECRET_PURPOSE = 'camera page softphone';
 const PutAccountSchema = SoftphoneAccountRequestSchema.extend({ username: SoftphoneAccountNameSchema });
+const CredentialsQuerySchema = z.object({ camera: CameraIdSchema.default(DEFAULT_CAMERA_ID) });
 
 export interface SoftphoneRoutesOptions {
   accounts: SoftphoneAccountRepository;
@@ -28,8 +32,8 @@ export interface SoftphoneRoutesOptions {
   logger: Logger;
   /** SIP digest realm of softphone accounts. */
   realm: string;
-  /** The camera's SIP URI and WebSocket URL as a browser on `host` reaches them. */
-  softphoneTarget(host: string, secure: boolean): { cameraUri: string; wsUrl: string; domain: string };
+  /** A camera's SIP URI and the WebSocket URL as a browser on `host` reaches them; undefined: no such camera. */
+  softphoneTarget(host: string, secure: boolean, cameraId: string): { cameraUri: string; wsUrl: string; domain: string } | undefined;
 }
 
 /** Routes for a router that has already checked the admin session. */
@@ -41,17 +45,19 @@ export function createSoftphoneRoutes(o: SoftphoneRoutesOptions): Router {
    * The signed-in admin's own softphone: always the same identity (`sip:admin@gateway`), so the
    * accepted list can name it, and the same password in every tab and session (derived, so
    * nothing readable is stored). It is still digest-authenticated like every account.
+   * `?camera=<id>` names the camera it calls (default: the default camera).
    */
   routes.post(
     '/softphone/credentials',
     route((req, res) => {
       const username = res.locals.username as string;
+      const { camera } = parseBody(CredentialsQuerySchema, req.query);
+      const target = o.softphoneTarget(req.headers.host ?? 'localhost', req.secure, camera) ?? notFoundCamera();
       const password = o.admins.derivedSecret(username, CAMERA_PAGE_SECRET_PURPOSE);
       if (password === null) throw new HttpError(401, 'sign in first');
       const now = clock.now();
       accounts.deleteExpired(now);
       accounts.put({ username, realm: o.realm, password, expiresAt: null }, now);
-      const target = o.softphoneTarget(req.headers.host ?? 'localhost', req.secure);
       const credentials: SoftphoneCredentials = {
         uri: `sip:${username}@${target.domain}`,
         username,
@@ -74,9 +80,9 @@ export function createSoftphoneRoutes(o: SoftphoneRoutesOptions): Router {
     express.json({ limit: '4kb' }),
     route((req, res) => {
       const body = typeof req.body === 'object' && req.body !== null ? (req.body as object) : {};
-      const { username, password } = parseBody(PutAccountSchema, { ...body, username: req.params.username });
+      const { username, password, cameras } = parseBody(PutAccountSchema, { ...body, username: req.params.username });
       if (o.admins.exists(username)) throw new HttpError(409, `"${username}" is the camera page's own softphone of that admin; choose another name`, 'username');
-      const { account, created } = accounts.put({ username, realm: o.realm, password, expiresAt: null }, clock.now());
+      const { account, created } = accounts.put({ username, realm: o.realm, password, expiresAt: null, cameras: cameras ?? null }, clock.now());
       o.logger.info({ username, created }, 'softphone account saved');
       res.status(created ? 201 : 200).json(toView(account));
     }),
@@ -92,5 +98,9 @@ export function createSoftphoneRoutes(o: SoftphoneRoutesOptions): Router {
 }
 
 function toView(account: SoftphoneAccount): SoftphoneAccountView {
-  return { username: account.username, createdAt: account.createdAt, expiresAt: account.expiresAt };
+  return { username: account.username, createdAt: account.createdAt, expiresAt: account.expiresAt, cameras: account.cameras };
+}
+
+function notFoundCamera(): never {
+  throw new HttpError(404, 'camera not found', 'camera');
 }

@@ -2,7 +2,8 @@
  * HTTP hardening of everything the gateway's web server answers, and the static files of
  * the built softphone (packages/softphone/dist).
  */
-import type { RequestHandler } from 'express';
+import { join } from 'node:path';
+import type { RequestHandler, Router } from 'express';
 import express from 'express';
 
 /**
@@ -40,8 +41,9 @@ export const securityHeaders: RequestHandler = (_req, res, next) => {
  * them: `<script type="module" src="…/camgate.js">` is a CORS request from the embedding
  * page's origin, answered without credentials.
  */
-export function uiAssets(directory: string): RequestHandler {
-  return express.static(directory, {
+export function uiAssets(directory: string): Router {
+  const router = express.Router();
+  const files = express.static(directory, {
     index: 'index.html',
     maxAge: '1h',
     setHeaders: (res, path) => {
@@ -50,4 +52,10 @@ export function uiAssets(directory: string): RequestHandler {
       res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
     },
   });
+  router.use(files);
+  // Deep links of the single-page UI: a camera's page (`/cameras/<id>`) is the same page,
+  // and its relative asset URLs (`./assets/…`) resolve under /cameras/.
+  router.use('/cameras', files);
+  router.get('/cameras/:cameraId', (_req, res) => res.sendFile(join(directory, 'index.html')));
+  return router;
 }

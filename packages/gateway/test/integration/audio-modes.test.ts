@@ -61,7 +61,7 @@ describe('audio modes with a SIP phone (baresip) — help page "Audio Mode" and 
   });
   afterEach(async () => {
     for (const phone of phones.splice(0)) await phone.close();
-    await eventually(async () => (await gw.api<CameraStatus>('GET', '/api/status')).calls.length === 0, 10_000, 'calls gone');
+    await eventually(async () => (await gw.api<CameraStatus>('GET', '/api/cameras/camera/status')).calls.length === 0, 10_000, 'calls gone');
   });
   afterAll(async () => {
     await gw.close();
@@ -74,7 +74,7 @@ describe('audio modes with a SIP phone (baresip) — help page "Audio Mode" and 
    * Returns baresip's recordings and the path of the camera speaker's file for the call.
    */
   async function call(mode: AudioMode, callMs: number, micWav?: string, duringCall?: () => Promise<void>) {
-    const view = await gw.api<SettingsView>('GET', '/api/settings');
+    const view = await gw.api<SettingsView>('GET', '/api/cameras/camera/settings');
     const settings: IncomingCallsSettings = {
       ...view.running,
       pin: '',
@@ -83,13 +83,13 @@ describe('audio modes with a SIP phone (baresip) — help page "Audio Mode" and 
       audioMode: mode,
       intercom: { thresholdPercent: 5, cycleTimeMs: CYCLE_TIME_MS },
     };
-    await gw.api('PUT', '/api/settings', settings);
+    await gw.api('PUT', '/api/cameras/camera/settings', settings);
     const recordDir = await mkdtemp(join(workDir, `${mode}-`));
     const phone = await Baresip.start({ recordDir, ...(micWav && { micWav }) });
     phones.push(phone);
     await phone.dial(gw.sipUri);
     await phone.waitForEvent('CALL_ESTABLISHED');
-    const info = await eventually(async () => (await gw.api<CameraStatus>('GET', '/api/status')).calls[0], 10_000, 'the call');
+    const info = await eventually(async () => (await gw.api<CameraStatus>('GET', '/api/cameras/camera/status')).calls[0], 10_000, 'the call');
     expect(info.audioMode).toBe(mode);
     await duringCall?.();
     await pause(callMs);
@@ -145,8 +145,8 @@ describe('audio modes with a SIP phone (baresip) — help page "Audio Mode" and 
     await writeFile(micWav, callerWav());
     // While the caller is still quiet, the installer raises the threshold above the caller's level.
     const raiseThreshold = async () => {
-      const view = await gw.api<SettingsView>('GET', '/api/settings');
-      await gw.api('PUT', '/api/settings', { ...view.running, intercom: { thresholdPercent: 100, cycleTimeMs: CYCLE_TIME_MS } });
+      const view = await gw.api<SettingsView>('GET', '/api/cameras/camera/settings');
+      await gw.api('PUT', '/api/cameras/camera/settings', { ...view.running, intercom: { thresholdPercent: 100, cycleTimeMs: CYCLE_TIME_MS } });
     };
     const { sent, received, speakerFile } = await call('intercom', (LEADING_SILENCE_S + TONE_S) * 1000 + CYCLE_TIME_MS, micWav, raiseThreshold);
     expect(runs(sent, (b) => hasTone(b, CALLER_HZ))).toHaveLength(1); // the caller talked

@@ -13,15 +13,15 @@ import { blocksWithTone, rms, ROOM_TEST_HZ, wavBlocks, writeRoomToneWav } from '
 const BARESIP_URI = 'sip:baresip@127.0.0.1';
 
 async function settings(gw: TestGateway, change: Partial<IncomingCallsSettings>): Promise<void> {
-  const view = await gw.api<SettingsView>('GET', '/api/settings');
-  await gw.api('PUT', '/api/settings', { ...view.running, ...change });
+  const view = await gw.api<SettingsView>('GET', '/api/cameras/camera/settings');
+  await gw.api('PUT', '/api/cameras/camera/settings', { ...view.running, ...change });
 }
 
 async function callStatus(gw: TestGateway): Promise<CameraStatus['calls'][number] | undefined> {
-  return (await gw.api<CameraStatus>('GET', '/api/status')).calls[0];
+  return (await gw.api<CameraStatus>('GET', '/api/cameras/camera/status')).calls[0];
 }
 
-const latestCall = async (gw: TestGateway) => (await gw.api<CallLogEntry[]>('GET', '/api/calls'))[0]!;
+const latestCall = async (gw: TestGateway) => (await gw.api<CallLogEntry[]>('GET', '/api/cameras/camera/calls'))[0]!;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('calls from a SIP phone (baresip) — help page "Incoming Calls" and "Camera Remote Control"', () => {
@@ -40,7 +40,7 @@ describe('calls from a SIP phone (baresip) — help page "Incoming Calls" and "C
   });
   afterEach(async () => {
     for (const phone of phones.splice(0)) await phone.close();
-    await eventually(async () => (await gw.api<CameraStatus>('GET', '/api/status')).calls.length === 0, 10_000, 'calls gone');
+    await eventually(async () => (await gw.api<CameraStatus>('GET', '/api/cameras/camera/status')).calls.length === 0, 10_000, 'calls gone');
   });
   afterAll(async () => {
     await gw.close();
@@ -58,7 +58,7 @@ describe('calls from a SIP phone (baresip) — help page "Incoming Calls" and "C
     await eventually(async () => (await callStatus(gw))?.phase === 'connected', 10_000, 'PIN accepted');
 
     await phone.sendDtmf('1#');
-    await eventually(async () => (await gw.api<OutputState[]>('GET', '/api/outputs')).find((o) => o.name === 'door' && o.active), 10_000, 'door open');
+    await eventually(async () => (await gw.api<OutputState[]>('GET', '/api/cameras/camera/outputs')).find((o) => o.name === 'door' && o.active), 10_000, 'door open');
 
     // "If the command is not acknowledged by the camera, this command is not available."
     await phone.sendDtmf('2#');
@@ -81,7 +81,7 @@ describe('calls from a SIP phone (baresip) — help page "Incoming Calls" and "C
     expect(commands).toMatch(/4 date and time/);
     expect(commands).toMatch(/0 camera information/);
     expect(commands).not.toMatch(/^2 |\|2 /);
-    expect(JSON.stringify(await gw.api('GET', '/api/calls'))).not.toContain('4711');
+    expect(JSON.stringify(await gw.api('GET', '/api/cameras/camera/calls'))).not.toContain('4711');
 
     await phone.close();
     const { received } = await phone.recordings();
@@ -98,7 +98,7 @@ describe('calls from a SIP phone (baresip) — help page "Incoming Calls" and "C
     const closed = await phone.waitForEvent('CALL_CLOSED');
     expect(closed.param).toMatch(/403/);
     expect(phone.events.some((e) => e.type === 'CALL_ESTABLISHED')).toBe(false);
-    const last = await gw.api<LastCaller>('GET', '/api/last-caller');
+    const last = await gw.api<LastCaller>('GET', '/api/cameras/camera/last-caller');
     expect(last?.caller).toContain('baresip@127.0.0.1');
     expect(last?.answered).toBe(false);
   });
@@ -208,13 +208,13 @@ describe('a mediasoup worker dies during a call', () => {
       phones.push(phone);
       await phone.dial(gw.sipUri);
       await phone.waitForEvent('CALL_ESTABLISHED');
-      const [pid] = (await gw.api<CameraStatus>('GET', '/api/status')).media.workerPids;
+      const [pid] = (await gw.api<CameraStatus>('GET', '/api/cameras/camera/status')).media.workerPids;
       process.kill(pid!, 'SIGKILL');
       await phone.waitForEvent('CALL_CLOSED', 15_000);
       expect((await latestCall(gw)).outcome).toBe('error');
 
       await eventually(async () => {
-        const pids = (await gw.api<CameraStatus>('GET', '/api/status')).media.workerPids;
+        const pids = (await gw.api<CameraStatus>('GET', '/api/cameras/camera/status')).media.workerPids;
         return pids.length === 1 && pids[0] !== pid;
       }, 20_000, 'a new worker');
       const next = await Baresip.start();

@@ -35,20 +35,20 @@ describe('the camera around the call, on real hardware through adapters', () => 
       '--internet-probe', `127.0.0.1:${probePort}`,
     ]);
 
-    await gw.api('POST', '/api/outputs/light/trigger');
+    await gw.api('POST', '/api/cameras/camera/outputs/light/trigger');
     const [event] = await eventually(async () => {
-      const events = await gw!.api<CameraEvent[]>('GET', '/api/events');
+      const events = await gw!.api<CameraEvent[]>('GET', '/api/cameras/camera/events');
       return events.length > 0 && events;
     }, 10_000, 'the light event');
     expect(event!.hasImage).toBe(true);
-    const image = await fetch(`${gw.baseUrl}/api/events/${event!.id}/image`, { headers: { cookie: gw.cookie } });
+    const image = await fetch(`${gw.baseUrl}/api/cameras/camera/events/${event!.id}/image`, { headers: { cookie: gw.cookie } });
     expect(Buffer.from(await image.arrayBuffer())).toEqual(CAMERA_IMAGE);
 
-    await eventually(async () => (await gw!.api<CameraStatus>('GET', '/api/status')).internet === 'online', 10_000, 'online');
+    await eventually(async () => (await gw!.api<CameraStatus>('GET', '/api/cameras/camera/status')).internet === 'online', 10_000, 'online');
   });
 
   it('says the Internet connection is offline when the probe target does not answer', async () => {
     gw = await startTestGateway(['--internet-probe', `127.0.0.1:${await freeTcpPort()}`]);
-    await eventually(async () => (await gw!.api<CameraStatus>('GET', '/api/status')).internet === 'offline', 10_000, 'offline');
+    await eventually(async () => (await gw!.api<CameraStatus>('GET', '/api/cameras/camera/status')).internet === 'offline', 10_000, 'offline');
   });
 });

@@ -85,31 +85,31 @@ describe('the gateway process', () => {
   it('help page "Storing the Configuration": Set is lost on restart, stored settings survive kill -9', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'camgate-proc-'));
     let gw = await startProcess(dataDir);
-    const view = await gw.api<SettingsView>('GET', '/api/settings');
-    await gw.api('PUT', '/api/settings', { ...view.running, hangupAfterSeconds: 300 });
+    const view = await gw.api<SettingsView>('GET', '/api/cameras/camera/settings');
+    await gw.api('PUT', '/api/cameras/camera/settings', { ...view.running, hangupAfterSeconds: 300 });
     gw.child.kill('SIGKILL');
     await exited(gw.child);
 
     gw = await startProcess(dataDir);
-    expect((await gw.api<SettingsView>('GET', '/api/settings')).running.hangupAfterSeconds).toBe(view.stored.hangupAfterSeconds);
-    await gw.api('PUT', '/api/settings', { ...view.running, hangupAfterSeconds: 240 });
-    await gw.api('POST', '/api/settings/store');
+    expect((await gw.api<SettingsView>('GET', '/api/cameras/camera/settings')).running.hangupAfterSeconds).toBe(view.stored.hangupAfterSeconds);
+    await gw.api('PUT', '/api/cameras/camera/settings', { ...view.running, hangupAfterSeconds: 240 });
+    await gw.api('POST', '/api/cameras/camera/settings/store');
 
     // A call in progress when the process is killed (written as the camera would, through a second connection).
     const store = Store.open(dataDir, createLogger('silent'));
-    store.callLog.start('cut-by-kill', '+4930123456', Date.now());
+    store.camera('camera').callLog.start('cut-by-kill', '+4930123456', Date.now());
     store.close();
     const oldSession = gw.cookie;
     gw.child.kill('SIGKILL');
     await exited(gw.child);
 
     gw = await startProcess(dataDir);
-    const after = await gw.api<SettingsView>('GET', '/api/settings');
+    const after = await gw.api<SettingsView>('GET', '/api/cameras/camera/settings');
     expect(after.running.hangupAfterSeconds).toBe(240);
     expect(after.dirty).toBe(false);
     // The admin session of the killed process still works, and its open call is closed, not in progress forever.
     expect((await fetch(`${gw.baseUrl}/api/session`, { headers: { cookie: oldSession } })).status).toBe(200);
-    expect((await gw.api<CallLogEntry[]>('GET', '/api/calls')).find((c) => c.callId === 'cut-by-kill')).toMatchObject({ outcome: 'gateway-restarted' });
+    expect((await gw.api<CallLogEntry[]>('GET', '/api/cameras/camera/calls')).find((c) => c.callId === 'cut-by-kill')).toMatchObject({ outcome: 'gateway-restarted' });
 
     // Ctrl-C: a clean shutdown.
     gw.child.kill('SIGINT');
@@ -120,14 +120,14 @@ describe('the gateway process', () => {
   it('logs mediasoup 3.12.16 and its worker pids (one per core), and replaces a killed worker', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'camgate-proc-'));
     const gw = await startProcess(dataDir);
-    const before = await gw.api<CameraStatus>('GET', '/api/status');
+    const before = await gw.api<CameraStatus>('GET', '/api/cameras/camera/status');
     expect(before.media.mediasoupVersion).toBe('3.12.16');
     expect(before.media.workerPids).toHaveLength(availableParallelism());
     const [pid] = before.media.workerPids;
     expect(gw.output()).toContain(`worker pid ${pid}`);
     process.kill(pid!, 'SIGKILL');
     const replaced = await eventually(async () => {
-      const status = await gw.api<CameraStatus>('GET', '/api/status');
+      const status = await gw.api<CameraStatus>('GET', '/api/cameras/camera/status');
       const pids = status.media.workerPids;
       return pids.length === before.media.workerPids.length && !pids.includes(pid!) && pids;
     }, 20_000, 'a new worker');

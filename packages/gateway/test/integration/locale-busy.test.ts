@@ -26,10 +26,10 @@ describe('locale and busy policy with SIP phones (baresip)', () => {
     return phone;
   };
   const settings = async (change: Partial<IncomingCallsSettings>) => {
-    const view = await gw.api<SettingsView>('GET', '/api/settings');
-    await gw.api('PUT', '/api/settings', { ...view.running, ...change });
+    const view = await gw.api<SettingsView>('GET', '/api/cameras/camera/settings');
+    await gw.api('PUT', '/api/cameras/camera/settings', { ...view.running, ...change });
   };
-  const status = () => gw.api<CameraStatus>('GET', '/api/status');
+  const status = () => gw.api<CameraStatus>('GET', '/api/cameras/camera/status');
 
   beforeAll(async () => {
     workDir = await mkdtemp(join(tmpdir(), 'camgate-locale-'));

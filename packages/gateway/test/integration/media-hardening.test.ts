@@ -44,13 +44,13 @@ describe('media hardening against strangers and crafted INVITEs', () => {
   const closers: (() => unknown)[] = [];
 
   async function settings(change: Partial<IncomingCallsSettings>): Promise<void> {
-    const view = await gw.api<SettingsView>('GET', '/api/settings');
-    await gw.api('PUT', '/api/settings', { ...view.running, welcomeMessageId: null, ...change });
+    const view = await gw.api<SettingsView>('GET', '/api/cameras/camera/settings');
+    await gw.api('PUT', '/api/cameras/camera/settings', { ...view.running, welcomeMessageId: null, ...change });
   }
 
   /** The phase of baresip's call (other tests' attackers may still hold calls). */
   async function phoneCallPhase(): Promise<string | undefined> {
-    return (await gw.api<CameraStatus>('GET', '/api/status')).calls.find((c) => c.caller.includes('baresip'))?.phase;
+    return (await gw.api<CameraStatus>('GET', '/api/cameras/camera/status')).calls.find((c) => c.caller.includes('baresip'))?.phase;
   }
 
   async function legitimateCall(): Promise<Baresip> {
@@ -189,13 +189,13 @@ describe('media hardening against strangers and crafted INVITEs', () => {
     await pause(1500);
 
     expect(atStranger.count).toBe(0);
-    const door = (await gw.api<OutputState[]>('GET', '/api/outputs')).find((o) => o.name === 'door');
+    const door = (await gw.api<OutputState[]>('GET', '/api/cameras/camera/outputs')).find((o) => o.name === 'door');
     expect(door?.active).toBe(false);
     expect(phone.events.some((e) => e.type === 'CALL_CLOSED')).toBe(false);
 
     // The phone still has the call: its own 1# opens the door.
     await phone.sendDtmf('1#');
-    await eventually(async () => (await gw.api<OutputState[]>('GET', '/api/outputs')).find((o) => o.name === 'door' && o.active), 10_000, 'door opened by the phone');
+    await eventually(async () => (await gw.api<OutputState[]>('GET', '/api/cameras/camera/outputs')).find((o) => o.name === 'door' && o.active), 10_000, 'door opened by the phone');
     await phone.hangup();
   }, 60_000);
 });

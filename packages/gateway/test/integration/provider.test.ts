@@ -20,14 +20,14 @@ const providerFlags = (provider: Kamailio, password = ACCOUNT.password, transpor
   ...['--sip-username', ACCOUNT.username, '--sip-password', password],
 ];
 
-const registrationOf = async (gw: TestGateway) => (await gw.api<CameraStatus>('GET', '/api/status')).registration;
+const registrationOf = async (gw: TestGateway) => (await gw.api<CameraStatus>('GET', '/api/cameras/camera/status')).registration;
 
 async function settings(gw: TestGateway, change: Partial<IncomingCallsSettings>): Promise<void> {
-  const view = await gw.api<SettingsView>('GET', '/api/settings');
-  await gw.api('PUT', '/api/settings', { ...view.running, ...change });
+  const view = await gw.api<SettingsView>('GET', '/api/cameras/camera/settings');
+  await gw.api('PUT', '/api/cameras/camera/settings', { ...view.running, ...change });
 }
 
-const callPhase = async (gw: TestGateway) => (await gw.api<CameraStatus>('GET', '/api/status')).calls[0]?.phase;
+const callPhase = async (gw: TestGateway) => (await gw.api<CameraStatus>('GET', '/api/cameras/camera/status')).calls[0]?.phase;
 
 describe('calls through a SIP provider (Kamailio registrar + proxy)', () => {
   let provider: Kamailio;
@@ -47,7 +47,7 @@ describe('calls through a SIP provider (Kamailio registrar + proxy)', () => {
   });
   afterEach(async () => {
     for (const phone of phones.splice(0)) await phone.close();
-    await eventually(async () => (await gw.api<CameraStatus>('GET', '/api/status')).calls.length === 0, 10_000, 'calls gone');
+    await eventually(async () => (await gw.api<CameraStatus>('GET', '/api/cameras/camera/status')).calls.length === 0, 10_000, 'calls gone');
   });
   afterAll(async () => {
     await gw?.close();
@@ -72,12 +72,12 @@ describe('calls through a SIP provider (Kamailio registrar + proxy)', () => {
     await phone.sendDtmf('4711#');
     await eventually(async () => (await callPhase(gw)) === 'connected', 10_000, 'PIN accepted');
     await phone.sendDtmf('1#');
-    await eventually(async () => (await gw.api<OutputState[]>('GET', '/api/outputs')).find((o) => o.name === 'door' && o.active), 10_000, 'door open');
+    await eventually(async () => (await gw.api<OutputState[]>('GET', '/api/cameras/camera/outputs')).find((o) => o.name === 'door' && o.active), 10_000, 'door open');
     await phone.hangup();
     await phone.waitForEvent('CALL_CLOSED');
 
     const entry = await eventually(async () => {
-      const [latest] = await gw.api<CallLogEntry[]>('GET', '/api/calls');
+      const [latest] = await gw.api<CallLogEntry[]>('GET', '/api/cameras/camera/calls');
       return latest?.outcome !== null && latest;
     }, 10_000, 'call logged');
     expect(entry).toMatchObject({ caller: BARESIP_URI, outcome: 'completed' });
@@ -92,7 +92,7 @@ describe('calls through a SIP provider (Kamailio registrar + proxy)', () => {
     const closed = await phone.waitForEvent('CALL_CLOSED');
     expect(closed.param).toMatch(/403/);
     expect(phone.events.some((e) => e.type === 'CALL_ESTABLISHED')).toBe(false);
-    const last = await gw.api<LastCaller>('GET', '/api/last-caller');
+    const last = await gw.api<LastCaller>('GET', '/api/cameras/camera/last-caller');
     expect(last).toMatchObject({ caller: BARESIP_URI, answered: false });
   });
 
@@ -110,11 +110,11 @@ describe('calls through a SIP provider (Kamailio registrar + proxy)', () => {
       const phone = await newPhone();
       await phone.dial(`sip:frontdoor@127.0.0.1:${provider.port}`);
       await phone.waitForEvent('CALL_ESTABLISHED');
-      const [call] = (await overTcp.api<CameraStatus>('GET', '/api/status')).calls;
+      const [call] = (await overTcp.api<CameraStatus>('GET', '/api/cameras/camera/status')).calls;
       expect(call).toMatchObject({ caller: BARESIP_URI, transport: 'tcp' });
       await phone.hangup();
       await phone.waitForEvent('CALL_CLOSED');
-      await eventually(async () => (await overTcp.api<CameraStatus>('GET', '/api/status')).calls.length === 0, 10_000, 'call ended');
+      await eventually(async () => (await overTcp.api<CameraStatus>('GET', '/api/cameras/camera/status')).calls.length === 0, 10_000, 'call ended');
     } finally {
       await overTcp.close();
     }

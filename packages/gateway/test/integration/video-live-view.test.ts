@@ -58,14 +58,14 @@ describe('camera page live view (issue #10): the simulated scene in Chromium wit
   });
 
   it('plays the moving scene: a real picture whose burnt-in capture time advances; the status says running', async () => {
-    await page.goto(gw.baseUrl);
+    await page.goto(`${gw.baseUrl}/cameras/camera`);
     const first = await playingFrame(page, 'the first decoded frame');
     expect(first).toMatchObject({ width: 640, height: 360 });
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const later = await playingFrame(page, 'a later frame');
     expect(later.timestamp).toBeGreaterThan(first.timestamp);
     expect((await liveViewState(page)).state).toBe('playing');
-    const { video } = await gw.api<CameraStatus>('GET', '/api/status');
+    const { video } = await gw.api<CameraStatus>('GET', '/api/cameras/camera/status');
     expect(video).toMatchObject({ state: 'running', source: 'simulated', viewers: 1, reason: null });
     // One encoder, whatever the number of viewers.
     expect(ffmpegChildren()).toHaveLength(1);
@@ -98,14 +98,14 @@ describe('camera page live view (issue #10): the simulated scene in Chromium wit
   });
 
   it('plays again by itself after the mediasoup worker died (new Router, new transport, new encoder)', async () => {
-    const [workerPid] = (await gw.api<CameraStatus>('GET', '/api/status')).media.workerPids;
+    const [workerPid] = (await gw.api<CameraStatus>('GET', '/api/cameras/camera/status')).media.workerPids;
     const killedAt = Date.now();
     process.kill(workerPid!, 'SIGKILL');
     await eventually(async () => {
-      const pids = (await gw.api<CameraStatus>('GET', '/api/status')).media.workerPids;
+      const pids = (await gw.api<CameraStatus>('GET', '/api/cameras/camera/status')).media.workerPids;
       return pids.length === 1 && pids[0] !== workerPid;
     }, 15_000, 'a replacement worker');
     await playingFrame(page, 'a frame through the new worker', killedAt);
-    expect((await gw.api<CameraStatus>('GET', '/api/status')).video).toMatchObject({ state: 'running', viewers: 1 });
+    expect((await gw.api<CameraStatus>('GET', '/api/cameras/camera/status')).video).toMatchObject({ state: 'running', viewers: 1 });
   }, 40_000);
 });

@@ -40,7 +40,7 @@ describe('live-view signalling over socket.io (issue #10): admins only, bounded,
   it('refuses a socket without an admin session, and starts no video for it', async () => {
     const socket = await connect(false);
     expect(await socket.emitWithAck('video:join', {})).toEqual({ ok: false, error: 'sign in as admin to watch the camera' });
-    expect((await gw.api<CameraStatus>('GET', '/api/status')).video).toMatchObject({ state: 'stopped', viewers: 0 });
+    expect((await gw.api<CameraStatus>('GET', '/api/cameras/camera/status')).video).toMatchObject({ state: 'stopped', viewers: 0 });
   });
 
   it('answers a malformed payload with an error naming the field, and a step out of order with what to do first', async () => {
@@ -62,8 +62,9 @@ describe('live-view signalling over socket.io (issue #10): admins only, bounded,
     // Admin sockets hear the viewer count in the live 'status' too.
     const statuses: CameraStatus[] = [];
     extra.on('status', (status) => statuses.push(status));
+    expect(await extra.emitWithAck('camera:watch', 'camera')).toEqual({ ok: true });
     expect(await extra.emitWithAck('video:join', {})).toEqual({ ok: false, error: `at most ${DEFAULT_MAX_VIEWERS} viewers at once` });
-    expect((await gw.api<CameraStatus>('GET', '/api/status')).video.viewers).toBe(DEFAULT_MAX_VIEWERS);
+    expect((await gw.api<CameraStatus>('GET', '/api/cameras/camera/status')).video.viewers).toBe(DEFAULT_MAX_VIEWERS);
     viewers[0]!.emit('video:leave');
     await eventually(() => statuses.at(-1)?.video.viewers === DEFAULT_MAX_VIEWERS - 1, 5000, "a 'status' with a free place");
     expect((await extra.emitWithAck('video:join', {})).ok).toBe(true);

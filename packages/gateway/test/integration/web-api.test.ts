@@ -44,14 +44,14 @@ describe('gateway web API', () => {
     it('creates, lists (without any secret), replaces and deletes a named account', async () => {
       let response = await request('PUT', '/api/softphone-accounts/frontdoor', { body: { password: 'door-pass-1' } });
       expect(response.status).toBe(201);
-      expect(await response.json()).toEqual({ username: 'frontdoor', createdAt: expect.any(Number), expiresAt: null });
+      expect(await response.json()).toEqual({ username: 'frontdoor', createdAt: expect.any(Number), expiresAt: null, cameras: null });
 
       response = await request('PUT', '/api/softphone-accounts/frontdoor', { body: { password: 'door-pass-2' } });
       expect(response.status).toBe(200);
 
       const text = await (await request('GET', '/api/softphone-accounts')).text();
       const listed = JSON.parse(text) as SoftphoneAccountView[];
-      expect(listed.find((a) => a.username === 'frontdoor')).toEqual({ username: 'frontdoor', createdAt: expect.any(Number), expiresAt: null });
+      expect(listed.find((a) => a.username === 'frontdoor')).toEqual({ username: 'frontdoor', createdAt: expect.any(Number), expiresAt: null, cameras: null });
       expect(text).not.toMatch(/door-pass|ha1|password/);
 
       expect((await request('DELETE', '/api/softphone-accounts/frontdoor')).status).toBe(204);
@@ -74,8 +74,8 @@ describe('gateway web API', () => {
 
     it('the account signs JsSIP in over WebSocket until its password changes or it is deleted', async () => {
       // Only someone else is accepted: a call that gets this far has passed the digest check.
-      const view = await gw.api<SettingsView>('GET', '/api/settings');
-      await gw.api('PUT', '/api/settings', { ...view.running, acceptedCallers: ['sip:someone-else@example.org'] });
+      const view = await gw.api<SettingsView>('GET', '/api/cameras/camera/settings');
+      await gw.api('PUT', '/api/cameras/camera/settings', { ...view.running, acceptedCallers: ['sip:someone-else@example.org'] });
       await gw.api('PUT', '/api/softphone-accounts/gate', { password: 'gate-pass-1' });
       const wsUrl = `${gw.baseUrl.replace('http', 'ws')}/sip`;
       /** The final answer to a call with this password, e.g. "403 Forbidden". */
@@ -96,7 +96,7 @@ describe('gateway web API', () => {
       const REFUSED = '403 Wrong Credentials';
 
       expect(await answer('gate-pass-1')).toBe(AUTHENTICATED);
-      expect(await gw.api<LastCaller>('GET', '/api/last-caller')).toMatchObject({ caller: 'sip:gate@127.0.0.1', answered: false });
+      expect(await gw.api<LastCaller>('GET', '/api/cameras/camera/last-caller')).toMatchObject({ caller: 'sip:gate@127.0.0.1', answered: false });
       expect(await answer('wrong-password')).toBe(REFUSED);
 
       await gw.api('PUT', '/api/softphone-accounts/gate', { password: 'gate-pass-2' });
@@ -110,13 +110,13 @@ describe('gateway web API', () => {
 
   describe('other origins and the admin cookie', () => {
     it('refuses API requests from another origin, and never answers with CORS headers', async () => {
-      const response = await request('GET', '/api/status', { headers: { origin: FOREIGN } });
+      const response = await request('GET', '/api/cameras/camera/status', { headers: { origin: FOREIGN } });
       expect(response.status).toBe(403);
       expect(response.headers.get('access-control-allow-origin')).toBeNull();
       expect(response.headers.get('access-control-allow-credentials')).toBeNull();
 
       // The preflight of a credentialed PUT gets nothing that would let it through.
-      const preflight = await request('OPTIONS', '/api/settings', {
+      const preflight = await request('OPTIONS', '/api/cameras/camera/settings', {
         headers: { origin: FOREIGN, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' },
       });
       expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
@@ -125,24 +125,26 @@ describe('gateway web API', () => {
     });
 
     it('a cross-origin form post (no preflight) changes nothing', async () => {
-      const before = await gw.api<SettingsView>('GET', '/api/settings');
-      await gw.api('PUT', '/api/settings', { ...before.running, hangupAfterSeconds: 77 });
-      const response = await request('POST', '/api/settings/store', {
+      const before = await gw.api<SettingsView>('GET', '/api/cameras/camera/settings');
+      await gw.api('PUT', '/api/cameras/camera/settings', { ...before.running, hangupAfterSeconds: 77 });
+      const response = await request('POST', '/api/cameras/camera/settings/store', {
         headers: { origin: FOREIGN, 'sec-fetch-site': 'same-site', 'content-type': 'application/x-www-form-urlencoded' },
       });
       expect(response.status).toBe(403);
-      expect((await gw.api<SettingsView>('GET', '/api/settings')).stored.hangupAfterSeconds).toBe(before.stored.hangupAfterSeconds);
+      expect((await gw.api<SettingsView>('GET', '/api/cameras/camera/settings')).stored.hangupAfterSeconds).toBe(before.stored.hangupAfterSeconds);
       // The same request from the camera page itself works.
-      const own = await request('POST', '/api/settings/store', { headers: { origin: gw.baseUrl, 'sec-fetch-site': 'same-origin' } });
+      const own = await request('POST', '/api/cameras/camera/settings/store', { headers: { origin: gw.baseUrl, 'sec-fetch-site': 'same-origin' } });
       expect(own.status).toBe(200);
-      expect((await gw.api<SettingsView>('GET', '/api/settings')).stored.hangupAfterSeconds).toBe(77);
+      expect((await gw.api<SettingsView>('GET', '/api/cameras/camera/settings')).stored.hangupAfterSeconds).toBe(77);
     });
 
     it('socket.io: the cookie makes an admin only on connections from the gateway’s own origin', async () => {
       const admin = await connect(gw.baseUrl, { cookie, origin: gw.baseUrl });
       const foreign = await connect(gw.baseUrl, { cookie, origin: FOREIGN });
       try {
-        // An admin's status is sent on connection, so it arrives before the answer to any request.
+        // Watching a camera sends its status before the answer; only an admin may watch.
+        expect(await admin.socket.timeout(5000).emitWithAck('camera:watch', 'camera')).toEqual({ ok: true });
+        expect(await foreign.socket.timeout(5000).emitWithAck('camera:watch', 'camera')).toEqual({ ok: false, error: 'sign in as admin to watch a camera' });
         for (const { socket } of [admin, foreign])
           expect(await socket.timeout(5000).emitWithAck('call:watch', 'no-such-call')).toEqual({ ok: false, error: 'no such call' });
         expect(admin.statuses).toHaveLength(1);
@@ -176,8 +178,8 @@ describe('gateway web API', () => {
     expect(retryAfter).toBeGreaterThan(14 * 60);
     expect(retryAfter).toBeLessThanOrEqual(15 * 60);
     // A session made before the lock-out goes on working.
-    expect((await request('GET', '/api/status')).status).toBe(200);
-    expect(((await (await request('GET', '/api/status')).json()) as CameraStatus).name).toBe('camera');
+    expect((await request('GET', '/api/cameras/camera/status')).status).toBe(200);
+    expect(((await (await request('GET', '/api/cameras/camera/status')).json()) as CameraStatus).name).toBe('camera');
   });
 });
 

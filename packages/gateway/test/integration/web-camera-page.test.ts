@@ -43,10 +43,10 @@ describe('the camera page’s gateway routes', () => {
     expect(second).toEqual(first);
 
     // An accepted list naming that identity lets the page's calls past the list.
-    const view = await gw.api<SettingsView>('GET', '/api/settings');
-    await gw.api('PUT', '/api/settings', { ...view.running, enabled: false, acceptedCallers: [first.uri] });
+    const view = await gw.api<SettingsView>('GET', '/api/cameras/camera/settings');
+    await gw.api('PUT', '/api/cameras/camera/settings', { ...view.running, enabled: false, acceptedCallers: [first.uri] });
     expect(await answer({ username: 'admin', password: first.password })).toBe('480 Incoming Calls Disabled');
-    await gw.api('PUT', '/api/settings', { ...view.running, acceptedCallers: ['sip:someone-else@example.org'] });
+    await gw.api('PUT', '/api/cameras/camera/settings', { ...view.running, acceptedCallers: ['sip:someone-else@example.org'] });
     expect(await answer({ username: 'admin', password: first.password })).toBe('403 Caller Not Accepted');
     // Still digest-checked, and no other account may call in its name.
     expect(await answer({ username: 'admin', password: 'guessed-password' })).toBe('403 Wrong Credentials');
@@ -59,12 +59,12 @@ describe('the camera page’s gateway routes', () => {
     });
     expect(taken.status).toBe(409);
     expect(await taken.json()).toMatchObject({ field: 'username' });
-    await gw.api('PUT', '/api/settings', view.running);
+    await gw.api('PUT', '/api/cameras/camera/settings', view.running);
   });
 
   it('has no request that loads Factory or Restore into the running camera', async () => {
     for (const action of ['factory', 'restore']) {
-      const response = await fetch(`${gw.baseUrl}/api/settings/${action}`, { method: 'POST', headers: { cookie: gw.cookie } });
+      const response = await fetch(`${gw.baseUrl}/api/cameras/camera/settings/${action}`, { method: 'POST', headers: { cookie: gw.cookie } });
       expect(response.status).toBe(404);
     }
   });

@@ -3,7 +3,7 @@
  * small REST client signed in as admin.
  *
  *   const gw = await startTestGateway();
- *   await gw.api('PUT', '/api/settings', { ...settings, pin: '1234' });
+ *   await gw.api('PUT', '/api/cameras/camera/settings', { ...settings, pin: '1234' });
  *   // dial gw.sipUri with a real phone ...
  *   await gw.close();
  */

@@ -11,6 +11,8 @@ import { resolveGatewayUrl } from '../services/gateway-url.ts';
 export interface GatewayHost extends ReactiveControllerHost {
   /** Base URL of the gateway; empty = the page's origin. */
   gateway: string;
+  /** The camera id of per-camera requests; absent or empty = the default camera. */
+  camera?: string;
 }
 
 export class GatewayRequests<Busy extends string = 'busy'> {
@@ -22,7 +24,7 @@ export class GatewayRequests<Busy extends string = 'busy'> {
   constructor(private readonly host: GatewayHost) {}
 
   get api(): ApiClient {
-    return new ApiClient(resolveGatewayUrl(this.host.gateway));
+    return new ApiClient(resolveGatewayUrl(this.host.gateway), this.host.camera || undefined);
   }
 
   /**

@@ -63,6 +63,15 @@ export class SocketController implements ReactiveController {
     this.setState('disconnected');
   }
 
+  /** Admins: receive one camera's status and events (its room) until unwatched. */
+  watchCamera(cameraId: string): Promise<AckResult> {
+    return this.acknowledged((socket) => socket.emitWithAck('camera:watch', cameraId));
+  }
+
+  unwatchCamera(cameraId: string): Promise<AckResult> {
+    return this.acknowledged((socket) => socket.emitWithAck('camera:unwatch', cameraId));
+  }
+
   /** Follows one call by its SIP Call-ID: its updates and captions reach this socket. */
   watchCall(callId: string): Promise<AckResult> {
     return this.acknowledged((socket) => socket.emitWithAck('call:watch', callId));

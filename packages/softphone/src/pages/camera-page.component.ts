@@ -4,15 +4,17 @@
  * softphone and its accounts for other sites, the Incoming Calls dialog, recent events with
  * their pictures and the call log. What callers sent (caller, event details) is shown as text.
  *
- * Attributes: `gateway` (base URL; default same origin).
+ * Attributes: `gateway` (base URL; default same origin), `camera` (the camera id; default
+ * the default camera `camera`). Served at `/cameras/<id>`.
  */
 import { LitElement, html, nothing } from 'lit';
 import type {
   CallInfo,
-  CallOutStatus,
   CallLogEntry,
+  CallOutStatus,
   CameraEvent,
   CameraStatus,
+  CameraView,
   LastCaller,
   OutputName,
   OutputState,
@@ -29,13 +31,10 @@ import '../components/lockouts/lockouts.ts';
 import '../components/live-view/live-view.ts';
 import { GatewayRequests } from '../controllers/gateway-requests.ts';
 import { SocketController } from '../controllers/socket-controller.ts';
+import { SessionController } from '../controllers/session-controller.ts';
 import type { SocketState } from '../controllers/socket-controller.ts';
-import { ApiError } from '../services/api-client.ts';
-import { errorMessage } from '../services/error-message.ts';
 import { resolveGatewayUrl } from '../services/gateway-url.ts';
 import { formatDuration, formatTime } from '../services/format.ts';
-
-type Session = { state: 'checking' } | { state: 'signed-out' } | { state: 'signed-in'; username: string };
 
 const RECENT_EVENTS = 12;
 const RECENT_CALLS = 20;
@@ -57,7 +56,8 @@ export class CamgateCameraPage extends LitElement {
   static override styles = [formStyles, buttonStyles, ledStyles, definitionListStyles, cameraPageStyles];
   static override properties = {
     gateway: { type: String },
-    session: { state: true },
+    camera: { type: String },
+    view: { state: true },
     status: { state: true },
     events: { state: true },
     calls: { state: true },
@@ -65,12 +65,13 @@ export class CamgateCameraPage extends LitElement {
     lastCaller: { state: true },
     settingsOpen: { state: true },
     outgoingOpen: { state: true },
-    signInError: { state: true },
   };
 
   gateway = '';
+  /** The camera id; empty = the default camera. */
+  camera = '';
 
-  private session: Session = { state: 'checking' };
+  private view: CameraView | null = null;
   private status: CameraStatus | null = null;
   private events: CameraEvent[] = [];
   private calls: CallLogEntry[] = [];
@@ -78,87 +79,94 @@ export class CamgateCameraPage extends LitElement {
   private lastCaller: LastCaller = null;
   private settingsOpen = true;
   private outgoingOpen = false;
-  private signInError = '';
   private readonly requests = new GatewayRequests<'load' | 'trigger'>(this);
 
   private readonly socket = new SocketController(this, {
     gateway: () => resolveGatewayUrl(this.gateway),
     autoConnect: false,
+    // Events of other cameras (the gateway sends only watched ones) are ignored all the same.
     listeners: {
-      status: (status) => (this.status = status),
-      led: (led) => this.patchStatus({ led }),
-      'call:update': (call) => this.upsertCall(call),
-      'call:ended': (call) => this.endCall(call),
-      output: (output) => this.upsertOutput(output),
-      event: (event) => {
+      status: (status) => {
+        if (status.id === this.cameraId) this.status = status;
+      },
+      led: (id, led) => this.mine(id) && this.patchStatus({ led }),
+      'call:update': (id, call) => this.mine(id) && this.upsertCall(call),
+      'call:ended': (id, call) => this.mine(id) && this.endCall(call),
+      output: (id, output) => this.mine(id) && this.upsertOutput(output),
+      event: (id, event) => {
+        if (!this.mine(id)) return;
         this.events = [event, ...this.events.filter((e) => e.id !== event.id)].slice(0, RECENT_EVENTS);
         this.patchStatus({ lastEventAt: event.at });
       },
-      'last-caller': (last) => {
+      'last-caller': (id, last) => {
+        if (!this.mine(id)) return;
         this.lastCaller = last;
         if (last && !last.answered) void this.requests.api.rejectedCalls(RECENT_CALLS).then((refused) => (this.refused = refused), () => undefined);
       },
     },
-    // Anything missed while the socket was down is fetched again.
-    onConnect: () => void this.loadCamera(),
+    // Watch this camera (its socket.io room); anything missed while the socket was down is fetched again.
+    onConnect: () => {
+      void this.socket.watchCamera(this.cameraId);
+      void this.loadCamera();
+    },
   });
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    void this.checkSession();
+  private readonly sessions = new SessionController(this, {
+    api: () => this.requests.api,
+    // A fresh socket carries the new session cookie; its connect handler loads the camera.
+    onSignedIn: () => this.socket.connect(),
+    onSignedOut: () => {
+      this.socket.disconnect();
+      this.status = null;
+      this.events = [];
+      this.calls = [];
+      this.refused = [];
+    },
+  });
+
+  private get cameraId(): string {
+    return this.camera || 'camera';
+  }
+
+  private mine(cameraId: string): boolean {
+    return cameraId === this.cameraId;
   }
 
   override render() {
-    switch (this.session.state) {
+    const { session } = this.sessions;
+    switch (session.state) {
       case 'checking':
         return html`<p role="status">Loading…</p>`;
       case 'signed-out':
-        return this.renderSignIn();
+        return this.sessions.signInForm();
       case 'signed-in':
-        return this.renderCamera(this.session.username);
+        return this.renderCamera(session.username);
     }
-  }
-
-  private renderSignIn() {
-    return html`<section class="signin">
-      <h2>Sign in to the camera</h2>
-      <form @submit=${this.signIn} aria-label="Sign in">
-        <div class="field">
-          <label for="username">User name</label>
-          <input id="username" name="username" autocomplete="username" value="admin" required />
-        </div>
-        <div class="field">
-          <label for="password">Password</label>
-          <input id="password" name="password" type="password" autocomplete="current-password" required
-            aria-describedby=${this.signInError ? 'signin-error' : nothing} />
-        </div>
-        ${this.signInError ? html`<p class="error" id="signin-error" role="alert">${this.signInError}</p>` : nothing}
-        <div class="buttons"><button type="submit" class="primary">Sign in</button></div>
-      </form>
-    </section>`;
   }
 
   private renderCamera(username: string) {
     const status = this.status;
     return html`
       <header>
+        <a class="back" href="/">All cameras</a>
         <h1>${status?.name ?? 'Camera'}</h1>
         <span class="live" role="status" data-state=${this.socket.state}>${SOCKET_LABELS[this.socket.state]}</span>
         <span>Signed in as ${username}</span>
-        <button type="button" @click=${this.signOut}>Sign out</button>
+        <button type="button" @click=${() => void this.sessions.signOut()}>Sign out</button>
       </header>
       ${this.requests.error ? html`<p class="error" role="alert">${this.requests.error}</p>` : nothing}
       <main>
         <div class="column">
-          <camgate-live-view .socket=${this.socket.connection}></camgate-live-view>
+          <camgate-live-view .socket=${this.socket.connection} .camera=${this.cameraId}></camgate-live-view>
           ${this.renderStatus(status)} ${this.renderOutputs(status?.outputs ?? [])} ${this.renderBell(status?.callOuts ?? [])}
-          <camgate-softphone .gateway=${this.gateway}></camgate-softphone>
+          ${this.view ? html`<camgate-softphone .gateway=${this.gateway} .camera=${this.view.sipUser}></camgate-softphone>` : nothing}
           ${this.renderActiveCalls(status?.calls ?? [])}
         </div>
         <div class="column">
           ${this.settingsOpen
             ? html`<camgate-incoming-calls
                 .gateway=${this.gateway}
+                .camera=${this.cameraId}
                 .lastCaller=${this.lastCaller}
                 @camgate-close=${() => (this.settingsOpen = false)}
                 @camgate-settings-changed=${() => void this.loadCamera()}
@@ -168,14 +176,14 @@ export class CamgateCameraPage extends LitElement {
                 <button type="button" @click=${() => (this.settingsOpen = true)}>Incoming Calls Settings</button>
               </section>`}
           ${this.outgoingOpen
-            ? html`<camgate-outgoing-calls .gateway=${this.gateway} @camgate-close=${() => (this.outgoingOpen = false)}></camgate-outgoing-calls>`
+            ? html`<camgate-outgoing-calls .gateway=${this.gateway} .camera=${this.cameraId} @camgate-close=${() => (this.outgoingOpen = false)}></camgate-outgoing-calls>`
             : html`<section>
                 <h2>Outgoing Calls</h2>
                 <button type="button" @click=${() => (this.outgoingOpen = true)}>Outgoing Calls Settings</button>
               </section>`}
           ${this.renderEvents()} ${this.renderCallLog()} ${this.renderRefusedCalls()}
           <camgate-lockouts .gateway=${this.gateway}></camgate-lockouts>
-          <camgate-softphone-accounts .gateway=${this.gateway}></camgate-softphone-accounts>
+          <camgate-softphone-accounts .gateway=${this.gateway} .cameraSipUser=${this.view?.sipUser ?? ''}></camgate-softphone-accounts>
         </div>
       </main>
     `;
@@ -268,7 +276,7 @@ export class CamgateCameraPage extends LitElement {
             ${this.events.map(
               (e) => html`<li>
                 ${e.hasImage
-                  ? html`<img src=${this.requests.api.eventImageUrl(e.id)} alt=${`Picture of the ${e.kind} event at ${formatTime(e.at)}`} loading="lazy" />`
+                  ? html`<img src=${this.requests.api.eventImageUrl(e.id)} alt=${`Picture of the ${e.kind} event at ${formatTime(e.at)}`} />`
                   : nothing}
                 <div>
                   <strong>${e.kind}</strong> <span class="hint">${formatTime(e.at)}</span>
@@ -334,55 +342,17 @@ export class CamgateCameraPage extends LitElement {
     </section>`;
   }
 
-  private async checkSession(): Promise<void> {
-    try {
-      const session = await this.requests.api.session();
-      if (session) this.signedIn(session.username);
-      else this.session = { state: 'signed-out' };
-    } catch (error) {
-      this.session = { state: 'signed-out' };
-      this.signInError = errorMessage(error);
-    }
-  }
-
-  private async signIn(event: SubmitEvent): Promise<void> {
-    event.preventDefault();
-    const form = new FormData(event.target as HTMLFormElement);
-    const username = String(form.get('username') ?? '');
-    this.signInError = '';
-    try {
-      await this.requests.api.login({ username, password: String(form.get('password') ?? '') });
-      this.signedIn(username);
-    } catch (error) {
-      this.signInError = signInFailure(error);
-    }
-  }
-
-  private signedIn(username: string): void {
-    this.session = { state: 'signed-in', username };
-    // A fresh socket carries the new session cookie; its connect handler loads the camera.
-    this.socket.connect();
-  }
-
-  private async signOut(): Promise<void> {
-    this.socket.disconnect();
-    await this.requests.api.logout().catch(() => undefined);
-    this.session = { state: 'signed-out' };
-    this.status = null;
-    this.events = [];
-    this.calls = [];
-    this.refused = [];
-  }
-
   private async loadCamera(): Promise<void> {
     await this.requests.run('load', async () => {
-      const [status, events, calls, refused, lastCaller] = await Promise.all([
+      const [view, status, events, calls, refused, lastCaller] = await Promise.all([
+        this.requests.api.cameraView(),
         this.requests.api.status(),
         this.requests.api.events(RECENT_EVENTS),
         this.requests.api.calls(RECENT_CALLS),
         this.requests.api.rejectedCalls(RECENT_CALLS),
         this.requests.api.lastCaller(),
       ]);
+      this.view = view;
       this.status = status;
       this.events = events;
       this.calls = calls;
@@ -419,12 +389,4 @@ export class CamgateCameraPage extends LitElement {
     // A call ended by wrong PINs is when a lock-out begins.
     void this.renderRoot.querySelector('camgate-lockouts')?.reload();
   }
-}
-
-function signInFailure(error: unknown): string {
-  if (!(error instanceof ApiError)) return errorMessage(error);
-  if (error.status === 401) return 'Wrong user name or password.';
-  if (error.status === 429 && error.retryAfterSeconds !== undefined)
-    return `Too many failed sign-ins: try again after ${formatTime(Date.now() + error.retryAfterSeconds * 1000)}.`;
-  return errorMessage(error);
 }

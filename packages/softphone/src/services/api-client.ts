@@ -11,6 +11,7 @@ import {
   CallLogEntrySchema,
   CameraEventSchema,
   CameraStatusSchema,
+  CameraViewSchema,
   EmailProfileSchema,
   LastCallerSchema,
   LockoutSchema,
@@ -26,7 +27,9 @@ import type {
   BellResult,
   CallLogEntry,
   CameraEvent,
+  CameraDefinition,
   CameraStatus,
+  CameraView,
   EmailProfile,
   EmailProfileView,
   IncomingCallsSettings,
@@ -65,7 +68,39 @@ const SessionSchema = z.object({ username: z.string() });
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export class ApiClient {
-  constructor(readonly gateway: URL) {}
+  /** `camera`: the camera id the per-camera calls (settings, messages, events, …) are for. */
+  constructor(
+    readonly gateway: URL,
+    readonly camera = 'camera',
+  ) {}
+
+  /** `api/cameras/<camera>/<path>`: this client's camera. */
+  private cameraPath(path: string): string {
+    return `api/cameras/${encodeURIComponent(this.camera)}/${path}`;
+  }
+
+  // Cameras
+  cameras(): Promise<CameraView[]> {
+    return this.send('GET', 'api/cameras', z.array(CameraViewSchema));
+  }
+  /** This client's camera. */
+  cameraView(): Promise<CameraView> {
+    return this.send('GET', this.cameraPath(''), CameraViewSchema);
+  }
+  addCamera(definition: CameraDefinition): Promise<CameraView> {
+    return this.send('POST', 'api/cameras', CameraViewSchema, definition);
+  }
+  renameCamera(id: string, name: string): Promise<CameraView> {
+    return this.send('PATCH', `api/cameras/${encodeURIComponent(id)}/`, CameraViewSchema, { name });
+  }
+  /** Ends the camera's calls and deletes it with everything it kept. */
+  removeCamera(id: string): Promise<void> {
+    return this.send('DELETE', `api/cameras/${encodeURIComponent(id)}/`, null);
+  }
+  /** A picture of a camera now (the list's thumbnail). */
+  snapshotUrl(id: string, at: number): string {
+    return this.url(`api/cameras/${encodeURIComponent(id)}/snapshot?at=${at}`);
+  }
 
   // Admin session
   login(credentials: LoginRequest): Promise<void> {
@@ -86,16 +121,16 @@ export class ApiClient {
 
   // Incoming Calls settings
   settings(): Promise<SettingsView> {
-    return this.send('GET', 'api/settings', SettingsViewSchema);
+    return this.send('GET', this.cameraPath('settings'), SettingsViewSchema);
   }
   setSettings(settings: IncomingCallsSettings): Promise<SettingsView> {
-    return this.send('PUT', 'api/settings', SettingsViewSchema, settings);
+    return this.send('PUT', this.cameraPath('settings'), SettingsViewSchema, settings);
   }
   storeSettings(): Promise<SettingsView> {
-    return this.send('POST', 'api/settings/store', SettingsViewSchema);
+    return this.send('POST', this.cameraPath('settings/store'), SettingsViewSchema);
   }
   lastCaller(): Promise<LastCaller> {
-    return this.send('GET', 'api/last-caller', LastCallerSchema);
+    return this.send('GET', this.cameraPath('last-caller'), LastCallerSchema);
   }
 
   // PIN lock-outs
@@ -108,19 +143,19 @@ export class ApiClient {
 
   // Audio messages
   messages(): Promise<AudioMessage[]> {
-    return this.send('GET', 'api/messages', z.array(AudioMessageSchema));
+    return this.send('GET', this.cameraPath('messages'), z.array(AudioMessageSchema));
   }
   uploadMessage(name: string, wav: Blob): Promise<AudioMessage> {
-    return this.send('POST', `api/messages?${new URLSearchParams({ name })}`, AudioMessageSchema, wav);
+    return this.send('POST', this.cameraPath(`messages?${new URLSearchParams({ name })}`), AudioMessageSchema, wav);
   }
   renameMessage(id: string, name: string): Promise<AudioMessage> {
-    return this.send('PATCH', `api/messages/${encodeURIComponent(id)}`, AudioMessageSchema, { name });
+    return this.send('PATCH', this.cameraPath(`messages/${encodeURIComponent(id)}`), AudioMessageSchema, { name });
   }
   deleteMessage(id: string): Promise<void> {
-    return this.send('DELETE', `api/messages/${encodeURIComponent(id)}`, null);
+    return this.send('DELETE', this.cameraPath(`messages/${encodeURIComponent(id)}`), null);
   }
   messageAudioUrl(id: string): string {
-    return this.url(`api/messages/${encodeURIComponent(id)}/audio`);
+    return this.url(this.cameraPath(`messages/${encodeURIComponent(id)}/audio`));
   }
 
   // Email profiles
@@ -140,22 +175,22 @@ export class ApiClient {
 
   // Camera
   status(): Promise<CameraStatus> {
-    return this.send('GET', 'api/status', CameraStatusSchema);
+    return this.send('GET', this.cameraPath('status'), CameraStatusSchema);
   }
   outputs(): Promise<OutputState[]> {
-    return this.send('GET', 'api/outputs', z.array(OutputStateSchema));
+    return this.send('GET', this.cameraPath('outputs'), z.array(OutputStateSchema));
   }
   triggerOutput(name: OutputName): Promise<OutputState> {
-    return this.send('POST', `api/outputs/${name}/trigger`, OutputStateSchema);
+    return this.send('POST', this.cameraPath(`outputs/${name}/trigger`), OutputStateSchema);
   }
   events(limit: number): Promise<CameraEvent[]> {
-    return this.send('GET', `api/events?limit=${limit}`, z.array(CameraEventSchema));
+    return this.send('GET', this.cameraPath(`events?limit=${limit}`), z.array(CameraEventSchema));
   }
   eventImageUrl(id: number): string {
-    return this.url(`api/events/${id}/image`);
+    return this.url(this.cameraPath(`events/${id}/image`));
   }
   calls(limit: number): Promise<CallLogEntry[]> {
-    return this.send('GET', `api/calls?limit=${limit}`, z.array(CallLogEntrySchema));
+    return this.send('GET', this.cameraPath(`calls?limit=${limit}`), z.array(CallLogEntrySchema));
   }
   rejectedCalls(limit: number): Promise<RejectedCalls[]> {
     return this.send('GET', `api/calls/rejected?limit=${limit}`, RejectedCallsListSchema);
@@ -164,22 +199,22 @@ export class ApiClient {
   // Bell and Outgoing Calls
   /** The bell input (the camera page's Ring button): starts the profiles with the bell trigger. */
   ring(): Promise<BellResult> {
-    return this.send('POST', 'api/bell', BellResultSchema);
+    return this.send('POST', this.cameraPath('bell'), BellResultSchema);
   }
   outgoingCalls(): Promise<OutgoingCallsView> {
-    return this.send('GET', 'api/outgoing-calls', OutgoingCallsViewSchema);
+    return this.send('GET', this.cameraPath('outgoing-calls'), OutgoingCallsViewSchema);
   }
   /** Set: the running Outgoing Calls settings (lost on restart until stored). */
   setOutgoingCalls(settings: OutgoingCallsSettings): Promise<OutgoingCallsView> {
-    return this.send('PUT', 'api/outgoing-calls', OutgoingCallsViewSchema, settings);
+    return this.send('PUT', this.cameraPath('outgoing-calls'), OutgoingCallsViewSchema, settings);
   }
   storeOutgoingCalls(): Promise<OutgoingCallsView> {
-    return this.send('POST', 'api/outgoing-calls/store', OutgoingCallsViewSchema);
+    return this.send('POST', this.cameraPath('outgoing-calls/store'), OutgoingCallsViewSchema);
   }
 
   // Softphone accounts
   softphoneCredentials(): Promise<SoftphoneCredentials> {
-    return this.send('POST', 'api/softphone/credentials', SoftphoneCredentialsSchema);
+    return this.send('POST', `api/softphone/credentials?${new URLSearchParams({ camera: this.camera })}`, SoftphoneCredentialsSchema);
   }
   softphoneAccounts(): Promise<SoftphoneAccountView[]> {
     return this.send('GET', 'api/softphone-accounts', z.array(SoftphoneAccountViewSchema));

@@ -8,11 +8,15 @@ function attribute(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 }
 
-/** `gateway` is the gateway's base URL; the password stays a placeholder: it is never stored. */
-export function embedSnippet(gateway: URL, username: string): string {
+/**
+ * `gateway` is the gateway's base URL, `camera` the SIP user of the camera to call (left out
+ * when empty: the default camera); the password stays a placeholder: it is never stored.
+ */
+export function embedSnippet(gateway: URL, username: string, camera = ''): string {
   const base = gateway.href.replace(/\/$/, '');
+  const cameraAttribute = camera ? ` camera="${attribute(camera)}"` : '';
   return [
     `<script type="module" src="${attribute(new URL('camgate.js', gateway).href)}"></script>`,
-    `<camgate-softphone gateway="${attribute(base)}" username="${attribute(username)}" password="PASSWORD"></camgate-softphone>`,
+    `<camgate-softphone gateway="${attribute(base)}" username="${attribute(username)}" password="PASSWORD"${cameraAttribute}></camgate-softphone>`,
   ].join('\n');
 }

@@ -17,4 +17,9 @@ describe('the embed snippet of a softphone account', () => {
     expect(snippet).toContain('gateway="https://example.org/cam"');
     expect(snippet).toContain('username="a&quot;b&lt;c&amp;d"');
   });
+
+  it('names the camera to call by its SIP user', () => {
+    const snippet = embedSnippet(new URL('http://camera.local:8080/'), 'shop', 'frontdoor');
+    expect(snippet).toContain('<camgate-softphone gateway="http://camera.local:8080" username="shop" password="PASSWORD" camera="frontdoor"></camgate-softphone>');
+  });
 });

@@ -11,6 +11,9 @@ export interface EventRecorderEvents extends Record<string, unknown[]> {
 
 /** Camera events (user click, door, light, call, lock-out, email), each stored with a snapshot. */
 export class EventRecorder extends TypedEmitter<EventRecorderEvents> {
+  /** Events whose snapshot is still being taken. */
+  readonly #pending = new Set<Promise<unknown>>();
+
   constructor(
     private readonly repository: EventRepository,
     private readonly snapshots: SnapshotSource,
@@ -29,7 +32,19 @@ export class EventRecorder extends TypedEmitter<EventRecorderEvents> {
   }
 
   /** Like `record`, and hands back the picture taken (null when the snapshot failed). */
-  async capture(kind: CameraEventKind, detail: string, callId?: string): Promise<{ event: CameraEvent; image: StoredImage | null }> {
+  capture(kind: CameraEventKind, detail: string, callId?: string): Promise<{ event: CameraEvent; image: StoredImage | null }> {
+    const capturing = this.#capture(kind, detail, callId);
+    this.#pending.add(capturing);
+    void capturing.finally(() => this.#pending.delete(capturing)).catch(() => undefined);
+    return capturing;
+  }
+
+  /** Resolves once every event begun so far is stored (a removed camera leaves no late row behind). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.#pending]);
+  }
+
+  async #capture(kind: CameraEventKind, detail: string, callId?: string): Promise<{ event: CameraEvent; image: StoredImage | null }> {
     const log = callId === undefined ? this.logger : this.logger.child({ callId });
     const at = this.clock.now();
     let image: StoredImage | null = null;

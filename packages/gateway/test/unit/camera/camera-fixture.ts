@@ -47,7 +47,8 @@ export async function createCameraFixture(options: Partial<CameraOptions> = {}) 
   const internetServer: Server = createServer((socket) => socket.destroy());
   await new Promise<void>((resolve) => internetServer.listen(0, '127.0.0.1', resolve));
   const internetPort = (internetServer.address() as { port: number }).port;
-  const store = Store.open(dataDir, logger);
+  const database = Store.open(dataDir, logger);
+  const store = database.camera('camera');
   store.audioMessages.putBuiltin({ id: 'welcome', name: 'Welcome', durationMs: 2000, wav: Buffer.from('RIFF') }, START);
   const camera = new Camera({
     store,
@@ -81,7 +82,7 @@ export async function createCameraFixture(options: Partial<CameraOptions> = {}) 
 
   const close = async () => {
     camera.close();
-    store.close();
+    database.close();
     await new Promise((resolve) => internetServer.close(resolve));
     rmSync(dataDir, { recursive: true, force: true });
   };

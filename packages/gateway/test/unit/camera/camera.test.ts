@@ -130,18 +130,18 @@ describe('Camera', () => {
       expect(outputs).toEqual([true, false]);
     });
 
-    it('refuses to delete the welcome message or email profile in use', () => {
+    it('refuses to delete the welcome message in use', () => {
       f.store.emailProfiles.put(
         { id: 'p', name: 'P', host: 'h', port: 25, security: 'none', username: '', password: '', from: 'cam@example.com', to: ['guard@example.com'], subject: '' },
         0,
       );
       f.configure({ emailProfileId: 'p' });
       expect(() => f.camera.deleteAudioMessage('welcome')).toThrow(InvalidStateError);
-      expect(() => f.camera.deleteEmailProfile('p')).toThrow(InvalidStateError);
+      expect(f.camera.settings.uses({ emailProfileId: 'p' })).toBe(true);
       f.configure({ emailProfileId: null, welcomeMessageId: null });
       // still used by the stored settings (factory: welcome), so Restore keeps working
       expect(() => f.camera.deleteAudioMessage('welcome')).toThrow(InvalidStateError);
-      expect(f.camera.deleteEmailProfile('p')).toBe(true);
+      expect(f.camera.settings.uses({ emailProfileId: 'p' })).toBe(false);
     });
   });
 

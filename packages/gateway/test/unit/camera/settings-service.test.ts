@@ -19,10 +19,10 @@ describe('SettingsService: Set / Factory / Restore / store (help page "Storing t
 
   const open = () => {
     store = Store.open(dataDir, logger);
-    store.audioMessages.putBuiltin({ id: 'welcome', name: 'Welcome', durationMs: 1000, wav: Buffer.alloc(4) }, 0);
+    store.camera('camera').audioMessages.putBuiltin({ id: 'welcome', name: 'Welcome', durationMs: 1000, wav: Buffer.alloc(4) }, 0);
     return new SettingsService(
-      store.settings,
-      { messageExists: (id) => store.audioMessages.exists(id), emailProfileExists: (id) => store.emailProfiles.exists(id) },
+      store.camera('camera').settings,
+      { messageExists: (id) => store.camera('camera').audioMessages.exists(id), emailProfileExists: (id) => store.emailProfiles.exists(id) },
       clock,
       logger,
     );
@@ -126,7 +126,7 @@ describe('SettingsService: Set / Factory / Restore / store (help page "Storing t
 
   it('a corrupt stored row falls back to factory settings with a warning', () => {
     open().set(changed({ pin: '4711' }));
-    store.settings.save(changed({ pin: '4711' }), 0);
+    store.camera('camera').settings.save(changed({ pin: '4711' }), 0);
     store.db.prepare("UPDATE settings SET json = '{\"enabled\":\"yes\"}'").run();
     store.close();
     expect(open().running).toEqual(FACTORY_SETTINGS);

@@ -11,11 +11,11 @@ import { AdminSessions } from '../../../src/web/admin-sessions.ts';
 
 const dataDir = process.argv[2]!;
 const store = Store.open(dataDir, createLogger('silent'));
-store.settings.save({ ...FACTORY_SETTINGS, pin: '2468', acceptedCallers: ['+4930123456'] }, 1);
-store.events.add({ kind: 'user-click', at: 2, detail: 'before the crash', image: { data: Buffer.from('png-bytes'), contentType: 'image/png' } });
-store.callLog.start('crash-call', '+4930123456', 3);
-store.callLog.addCommand('crash-call', '1 door opener');
-store.lastCaller.set({ caller: '+4930123456', at: 4, answered: true });
+store.camera('camera').settings.save({ ...FACTORY_SETTINGS, pin: '2468', acceptedCallers: ['+4930123456'] }, 1);
+store.camera('camera').events.add({ kind: 'user-click', at: 2, detail: 'before the crash', image: { data: Buffer.from('png-bytes'), contentType: 'image/png' } });
+store.camera('camera').callLog.start('crash-call', '+4930123456', 3);
+store.camera('camera').callLog.addCommand('crash-call', '1 door opener');
+store.camera('camera').lastCaller.set({ caller: '+4930123456', at: 4, answered: true });
 const guard = new PinGuard(new FakeClock(), PIN_LOCKOUT, { scope: 'pin', repository: store.lockouts });
 for (let i = 0; i < PIN_LOCKOUT.MAX_FAILURES; i++) guard.recordFailure({ caller: '+4940999999', address: '203.0.113.9' });
 const token = new AdminSessions(new FakeClock(), store.adminSessions).create('admin');

@@ -64,28 +64,28 @@ describe('Store: SQLite in <dataDir>/camgate.db', () => {
   });
 
   it('everything stored survives closing and reopening', async () => {
-    store.settings.save({ ...FACTORY_SETTINGS, pin: '1357' }, 1);
-    const message = store.audioMessages.add({ name: 'Hello', durationMs: 1234.4, wav: Buffer.from('RIFFdata') }, 5);
+    store.camera('camera').settings.save({ ...FACTORY_SETTINGS, pin: '1357' }, 1);
+    const message = store.camera('camera').audioMessages.add({ name: 'Hello', durationMs: 1234.4, wav: Buffer.from('RIFFdata') }, 5);
     store.emailProfiles.put(PROFILE, 6);
-    const event = store.events.add({ kind: 'door', at: 7, detail: 'door', image: { data: Buffer.from([1, 2, 3]), contentType: 'image/png' } });
-    store.callLog.start('call-1', 'sip:bob@example.org', 8);
-    store.callLog.addCommand('call-1', '4 date and time');
-    store.callLog.finish('call-1', 9, 'completed');
+    const event = store.camera('camera').events.add({ kind: 'door', at: 7, detail: 'door', image: { data: Buffer.from([1, 2, 3]), contentType: 'image/png' } });
+    store.camera('camera').callLog.start('call-1', 'sip:bob@example.org', 8);
+    store.camera('camera').callLog.addCommand('call-1', '4 date and time');
+    store.camera('camera').callLog.finish('call-1', 9, 'completed');
     await store.adminUsers.setPassword('admin', 'correct horse', 10);
     store.softphoneAccounts.create({ username: 'web-1', realm: 'camgate', password: 'pw', expiresAt: 1000 }, 11);
-    store.lastCaller.set({ caller: 'sip:bob@example.org', at: 12, answered: false });
+    store.camera('camera').lastCaller.set({ caller: 'sip:bob@example.org', at: 12, answered: false });
 
     reopen();
-    expect(store.settings.load()?.pin).toBe('1357');
-    expect(store.audioMessages.get(message.id)).toEqual({ id: message.id, name: 'Hello', durationMs: 1234, builtin: false, createdAt: 5 });
-    expect(store.audioMessages.wav(message.id)?.toString()).toBe('RIFFdata');
+    expect(store.camera('camera').settings.load()?.pin).toBe('1357');
+    expect(store.camera('camera').audioMessages.get(message.id)).toEqual({ id: message.id, name: 'Hello', durationMs: 1234, builtin: false, createdAt: 5 });
+    expect(store.camera('camera').audioMessages.wav(message.id)?.toString()).toBe('RIFFdata');
     expect(store.emailProfiles.get('office')).toEqual(PROFILE);
-    expect(store.events.get(event.id)).toEqual({ id: event.id, kind: 'door', at: 7, detail: 'door', hasImage: true });
-    expect(store.events.image(event.id)).toEqual({ data: Buffer.from([1, 2, 3]), contentType: 'image/png' });
-    expect(store.callLog.get('call-1')).toMatchObject({ caller: 'sip:bob@example.org', endedAt: 9, outcome: 'completed', commands: ['4 date and time'] });
+    expect(store.camera('camera').events.get(event.id)).toEqual({ id: event.id, kind: 'door', at: 7, detail: 'door', hasImage: true });
+    expect(store.camera('camera').events.image(event.id)).toEqual({ data: Buffer.from([1, 2, 3]), contentType: 'image/png' });
+    expect(store.camera('camera').callLog.get('call-1')).toMatchObject({ caller: 'sip:bob@example.org', endedAt: 9, outcome: 'completed', commands: ['4 date and time'] });
     expect(await store.adminUsers.verify('admin', 'correct horse')).toBe(true);
     expect(store.softphoneAccounts.find('web-1', 500)?.ha1).toBe(digestHa1('web-1', 'camgate', 'pw'));
-    expect(store.lastCaller.get()).toEqual({ caller: 'sip:bob@example.org', at: 12, answered: false });
+    expect(store.camera('camera').lastCaller.get()).toEqual({ caller: 'sip:bob@example.org', at: 12, answered: false });
   });
 
   it('committed writes survive the process being killed with SIGKILL', async () => {
@@ -102,10 +102,10 @@ describe('Store: SQLite in <dataDir>/camgate.db', () => {
     expect(signal).toBe('SIGKILL');
 
     store = Store.open(dataDir, logger);
-    expect(store.settings.load()).toMatchObject({ pin: '2468', acceptedCallers: ['+4930123456'] });
-    expect(store.events.latest()).toMatchObject({ kind: 'user-click', detail: 'before the crash', hasImage: true });
-    expect(store.callLog.get('crash-call')).toMatchObject({ endedAt: null, commands: ['1 door opener'] });
-    expect(store.lastCaller.get()).toEqual({ caller: '+4930123456', at: 4, answered: true });
+    expect(store.camera('camera').settings.load()).toMatchObject({ pin: '2468', acceptedCallers: ['+4930123456'] });
+    expect(store.camera('camera').events.latest()).toMatchObject({ kind: 'user-click', detail: 'before the crash', hasImage: true });
+    expect(store.camera('camera').callLog.get('crash-call')).toMatchObject({ endedAt: null, commands: ['1 door opener'] });
+    expect(store.camera('camera').lastCaller.get()).toEqual({ caller: '+4930123456', at: 4, answered: true });
     // Lock-outs and admin sessions survive the kill too (FakeClock starts at 0).
     const clock = new FakeClock();
     const guard = new PinGuard(clock, PIN_LOCKOUT, { scope: 'pin', repository: store.lockouts });
@@ -113,31 +113,31 @@ describe('Store: SQLite in <dataDir>/camgate.db', () => {
     const token = /session=(\S+)/.exec(output)![1]!;
     expect(new AdminSessions(new FakeClock(), store.adminSessions).verify(token)).toBe('admin');
     // The call cut by the kill is closed at the next start, not left in progress forever.
-    expect(store.callLog.closeInterrupted(50)).toBe(1);
-    expect(store.callLog.get('crash-call')).toMatchObject({ endedAt: 50, outcome: 'gateway-restarted' });
+    expect(store.camera('camera').callLog.closeInterrupted(50)).toBe(1);
+    expect(store.camera('camera').callLog.get('crash-call')).toMatchObject({ endedAt: 50, outcome: 'gateway-restarted' });
   }, 60_000);
 
   it('the call log has no place for keys: entries carry caller, times, outcome and command names only', () => {
-    store.callLog.start('r1', 'sip:scanner@x', 5);
-    store.callLog.finish('r1', 6, 'pin-failed');
-    const entry = store.callLog.get('r1')!;
+    store.camera('camera').callLog.start('r1', 'sip:scanner@x', 5);
+    store.camera('camera').callLog.finish('r1', 6, 'pin-failed');
+    const entry = store.camera('camera').callLog.get('r1')!;
     expect(Object.keys(entry).sort()).toEqual(['callId', 'caller', 'commands', 'endedAt', 'id', 'outcome', 'startedAt']);
     expect(entry).toMatchObject({ startedAt: 5, endedAt: 6, outcome: 'pin-failed', commands: [] });
     const columns = store.db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('call_log');
-    expect(columns).toEqual(['id', 'call_id', 'caller', 'started_at', 'ended_at', 'outcome', 'commands']);
+    expect(columns).toEqual(['id', 'call_id', 'caller', 'started_at', 'ended_at', 'outcome', 'commands', 'camera_id']);
   });
 
   it('lists events and calls newest first and keeps only the newest', () => {
-    const events = new EventRepository(store.db, 3);
+    const events = new EventRepository(store.db, 'camera', 3);
     for (let i = 1; i <= 5; i++) events.add({ kind: 'user-click', at: i, detail: `#${i}`, image: null });
     expect(events.list(10).map((e) => e.detail)).toEqual(['#5', '#4', '#3']);
     expect(events.latestWithImage()).toBeNull();
-    for (let i = 1; i <= 3; i++) store.callLog.start(`c${i}`, 'x', i);
-    expect(store.callLog.list(2).map((c) => c.callId)).toEqual(['c3', 'c2']);
+    for (let i = 1; i <= 3; i++) store.camera('camera').callLog.start(`c${i}`, 'x', i);
+    expect(store.camera('camera').callLog.list(2).map((c) => c.callId)).toEqual(['c3', 'c2']);
   });
 
   it('a flood of refused calls is counted per source and reason and never evicts answered calls', () => {
-    const callLog = new CallLogRepository(store.db, 10);
+    const callLog = new CallLogRepository(store.db, 'camera', 10);
     for (let i = 0; i < 5; i++) callLog.start(`answered-${i}`, '+4930123456', i);
     for (let i = 0; i < 2000; i++) {
       store.rejectedCalls.record({ source: '203.0.113.9', reason: 'rejected', caller: `sip:scan${i}@x`, at: 100 + i });
@@ -199,16 +199,16 @@ describe('Store: SQLite in <dataDir>/camgate.db', () => {
   });
 
   it('audio messages: builtins are replaced in place, uploads get fresh ids, rename and delete', () => {
-    store.audioMessages.putBuiltin({ id: 'welcome', name: 'Welcome', durationMs: 1000, wav: Buffer.from('a') }, 1);
-    store.audioMessages.putBuiltin({ id: 'welcome', name: 'Welcome', durationMs: 1100, wav: Buffer.from('b') }, 2);
-    const upload = store.audioMessages.add({ name: 'Mine', durationMs: 500, wav: Buffer.from('c') }, 3);
-    expect(store.audioMessages.list().map((m) => [m.id, m.builtin, m.durationMs])).toEqual([
+    store.camera('camera').audioMessages.putBuiltin({ id: 'welcome', name: 'Welcome', durationMs: 1000, wav: Buffer.from('a') }, 1);
+    store.camera('camera').audioMessages.putBuiltin({ id: 'welcome', name: 'Welcome', durationMs: 1100, wav: Buffer.from('b') }, 2);
+    const upload = store.camera('camera').audioMessages.add({ name: 'Mine', durationMs: 500, wav: Buffer.from('c') }, 3);
+    expect(store.camera('camera').audioMessages.list().map((m) => [m.id, m.builtin, m.durationMs])).toEqual([
       ['welcome', true, 1100],
       [upload.id, false, 500],
     ]);
-    expect(store.audioMessages.rename(upload.id, 'Renamed')?.name).toBe('Renamed');
-    expect(store.audioMessages.delete(upload.id)).toBe(true);
-    expect(store.audioMessages.rename(upload.id, 'x')).toBeNull();
+    expect(store.camera('camera').audioMessages.rename(upload.id, 'Renamed')?.name).toBe('Renamed');
+    expect(store.camera('camera').audioMessages.delete(upload.id)).toBe(true);
+    expect(store.camera('camera').audioMessages.rename(upload.id, 'x')).toBeNull();
   });
 
   it('close() is idempotent', () => {

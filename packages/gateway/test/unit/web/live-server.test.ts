@@ -36,6 +36,11 @@ class FakeCamera extends TypedEmitter<CameraEvents> {
     return info && { info, callId, setAudioMode: (mode: AudioMode) => void this.modes.push([callId, mode]) };
   }
 
+  /** A camera event as the real camera emits it. */
+  fire<K extends keyof CameraEvents & string>(event: K, ...args: CameraEvents[K]): void {
+    this.safeEmit(event, ...args);
+  }
+
   say(text: string): void {
     this.safeEmit('caption', { callId: 'browser-call-id', text, at: 0 });
   }
@@ -47,6 +52,7 @@ describe('socket.io: who may follow and steer a call', () => {
   let http: Server;
   let live: LiveServer;
   let camera: FakeCamera;
+  let backyard: FakeCamera;
   let baseUrl: string;
   let adminCookie: string;
   let dataDir: string;
@@ -56,18 +62,23 @@ describe('socket.io: who may follow and steer a call', () => {
   beforeEach(async () => {
     http = createServer();
     camera = new FakeCamera();
+    backyard = new FakeCamera();
     dataDir = mkdtempSync(join(tmpdir(), 'camgate-live-'));
     store = Store.open(dataDir, logger);
     const sessions = new AdminSessions(new FakeClock(), store.adminSessions);
     adminCookie = `${SESSION_COOKIE}=${sessions.create('admin')}`;
+    const cameras = [
+      { id: 'camera', camera: camera as never, status: () => ({ id: 'camera' }) as never },
+      { id: 'backyard', camera: backyard as never, status: () => ({ id: 'backyard' }) as never },
+    ];
     live = new LiveServer({
       http,
-      camera: camera as never,
+      cameras: { get: (id) => cameras.find((c) => c.id === id), list: () => cameras },
       sessions,
-      status: () => ({}) as never,
       logger,
       limits: LIMITS,
     });
+    for (const c of cameras) live.attachCamera(c);
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     baseUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   });
@@ -102,10 +113,10 @@ describe('socket.io: who may follow and steer a call', () => {
   it('a page that knows a browser call’s Call-ID follows its captions and may switch its mode once watching', async () => {
     const page = await connect({ origin: 'https://shop.example' });
     expect(await setMode(page, 'browser-call-id', 'listen')).toEqual({ ok: false, error: 'watch the call first' });
-    const update = new Promise<CallInfo>((resolve) => page.once('call:update', resolve));
+    const update = new Promise<CallInfo>((resolve) => page.once('call:update', (_cameraId, call) => resolve(call)));
     expect(await watch(page, 'browser-call-id')).toEqual({ ok: true });
     expect((await update).callId).toBe('browser-call-id');
-    const caption = new Promise((resolve) => page.once('caption', resolve));
+    const caption = new Promise((resolve) => page.once('caption', (_cameraId, text) => resolve(text)));
     camera.say('one: door opener');
     expect(await caption).toMatchObject({ text: 'one: door opener' });
     expect(await setMode(page, 'browser-call-id', 'listen')).toEqual({ ok: true });
@@ -158,5 +169,25 @@ describe('socket.io: who may follow and steer a call', () => {
     first.disconnect();
     await vi.waitFor(() => expect(live.anonymousCount).toBe(LIMITS.maxAnonymous - 1));
     expect(await refusal({}, '127.0.0.1')).toBe('connected');
+  });
+
+  it('an admin receives only the cameras it watches, each event naming its camera; anonymous pages may watch none', async () => {
+    const admin = await connect({ cookie: adminCookie, origin: baseUrl });
+    const leds: [string, unknown][] = [];
+    admin.on('led', (cameraId, led) => leds.push([cameraId, led]));
+    const status = new Promise((resolve) => admin.once('status', resolve));
+    expect(await admin.timeout(5000).emitWithAck('camera:watch', 'backyard')).toEqual({ ok: true });
+    expect(await status).toEqual({ id: 'backyard' });
+    camera.fire('led', 'ringing' as never);
+    backyard.fire('led', 'connected' as never);
+    await vi.waitFor(() => expect(leds).toEqual([['backyard', 'connected']]));
+    expect(await admin.timeout(5000).emitWithAck('camera:watch', 'nowhere')).toEqual({ ok: false, error: 'no camera "nowhere"' });
+    expect(await admin.timeout(5000).emitWithAck('camera:watch', 'Bad Id')).toEqual({ ok: false, error: expect.stringMatching(/^payload: /) });
+    expect(await admin.timeout(5000).emitWithAck('camera:unwatch', 'backyard')).toEqual({ ok: true });
+    backyard.fire('led', 'idle' as never);
+    const page = await connect({ origin: 'https://shop.example' });
+    expect(await page.timeout(5000).emitWithAck('camera:watch', 'camera')).toEqual({ ok: false, error: 'sign in as admin to watch a camera' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(leds).toEqual([['backyard', 'connected']]);
   });
 });

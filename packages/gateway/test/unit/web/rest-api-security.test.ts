@@ -7,7 +7,8 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LockoutListSchema, RejectedCallsListSchema } from '@camgate/protocol';
 import { WavDecoder } from '../../../src/audio/wav-decoder.ts';
 import { decodeWav } from '../../../src/audio/wav.ts';
-import type { Camera } from '../../../src/camera/camera.ts';
+import type { CameraRegistry } from '../../../src/camera/camera-registry.ts';
+import type { CameraUnit } from '../../../src/camera-unit.ts';
 import { PIN_LOCKOUT, PinGuard } from '../../../src/camera/pin-guard.ts';
 import { FakeClock } from '../../../src/core/clock.ts';
 import { createLogger } from '../../../src/core/logger.ts';
@@ -47,7 +48,8 @@ describe('REST API: sign-in lock-out, sessions, lock-outs, refused calls, upload
     app.use(
       '/api',
       createRestApi({
-        camera: {} as Camera,
+        // Only the messages routes of one camera are exercised here: they need its store alone.
+        cameras: { get: (id: string) => (id === 'camera' ? { id, store: store.camera(id) } : undefined), list: () => [] } as unknown as CameraRegistry<CameraUnit>,
         store,
         clock,
         logger,
@@ -55,9 +57,6 @@ describe('REST API: sign-in lock-out, sessions, lock-outs, refused calls, upload
         loginGuard,
         lockoutGuards: [pinGuard, loginGuard],
         wavDecoder,
-        status: () => {
-          throw new Error('not used');
-        },
         realm: 'camgate',
         softphoneTarget: () => ({ cameraUri: 'sip:camera@127.0.0.1', wsUrl: 'ws://127.0.0.1/sip', domain: '127.0.0.1' }),
       }),
@@ -171,7 +170,7 @@ describe('REST API: sign-in lock-out, sessions, lock-outs, refused calls, upload
     const session = (await login(PASSWORD)).cookie!;
     let sent = false;
     let uploaded = false;
-    const upload = send('POST', '/api/messages?name=Long', { raw: stereoToneWav(59), cookie: session, onSent: () => (sent = true) }).then((answer) => {
+    const upload = send('POST', '/api/cameras/camera/messages?name=Long', { raw: stereoToneWav(59), cookie: session, onSent: () => (sent = true) }).then((answer) => {
       uploaded = true;
       return answer;
     });
@@ -187,13 +186,13 @@ describe('REST API: sign-in lock-out, sessions, lock-outs, refused calls, upload
     expect(JSON.parse(answer.body)).toMatchObject({ name: 'Long', durationMs: 59_000 });
     expect(answeredWhileDecoding).toBeGreaterThan(1);
     // Stored as calls play it: 8 kHz mono.
-    const stored = decodeWav(store.audioMessages.wav((JSON.parse(answer.body) as { id: string }).id)!);
+    const stored = decodeWav(store.camera('camera').audioMessages.wav((JSON.parse(answer.body) as { id: string }).id)!);
     expect(stored.info).toMatchObject({ sampleRate: 8000, channels: 1, frames: 59 * 8000 });
   });
 
   it('a file that is no WAV gets a 400 naming the file', async () => {
     const session = (await login(PASSWORD)).cookie!;
-    const answer = await send('POST', '/api/messages?name=Bad', { raw: Buffer.from('no wav here'), cookie: session });
+    const answer = await send('POST', '/api/cameras/camera/messages?name=Bad', { raw: Buffer.from('no wav here'), cookie: session });
     expect(answer.status).toBe(400);
     expect(JSON.parse(answer.body)).toMatchObject({ field: 'file', error: expect.stringMatching(/not a RIFF\/WAVE file/) });
   });

@@ -22,6 +22,7 @@ export class CamgateAudioMessages extends LitElement {
   static override styles = [formStyles, buttonStyles, audioMessagesStyles];
   static override properties = {
     gateway: { type: String },
+    camera: { type: String },
     messages: { attribute: false },
     newName: { state: true },
     file: { state: true },
@@ -32,6 +33,8 @@ export class CamgateAudioMessages extends LitElement {
   };
 
   gateway = '';
+  /** The camera id whose settings and messages these are; empty = the default camera. */
+  camera = '';
   messages: AudioMessage[] = [];
 
   private newName = '';

@@ -44,6 +44,7 @@ export class CamgateIncomingCalls extends LitElement {
   static override styles = [panelStyles, formStyles, buttonStyles, incomingCallsStyles];
   static override properties = {
     gateway: { type: String },
+    camera: { type: String },
     lastCaller: { attribute: false },
     view: { state: true },
     draft: { state: true },
@@ -59,6 +60,8 @@ export class CamgateIncomingCalls extends LitElement {
   };
 
   gateway = '';
+  /** The camera id whose settings and messages these are; empty = the default camera. */
+  camera = '';
   lastCaller: LastCaller = null;
 
   /** What the gateway holds (running, stored, dirty). */
@@ -200,7 +203,7 @@ export class CamgateIncomingCalls extends LitElement {
           <button type="button" ?disabled=${busy} @click=${this.close}>Close</button>
         </div>
       </form>
-      <camgate-audio-messages .gateway=${this.gateway} .messages=${this.messages} @camgate-messages-changed=${this.reloadMessages}></camgate-audio-messages>
+      <camgate-audio-messages .gateway=${this.gateway} .camera=${this.camera} .messages=${this.messages} @camgate-messages-changed=${this.reloadMessages}></camgate-audio-messages>
     `;
   }
 

@@ -21,6 +21,8 @@ const REJOIN_DELAY_MS = 2000;
 
 export class LiveViewController implements ReactiveController {
   state: LiveViewState = { state: 'idle' };
+  /** The camera to watch (its id); set before the socket. */
+  cameraId = 'camera';
   /** The camera's video while playing. */
   stream: MediaStream | null = null;
   #socket: CamgateSocket | null = null;
@@ -74,7 +76,7 @@ export class LiveViewController implements ReactiveController {
     if (!socket?.connected) return;
     const generation = this.#generation;
     try {
-      const joined = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('video:join', {});
+      const joined = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('video:join', { cameraId: this.cameraId });
       if (generation !== this.#generation) return;
       // Refused (all places taken, media restarting): shown, and asked again a little later.
       if (!joined.ok) return this.#rejoinLater(joined.error);

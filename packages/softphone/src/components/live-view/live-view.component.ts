@@ -13,13 +13,17 @@ export class CamgateLiveView extends LitElement {
   static override styles = [liveViewStyles];
   static override properties = {
     socket: { attribute: false },
+    camera: { type: String },
   };
 
   socket: CamgateSocket | null = null;
+  /** The camera id to watch; empty = the default camera. */
+  camera = '';
 
   private readonly view = new LiveViewController(this);
 
   override willUpdate(changed: PropertyValues<this>): void {
+    this.view.cameraId = this.camera || 'camera';
     if (changed.has('socket')) this.view.setSocket(this.socket);
   }
 

@@ -80,6 +80,7 @@ export class CamgateOutgoingCalls extends LitElement {
   static override styles = [panelStyles, formStyles, buttonStyles, incomingCallsStyles];
   static override properties = {
     gateway: { type: String },
+    camera: { type: String },
     view: { state: true },
     draft: { state: true },
     messages: { state: true },
@@ -88,6 +89,8 @@ export class CamgateOutgoingCalls extends LitElement {
   };
 
   gateway = '';
+  /** The camera id whose call-outs this dialog edits; empty = the default camera. */
+  camera = '';
   private view: OutgoingCallsView | null = null;
   private draft: Draft | null = null;
   private messages: AudioMessage[] = [];

@@ -26,6 +26,7 @@ export class CamgateSoftphoneAccounts extends LitElement {
   static override styles = [panelStyles, formStyles, buttonStyles, softphoneAccountsStyles];
   static override properties = {
     gateway: { type: String },
+    cameraSipUser: { type: String },
     accounts: { state: true },
     username: { state: true },
     password: { state: true },
@@ -35,6 +36,8 @@ export class CamgateSoftphoneAccounts extends LitElement {
   };
 
   gateway = '';
+  /** The SIP user of the camera the embed code calls (the page's camera); empty = the default one. */
+  cameraSipUser = '';
 
   private accounts: SoftphoneAccountView[] = [];
   private username = '';
@@ -94,7 +97,7 @@ export class CamgateSoftphoneAccounts extends LitElement {
         Paste this into the other page and replace PASSWORD with the account's password. To let it in, put
         <code>sip:${username}@${gateway.hostname}</code> on the accepted list.
       </p>
-      <pre aria-label=${`Embed code for ${username}`} aria-describedby="embed-help" tabindex="0"><code>${embedSnippet(gateway, username)}</code></pre>
+      <pre aria-label=${`Embed code for ${username}`} aria-describedby="embed-help" tabindex="0"><code>${embedSnippet(gateway, username, this.cameraSipUser)}</code></pre>
     </div>`;
   }
 

@@ -96,7 +96,7 @@ export class CamgateSoftphone extends LitElement {
   dtmfMode: DtmfMode = 'info';
   username = '';
   password = '';
-  /** SIP URI of the camera; empty = the one the gateway names (sip:camera@gateway-host). */
+  /** The camera to call: its SIP user (`frontdoor`) or a whole SIP URI; empty = the default camera (sip:camera@gateway-host). */
   camera = '';
 
   /** The gateway's view of this call (`call:update`). */
@@ -119,9 +119,10 @@ export class CamgateSoftphone extends LitElement {
   private readonly socket = new SocketController(this, {
     gateway: () => resolveGatewayUrl(this.gateway),
     listeners: {
-      'call:update': (call) => this.onCallUpdate(call),
-      'call:ended': (call) => this.onCallUpdate(call),
-      caption: (caption) => this.onCaption(caption),
+      // Events name their camera first; this softphone follows its own call only (by Call-ID).
+      'call:update': (_camera, call) => this.onCallUpdate(call),
+      'call:ended': (_camera, call) => this.onCallUpdate(call),
+      caption: (_camera, caption) => this.onCaption(caption),
     },
     onConnect: () => {
       if (this.sip.callId && this.callActive) void this.watchCall(this.sip.callId);
@@ -241,7 +242,7 @@ export class CamgateSoftphone extends LitElement {
         uri: `sip:${this.username}@${domain}`,
         username: this.username,
         password: this.password,
-        cameraUri: this.camera || `sip:camera@${domain}`,
+        cameraUri: cameraTarget(this.camera || 'camera', domain),
       };
     }
     // The gateway's API serves its own page only: elsewhere the account must be given.
@@ -249,7 +250,7 @@ export class CamgateSoftphone extends LitElement {
     try {
       const credentials = await new ApiClient(gateway).softphoneCredentials();
       // The URL this page already reaches the gateway at beats the one the gateway guesses.
-      return { ...credentials, wsUrl, cameraUri: this.camera || credentials.cameraUri };
+      return { ...credentials, wsUrl, cameraUri: this.camera ? cameraTarget(this.camera, domain) : credentials.cameraUri };
     } catch (error) {
       if (error instanceof ApiError && error.status === 401)
         throw new Error('Sign in to the camera first, or give the softphone a username and password.');
@@ -388,4 +389,9 @@ export class CamgateSoftphone extends LitElement {
     const command = KEYPAD_COMMANDS[digit];
     return html`<p class="status">Selected: ${digit} – ${command ?? 'not available'} (press # to run it)</p>`;
   }
+}
+
+/** A camera's SIP user becomes `sip:<user>@<gateway host>`; a whole SIP URI stays as given. */
+function cameraTarget(camera: string, domain: string): string {
+  return /^sips?:/i.test(camera) ? camera : `sip:${camera}@${domain}`;
 }
