@@ -20,7 +20,7 @@ async function doorbellRingsTheResident(request: APIRequestContext): Promise<voi
   await storeSettings(request, { pin: '', audioMode: 'listen', welcomeMessageId: null });
   expect((await request.put(`/api/softphone-accounts/${ACCOUNT.username}`, { data: { password: ACCOUNT.password } })).ok()).toBe(true);
   const profile = { ...FACTORY_OUTGOING_CALLS.profiles[0]!, enabled: true, targets: [`softphone:${ACCOUNT.username}`], speakText: 'Someone is at the door.' };
-  expect((await request.put('/api/outgoing-calls', { data: { ...FACTORY_OUTGOING_CALLS, profiles: [profile] } })).ok()).toBe(true);
+  expect((await request.put('/api/cameras/camera/outgoing-calls', { data: { ...FACTORY_OUTGOING_CALLS, profiles: [profile] } })).ok()).toBe(true);
 }
 
 test.describe('the doorbell rings the resident\'s browser', () => {
@@ -61,7 +61,7 @@ test.describe('the doorbell rings the resident\'s browser', () => {
 
     await pressKeys(phoneA, '1#');
     await expect
-      .poll(async () => ((await (await request.get('/api/outputs')).json()) as OutputState[]).find((o) => o.name === 'door')?.active, { timeout: 10_000 })
+      .poll(async () => ((await (await request.get('/api/cameras/camera/outputs')).json()) as OutputState[]).find((o) => o.name === 'door')?.active, { timeout: 10_000 })
       .toBe(true);
     await phoneA.getByRole('button', { name: 'Hang up' }).click();
     await expectCallState(phoneA, 'ended');
@@ -84,7 +84,7 @@ test.describe('the doorbell rings the resident\'s browser', () => {
 
   test('the Outgoing Calls dialog: field errors, Set, Factory and Restore fill the form only, Close offers to store', async ({ page, request }) => {
     await doorbellRingsTheResident(request);
-    expect((await request.post('/api/outgoing-calls/store')).ok()).toBe(true);
+    expect((await request.post('/api/cameras/camera/outgoing-calls/store')).ok()).toBe(true);
     await signInPage(page);
     await page.getByRole('button', { name: 'Outgoing Calls Settings' }).click();
     const dialog = page.locator('camgate-outgoing-calls');
@@ -99,7 +99,7 @@ test.describe('the doorbell rings the resident\'s browser', () => {
     await targets.fill(`softphone:${ACCOUNT.username}\nsip:frontdesk@127.0.0.1:5070`);
     await dialog.getByRole('button', { name: 'Set', exact: true }).click();
     await expect(dialog.getByRole('status').filter({ hasText: 'active until the gateway restarts' })).toBeVisible();
-    const running = async () => ((await (await request.get('/api/outgoing-calls')).json()) as { running: { profiles: { targets: string[] }[] }; dirty: boolean });
+    const running = async () => ((await (await request.get('/api/cameras/camera/outgoing-calls')).json()) as { running: { profiles: { targets: string[] }[] }; dirty: boolean });
     expect((await running()).running.profiles[0]!.targets).toEqual([`softphone:${ACCOUNT.username}`, 'sip:frontdesk@127.0.0.1:5070']);
 
     // Factory and Restore change the form, not the camera.

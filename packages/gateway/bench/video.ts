@@ -103,7 +103,7 @@ async function browserCalls(): Promise<{ firstFrameMs: number[]; agesMs: number[
       agesMs.push(...result.ages.filter((age) => age >= 0 && age < 5000));
       await page.locator('camgate-softphone').getByRole('button', { name: 'Hang up' }).click();
       await page.close();
-      await eventually(async () => (await gw.api<{ calls: unknown[] }>('GET', '/api/status')).calls.length === 0, 10_000, 'the call to end');
+      await eventually(async () => (await gw.api<{ calls: unknown[] }>('GET', '/api/cameras/camera/status')).calls.length === 0, 10_000, 'the call to end');
     }
   } finally {
     await browser.close();

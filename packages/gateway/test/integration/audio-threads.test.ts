@@ -29,8 +29,8 @@ describe('audio threads: calls run on every core, a crashed thread ends only its
     phones.push(phone);
     return phone;
   };
-  const callIds = async () => (await gw.api<CameraStatus>('GET', '/api/status')).calls.map((c) => c.callId);
-  const loggedCall = async (callId: string) => (await gw.api<CallLogEntry[]>('GET', '/api/calls')).find((c) => c.callId === callId);
+  const callIds = async () => (await gw.api<CameraStatus>('GET', '/api/cameras/camera/status')).calls.map((c) => c.callId);
+  const loggedCall = async (callId: string) => (await gw.api<CallLogEntry[]>('GET', '/api/cameras/camera/calls')).find((c) => c.callId === callId);
   /** 100 ms blocks of the room microphone's 1 kHz tone in the last `seconds` of what the phone heard. */
   const roomToneHeard = async (phone: Baresip, seconds: number) => {
     const { received } = await phone.recordings();
@@ -45,9 +45,9 @@ describe('audio threads: calls run on every core, a crashed thread ends only its
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'camgate-threads-'));
     gw = await startTestGateway(['--audio-threads', '2', '--microphone-wav', await writeRoomToneWav(dir)]);
-    const view = await gw.api<SettingsView>('GET', '/api/settings');
+    const view = await gw.api<SettingsView>('GET', '/api/cameras/camera/settings');
     // Listen from the start: what a caller hears is the room microphone, through its call's audio thread.
-    await gw.api('PUT', '/api/settings', { ...view.running, pin: '', acceptedCallers: [], audioMode: 'listen' });
+    await gw.api('PUT', '/api/cameras/camera/settings', { ...view.running, pin: '', acceptedCallers: [], audioMode: 'listen' });
   });
   afterAll(async () => {
     for (const phone of phones.splice(0)) await phone.close();

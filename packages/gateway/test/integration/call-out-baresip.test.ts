@@ -32,11 +32,11 @@ describe('the camera calls out to phones', () => {
   };
   const useProfile = async (profile: Partial<CallOutProfile>) => {
     const base = FACTORY_OUTGOING_CALLS.profiles[0]!;
-    await gw.api('PUT', '/api/outgoing-calls', { ...FACTORY_OUTGOING_CALLS, profiles: [{ ...base, enabled: true, speakText: '', ...profile }] });
+    await gw.api('PUT', '/api/cameras/camera/outgoing-calls', { ...FACTORY_OUTGOING_CALLS, profiles: [{ ...base, enabled: true, speakText: '', ...profile }] });
   };
   const finished = (id: string) =>
-    eventually(async () => (await gw.api<CallOutStatus[]>('GET', '/api/call-outs')).find((s) => s.id === id && s.done), 60_000, 'call-out done');
-  const callLog = () => gw.api<CallLogEntry[]>('GET', '/api/calls');
+    eventually(async () => (await gw.api<CallOutStatus[]>('GET', '/api/cameras/camera/call-outs')).find((s) => s.id === id && s.done), 60_000, 'call-out done');
+  const callLog = () => gw.api<CallLogEntry[]>('GET', '/api/cameras/camera/calls');
 
   beforeAll(async () => {
     recordDir = await mkdtemp(join(tmpdir(), 'camgate-callout-'));
@@ -44,7 +44,7 @@ describe('the camera calls out to phones', () => {
   });
   afterEach(async () => {
     await Promise.all(phones.splice(0).map((phone) => phone.close()));
-    await eventually(async () => (await gw.api<CameraStatus>('GET', '/api/status')).calls.length === 0, 15_000, 'calls gone');
+    await eventually(async () => (await gw.api<CameraStatus>('GET', '/api/cameras/camera/status')).calls.length === 0, 15_000, 'calls gone');
   });
   afterAll(async () => {
     await gw.close();
@@ -55,7 +55,7 @@ describe('the camera calls out to phones', () => {
     const answering = await newPhone({ autoAnswer: true, record: true });
     const ringing = await newPhone();
     await useProfile({ targets: [uriOf(ringing), uriOf(answering)], order: 'parallel', ringSeconds: 30, messageId: 'welcome' });
-    const { started } = await gw.api<BellResult>('POST', '/api/bell');
+    const { started } = await gw.api<BellResult>('POST', '/api/cameras/camera/bell');
     expect(started).toHaveLength(1);
     await ringing.waitForEvent('CALL_INCOMING');
     await answering.waitForEvent('CALL_ESTABLISHED');
@@ -68,7 +68,7 @@ describe('the camera calls out to phones', () => {
 
     await pause(2500); // the welcome message
     await answering.sendDtmf('1#');
-    await eventually(async () => (await gw.api<OutputState[]>('GET', '/api/outputs')).find((o) => o.name === 'door')?.active, 10_000, 'door open');
+    await eventually(async () => (await gw.api<OutputState[]>('GET', '/api/cameras/camera/outputs')).find((o) => o.name === 'door')?.active, 10_000, 'door open');
     await answering.hangup();
     await answering.waitForEvent('CALL_CLOSED');
     await answering.close();
@@ -83,12 +83,12 @@ describe('the camera calls out to phones', () => {
   }, 60_000);
 
   it('an alarm the first callee does not acknowledge goes on to the next, who enters the PIN', async () => {
-    const view = await gw.api<SettingsView>('GET', '/api/settings');
-    await gw.api('PUT', '/api/settings', { ...view.running, pin: '4711' });
+    const view = await gw.api<SettingsView>('GET', '/api/cameras/camera/settings');
+    await gw.api('PUT', '/api/cameras/camera/settings', { ...view.running, pin: '4711' });
     const silent = await newPhone({ autoAnswer: true });
     const keen = await newPhone({ autoAnswer: true });
     await useProfile({ targets: [uriOf(silent), uriOf(keen)], order: 'sequential', acknowledge: true, acknowledgeSeconds: 5, messageId: null, speakText: 'Alarm.' });
-    const { started } = await gw.api<BellResult>('POST', '/api/bell');
+    const { started } = await gw.api<BellResult>('POST', '/api/cameras/camera/bell');
     await silent.waitForEvent('CALL_ESTABLISHED');
     // No PIN: after the acknowledge time the camera hangs up and calls the next one.
     await silent.waitForEvent('CALL_CLOSED', 15_000);
@@ -103,7 +103,7 @@ describe('the camera calls out to phones', () => {
     expect(answeredBy(silent)?.outcome).toBe('not-acknowledged');
     expect(answeredBy(keen)).toBeDefined();
     await keen.hangup();
-    await gw.api('PUT', '/api/settings', view.running);
+    await gw.api('PUT', '/api/cameras/camera/settings', view.running);
   }, 60_000);
 
   it('unreachable, busy and unanswered targets are skipped; nobody taking an alarm is an event', async () => {
@@ -112,7 +112,7 @@ describe('the camera calls out to phones', () => {
     const deaf = await newPhone();
     const unreachable = `sip:nobody@127.0.0.1:${closedPort};transport=tcp`;
     await useProfile({ targets: [unreachable, uriOf(busy), uriOf(deaf)], order: 'sequential', ringSeconds: 5, acknowledge: true });
-    const { started } = await gw.api<BellResult>('POST', '/api/bell');
+    const { started } = await gw.api<BellResult>('POST', '/api/cameras/camera/bell');
     await busy.waitForEvent('CALL_INCOMING');
     await busy.hangup(); // baresip turns the ringing call down: 486 Busy Here
     await deaf.waitForEvent('CALL_INCOMING');
@@ -124,7 +124,7 @@ describe('the camera calls out to phones', () => {
     expect(log.find((e) => e.caller === unreachable)?.outcome).toBe('unreachable');
     expect(log.find((e) => e.caller === uriOf(busy))?.outcome).toBe('busy');
     expect(log.find((e) => e.caller === uriOf(deaf))?.outcome).toBe('no-answer');
-    const events = await gw.api<CameraEvent[]>('GET', '/api/events');
+    const events = await gw.api<CameraEvent[]>('GET', '/api/cameras/camera/events');
     expect(events.some((e) => e.kind === 'alarm-unanswered')).toBe(true);
   }, 60_000);
 
@@ -134,7 +134,7 @@ describe('the camera calls out to phones', () => {
       const answering = await newPhone({ autoAnswer: true });
       const declining = `sip:sipp@127.0.0.1:${decliner.port}`;
       await useProfile({ targets: [declining, uriOf(answering)], order: 'sequential', ringSeconds: 10 });
-      const { started } = await gw.api<BellResult>('POST', '/api/bell');
+      const { started } = await gw.api<BellResult>('POST', '/api/cameras/camera/bell');
       await answering.waitForEvent('CALL_ESTABLISHED');
       const status = await finished(started[0]!.id);
       expect(status.targets.map((t) => t.state)).toEqual(['declined', 'answered']);
@@ -148,20 +148,20 @@ describe('the camera calls out to phones', () => {
 
   it('a message a call-out profile plays cannot be deleted', async () => {
     await useProfile({ targets: ['sip:nobody@127.0.0.1'], enabled: false, messageId: 'welcome' });
-    const response = await fetch(`${gw.baseUrl}/api/messages/welcome`, { method: 'DELETE', headers: { cookie: gw.cookie } });
+    const response = await fetch(`${gw.baseUrl}/api/cameras/camera/messages/welcome`, { method: 'DELETE', headers: { cookie: gw.cookie } });
     expect(response.status).toBe(409);
     expect(await response.json()).toEqual({ error: 'the message is played by a call-out profile' });
   });
 
   it('the bell webhook needs the camera\'s token', async () => {
-    await gw.api('PUT', '/api/outgoing-calls', { ...FACTORY_OUTGOING_CALLS, webhookToken: 'a'.repeat(32) });
+    await gw.api('PUT', '/api/cameras/camera/outgoing-calls', { ...FACTORY_OUTGOING_CALLS, webhookToken: 'a'.repeat(32) });
     const hook = (token: string) => fetch(`${gw.baseUrl}/api/cameras/camera/bell/hook?token=${token}`, { method: 'POST' });
     expect((await hook('b'.repeat(32))).status).toBe(403);
     expect((await hook('')).status).toBe(403);
     const ok = await hook('a'.repeat(32));
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({ started: [] }); // the factory profile is off
-    const events = await gw.api<CameraEvent[]>('GET', '/api/events');
+    const events = await gw.api<CameraEvent[]>('GET', '/api/cameras/camera/events');
     expect(events.some((e) => e.kind === 'bell' && e.detail === 'bell by webhook')).toBe(true);
   });
 });

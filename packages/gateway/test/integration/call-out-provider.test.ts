@@ -26,7 +26,7 @@ describe('call-outs through a SIP provider (Kamailio)', () => {
     phone = await Baresip.start({ aor: `sip:${NUMBER}@127.0.0.1:${provider.port}`, accountParams: ';regint=60;answermode=auto' });
     // The REGISTER may be answered before the control connection is up: read baresip's console instead.
     await phone.process.waitForOutput(new RegExp(`${NUMBER}@127.0.0.1: .* 200 OK`), 15_000);
-    await eventually(async () => (await gw.api<CameraStatus>('GET', '/api/status')).registration.state === 'registered', 15_000, 'camera registered');
+    await eventually(async () => (await gw.api<CameraStatus>('GET', '/api/cameras/camera/status')).registration.state === 'registered', 15_000, 'camera registered');
   });
   afterAll(async () => {
     await phone?.close();
@@ -36,19 +36,19 @@ describe('call-outs through a SIP provider (Kamailio)', () => {
 
   it('rings the phone registered under the number; the callee opens the door', async () => {
     const profile = { ...FACTORY_OUTGOING_CALLS.profiles[0]!, enabled: true, targets: [NUMBER], speakText: '', messageId: null };
-    await gw.api('PUT', '/api/outgoing-calls', { ...FACTORY_OUTGOING_CALLS, profiles: [profile] });
+    await gw.api('PUT', '/api/cameras/camera/outgoing-calls', { ...FACTORY_OUTGOING_CALLS, profiles: [profile] });
     const { started } = await gw.api<BellResult>('POST', '/api/cameras/camera/bell');
     const established = await phone.waitForEvent('CALL_ESTABLISHED');
     expect(established.peeruri).toContain(ACCOUNT.username); // From: the camera's account at the provider
     const status = await eventually(
-      async () => (await gw.api<CallOutStatus[]>('GET', '/api/call-outs')).find((s) => s.id === started[0]!.id && s.done),
+      async () => (await gw.api<CallOutStatus[]>('GET', '/api/cameras/camera/call-outs')).find((s) => s.id === started[0]!.id && s.done),
       15_000,
       'call-out done',
     );
     expect(status.answeredBy).toBe(NUMBER);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     await phone.sendDtmf('1#');
-    await eventually(async () => (await gw.api<OutputState[]>('GET', '/api/outputs')).find((o) => o.name === 'door')?.active, 10_000, 'door open');
+    await eventually(async () => (await gw.api<OutputState[]>('GET', '/api/cameras/camera/outputs')).find((o) => o.name === 'door')?.active, 10_000, 'door open');
     await phone.hangup();
     await phone.waitForEvent('CALL_CLOSED');
   }, 60_000);

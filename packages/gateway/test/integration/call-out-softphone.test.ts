@@ -27,11 +27,11 @@ describe('the camera calls registered browsers (softphone accounts)', () => {
     gw = await startTestGateway();
     await gw.api('PUT', `/api/softphone-accounts/${ACCOUNT.username}`, { password: ACCOUNT.password });
     const profile = { ...FACTORY_OUTGOING_CALLS.profiles[0]!, enabled: true, targets: [`softphone:${ACCOUNT.username}`], speakText: '', messageId: null };
-    await gw.api('PUT', '/api/outgoing-calls', { ...FACTORY_OUTGOING_CALLS, profiles: [profile] });
+    await gw.api('PUT', '/api/cameras/camera/outgoing-calls', { ...FACTORY_OUTGOING_CALLS, profiles: [profile] });
   });
   afterEach(async () => {
     await Promise.all(phones.splice(0).map((phone) => phone.close()));
-    await eventually(async () => (await gw.api<CameraStatus>('GET', '/api/status')).calls.length === 0, 10_000, 'calls gone');
+    await eventually(async () => (await gw.api<CameraStatus>('GET', '/api/cameras/camera/status')).calls.length === 0, 10_000, 'calls gone');
   });
   afterAll(async () => {
     await gw?.close();
@@ -41,7 +41,7 @@ describe('the camera calls registered browsers (softphone accounts)', () => {
     const [first, second] = [await newTab(), await newTab()];
     await Promise.all([first.registered(), second.registered()]);
     const ringing = [first.incoming(), second.incoming()];
-    const { started } = await gw.api<BellResult>('POST', '/api/bell');
+    const { started } = await gw.api<BellResult>('POST', '/api/cameras/camera/bell');
     const [a, b] = (await Promise.all(ringing)) as [RTCSession, RTCSession];
     expect(a.remote_identity.display_name).toBe('camera');
     const bEnded = new Promise<string>((resolve) => b.once('failed', (e: { cause: string }) => resolve(e.cause)));
@@ -50,7 +50,7 @@ describe('the camera calls registered browsers (softphone accounts)', () => {
     await confirmed;
     expect(await bEnded).toBe('Canceled');
     const status = await eventually(
-      async () => (await gw.api<CallOutStatus[]>('GET', '/api/call-outs')).find((s) => s.id === started[0]!.id && s.done),
+      async () => (await gw.api<CallOutStatus[]>('GET', '/api/cameras/camera/call-outs')).find((s) => s.id === started[0]!.id && s.done),
       10_000,
       'call-out done',
     );
@@ -58,7 +58,7 @@ describe('the camera calls registered browsers (softphone accounts)', () => {
     a.sendDTMF('1', { transportType: JsSIP.C.DTMF_TRANSPORT.INFO });
     await new Promise((r) => setTimeout(r, 300));
     a.sendDTMF('#', { transportType: JsSIP.C.DTMF_TRANSPORT.INFO });
-    await eventually(async () => (await gw.api<OutputState[]>('GET', '/api/outputs')).find((o) => o.name === 'door')?.active, 10_000, 'door open');
+    await eventually(async () => (await gw.api<OutputState[]>('GET', '/api/cameras/camera/outputs')).find((o) => o.name === 'door')?.active, 10_000, 'door open');
     a.terminate();
   });
 
@@ -69,9 +69,9 @@ describe('the camera calls registered browsers (softphone accounts)', () => {
     await tab.registered();
     await tab.close();
     await new Promise((r) => setTimeout(r, 300));
-    const { started } = await gw.api<BellResult>('POST', '/api/bell');
+    const { started } = await gw.api<BellResult>('POST', '/api/cameras/camera/bell');
     const status = await eventually(
-      async () => (await gw.api<CallOutStatus[]>('GET', '/api/call-outs')).find((s) => s.id === started[0]!.id && s.done),
+      async () => (await gw.api<CallOutStatus[]>('GET', '/api/cameras/camera/call-outs')).find((s) => s.id === started[0]!.id && s.done),
       10_000,
       'call-out done',
     );

@@ -11,13 +11,13 @@ import { burntInTimestamp, lumaOf, lumaSpread } from '../support/still-frame.ts'
 const TIMESTAMP_MODULO = 2 ** 40;
 
 async function eventPicture(gw: TestGateway): Promise<{ contentType: string; data: Buffer }> {
-  await gw.api('POST', '/api/outputs/light/trigger');
+  await gw.api('POST', '/api/cameras/camera/outputs/light/trigger');
   const [event] = await eventually(async () => {
-    const events = await gw.api<CameraEvent[]>('GET', '/api/events');
+    const events = await gw.api<CameraEvent[]>('GET', '/api/cameras/camera/events');
     return events.length > 0 && events;
   }, 15_000, 'the light event');
   expect(event!.hasImage).toBe(true);
-  const response = await fetch(`${gw.baseUrl}/api/events/${event!.id}/image`, { headers: { cookie: gw.cookie } });
+  const response = await fetch(`${gw.baseUrl}/api/cameras/camera/events/${event!.id}/image`, { headers: { cookie: gw.cookie } });
   return { contentType: response.headers.get('content-type') ?? '', data: Buffer.from(await response.arrayBuffer()) };
 }
 
@@ -30,7 +30,7 @@ describe('event pictures', () => {
 
   it('are grabbed from the live video while it runs: a frame of the scene taken at the event', async () => {
     gw = await startTestGateway(['--video-always-on']);
-    await eventually(async () => (await gw!.api<{ video: { state: string } }>('GET', '/api/status')).video.state === 'running', 15_000, 'the video');
+    await eventually(async () => (await gw!.api<{ video: { state: string } }>('GET', '/api/cameras/camera/status')).video.state === 'running', 15_000, 'the video');
     const before = Date.now();
     const picture = await eventPicture(gw);
     expect(picture.contentType).toBe('image/jpeg');

@@ -19,13 +19,13 @@ describe('SIP video phone (baresip + H.264) calls the camera', () => {
 
   beforeAll(async () => {
     gw = await startTestGateway(['--camera-name', 'front door']);
-    const view = await gw.api<SettingsView>('GET', '/api/settings');
-    await gw.api('PUT', '/api/settings', { ...view.running, acceptedCallers: ['sip:baresip@127.0.0.1', 'sip:linphone@127.0.0.1'], audioMode: 'none' });
+    const view = await gw.api<SettingsView>('GET', '/api/cameras/camera/settings');
+    await gw.api('PUT', '/api/cameras/camera/settings', { ...view.running, acceptedCallers: ['sip:baresip@127.0.0.1', 'sip:linphone@127.0.0.1'], audioMode: 'none' });
   }, 60_000);
 
   afterEach(async () => {
     for (const phone of phones.splice(0)) await phone.close();
-    await eventually(async () => (await gw.api<CameraStatus>('GET', '/api/status')).calls.length === 0, 10_000, 'calls gone');
+    await eventually(async () => (await gw.api<CameraStatus>('GET', '/api/cameras/camera/status')).calls.length === 0, 10_000, 'calls gone');
   });
 
   afterAll(async () => {
@@ -67,7 +67,7 @@ describe('SIP video phone (baresip + H.264) calls the camera', () => {
     phones.push(phone);
     await phone.dial(gw.sipUri);
     await phone.waitForEvent('CALL_ESTABLISHED');
-    await eventually(async () => (await gw.api<CameraStatus>('GET', '/api/status')).calls[0]?.phase === 'welcome', 10_000, 'the welcome');
+    await eventually(async () => (await gw.api<CameraStatus>('GET', '/api/cameras/camera/status')).calls[0]?.phase === 'welcome', 10_000, 'the welcome');
     await phone.hangup();
     await phone.waitForEvent('CALL_CLOSED');
   }, 30_000);

@@ -48,7 +48,7 @@ async function strangerCall(target: GatewayTarget, peer: UdpSipPeer, aor: string
   const call = await ScriptedCall.dial(peer, target.sipUri, target.sipPort, aor, sdpOffer(peer.address, 40_000));
   if (typeof call === 'number') return false;
   try {
-    await within(10_000, async () => /welcome|pin/.test((await target.api<CameraStatus>('GET', '/api/status')).calls[0]?.phase ?? ''));
+    await within(10_000, async () => /welcome|pin/.test((await target.api<CameraStatus>('GET', '/api/cameras/camera/status')).calls[0]?.phase ?? ''));
     for (let guess = 0; guess < 3 && !call.ended; guess++) {
       await call.keys('0000#');
       await pause(2000);

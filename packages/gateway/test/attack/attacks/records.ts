@@ -20,7 +20,7 @@ export async function rejectedFloodKeepsAnsweredCalls(target: GatewayTarget, o: 
   await applySettings(target, { pin: '', acceptedCallers: [ownerAor] });
   const owner = await callAnswered(target, o.owner, ownerAor);
   if (owner !== 'answered') throw new Error(`the owner's call before the flood: ${owner}`);
-  const answered = await within(5000, async () => (await target.api<CallLogEntry[]>('GET', '/api/calls?limit=5')).find((e) => e.caller.includes(ownerAor)));
+  const answered = await within(5000, async () => (await target.api<CallLogEntry[]>('GET', '/api/cameras/camera/calls?limit=5')).find((e) => e.caller.includes(ownerAor)));
   const peers = await Promise.all(o.sources.map((address) => UdpSipPeer.open(address)));
   try {
     for (const peer of peers) {
@@ -32,7 +32,7 @@ export async function rejectedFloodKeepsAnsweredCalls(target: GatewayTarget, o: 
     const rejectedSoFar = () => peers.reduce((sum, p) => sum + new Set(p.messages.filter((m) => m.status >= 400).map((m) => m.callId)).size, 0);
     await within(15_000, async () => rejectedSoFar() >= 0.95 * peers.length * PER_SOURCE);
     const rejected = rejectedSoFar();
-    const log = await target.api<CallLogEntry[]>('GET', '/api/calls?limit=500');
+    const log = await target.api<CallLogEntry[]>('GET', '/api/cameras/camera/calls?limit=500');
     const kept = answered !== undefined && log.some((e) => e.callId === answered.callId);
     findings.record('rejected INVITEs', rejected);
     findings.record('call log rows listed', log.length);
@@ -54,14 +54,14 @@ export async function callCutByKill(target: GatewayTarget, o: { owner: string })
   try {
     await phone.dial(target.sipUri);
     await phone.waitForEvent('CALL_ESTABLISHED');
-    callId = await within(5000, async () => (await target.api<CameraStatus>('GET', '/api/status')).calls[0]?.callId);
+    callId = await within(5000, async () => (await target.api<CameraStatus>('GET', '/api/cameras/camera/status')).calls[0]?.callId);
     await target.killHard();
   } finally {
     await phone.close();
   }
   await target.launch();
   findings.expectThat(callId !== undefined, 'the call never showed in /api/status before the kill');
-  const entry = (await target.api<CallLogEntry[]>('GET', '/api/calls?limit=500')).find((e) => e.callId === callId);
+  const entry = (await target.api<CallLogEntry[]>('GET', '/api/cameras/camera/calls?limit=500')).find((e) => e.callId === callId);
   findings.record('outcome after restart', entry?.outcome ?? 'none');
   findings.record('ended', String(entry?.endedAt !== null && entry?.endedAt !== undefined));
   findings.expectThat(entry !== undefined, 'the call cut by kill -9 is missing from GET /api/calls');

@@ -13,7 +13,7 @@ import type { GatewayTarget } from '../support/target.ts';
 export const OWNER_PIN = '4711';
 
 async function callPhase(target: GatewayTarget): Promise<CallInfo['phase'] | undefined> {
-  return (await target.api<CameraStatus>('GET', '/api/status')).calls[0]?.phase;
+  return (await target.api<CameraStatus>('GET', '/api/cameras/camera/status')).calls[0]?.phase;
 }
 
 /** The owner's call, PIN entered, in the connected phase (where `1#` opens the door). */
@@ -72,8 +72,8 @@ export async function strangerSpraysRtpDuringCall(target: GatewayTarget, o: { ow
     findings.record('rtp packets the stranger received', received);
     findings.expectThat(received === 0, `the stranger received ${received} RTP packets of the owner's call`);
     await pause(1000);
-    const doorEvents = (await target.api<CameraEvent[]>('GET', '/api/events?limit=50')).filter((e) => e.kind === 'door' && e.at >= startedAt);
-    const doorOpen = (await target.api<{ name: string; active: boolean }[]>('GET', '/api/outputs')).some((x) => x.name === 'door' && x.active);
+    const doorEvents = (await target.api<CameraEvent[]>('GET', '/api/cameras/camera/events?limit=50')).filter((e) => e.kind === 'door' && e.at >= startedAt);
+    const doorOpen = (await target.api<{ name: string; active: boolean }[]>('GET', '/api/cameras/camera/outputs')).some((x) => x.name === 'door' && x.active);
     findings.record('door events during the spray', doorEvents.length);
     findings.expectThat(doorEvents.length === 0 && !doorOpen, 'the stranger\'s RFC 4733 "1#" opened the door');
     findings.expectThat(target.alive, 'the gateway died during the RTP spray');

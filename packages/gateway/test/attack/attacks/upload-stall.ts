@@ -45,7 +45,7 @@ export async function uploadWhileHealthPolled(target: GatewayTarget, o: { upload
   const statuses: number[] = [];
   try {
     for (let i = 0; i < o.uploads; i++) {
-      const answer = await target.http('POST', `/api/messages?name=${encodeURIComponent(`big ${i}`)}`, { body: wav, headers: { cookie: target.adminCookie, 'content-type': 'audio/wav' } });
+      const answer = await target.http('POST', `/api/cameras/camera/messages?name=${encodeURIComponent(`big ${i}`)}`, { body: wav, headers: { cookie: target.adminCookie, 'content-type': 'audio/wav' } });
       statuses.push(answer.status);
     }
     await pause(500);

@@ -70,8 +70,8 @@ export async function callAnswered(target: GatewayTarget, address: string, aor =
 
 /** Changes some Incoming Calls settings (Set) as the admin. */
 export async function applySettings(target: GatewayTarget, change: Partial<IncomingCallsSettings>): Promise<void> {
-  const view = await target.api<SettingsView>('GET', '/api/settings');
-  await target.api('PUT', '/api/settings', { ...view.running, ...change });
+  const view = await target.api<SettingsView>('GET', '/api/cameras/camera/settings');
+  await target.api('PUT', '/api/cameras/camera/settings', { ...view.running, ...change });
 }
 
 /** Polls `check` until it gives a value (not undefined/false) or `timeoutMs` passes. */
