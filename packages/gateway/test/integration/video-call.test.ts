@@ -38,7 +38,7 @@ function playingFrame(page: Page, what: string, since: number): Promise<DecodedF
 }
 
 async function call(page: Page, gw: TestGateway): Promise<Locator> {
-  await page.goto(gw.baseUrl);
+  await page.goto(`${gw.baseUrl}/cameras/camera`);
   const softphone = page.locator('camgate-softphone');
   await softphone.getByRole('button', { name: 'Call', exact: true }).click();
   await eventually(async () => (await softphone.getAttribute('data-call-state')) === 'in-call', 15_000, 'the call to be answered');
