@@ -80,9 +80,9 @@ export function createCallOutRoutes(o: CallOutRoutesOptions): Router {
     api.post(`${prefix}/outgoing-calls/store`, admin, route((req, res) => res.json(cameraOf(req).settings.store())));
   }
   // In front of the audio-message routes: a message a call-out profile plays stays (409), as one the Incoming Calls settings use.
-  api.delete('/messages/:id', ...admin, (req: Request, res: Response, next: NextFunction) => {
-    const camera = o.camera(o.defaultCameraId);
-    if (camera?.settings.usesMessage(String(req.params.id))) return void res.status(409).json({ error: 'the message is played by a call-out profile' });
+  api.delete(['/messages/:messageId', '/cameras/:id/messages/:messageId'], ...admin, (req: Request, res: Response, next: NextFunction) => {
+    const camera = o.camera(typeof req.params.id === 'string' ? req.params.id : o.defaultCameraId);
+    if (camera?.settings.usesMessage(String(req.params.messageId))) return void res.status(409).json({ error: 'the message is played by a call-out profile' });
     next();
   });
   return api;

@@ -74,7 +74,8 @@ describe('the camera calls out to phones', () => {
     await answering.close();
     const { received } = await answering.recordings();
     const blocks = await wavBlocks(received[0]!);
-    expect(blocks.filter((b) => rms(b) > 0.01).length).toBeGreaterThan(20); // the message reached the phone
+    // The message reached the phone: well over a second of speech (100 ms blocks; words have pauses between them).
+    expect(blocks.filter((b) => rms(b) > 0.01).length).toBeGreaterThan(12);
 
     const log = await callLog();
     const answered = log.find((e) => e.commands.includes(`call-out Doorbell: answered by ${uriOf(answering)}`));
