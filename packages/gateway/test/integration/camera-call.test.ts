@@ -200,7 +200,8 @@ describe('calls from a SIP phone (baresip) — help page "Incoming Calls" and "C
 
 describe('a mediasoup worker dies during a call', () => {
   it('ends the call cleanly with BYE, and the next call is answered by the new worker', async () => {
-    const gw = await startTestGateway();
+    // One mediasoup worker: the one killed is surely the one carrying the call.
+    const gw = await startTestGateway(['--workers', '1']);
     const phones: Baresip[] = [];
     try {
       await settings(gw, { pin: '', acceptedCallers: [] });
