@@ -10,9 +10,13 @@ import { createLogger } from '../../src/core/logger.ts';
 import { MediaService } from '../../src/media/media-service.ts';
 import type { MediaSession } from '../../src/media/media-session.ts';
 import { isRtcp, parseRtpPacket } from '../../src/media/rtp-packet.ts';
+import { createRtspPuller } from '../../src/media/video/rtsp-puller.ts';
 import { SimulatedScene } from '../../src/media/video/simulated-scene.ts';
 import { VideoSupervisor } from '../../src/media/video/video-supervisor.ts';
 import { eventually } from '../support/gateway.ts';
+import { freeTcpPort } from '../support/ports.ts';
+import type { PeerProcess } from '../support/process.ts';
+import { startRtspCamera } from '../support/rtsp-camera.ts';
 import { ToneCameraAudio } from './media-harness.ts';
 
 const logger = createLogger();
@@ -47,7 +51,7 @@ describe('SIP video edge', () => {
   let supervisor: VideoSupervisor;
   let audio: Socket;
   let video: Socket;
-  const videoPackets: { payloadType: number; ssrc: number; sequenceNumber: number }[] = [];
+  const videoPackets: { payloadType: number; ssrc: number; sequenceNumber: number; nalType: number }[] = [];
   let session: MediaSession | undefined;
   let calls = 0;
 
@@ -63,7 +67,7 @@ describe('SIP video edge', () => {
     await Promise.all([audio, video].map((s) => new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve))));
     video.on('message', (datagram) => {
       const packet = isRtcp(datagram) ? undefined : parseRtpPacket(datagram);
-      if (packet) videoPackets.push({ payloadType: packet.payloadType, ssrc: packet.ssrc, sequenceNumber: packet.sequenceNumber });
+      if (packet) videoPackets.push({ payloadType: packet.payloadType, ssrc: packet.ssrc, sequenceNumber: packet.sequenceNumber, nalType: packet.payload[0]! & 0x1f });
     });
   }, 30_000);
 
@@ -127,17 +131,54 @@ describe('SIP video edge', () => {
     const call = await answer(offer(audio.address().port, video.address().port, vp8));
     expect(call.answerSdp).toMatch(/^m=audio [1-9]\d* RTP\/AVP 0/m);
     expect(call.answerSdp).toMatch(/^m=video 0 RTP\/AVP 100/m);
-    expect(call.answerSdp).toMatch(/^i=the phone offers no H264 packetization-mode 1 \(no transcoding\)/m);
+    expect(call.answerSdp).toMatch(/^i=the phone offers no H264 \(no transcoding\)/m);
     call.confirmPeer();
     await sleep(1000);
     expect(videoPackets).toHaveLength(0);
   });
 
-  it('refuses H.264 packetization-mode 0 (frames do not fit one packet)', async () => {
-    const modeZero = 'm=video %PORT% RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 profile-level-id=42e01f\r\na=sendrecv\r\n';
+  it('serves an H.264 packetization-mode 0 offer from the simulated scene: every packet is one whole NAL unit (no STAP-A, no FU-A)', async () => {
+    // RFC 6184: a format without packetization-mode is mode 0 (linphone's H.264 offer).
+    const modeZero = 'm=video %PORT% RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 profile-level-id=42801f\r\na=sendrecv\r\n';
     const call = await answer(offer(audio.address().port, video.address().port, modeZero));
-    expect(call.answerSdp).toMatch(/^m=video 0 RTP\/AVP 96/m);
-  });
+    const section = call.answerSdp.slice(call.answerSdp.indexOf('m=video'));
+    expect(section).toMatch(/^m=video [1-9]\d* RTP\/AVP 96\r\n/);
+    expect(section).toContain('a=fmtp:96 packetization-mode=0;profile-level-id=42e01f');
+    call.confirmPeer();
+    // Three 1 s GOPs: key frames (SPS, PPS, IDR slices) and the frames between them.
+    await eventually(() => videoPackets.length > 150 && videoPackets.some((p) => p.nalType === 5), 15_000, 'video with a key frame');
+    const nalTypes = new Set(videoPackets.map((p) => p.nalType));
+    expect([...nalTypes].every((type) => type >= 1 && type <= 23)).toBe(true);
+    expect(nalTypes).toContain(7); // SPS in its own packet, as the key frame's first
+    expect(new Set(videoPackets.map((p) => p.payloadType))).toEqual(new Set([96]));
+  }, 30_000);
+});
+
+describe('SIP video of a real RTSP camera', () => {
+  it('refuses an H.264 packetization-mode 0 offer (the camera fragments its NAL units): port 0 with the reason, the audio answered', async () => {
+    const media = new MediaService({ logger, webrtc: { listenIp: '127.0.0.1' }, rtp: { listenIp: '127.0.0.1', announcedIp: '127.0.0.1', portMin: 35300, portMax: 35399 } });
+    await media.start();
+    let camera: PeerProcess | undefined;
+    let supervisor: VideoSupervisor | undefined;
+    try {
+      const port = await freeTcpPort();
+      camera = await startRtspCamera(port);
+      const source = createRtspPuller({ cameraId: 'camera', url: `rtsp://127.0.0.1:${port}/camera`, logger });
+      supervisor = new VideoSupervisor({ cameraId: 'camera', source, router: () => media.cameraRouter(), alwaysOn: true, logger });
+      media.attachVideo('camera', supervisor);
+      supervisor.start();
+      await eventually(() => supervisor!.state.state === 'running', 20_000, 'the RTSP camera');
+      const modeZero = 'm=video 40002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 profile-level-id=42801f\r\na=sendrecv\r\n';
+      const call = await media.answer({ callId: 'rtsp-mode-0', kind: 'sip', offerSdp: offer(40000, 40002, modeZero), audio: new ToneCameraAudio(1000) });
+      expect(call.answerSdp).toMatch(/^m=audio [1-9]\d* RTP\/AVP 0/m);
+      expect(call.answerSdp).toMatch(/^m=video 0 RTP\/AVP 96\r\ni=the phone offers H264 packetization-mode 0 only and the camera stream fragments its NAL units \(no transcoding\)/m);
+      call.close();
+    } finally {
+      supervisor?.close();
+      await camera?.stop();
+      await media.close();
+    }
+  }, 40_000);
 });
 
 describe('SIP video when the RTP range is full', () => {

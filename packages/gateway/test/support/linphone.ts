@@ -13,7 +13,7 @@
  * Note: the config's `sip_port` is ignored by this linphonec at start-up (it reports -1
  * and cannot send); the `ports sip <n>` command sets it reliably, so `start()` issues it.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -23,12 +23,16 @@ import { PeerProcess } from './process.ts';
 export interface LinphonecOptions {
   /** How digits are sent: SIP INFO (default) or RFC 2833 telephone-events in RTP. */
   dtmf?: 'sip-info' | 'rfc2833';
-  /** Offer video (`-V`): receive only, H.264 from Debian's mediastreamer2-plugin-openh264, and VP8. */
+  /**
+   * Offer video (`-V`): receive only, H.264 (packetization-mode 0) from Debian's
+   * mediastreamer2-plugin-openh264, and VP8; `snapshotReceived` saves a decoded frame.
+   */
   video?: boolean;
 }
 
 export class Linphonec {
   #cursor = 0;
+  #snapshots = 0;
 
   private constructor(
     readonly process: PeerProcess,
@@ -53,6 +57,8 @@ export class Linphonec {
         'contact=sip:linphone@127.0.0.1',
         'guess_hostname=0',
         '[rtp]',
+        // Media on loopback: else the SDP's c= is the host's default-route address (an fd00:: one here).
+        'bind_address=127.0.0.1',
         `audio_rtp_port=${rtpPort}`,
         ...(options.video
           ? [`video_rtp_port=${rtpPort + 2}`, '[video]', 'display=1', 'capture=0', 'automatically_initiate=1', 'displaytype=MSExtDisplay']
@@ -104,6 +110,20 @@ export class Linphonec {
       this.send(key);
       await new Promise((r) => setTimeout(r, gapMs));
     }
+  }
+
+  /** Saves the next decoded frame of the call's received video as a JPEG and resolves with its path. */
+  async snapshotReceived(timeoutMs = 10_000): Promise<string> {
+    const path = join(this.home, `received-${++this.#snapshots}.jpg`);
+    this.send(`snapshot ${path}`);
+    await this.expect(/Taking video snapshot in file/);
+    // mediastreamer's JPEG writer fills `<path>.part` with the next decoded frame, then renames it.
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (await access(path).then(() => true, () => false)) return path;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`linphonec saved no received frame:\n${this.process.tail()}`);
   }
 
   /** Hangs up the current call and resolves once linphonec reports it ended. */

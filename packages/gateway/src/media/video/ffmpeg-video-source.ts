@@ -14,7 +14,7 @@ const FIRST_OUTPUT_TIMEOUT_MS = 20_000;
 const STALL_CHECK_MS = 2000;
 const STALL_CHECKS = 3;
 /** Keeps RTP packets below the path MTU with SRTP and header extensions added towards browsers. */
-const RTP_PACKET_SIZE = 1200;
+export const RTP_PACKET_SIZE = 1200;
 /** Constrained Baseline 3.1, what the simulated encoder makes (ffmpeg's SDP leaves it out without extradata). */
 export const CONSTRAINED_BASELINE = '42e01f';
 
@@ -24,6 +24,11 @@ export interface FfmpegVideoSourceOptions {
   readonly logger: Logger;
   /** ffmpeg's arguments before the RTP output: input(s) and the H.264 stream (encoded or copied). */
   readonly inputArgs: () => readonly string[];
+  /**
+   * The encoder keeps every NAL unit below one RTP payload: ffmpeg then sends each in its own
+   * packet (h264_mode0: no STAP-A aggregation, and it fails rather than fragment).
+   */
+  readonly singleNalUnits?: boolean;
   /** The H.264 profile-level-id when ffmpeg's SDP does not state one. */
   readonly defaultProfileLevelId: string;
   /** Hides secrets (an RTSP password) in anything logged or shown. */
@@ -40,6 +45,7 @@ export interface FfmpegVideoSourceOptions {
  */
 export class FfmpegVideoSource extends TypedEmitter<VideoSourceEvents> implements VideoSource {
   readonly kind: VideoSourceKind;
+  readonly singleNalUnits: boolean;
   readonly #options: FfmpegVideoSourceOptions;
   readonly #redact: (text: string) => string;
   #state: VideoSourceState = { state: 'stopped' };
@@ -48,6 +54,7 @@ export class FfmpegVideoSource extends TypedEmitter<VideoSourceEvents> implement
   constructor(options: FfmpegVideoSourceOptions) {
     super();
     this.kind = options.kind;
+    this.singleNalUnits = options.singleNalUnits ?? false;
     this.#options = options;
     this.#redact = options.redact ?? ((text) => text);
   }
@@ -157,7 +164,8 @@ class FfmpegRun {
     const { ffmpegPath = 'ffmpeg', inputArgs, logger, cameraId } = this.options;
     // connect=1: a closed port (the worker died with a crashed gateway) fails ffmpeg's writes, so it never outlives us.
     const output = `rtp://${LOOPBACK}:${rtpPort}?rtcpport=${rtcpPort}&connect=1&pkt_size=${RTP_PACKET_SIZE}`;
-    const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', ...inputArgs(), '-an', '-f', 'rtp', '-payload_type', String(FFMPEG_H264_PAYLOAD_TYPE), '-ssrc', String(this.#ssrc), output];
+    const packetization = this.options.singleNalUnits ? ['-rtpflags', 'h264_mode0'] : [];
+    const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', ...inputArgs(), '-an', '-f', 'rtp', ...packetization, '-payload_type', String(FFMPEG_H264_PAYLOAD_TYPE), '-ssrc', String(this.#ssrc), output];
     return new Promise((resolve) => {
       const child = spawn(ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       this.#child = child;

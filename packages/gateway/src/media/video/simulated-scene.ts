@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../../core/logger.ts';
-import { CONSTRAINED_BASELINE, FfmpegVideoSource } from './ffmpeg-video-source.ts';
+import { CONSTRAINED_BASELINE, FfmpegVideoSource, RTP_PACKET_SIZE } from './ffmpeg-video-source.ts';
 
 export const SCENE_WIDTH = 640;
 export const SCENE_HEIGHT = 360;
@@ -16,11 +16,18 @@ export const SCENE_FPS = 15;
 export const TIMESTAMP_BITS = 40;
 export const TIMESTAMP_BLOCK = SCENE_WIDTH / TIMESTAMP_BITS;
 const BITRATE = '700k';
+/**
+ * x264's bound on a slice's NAL unit (bytes): below one RTP payload (the packet less its
+ * 12-byte header) with room to spare, so every NAL goes in a packet of its own.
+ */
+const SLICE_MAX_SIZE = RTP_PACKET_SIZE - 100;
 
 /**
  * The embedded camera's picture: ffmpeg's moving test scene with the camera's name and the
  * date and time burnt in, plus the timestamp strip, encoded once (H.264 Constrained
- * Baseline, 1 s GOP, no B-frames, x264 zerolatency) for every viewer and call.
+ * Baseline, 1 s GOP, no B-frames, x264 zerolatency) for every viewer and call. Slices are
+ * cut to fit one RTP packet each, so the one stream serves packetization-mode 0 phones
+ * (linphone) and mode 1 receivers alike.
  */
 export class SimulatedScene extends FfmpegVideoSource {
   readonly #textDir = mkdtempSync(join(tmpdir(), 'camgate-scene-'));
@@ -29,6 +36,7 @@ export class SimulatedScene extends FfmpegVideoSource {
     super({
       ...options,
       kind: 'simulated',
+      singleNalUnits: true,
       defaultProfileLevelId: CONSTRAINED_BASELINE,
       inputArgs: () => this.#args(),
     });
@@ -65,6 +73,7 @@ export class SimulatedScene extends FfmpegVideoSource {
       '-c:v', 'libx264', '-profile:v', 'baseline', '-preset', 'ultrafast', '-tune', 'zerolatency',
       '-g', String(SCENE_FPS), '-keyint_min', String(SCENE_FPS), '-bf', '0',
       '-b:v', BITRATE, '-maxrate', BITRATE, '-bufsize', BITRATE,
+      '-x264-params', `slice-max-size=${SLICE_MAX_SIZE}`,
     ];
   }
 }

@@ -28,11 +28,11 @@ export interface SipCallVideoOptions {
 }
 
 /**
- * The camera's picture to a SIP video phone: sendonly, the source's own H.264 (any profile,
- * packetization-mode 1) or VP8, never transcoded. It leaves through its own RtpEdge, with
- * the audio's strict-RTP rules (nothing before the ACK or a learnt source, nothing to a
- * phone silent for the RTP timeout) and RTCP passed both ways, so the phone's PLI/FIR reach
- * the source. A video m-line it cannot serve is answered with port 0 and the reason.
+ * The camera's picture to a SIP video phone: sendonly, the source's own H.264 (any profile;
+ * packetization-mode 1, or 0 when the source sends one NAL unit per packet) or VP8, never
+ * transcoded. It leaves through its own RtpEdge, with the audio's strict-RTP rules (nothing
+ * before the ACK or a learnt source, nothing to a phone silent for the RTP timeout) and RTCP
+ * passed both ways, so the phone's PLI/FIR reach the source. A video m-line it cannot serve is answered with port 0 and the reason.
  */
 export class SipCallVideo {
   readonly #answer: SipVideoAnswer;
@@ -63,8 +63,10 @@ export class SipCallVideo {
     const producer = video.producer;
     if (!producer) return refuse(video.unavailableReason, video);
     const source = producer.consumableRtpParameters.codecs[0]!;
-    const format = phoneFormat(offered, source);
-    if (!format) return refuse(`the phone offers no ${source.mimeType.split('/')[1]}${source.mimeType === 'video/H264' ? ' packetization-mode 1' : ''} (no transcoding)`, video);
+    const singleNalUnits = options.supervisor.source.singleNalUnits;
+    const chosen = phoneFormat(offered, source, singleNalUnits);
+    if (!chosen) return refuse(formatMismatch(offered, source, singleNalUnits), video);
+    const { format, packetizationMode } = chosen;
     const connection = offered.media.connection ?? options.session.connection;
     let remote: { address: string; port: number } | undefined;
     try {
@@ -103,8 +105,8 @@ export class SipCallVideo {
           },
         }),
       );
-      const fmtp = source.mimeType === 'video/H264' ? `packetization-mode=1;profile-level-id=${String(source.parameters?.['profile-level-id'] ?? '42e01f')}` : undefined;
-      options.logger.info({ callId: options.callId, codec: `${format.encoding}/${format.payloadType}`, port: edge.port, phone: remote ? `${remote.address}:${remote.port}` : null }, 'sip video answered');
+      const fmtp = source.mimeType === 'video/H264' ? `packetization-mode=${packetizationMode};profile-level-id=${String(source.parameters?.['profile-level-id'] ?? '42e01f')}` : undefined;
+      options.logger.info({ callId: options.callId, codec: `${format.encoding}/${format.payloadType}`, packetizationMode, port: edge.port, phone: remote ? `${remote.address}:${remote.port}` : null }, 'sip video answered');
       return new SipCallVideo({ index: offered.index, port: edge.port, format, fmtp, rtcpMux }, video, edge, transport);
     } catch (error) {
       transport?.close();
@@ -130,12 +132,40 @@ export class SipCallVideo {
   }
 }
 
-/** The phone's format for the source's codec: for H.264 packetization-mode 1, the same profile preferred. */
-function phoneFormat(offered: VideoOffer, source: SourceCodec): OfferedFormat | undefined {
+/** The phone's format for the source's codec, and for H.264 the packetization mode it goes out in. */
+interface PhoneFormat {
+  readonly format: OfferedFormat;
+  readonly packetizationMode: 0 | 1 | undefined;
+}
+
+/**
+ * For H.264: packetization-mode 1 with the same profile preferred, then any mode 1; mode 0
+ * (RFC 6184: also a format without the parameter) only from a source whose every packet is
+ * one whole NAL unit, since a fragmented stream would need a re-encode to fit.
+ */
+function phoneFormat(offered: VideoOffer, source: SourceCodec, singleNalUnits: boolean): PhoneFormat | undefined {
   const name = source.mimeType.split('/')[1]!.toLowerCase();
   const candidates = offered.formats.filter((f) => f.encoding.toLowerCase() === name && f.clockRate === 90000);
-  if (name !== 'h264') return candidates[0];
-  const modeOne = candidates.filter((f) => /packetization-mode=1/.test(f.fmtp ?? ''));
+  if (name !== 'h264') return candidates[0] && { format: candidates[0], packetizationMode: undefined };
   const profile = String(source.parameters?.['profile-level-id'] ?? '').slice(0, 4).toLowerCase();
-  return modeOne.find((f) => new RegExp(`profile-level-id=${profile}`, 'i').test(f.fmtp ?? '')) ?? modeOne[0];
+  const pick = (mode: 0 | 1): PhoneFormat | undefined => {
+    const inMode = candidates.filter((f) => packetizationModeOf(f) === mode);
+    const format = inMode.find((f) => new RegExp(`profile-level-id=${profile}`, 'i').test(f.fmtp ?? '')) ?? inMode[0];
+    return format && { format, packetizationMode: mode };
+  };
+  return pick(1) ?? (singleNalUnits ? pick(0) : undefined);
+}
+
+function packetizationModeOf(format: OfferedFormat): number {
+  return Number(/packetization-mode=(\d+)/i.exec(format.fmtp ?? '')?.[1] ?? 0);
+}
+
+/** Why no offered format fits: the `i=` of the refused m=video. */
+function formatMismatch(offered: VideoOffer, source: SourceCodec, singleNalUnits: boolean): string {
+  const name = source.mimeType.split('/')[1]!;
+  if (name.toLowerCase() !== 'h264' || singleNalUnits) return `the phone offers no ${name} (no transcoding)`;
+  const modeZeroOnly = offered.formats.some((f) => f.encoding.toLowerCase() === 'h264' && packetizationModeOf(f) === 0);
+  return modeZeroOnly
+    ? 'the phone offers H264 packetization-mode 0 only and the camera stream fragments its NAL units (no transcoding)'
+    : 'the phone offers no H264 packetization-mode 1 (no transcoding)';
 }

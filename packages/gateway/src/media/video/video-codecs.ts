@@ -5,7 +5,9 @@ import type { types as ms } from 'mediasoup';
  * H.264 comes once per profile: mediasoup matches a producer's profile exactly, and a real
  * camera's RTSP stream is forwarded as it is (Constrained Baseline from the simulated
  * encoder, often Main or High from cameras). Browsers decode all three. VP8 is there for
- * browsers and phones without H.264. packetization-mode 1 (FU-A) only: frames exceed one packet.
+ * browsers and phones without H.264. packetization-mode 1 inside: a camera's frames exceed one
+ * packet (FU-A); the simulated scene's single-NAL packets are valid in it too, and go to a
+ * mode-0 phone as they are (sip-call-video.ts).
  * The payload types are Chromium's (measured on 156: 108 Constrained Baseline, 116 Main, 96
  * VP8): mediasoup consumers send the Router's numbers, and a browser that offers the video
  * takes only the numbers of its own offer (as for Opus in router-codecs.ts).

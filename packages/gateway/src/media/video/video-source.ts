@@ -22,6 +22,11 @@ export type VideoSourceEvents = {
  */
 export interface VideoSource extends Pick<TypedEmitter<VideoSourceEvents>, 'on' | 'off' | 'once'> {
   readonly kind: VideoSourceKind;
+  /**
+   * Every RTP packet carries exactly one whole NAL unit (no FU-A, no STAP-A): the stream is
+   * valid for H.264 packetization-mode 0 as it is, so a mode-0-only phone can take it.
+   */
+  readonly singleNalUnits: boolean;
   readonly state: VideoSourceState;
   start(router: ms.Router): Promise<void>;
   /** Ends the run (process, transport, producer). Idempotent; start() may follow. */

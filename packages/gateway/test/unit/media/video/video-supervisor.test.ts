@@ -13,6 +13,7 @@ const flush = () => new Promise((resolve) => setImmediate(resolve));
 /** A source under the test's control: counts starts and stops, goes running or unavailable on demand. */
 class ScriptedSource extends TypedEmitter<VideoSourceEvents> implements VideoSource {
   readonly kind = 'simulated' as const;
+  readonly singleNalUnits = false;
   state: VideoSourceState = { state: 'stopped' };
   starts = 0;
   stops = 0;
