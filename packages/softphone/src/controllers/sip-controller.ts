@@ -1,7 +1,7 @@
 /**
  * Places one call at a time from the browser to the camera with JsSIP over the gateway's
- * SIP WebSocket (RFC 7118). No REGISTER: the softphone only calls out, and the gateway
- * challenges each INVITE (407) for the softphone account.
+ * SIP WebSocket (RFC 7118), the gateway challenging each INVITE (407) for the softphone
+ * account, or answers one the camera places to the registered softphone (`answer()`).
  *
  * Signalling and media are told apart: a call is "in call" once the camera answered, but
  * its audio flows only when ICE and DTLS connect (`media`). When they do not within
