@@ -50,12 +50,16 @@ test.describe('the doorbell rings the resident\'s browser', () => {
     await expect(page.locator('.call-out-target[data-state="ringing"]')).toBeVisible();
     for (const phone of [phoneA, phoneB]) {
       await expect(phone).toHaveAttribute('data-incoming', 'ringing');
-      await expect(phone.getByRole('alertdialog', { name: 'Incoming call' })).toContainText('Incoming call from');
+      await expect(phone.getByRole('alertdialog', { name: 'Incoming call' })).toContainText('Incoming call from camera');
+      await expect(phone.locator('.picture')).toBeHidden();
     }
 
     await phoneA.getByRole('button', { name: 'Answer' }).click();
     await expect(phoneB).not.toHaveAttribute('data-incoming', 'ringing'); // CANCEL reached the other tab
     await expectCallState(phoneA, 'in-call');
+    // The answered call shows the camera's picture above the keypad, as a call the browser places does.
+    await expect(phoneA).toHaveAttribute('data-video', 'playing');
+    await expect(phoneA.locator('.picture video')).toBeVisible();
     await expect.poll(reading(phoneA, 'received-level'), { timeout: 20_000 }).toBeGreaterThan(0.01); // the spoken text, then the room
     await expect(page.locator('[data-role="call-outs"] li').first()).toContainText(`taken by softphone:${ACCOUNT.username}`);
 

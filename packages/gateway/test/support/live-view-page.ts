@@ -4,6 +4,7 @@
  * the bottom edge, white = 1, most significant bit first: capture time in ms mod 2^40).
  */
 import type { Page } from 'playwright-core';
+import { eventually } from './gateway.ts';
 import { SCENE_HEIGHT, SCENE_WIDTH, TIMESTAMP_BITS, TIMESTAMP_BLOCK } from '../../src/media/video/simulated-scene.ts';
 
 export interface DecodedFrame {
@@ -28,6 +29,12 @@ export function liveViewState(page: Page): Promise<{ state: string; message: str
     };
   })()`);
 }
+
+/** Chromium for a softphone call: a fake microphone it may use, and video that plays without a click. */
+export const SOFTPHONE_CHROMIUM_ARGS = [
+  '--autoplay-policy=no-user-gesture-required', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-sandbox',
+];
 
 /** The softphone's picture: <camgate-softphone> wherever it sits in the page's shadow roots. */
 export const SOFTPHONE_VIDEO = `(() => {
@@ -76,4 +83,19 @@ export function decodedFrame(page: Page, videoExpression = `${LIVE_VIEW}?.queryS
     for (let bit = 0; bit < ${bits}; bit++) timestamp = timestamp * 2 + (luma(bit * ${block} + ${block / 2}, ${height - block / 2}) > 128 ? 1 : 0);
     return { width: video.videoWidth, height: video.videoHeight, lumaSpread: Math.sqrt(sumSquares / count - mean * mean), timestamp };
   })()`);
+}
+
+const TIMESTAMP_MODULO = 2 ** TIMESTAMP_BITS;
+
+/** A decoded softphone frame that is a picture captured after `since` (a frozen frame cannot pass). */
+export function playingSoftphoneFrame(page: Page, what: string, since: number): Promise<DecodedFrame> {
+  return eventually(
+    async () => {
+      const frame = await decodedFrame(page, SOFTPHONE_VIDEO);
+      const now = Date.now() % TIMESTAMP_MODULO;
+      return frame && frame.lumaSpread > 20 && frame.timestamp <= now + 1000 && frame.timestamp > since % TIMESTAMP_MODULO ? frame : undefined;
+    },
+    20_000,
+    what,
+  );
 }

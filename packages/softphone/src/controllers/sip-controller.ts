@@ -1,7 +1,7 @@
 /**
  * Places one call at a time from the browser to the camera with JsSIP over the gateway's
- * SIP WebSocket (RFC 7118). No REGISTER: the softphone only calls out, and the gateway
- * challenges each INVITE (407) for the softphone account.
+ * SIP WebSocket (RFC 7118), the gateway challenging each INVITE (407) for the softphone
+ * account, or answers one the camera places to the registered softphone (`answer()`).
  *
  * Signalling and media are told apart: a call is "in call" once the camera answered, but
  * its audio flows only when ICE and DTLS connect (`media`). When they do not within
@@ -11,9 +11,9 @@
  * Without a microphone (none, refused, or a page that may not have one) the call goes on
  * listen-only: a receive-only audio offer.
  *
- * Every call also asks for the camera's picture (a receive-only video transceiver, bundled
- * with the audio). The camera answers it, or refuses it with port 0 and a reason (i=) that
- * `videoProblem` shows; a picture that stops mid-call (the source died) is reported the
+ * Every call, placed or answered, also asks for the camera's picture (a receive-only video
+ * transceiver, bundled with the audio). The camera answers it, or refuses it with port 0 and a
+ * reason (i=) that `videoProblem` shows; a picture that stops mid-call (the source died) is reported the
  * same way until frames are decoded again.
  *
  * Each call gets its own UA, started on Call and stopped when the call ends, so a dead
@@ -237,6 +237,8 @@ export class SipController implements ReactiveController {
     this.media = 'none';
     this.microphoneProblem = '';
     this.#failure = null;
+    this.video = 'none';
+    this.videoProblem = '';
     this.#context = {};
     this.#dtmfMode = dtmfMode;
     this.callId = callId;
@@ -255,9 +257,10 @@ export class SipController implements ReactiveController {
     }
     this.delegate.onCallId?.(callId);
     const listenOnly = this.#microphone === null;
-    // JsSIP builds the RTCPeerConnection of an incoming call in answer().
+    // JsSIP builds the RTCPeerConnection of an incoming call in answer(). The camera's call
+    // carries no SDP (late offer): our 200 OK offers, so it asks for the picture as placeCall does.
     session.on('peerconnection', ({ peerconnection }) => {
-      if (listenOnly) peerconnection.addTransceiver('audio', { direction: 'recvonly' });
+      offerToReceive(peerconnection, listenOnly);
       this.watchMedia(peerconnection);
       this.watchTracks(peerconnection);
     });
@@ -277,9 +280,7 @@ export class SipController implements ReactiveController {
       pcConfig: { iceServers: [] },
       eventHandlers: {
         peerconnection: ({ peerconnection }) => {
-          // No track to send: still offer to receive the camera's audio.
-          if (listenOnly) peerconnection.addTransceiver('audio', { direction: 'recvonly' });
-          peerconnection.addTransceiver('video', { direction: 'recvonly' });
+          offerToReceive(peerconnection, listenOnly);
           this.watchMedia(peerconnection);
         },
         sending: ({ request }) => {
@@ -292,20 +293,21 @@ export class SipController implements ReactiveController {
         progress: () => {
           if (this.state === 'connecting') this.#machine.transition('ringing');
         },
-        sdp: ({ originator, type, sdp }) => {
-          if (originator !== 'remote' || type !== 'answer') return;
-          const refused = refusedVideoReason(sdp);
-          if (refused === undefined) this.setVideo('waiting', '');
-          else this.setVideo('unavailable', refused);
-        },
       },
     });
     this.bindSession(session);
     this.watchTracks(session.connection);
   }
 
-  /** Follows a session (placed or answered) until it ends: in call, audio, remote stream. */
+  /** Follows a session (placed or answered) until it ends: in call, audio, video, remote stream. */
   private bindSession(session: RTCSession): void {
+    // The camera's answer: in its 200 OK to a call we placed, in its ACK to one we answered.
+    session.on('sdp', ({ originator, type, sdp }) => {
+      if (originator !== 'remote' || type !== 'answer') return;
+      const refused = refusedVideoReason(sdp);
+      if (refused === undefined) this.setVideo('waiting', '');
+      else this.setVideo('unavailable', refused);
+    });
     session.on('accepted', () => {
       if (this.state === 'connecting' || this.state === 'ringing') this.#machine.transition('in-call');
       if (this.media !== 'connected') this.setMedia('connecting');
@@ -437,6 +439,15 @@ export class SipController implements ReactiveController {
     this.#microphone = null;
     this.delegate.onLocalStream?.(null);
   }
+}
+
+/**
+ * What our offer asks of the camera besides the microphone: its audio even without a track to
+ * send (listen-only), and always its picture (receive-only video, bundled with the audio).
+ */
+function offerToReceive(connection: RTCPeerConnection, listenOnly: boolean): void {
+  if (listenOnly) connection.addTransceiver('audio', { direction: 'recvonly' });
+  connection.addTransceiver('video', { direction: 'recvonly' });
 }
 
 /**
