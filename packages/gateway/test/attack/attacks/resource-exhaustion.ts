@@ -165,7 +165,10 @@ export async function anonymousLiveSockets(target: GatewayTarget, o: { attacker:
       admin.once('status', () => resolve(true));
       setTimeout(() => resolve(false), 10_000);
     });
-    const adminIn = (await connected(admin)) && (await status);
+    const adminConnected = await connected(admin);
+    // The admin watches the default camera (its socket.io room), which answers with its status.
+    if (adminConnected) admin.emit('camera:watch', 'camera', () => undefined);
+    const adminIn = adminConnected && (await status);
     findings.record('anonymous sockets tried', o.sockets);
     findings.record('anonymous sockets accepted', accepted);
     findings.record('admin socket got its status', String(adminIn));
