@@ -117,10 +117,14 @@ export class LiveServer {
     this.#io.to(ADMIN_ROOM).emit('cameras');
   }
 
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.#io.close(() => resolve());
-    });
+  /**
+   * Ends every socket.io connection. Not io.close(): that also closes the HTTP server and waits
+   * for every connection on it, SIP WebSockets included; the gateway closes the server itself,
+   * after SIP.
+   */
+  close(): void {
+    this.#io.disconnectSockets(true);
+    this.#io.engine.close();
   }
 
   get anonymousCount(): number {

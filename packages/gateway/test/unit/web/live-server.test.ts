@@ -85,7 +85,7 @@ describe('socket.io: who may follow and steer a call', () => {
 
   afterEach(async () => {
     for (const client of clients.splice(0)) client.disconnect();
-    await live.close();
+    live.close();
     store.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
