@@ -67,7 +67,9 @@ export function createKeypadMenu(device: KeypadDevice): ReadonlyMap<KeypadDigit,
     device.actions.run(device.outputs[name], context.settings.actions[name], `call ${context.callId}`);
     const active = device.outputs[name].state.active;
     const state = name === 'door' ? 'door opener triggered' : `light ${active ? 'on' : 'off'}`;
-    await device.events.record(name, `${state} by ${context.caller}`, context.callId);
+    // The event's picture can take a moment (a still from the live video): the caller hears
+    // the door open at once, and the recorder logs a failed picture itself.
+    void device.events.record(name, `${state} by ${context.caller}`, context.callId).catch(() => undefined);
     const { feedback } = phrasesOf(context);
     const say = name === 'door' ? feedback.doorOpened : active ? feedback.lightOn : feedback.lightOff;
     return { ok: true, say };
