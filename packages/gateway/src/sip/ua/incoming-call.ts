@@ -80,14 +80,18 @@ export interface DtmfDetail {
 /** The TU's answer to a new offer: SDP, or a SipError (488 for no common codec, ...). */
 export type OfferResponder = (answer: string | SipError) => void;
 
-export interface IncomingCallEvents extends Record<string, unknown[]> {
-  state: [state: CallState];
+/** What a call's dialog reports whichever side placed it (the call glue drives both alike). */
+export interface DialogCallEvents extends Record<string, unknown[]> {
   dtmf: [key: DtmfKey, detail: DtmfDetail];
   /** A new SDP offer in a re-INVITE or UPDATE; call `respond` exactly once. */
   offer: [sdp: string, respond: OfferResponder];
-  /** The caller's answer (in its ACK) to an SDP we offered because its INVITE had none. */
+  /** The peer's answer (in its ACK) to an SDP we offered because its INVITE had none. */
   answer: [sdp: string];
   ended: [cause: CallEndCause];
+}
+
+export interface IncomingCallEvents extends DialogCallEvents {
+  state: [state: CallState];
 }
 
 export interface IncomingCallInit {

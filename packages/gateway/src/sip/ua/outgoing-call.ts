@@ -26,9 +26,9 @@ import type { InviteClientTransaction } from '../transaction/invite-client-trans
 import type { ClientTransactionUser } from '../transaction/transaction-user.ts';
 import type { TransportProtocol } from '../transport/transport.ts';
 import { answerChallenge, pickStrongestChallenge, type ClientCredentials } from './digest.ts';
-import { parseDtmfInfo, DTMF_INFO_CONTENT_TYPES, type DtmfKey } from './dtmf-info.ts';
+import { parseDtmfInfo, DTMF_INFO_CONTENT_TYPES } from './dtmf-info.ts';
 import type { CallEndCause } from './call-state.ts';
-import { ALLOWED_METHODS, capabilityHeaders, type DtmfDetail, type OfferResponder } from './incoming-call.ts';
+import { ALLOWED_METHODS, capabilityHeaders, type DialogCallEvents, type OfferResponder } from './incoming-call.ts';
 import { SipError } from '../sip-error.ts';
 
 export type OutgoingCallState = 'calling' | 'ringing' | 'answered' | 'established' | 'terminated';
@@ -44,15 +44,9 @@ export type OutgoingCallResult =
  * The events an incoming call has too (so the call glue drives both alike), plus progress.
  * `ended`: 'rejected' when it was never answered, 'cancelled' when we stopped it ringing.
  */
-export interface OutgoingCallEvents extends Record<string, unknown[]> {
-  /** A provisional response (180 Ringing, 183 Session Progress ...). */
+export interface OutgoingCallEvents extends DialogCallEvents {
+  /** A provisional response (180 Ringing, 183 Session Progress ...). `answer` is never emitted: ours goes in the ACK. */
   progress: [status: number];
-  dtmf: [key: DtmfKey, detail: DtmfDetail];
-  /** A new SDP offer in a re-INVITE or UPDATE from the callee; call `respond` exactly once. */
-  offer: [sdp: string, respond: OfferResponder];
-  /** Never emitted: our answer goes in the ACK, there is no offer of ours to answer. */
-  answer: [sdp: string];
-  ended: [cause: CallEndCause];
 }
 
 /** What the call needs from the transaction and transport layers (the user agent provides it). */
