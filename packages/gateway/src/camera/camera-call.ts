@@ -18,6 +18,8 @@ const MAX_PIN_ATTEMPTS = 3;
 const MAX_PIN_TIMEOUTS = 3;
 /** Digits kept while a PIN is typed; the longest PIN is 12. */
 const MAX_PIN_DIGITS = 32;
+/** Captions kept for a browser that starts watching the call after they were said. */
+const RECENT_CAPTIONS = 10;
 
 /** Lock-out keys of a call: its caller, and its source address unless that is a provider's proxy. */
 export function pinGuardKeys(caller: string, incoming: IncomingCall): PinGuardKeys {
@@ -82,6 +84,8 @@ export class CameraCall extends TypedEmitter<CameraCallEvents> {
   /** The time warning was given and the call can be extended with `#`. */
   #timeWarned = false;
   #maxCallTimer: TimerHandle | undefined;
+  /** The last captions: a watcher that joins late (its socket races the INVITE) still reads them. */
+  readonly #recentCaptions: Caption[] = [];
 
   constructor(private readonly options: CameraCallOptions) {
     super();
@@ -97,6 +101,10 @@ export class CameraCall extends TypedEmitter<CameraCallEvents> {
 
   get outcome(): CallOutcome | null {
     return this.#outcome;
+  }
+
+  get recentCaptions(): readonly Caption[] {
+    return this.#recentCaptions;
   }
 
   get info(): CallInfo {
@@ -402,7 +410,10 @@ export class CameraCall extends TypedEmitter<CameraCallEvents> {
   async #say(text: string): Promise<PromptResult> {
     if (this.#state === 'ended') return 'interrupted';
     this.#log.info({ event: 'prompt', text }, 'say');
-    this.safeEmit('caption', { callId: this.callId, text, at: this.options.clock.now() });
+    const caption: Caption = { callId: this.callId, text, at: this.options.clock.now() };
+    this.#recentCaptions.push(caption);
+    if (this.#recentCaptions.length > RECENT_CAPTIONS) this.#recentCaptions.shift();
+    this.safeEmit('caption', caption);
     return this.options.port.say(text);
   }
 

@@ -181,6 +181,8 @@ export class LiveServer {
       if (!found) return ack({ ok: false, error: 'no such call' });
       void socket.join(callRoom(callId));
       socket.emit('call:update', found.cameraId, found.call.info);
+      // Said before this socket joined (its watch races the INVITE): the client drops repeats.
+      for (const caption of found.call.recentCaptions) socket.emit('caption', found.cameraId, caption);
       ack({ ok: true });
     });
     this.#handle(socket, 'call:audio-mode', (request, ack) => {

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
-import type { AudioMode, CallInfo, ClientToServerEvents, ServerToClientEvents } from '@camgate/protocol';
+import type { AudioMode, CallInfo, Caption, ClientToServerEvents, ServerToClientEvents } from '@camgate/protocol';
 import type { CameraEvents } from '../../../src/camera/camera.ts';
 import { FakeClock } from '../../../src/core/clock.ts';
 import { TypedEmitter } from '../../../src/core/typed-emitter.ts';
@@ -26,6 +26,8 @@ const call = (callId: string, transport: CallInfo['transport']): CallInfo => ({
 /** The two things LiveServer asks of the camera: its events and its calls by Call-ID. */
 class FakeCamera extends TypedEmitter<CameraEvents> {
   readonly modes: [string, AudioMode][] = [];
+  /** What the browser call has said so far (CameraCall keeps its last few). */
+  readonly said: Caption[] = [];
   readonly calls = new Map<string, CallInfo>([
     ['browser-call-id', call('browser-call-id', 'ws')],
     ['1-42@192.0.2.7', call('1-42@192.0.2.7', 'udp')], // a phone's, guessable
@@ -33,7 +35,8 @@ class FakeCamera extends TypedEmitter<CameraEvents> {
 
   call(callId: string) {
     const info = this.calls.get(callId);
-    return info && { info, callId, setAudioMode: (mode: AudioMode) => void this.modes.push([callId, mode]) };
+    const recentCaptions = callId === 'browser-call-id' ? this.said : [];
+    return info && { info, callId, recentCaptions, setAudioMode: (mode: AudioMode) => void this.modes.push([callId, mode]) };
   }
 
   /** A camera event as the real camera emits it. */
@@ -42,7 +45,9 @@ class FakeCamera extends TypedEmitter<CameraEvents> {
   }
 
   say(text: string): void {
-    this.safeEmit('caption', { callId: 'browser-call-id', text, at: 0 });
+    const caption = { callId: 'browser-call-id', text, at: this.said.length };
+    this.said.push(caption);
+    this.safeEmit('caption', caption);
   }
 }
 
@@ -122,6 +127,18 @@ describe('socket.io: who may follow and steer a call', () => {
     expect(await setMode(page, 'browser-call-id', 'listen')).toEqual({ ok: true });
     expect(await setMode(page, 'browser-call-id', 'loud' as AudioMode)).toEqual({ ok: false, error: expect.stringMatching(/^mode: /) });
     expect(camera.modes).toEqual([['browser-call-id', 'listen']]);
+  });
+
+  it('a page that starts watching after the camera spoke still reads what it said', async () => {
+    // The softphone's watch races its own INVITE: a key pressed at once is answered first.
+    camera.say('Welcome');
+    camera.say('four: date and time');
+    const page = await connect({ origin: 'https://shop.example' });
+    const captions: string[] = [];
+    page.on('caption', (_cameraId, caption) => captions.push(caption.text));
+    expect(await watch(page, 'browser-call-id')).toEqual({ ok: true });
+    camera.say('Thursday');
+    await vi.waitFor(() => expect(captions).toEqual(['Welcome', 'four: date and time', 'Thursday']));
   });
 
   it('a phone’s call cannot be followed or steered by a guessed Call-ID: it looks like no call at all', async () => {

@@ -275,6 +275,8 @@ export class CamgateSoftphone extends LitElement {
 
   private onCaption(caption: Caption): void {
     if (caption.callId !== this.sip.callId) return;
+    // A (re)watch replays the call's recent captions: keep each once.
+    if (this.captions.some((known) => known.at === caption.at && known.text === caption.text)) return;
     this.captions = [...this.captions, caption].slice(-MAX_CAPTIONS);
   }
 
