@@ -4,6 +4,7 @@ import { expect, test } from '../support/fixtures.ts';
 import type { CameraView, SettingsView } from '@camgate/protocol';
 import { SCREENSHOT_DIR, SIP_PORT } from '../support/environment.ts';
 import { signInApi, signInPage, storeSettings } from '../support/camera.ts';
+import { expectCallState } from '../support/softphone.ts';
 
 // Issue #11: many cameras. The list at `/` (add, rename, remove after confirming, live
 // state per camera), each camera's page at `/cameras/<id>` (surviving a reload), settings
@@ -84,5 +85,49 @@ test.describe('camera list', () => {
     const cameras = (await (await request.get('/api/cameras')).json()) as CameraView[];
     expect(cameras.map((c) => c.id)).toEqual(['camera', 'yard']);
     await request.delete('/api/cameras/yard/');
+  });
+
+  test('a softphone account limited to chosen cameras calls those and is told why another refuses', async ({ page, request }) => {
+    await request.delete('/api/softphone-accounts/porchonly');
+    expect((await request.post('/api/cameras', { data: { id: 'porch', name: 'Porch' } })).ok()).toBe(true);
+    await signInPage(page);
+    const accounts = page.locator('camgate-softphone-accounts');
+    await accounts.getByLabel('Account user name').fill('porchonly');
+    await accounts.getByLabel('Account password').fill('porch-only-pass');
+    // Limiting starts from this page's camera; nothing chosen is refused with the reason.
+    await accounts.getByRole('radio', { name: 'Only these cameras' }).check();
+    const choice = accounts.getByRole('group', { name: 'Cameras the account may call' });
+    await expect(choice.getByRole('checkbox', { name: 'camera' })).toBeChecked();
+    await choice.getByRole('checkbox', { name: 'camera' }).uncheck();
+    await accounts.getByRole('button', { name: 'Save account' }).click();
+    await expect(accounts.getByRole('group', { name: 'May call', exact: true })).toHaveAccessibleDescription(/Choose at least one camera/);
+    await choice.getByRole('checkbox', { name: 'Porch' }).check();
+    await accounts.getByRole('button', { name: 'Save account' }).click();
+    const row = accounts.getByRole('row').filter({ has: page.getByRole('cell', { name: 'porchonly', exact: true }) });
+    await expect(row.getByRole('cell', { name: 'Porch', exact: true })).toBeVisible();
+
+    // Softphones embedded with the account: the porch answers, the default camera refuses in words.
+    await page.evaluate(`{
+      for (const camera of ['porch', 'camera']) {
+        const phone = document.createElement('camgate-softphone');
+        phone.id = 'to-' + camera;
+        phone.setAttribute('username', 'porchonly');
+        phone.setAttribute('password', 'porch-only-pass');
+        phone.setAttribute('camera', camera);
+        document.body.prepend(phone);
+      }
+    }`);
+    const toPorch = page.locator('camgate-softphone#to-porch');
+    await toPorch.getByRole('button', { name: 'Call', exact: true }).click();
+    await expectCallState(toPorch, 'in-call');
+    await toPorch.getByRole('button', { name: 'Hang up' }).click();
+    await expectCallState(toPorch, 'ended');
+    const toCamera = page.locator('camgate-softphone#to-camera');
+    await toCamera.getByRole('button', { name: 'Call', exact: true }).click();
+    await expectCallState(toCamera, 'ended');
+    await expect(toCamera).toHaveAttribute('data-call-end', 'camera-not-allowed');
+    await expect(toCamera.getByRole('alert')).toContainText('may not call this camera');
+    await request.delete('/api/softphone-accounts/porchonly');
+    await request.delete('/api/cameras/porch/');
   });
 });

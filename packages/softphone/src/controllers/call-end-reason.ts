@@ -11,6 +11,7 @@ export type CallEndKind =
   | 'connection-lost'
   | 'wrong-credentials'
   | 'not-accepted'
+  | 'camera-not-allowed'
   | 'locked-out'
   | 'disabled'
   | 'no-such-number'
@@ -41,6 +42,8 @@ const MESSAGES: Record<CallEndKind, (context: CallContext) => string> = {
     'The camera refused the softphone account: wrong user name or password (or the account was deleted).',
   'not-accepted': ({ identity }) =>
     `The camera does not accept calls from ${identity ?? 'this softphone'}: add it to the accepted phone numbers and SIP addresses in the Incoming Calls settings.`,
+  'camera-not-allowed': () =>
+    'This softphone account may not call this camera: the admin chooses the cameras it may call under "Softphone accounts".',
   'locked-out': () => 'Too many wrong PINs: calls from here are locked out for a while.',
   disabled: () => 'The camera takes no calls: incoming calls are switched off in its settings.',
   'no-such-number': () => 'The camera does not answer to this number: see "Answer to numbers" in the Incoming Calls settings.',
@@ -75,6 +78,7 @@ function kindOfAnswer(status: number, phrase: string): CallEndKind | null {
   if (status === 401 || status === 407) return 'wrong-credentials'; // challenged again after credentials
   if (status === 403 || status === 603) {
     if (/credentials|not the account/i.test(phrase)) return 'wrong-credentials';
+    if (/not allowed for this account/i.test(phrase)) return 'camera-not-allowed';
     return 'not-accepted';
   }
   if (status === 480 && /disabled/i.test(phrase)) return 'disabled';

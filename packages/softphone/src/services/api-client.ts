@@ -42,6 +42,7 @@ import type {
   OutputState,
   RejectedCalls,
   SettingsView,
+  SoftphoneAccountRequest,
   SoftphoneAccountView,
   SoftphoneCredentials,
 } from '@camgate/protocol';
@@ -219,9 +220,9 @@ export class ApiClient {
   softphoneAccounts(): Promise<SoftphoneAccountView[]> {
     return this.send('GET', 'api/softphone-accounts', z.array(SoftphoneAccountViewSchema));
   }
-  /** Creates the account, or gives an existing one a new password. */
-  saveSoftphoneAccount(username: string, password: string): Promise<SoftphoneAccountView> {
-    return this.send('PUT', `api/softphone-accounts/${encodeURIComponent(username)}`, SoftphoneAccountViewSchema, { password });
+  /** Creates the account, or gives an existing one a new password and camera list (null: every camera). */
+  saveSoftphoneAccount(username: string, request: SoftphoneAccountRequest): Promise<SoftphoneAccountView> {
+    return this.send('PUT', `api/softphone-accounts/${encodeURIComponent(username)}`, SoftphoneAccountViewSchema, request);
   }
   deleteSoftphoneAccount(username: string): Promise<void> {
     return this.send('DELETE', `api/softphone-accounts/${encodeURIComponent(username)}`, null);

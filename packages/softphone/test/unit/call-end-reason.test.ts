@@ -19,6 +19,7 @@ describe('why a call ended, in plain words', () => {
     expect(kind(causes.REJECTED, 403, 'From Is Not The Account')).toBe('wrong-credentials');
     expect(kind(causes.AUTHENTICATION_ERROR, 407, 'Proxy Authentication Required')).toBe('wrong-credentials');
     expect(kind(causes.REJECTED, 403, 'Caller Not Accepted')).toBe('not-accepted');
+    expect(kind(causes.REJECTED, 403, 'Camera Not Allowed For This Account')).toBe('camera-not-allowed');
     expect(kind(causes.UNAVAILABLE, 480, 'Incoming Calls Disabled')).toBe('disabled');
     expect(kind(causes.NOT_FOUND, 404, 'Not Found')).toBe('no-such-number');
     expect(kind(causes.BUSY, 486, 'Busy Here')).toBe('busy');

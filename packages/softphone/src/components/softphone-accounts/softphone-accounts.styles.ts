@@ -28,4 +28,14 @@ export const softphoneAccountsStyles = css`
   form {
     margin-top: 0.75rem;
   }
+  fieldset label {
+    display: block;
+    margin: 0.2rem 0;
+  }
+  .cameras {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0 1rem;
+    margin: 0.2rem 0 0 1.5rem;
+  }
 `;
