@@ -5,10 +5,9 @@
  * or the camera stops it (another tab answered, the ring time is over).
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import * as JsSIP from 'jssip';
 import type { RTCSession } from 'jssip/lib/RTCSession';
 import type { RTCSessionEvent, UA } from 'jssip/lib/UA';
-import type { SipTarget } from './sip-controller.ts';
+import { createUserAgent, type SipTarget } from './sip-controller.ts';
 
 export type RegistrationState = 'off' | 'registering' | 'registered' | 'failed';
 
@@ -41,15 +40,7 @@ export class RegistrationController implements ReactiveController {
   /** Registers with `target`'s account (again, if it changed). */
   start(target: SipTarget): void {
     this.stop();
-    const ua = new JsSIP.UA({
-      sockets: [new JsSIP.WebSocketInterface(target.wsUrl)],
-      uri: target.uri,
-      authorization_user: target.username,
-      password: target.password,
-      register: true,
-      session_timers: false,
-      user_agent: 'camgate-softphone',
-    });
+    const ua = createUserAgent(target, { register: true });
     this.#ua = ua;
     this.#set('registering');
     ua.on('registered', () => this.#ua === ua && this.#set('registered'));

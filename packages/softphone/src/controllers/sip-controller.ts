@@ -142,13 +142,7 @@ export class SipController implements ReactiveController {
       for (const track of microphone?.getTracks() ?? []) track.stop();
       return;
     }
-    if (microphone) {
-      this.#microphone = microphone;
-      this.delegate.onLocalStream?.(microphone);
-    } else {
-      // RFC 4733 events ride on an audio track we do not have: send the keys as SIP INFO.
-      this.#dtmfMode = 'info';
-    }
+    this.useMicrophone(microphone);
     let resolved: SipTarget;
     try {
       resolved = await pendingTarget;
@@ -181,6 +175,16 @@ export class SipController implements ReactiveController {
     }
   }
 
+  /** The call's microphone, or none: RFC 4733 events ride on an audio track we would not have, so keys go as SIP INFO. */
+  private useMicrophone(microphone: MediaStream | null): void {
+    if (microphone) {
+      this.#microphone = microphone;
+      this.delegate.onLocalStream?.(microphone);
+    } else {
+      this.#dtmfMode = 'info';
+    }
+  }
+
   hangUp(): void {
     if (this.#session && !this.#session.isEnded()) {
       this.#session.terminate(); // 'ended' / 'failed' then finish the call
@@ -205,15 +209,7 @@ export class SipController implements ReactiveController {
   }
 
   private startUa(target: SipTarget): void {
-    const ua = new JsSIP.UA({
-      sockets: [new JsSIP.WebSocketInterface(target.wsUrl)],
-      uri: target.uri,
-      authorization_user: target.username,
-      password: target.password,
-      register: false,
-      session_timers: false,
-      user_agent: 'camgate-softphone',
-    });
+    const ua = createUserAgent(target, { register: false });
     this.#ua = ua;
     ua.on('connected', () => {
       if (this.#ua === ua && !this.#session) this.placeCall(ua, target.cameraUri);
@@ -249,12 +245,7 @@ export class SipController implements ReactiveController {
       if (this.stillConnecting(attempt)) this.finish(callEnd('hung-up'));
       return;
     }
-    if (microphone) {
-      this.#microphone = microphone;
-      this.delegate.onLocalStream?.(microphone);
-    } else {
-      this.#dtmfMode = 'info';
-    }
+    this.useMicrophone(microphone);
     this.delegate.onCallId?.(callId);
     const listenOnly = this.#microphone === null;
     // JsSIP builds the RTCPeerConnection of an incoming call in answer(). The camera's call
@@ -445,6 +436,19 @@ export class SipController implements ReactiveController {
  * What our offer asks of the camera besides the microphone: its audio even without a track to
  * send (listen-only), and always its picture (receive-only video, bundled with the audio).
  */
+/** A JsSIP user agent for `target`'s account: registering (to be called) or only placing calls. */
+export function createUserAgent(target: SipTarget, { register }: { register: boolean }): UA {
+  return new JsSIP.UA({
+    sockets: [new JsSIP.WebSocketInterface(target.wsUrl)],
+    uri: target.uri,
+    authorization_user: target.username,
+    password: target.password,
+    register,
+    session_timers: false,
+    user_agent: 'camgate-softphone',
+  });
+}
+
 function offerToReceive(connection: RTCPeerConnection, listenOnly: boolean): void {
   if (listenOnly) connection.addTransceiver('audio', { direction: 'recvonly' });
   connection.addTransceiver('video', { direction: 'recvonly' });
