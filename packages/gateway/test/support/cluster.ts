@@ -39,15 +39,18 @@ export function proxiedCameraUri(proxy: Kamailio): string {
   return `sip:camera@${proxy.host}:${proxy.port}`;
 }
 
-export async function applySettings(node: TestGateway, change: Partial<IncomingCallsSettings>): Promise<void> {
+/** Anything with the admin REST API: an in-process node or a gateway process (GatewayTarget). */
+type AdminApi = Pick<TestGateway, 'api'>;
+
+export async function applySettings(node: AdminApi, change: Partial<IncomingCallsSettings>): Promise<void> {
   const view = await node.api<SettingsView>('GET', '/api/cameras/camera/settings');
   await node.api('PUT', '/api/cameras/camera/settings', { ...view.running, ...change });
 }
 
-export async function liveCalls(node: TestGateway): Promise<CameraStatus['calls']> {
+export async function liveCalls(node: AdminApi): Promise<CameraStatus['calls']> {
   return (await node.api<CameraStatus>('GET', '/api/cameras/camera/status')).calls;
 }
 
-export async function doorOpen(node: TestGateway): Promise<boolean> {
+export async function doorOpen(node: AdminApi): Promise<boolean> {
   return (await node.api<OutputState[]>('GET', '/api/cameras/camera/outputs')).some((o) => o.name === 'door' && o.active);
 }
