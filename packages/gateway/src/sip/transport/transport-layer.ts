@@ -206,7 +206,7 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
     let request: SipRequest | undefined;
     try {
       if (isOnlyLineBreaks(data)) return; // keep-alive
-      if (!this.#proxies.has(source.remoteAddress) && this.#guard?.admit(source.remoteAddress) === 'drop') return;
+      if (!this.#withinRate(source.remoteAddress)) return;
       const result = parseMessage(data, { requireContentLength: source.protocol === 'tcp' });
       if (!result.ok) {
         this.#log.debug({ remoteAddress: source.remoteAddress, reason: clip(result.error.reason) }, 'unparseable message');
@@ -232,6 +232,11 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
     }
   }
 
+  /** The per-source rate limit; trusted proxies bring many callers and are exempt. */
+  #withinRate(address: string): boolean {
+    return this.#proxies.has(address) || this.#guard?.admit(address) !== 'drop';
+  }
+
   #answer500(request: SipRequest, source: MessageSource): void {
     try {
       this.#replyTo(source, createResponse(request, 500));
@@ -244,7 +249,7 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
   #receiveUnframeable(head: Buffer | undefined, error: SipError, source: MessageSource): void {
     try {
       this.#log.debug({ remoteAddress: source.remoteAddress, reason: error.reason }, 'stream framing lost, closing');
-      if (!head || this.#guard?.admit(source.remoteAddress) === 'drop') return;
+      if (!head || !this.#withinRate(source.remoteAddress)) return;
       const result = parseMessage(head, { requireContentLength: true });
       if (!result.ok && result.rejection) this.#replyTo(source, result.rejection);
     } catch (failure) {
