@@ -174,7 +174,7 @@ try {
     ...(options.redis && { redis: await startRedis() }),
   };
   const nodes = Array.from({ length: nodeCount }, (_, index) => nodeOf(index));
-  for (const node of nodes) await startNode(node, shared);
+  await Promise.all(nodes.map((node) => startNode(node, shared)));
   await startKamailio(nodes);
   console.log(
     [
