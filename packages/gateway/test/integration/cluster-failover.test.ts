@@ -3,6 +3,8 @@
  * dispatcher, probing every second. Node A is killed (SIGKILL, a power cut): once the
  * probing interval has passed, every new call is answered by B without Kamailio having to
  * try A first, and the call B had in progress goes on (its keys still open B's door).
+ * Kamailio restarted keeps no call state to lose: that call still hangs up through the new
+ * one. Node A started again rejoins: new calls reach it again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayTarget } from '../attack/support/target.ts';
@@ -36,7 +38,7 @@ describe('failover between gateway nodes behind the Kamailio dispatcher', () => 
     await nodeA?.stop();
   });
 
-  it('sends every new call to B once A is killed, and B\'s call in progress goes on', async () => {
+  it('sends every new call to B once A is killed, B\'s call in progress goes on (across a Kamailio restart too), and A rejoins', async () => {
     // A call in progress on B (round robin: at most the second try lands there).
     const talking = await Baresip.start({ host: CALLER_A });
     phones.push(talking);
@@ -75,5 +77,30 @@ describe('failover between gateway nodes behind the Kamailio dispatcher', () => 
     expect(closed()).toBe(closedBefore);
     await talking.sendDtmf('1#');
     await eventually(() => doorOpen(nodeB), 10_000, 'door of B opened by the call in progress');
-  }, 60_000);
+
+    // Kamailio restarted on the same address: the call's BYE follows its recorded route through the new one.
+    const { host, port } = proxy;
+    await proxy.close();
+    proxy = await Kamailio.dispatcher({ host, port, nodes: [`sip:${NODE_A}:${nodeA.sipPort}`, nodeB.dispatcherUri], pingIntervalS: PING_INTERVAL_S });
+    await talking.hangup();
+    await talking.waitForEvent('CALL_CLOSED');
+    await eventually(async () => (await liveCalls(nodeB)).length === 0, 10_000, 'B\'s call ended by the caller\'s BYE');
+
+    // Node A back: the prober lets it rejoin, and round robin gives it new calls again.
+    await nodeA.launch();
+    await applySettings(nodeA, { pin: '', acceptedCallers: [], audioMode: 'none' });
+    await eventually(async () => {
+      const caller = await Baresip.start({ host: CALLER_B });
+      try {
+        await caller.dial(proxiedCameraUri(proxy));
+        await caller.waitForEvent('CALL_ESTABLISHED');
+        const onA = await eventually(async () => ((await liveCalls(nodeA)).length === 1 ? 'A' : (await liveCalls(nodeB)).length === 1 ? 'B' : undefined), 10_000, 'the call on a node');
+        await caller.hangup();
+        await caller.waitForEvent('CALL_CLOSED');
+        return onA === 'A';
+      } finally {
+        await caller.close();
+      }
+    }, 15_000, 'a new call answered by node A again');
+  }, 90_000);
 });

@@ -48,6 +48,8 @@ export const DISPATCHER_CFG = fileURLToPath(new URL('../../../../deploy/kamailio
 export interface DispatcherOptions {
   /** Loopback address Kamailio listens on (UDP and TCP). */
   host: string;
+  /** Its port; default a free one (a restart passes the port of the Kamailio it replaces). */
+  port?: number;
   /** The gateway nodes, as dispatcher destinations (`sip:127.0.0.11:5071`). */
   nodes: string[];
   /** Seconds between OPTIONS probes of each node (the deployed default is 5). */
@@ -141,7 +143,7 @@ export class Kamailio {
   /** deploy/kamailio/kamailio.cfg in front of `nodes`, with its dispatcher list in a temp dir. */
   static async dispatcher(options: DispatcherOptions): Promise<Kamailio> {
     const dir = await mkdtemp(join(tmpdir(), 'camgate-kamailio-'));
-    const port = await freeSipPort();
+    const port = options.port ?? (await freeSipPort());
     const list = join(dir, 'dispatcher.list');
     await writeFile(list, options.nodes.map((node) => `1 ${node}\n`).join(''));
     const args = [
