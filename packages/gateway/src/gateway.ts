@@ -122,6 +122,7 @@ export class Gateway {
         userAgent: 'camgate',
         admission: { maxCalls: config.maxCalls, maxCallsPerSource: config.maxCallsPerSource, maxPendingInvitesPerSource: config.maxPendingInvitesPerSource },
         limits: sipLimits(config),
+        trustedProxies: config.sipTrustedProxy,
         softphoneAuth: {
           realm: REALM,
           // Accounts keep only their MD5 H(A1); JsSIP answers MD5 challenges.

@@ -53,13 +53,13 @@ export class CallManager {
     const incoming: CameraIncoming = {
       callId,
       caller: {
-        uri: sip.from.uri,
-        displayName: sip.from.displayName ?? '',
+        uri: sip.caller.uri,
+        displayName: sip.caller.displayName ?? '',
         ...(sip.authenticatedUser !== undefined && { authenticatedUser: sip.authenticatedUser }),
         transport: sip.transport,
       },
       requestUser: sip.requestUser ?? '',
-      sourceAddress: sip.remote.address,
+      sourceAddress: sip.originAddress,
       throughProvider: sip.registrationAor !== undefined,
     };
     const decision = this.o.camera.decide(incoming);
@@ -82,7 +82,8 @@ export class CallManager {
         cameraId: this.o.cameraId,
         offerSdp: sip.offer,
         audio,
-        signallingAddress: sip.remote.address,
+        // Media flows straight between the caller and us, also when a proxy carried the signalling.
+        signallingAddress: sip.originAddress,
       });
     } catch (error) {
       void audio.close();

@@ -98,6 +98,12 @@ export const ConfigSchema = z
     sipMaxWriteBuffer: z.coerce.number().int().min(64).max(64 * 1024).optional(),
     sipMaxTransactions: count.optional(),
     sipMaxTransactionsPerSource: count.optional(),
+    /**
+     * SIP proxies in front of the gateway (`--sip-trusted-proxy`, repeatable; the variable
+     * comma-separated): exempt from the per-source limits, and their calls' caller and
+     * source are taken from P-Asserted-Identity and the Via they recorded.
+     */
+    sipTrustedProxy: z.array(z.union([z.ipv4(), z.ipv6()], { error: (issue) => `expected an IP address, not ${JSON.stringify(issue.input)}` })).default([]),
   })
   .refine((c) => (c.tlsCert === undefined) === (c.tlsKey === undefined), { path: ['tlsCert'], message: 'tls-cert and tls-key go together' })
   .refine((c) => c.rtpPortMin < c.rtpPortMax, { path: ['rtpPortMax'], message: 'must be above rtp-port-min' })
@@ -121,6 +127,8 @@ export type Config = z.infer<typeof ConfigSchema> & { announcedIp: string; dataD
 const KEYS = Object.keys(ConfigSchema.shape) as (keyof z.infer<typeof ConfigSchema>)[];
 /** Flags that take no value (`--video-always-on`); their variables say true/false, 1/0, yes/no. */
 const SWITCHES = new Set<string>(['videoAlwaysOn']);
+/** Flags given once per value (`--sip-trusted-proxy A --sip-trusted-proxy B`); their variables list the values comma-separated. */
+const LISTS = new Set<string>(['sipTrustedProxy']);
 const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const envName = (key: string) => `CAMGATE_${kebab(key).replace(/-/g, '_').toUpperCase()}`;
 
@@ -128,13 +136,14 @@ const envName = (key: string) => `CAMGATE_${kebab(key).replace(/-/g, '_').toUppe
 export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Config {
   const { values } = parseArgs({
     args: argv,
-    options: Object.fromEntries(KEYS.map((k) => [kebab(k), { type: SWITCHES.has(k) ? ('boolean' as const) : ('string' as const) }])),
+    options: Object.fromEntries(KEYS.map((k) => [kebab(k), { type: SWITCHES.has(k) ? ('boolean' as const) : ('string' as const), multiple: LISTS.has(k) }])),
     strict: true,
   });
   const raw: Record<string, unknown> = {};
   for (const key of KEYS) {
-    const value = (values as Record<string, string | boolean | undefined>)[kebab(key)] ?? env[envName(key)];
-    if (value !== undefined && value !== '') raw[key] = String(value);
+    const value = (values as Record<string, string | boolean | string[] | undefined>)[kebab(key)] ?? env[envName(key)];
+    if (LISTS.has(key)) raw[key] = listOf(value);
+    else if (value !== undefined && value !== '') raw[key] = String(value);
   }
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
@@ -148,6 +157,12 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     announcedIp: parsed.data.announcedIp ?? detectAnnouncedIp(),
     maxCalls: parsed.data.maxCalls ?? Math.min(DEFAULT_MAX_CALLS, rtpPortPairs(parsed.data)),
   };
+}
+
+/** A list flag's values, or its variable's comma-separated ones. */
+function listOf(value: string | boolean | string[] | undefined): string[] {
+  if (value === undefined || typeof value === 'boolean') return [];
+  return (Array.isArray(value) ? value : value.split(',')).map((item) => item.trim()).filter((item) => item !== '');
 }
 
 function detectAnnouncedIp(): string {

@@ -22,6 +22,7 @@ import { TransactionLayer } from './transaction/transaction-layer.ts';
 import { baseTimers, type BaseTimers } from './transaction/timers.ts';
 import { TransportLayer } from './transport/transport-layer.ts';
 import type { RateLimit } from './transport/ingress-guard.ts';
+import { TrustedProxies } from './transport/trusted-proxies.ts';
 import type { IncomingCall } from './ua/incoming-call.ts';
 import type { OutgoingCall } from './ua/outgoing-call.ts';
 import type { SoftphoneBinding } from './ua/registrar.ts';
@@ -71,6 +72,11 @@ export interface SipStackOptions {
   admission?: Partial<CallAdmissionLimits>;
   /** Resource bounds; defaults in `DEFAULT_CONNECTION_LIMITS`, transport-layer.ts and transaction-layer.ts. */
   limits?: SipLimits;
+  /**
+   * IP addresses of the SIP proxies in front of us (a Kamailio dispatcher): exempt from the
+   * per-source limits; their calls' caller and source come from P-Asserted-Identity and Via.
+   */
+  trustedProxies?: readonly string[];
   /**
    * T1, T2, T4 for the transactions and the calls' 2xx retransmission (RFC 3261 Table 4);
    * the RFC's values where absent. Tests shorten them so Timers B, F, H, L end in seconds.
@@ -127,6 +133,7 @@ export class SipStack extends TypedEmitter<SipStackEvents> {
     const o = this.#options;
     const limits = o.limits ?? {};
     const timers = this.#timers;
+    const trustedProxies = new TrustedProxies(o.trustedProxies);
     const transport = await TransportLayer.create({
       ...(o.udp && { udp: o.udp }),
       ...(o.tcp && { tcp: o.tcp }),
@@ -140,6 +147,7 @@ export class SipStack extends TypedEmitter<SipStackEvents> {
       }),
       ...(limits.maxWriteBufferBytes !== undefined && { maxWriteBufferBytes: limits.maxWriteBufferBytes }),
       ...(limits.rateLimit !== undefined && { rateLimit: limits.rateLimit }),
+      trustedProxies,
       clock: this.#clock,
       logger: this.#rootLog,
     });
@@ -157,6 +165,7 @@ export class SipStack extends TypedEmitter<SipStackEvents> {
       ...(o.softphoneAuth && { softphoneAuth: o.softphoneAuth }),
       ...(o.registrationTimings && { registrationTimings: o.registrationTimings }),
       ...(o.admission && { admission: o.admission }),
+      trustedProxies,
     });
     const transactions = new TransactionLayer({
       transport,
@@ -175,7 +184,7 @@ export class SipStack extends TypedEmitter<SipStackEvents> {
     this.#transactions = transactions;
     this.#ua = ua;
     this.#state = 'running';
-    this.#log.info({ ports: transport.ports, ws: Boolean(o.ws) }, 'SIP stack started');
+    this.#log.info({ ports: transport.ports, ws: Boolean(o.ws), trustedProxies: o.trustedProxies ?? [] }, 'SIP stack started');
   }
 
   /** Bound UDP and TCP ports (the actual ones when 0 was asked). */

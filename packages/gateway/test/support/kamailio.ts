@@ -1,5 +1,7 @@
 /**
- * A real Kamailio (Debian 5.6) standing in for a SIP provider: registrar + proxy on
+ * A real Kamailio (Debian 5.6), in one of two roles:
+ *
+ * `Kamailio.start()`: a SIP provider, registrar + proxy on
  * 127.0.0.1 (UDP and TCP on one free port) with usrloc in memory, no database.
  *
  *   const provider = await Kamailio.start({ username: 'camgate', password: 'secret' });
@@ -9,12 +11,19 @@
  *   // `lookup("location")` on the Request-URI user, with Record-Route.
  *   await provider.close();
  *
+ * `Kamailio.dispatcher()`: the repository's deploy/kamailio/kamailio.cfg as it ships, in
+ * front of gateway nodes (dispatcher set 1), on its own loopback address:
+ *
+ *   const proxy = await Kamailio.dispatcher({ host: '127.0.0.10', nodes: ['sip:127.0.0.11:5071'], pingIntervalS: 1 });
+ *   // dial sip:camera@127.0.0.10:<proxy.port>
+ *
  * Kamailio logs to stderr (`-E`), available as `provider.process.output`.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { freeSipPort } from './ports.ts';
 import { PeerProcess } from './process.ts';
@@ -31,6 +40,22 @@ export interface KamailioOptions {
   minExpires?: number;
   /** Further users (phones the camera calls) who may register without authentication. */
   phones?: string[];
+}
+
+/** The dispatcher configuration operators deploy. */
+export const DISPATCHER_CFG = fileURLToPath(new URL('../../../../deploy/kamailio/kamailio.cfg', import.meta.url));
+
+export interface DispatcherOptions {
+  /** Loopback address Kamailio listens on (UDP and TCP). */
+  host: string;
+  /** Its port; default a free one (a restart passes the port of the Kamailio it replaces). */
+  port?: number;
+  /** The gateway nodes, as dispatcher destinations (`sip:127.0.0.11:5071`). */
+  nodes: string[];
+  /** Seconds between OPTIONS probes of each node (the deployed default is 5). */
+  pingIntervalS?: number;
+  /** Dispatcher algorithm: 4 round robin (default), 0 hash over Call-ID. */
+  algorithm?: 0 | 4;
 }
 
 function quoteCfg(value: string): string {
@@ -102,6 +127,7 @@ ${(options.phones ?? []).map((user) => `    if ($tU == ${quoteCfg(user)}) { save
 export class Kamailio {
   private constructor(
     readonly process: PeerProcess,
+    readonly host: string,
     readonly port: number,
     readonly dir: string,
   ) {}
@@ -111,11 +137,28 @@ export class Kamailio {
     const port = await freeSipPort();
     const cfg = join(dir, 'kamailio.cfg');
     await writeFile(cfg, config(port, options));
-    const args = ['-f', cfg, '-DD', '-E', '-w', dir, '-Y', dir, '-P', join(dir, 'kamailio.pid'), '-m', '32', '-M', '4'];
+    return Kamailio.#launch(dir, '127.0.0.1', port, ['-f', cfg]);
+  }
+
+  /** deploy/kamailio/kamailio.cfg in front of `nodes`, with its dispatcher list in a temp dir. */
+  static async dispatcher(options: DispatcherOptions): Promise<Kamailio> {
+    const dir = await mkdtemp(join(tmpdir(), 'camgate-kamailio-'));
+    const port = options.port ?? (await freeSipPort());
+    const list = join(dir, 'dispatcher.list');
+    await writeFile(list, options.nodes.map((node) => `1 ${node}\n`).join(''));
+    const args = [
+      ...['-f', DISPATCHER_CFG, '-l', `udp:${options.host}:${port}`, '-l', `tcp:${options.host}:${port}`],
+      ...['-A', `DISPATCHER_LIST="${list}"`, '-A', `DS_PING_INTERVAL=${options.pingIntervalS ?? 5}`, '-A', `DS_ALGORITHM="${options.algorithm ?? 4}"`],
+    ];
+    return Kamailio.#launch(dir, options.host, port, args);
+  }
+
+  static async #launch(dir: string, host: string, port: number, cfgArgs: string[]): Promise<Kamailio> {
+    const args = [...cfgArgs, '-DD', '-E', '-w', dir, '-Y', dir, '-P', join(dir, 'kamailio.pid'), '-m', '32', '-M', '4'];
     const process = new PeerProcess('kamailio', '/usr/sbin/kamailio', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
-      await waitUntilListening(process, port);
-      return new Kamailio(process, port, dir);
+      await waitUntilListening(process, host, port);
+      return new Kamailio(process, host, port, dir);
     } catch (error) {
       await process.stop();
       await rm(dir, { recursive: true, force: true });
@@ -125,7 +168,7 @@ export class Kamailio {
 
   /** SIP URI of the registrar/proxy for the given transport. */
   uri(transport: 'udp' | 'tcp' = 'udp'): string {
-    return `sip:127.0.0.1:${this.port};transport=${transport}`;
+    return `sip:${this.host}:${this.port};transport=${transport}`;
   }
 
   async close(): Promise<void> {
@@ -135,12 +178,12 @@ export class Kamailio {
 }
 
 /** Kamailio is ready when its TCP listener accepts a connection. */
-async function waitUntilListening(process: PeerProcess, port: number): Promise<void> {
+async function waitUntilListening(process: PeerProcess, host: string, port: number): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     if (!process.running) throw new Error(`kamailio exited:\n${process.tail()}`);
     const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port }, () => {
+      const socket = connect({ host, port }, () => {
         socket.destroy();
         resolve(true);
       });

@@ -8,6 +8,9 @@
  *   const final = await uac.invite(gw.sipPort, { sdp: offer });   // 488, 200, 486 ...
  *   uac.ack(final);                                                 // or never
  *   uac.close();
+ *
+ * `RawSipUdp.open('127.0.0.5', '127.0.0.10')` talks to another loopback host (a proxy in
+ * front of the gateway) instead of 127.0.0.1.
  */
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
@@ -44,8 +47,11 @@ export class RawSipUdp {
   readonly #invites = new Map<string, SentInvite>();
   readonly #waiters = new Set<() => void>();
 
-  private constructor(socket: Socket) {
+  readonly #target: string;
+
+  private constructor(socket: Socket, target: string) {
     this.#socket = socket;
+    this.#target = target;
     socket.on('message', (data, from) => {
       const parsed = parseMessage(data);
       if (!parsed.ok) return;
@@ -59,10 +65,10 @@ export class RawSipUdp {
     });
   }
 
-  static async open(address: string): Promise<RawSipUdp> {
+  static async open(address: string, target = '127.0.0.1'): Promise<RawSipUdp> {
     const socket = createSocket('udp4');
     await new Promise<void>((resolve) => socket.bind(0, address, resolve));
-    return new RawSipUdp(socket);
+    return new RawSipUdp(socket, target);
   }
 
   get address(): string {
@@ -74,18 +80,26 @@ export class RawSipUdp {
   }
 
   /** Sends an INVITE (once, no retransmission) and resolves with its final response. */
-  invite(targetPort: number, options: { sdp: string; callId?: string; contact?: string; timeoutMs?: number }): Promise<SipResponse> {
+  invite(targetPort: number, options: { sdp: string; callId?: string; contact?: string; headers?: string[]; timeoutMs?: number }): Promise<SipResponse> {
     const callId = options.callId ?? `raw-${randomBytes(6).toString('hex')}`;
     const sent: SentInvite = { callId, fromTag: randomBytes(4).toString('hex'), branch: `z9hG4bK-${randomBytes(6).toString('hex')}`, targetPort };
     this.#invites.set(callId, sent);
     const contact = options.contact ?? `sip:attacker@${this.address}:${this.port}`;
     this.#send(targetPort, [
-      `INVITE sip:camera@127.0.0.1:${targetPort} SIP/2.0`,
+      `INVITE sip:camera@${this.#target}:${targetPort} SIP/2.0`,
       ...this.#dialogHeaders(sent, 'INVITE', 1),
       `Contact: <${contact}>`,
+      ...(options.headers ?? []),
       'Content-Type: application/sdp',
     ], options.sdp);
     return this.#waitFor((r) => r.callId === callId && r.cseq.method === 'INVITE' && r.status >= 200, options.timeoutMs ?? 5000);
+  }
+
+  /** Sends an OPTIONS to the camera (once) and resolves with its final response. */
+  options(targetPort: number, timeoutMs = 5000): Promise<SipResponse> {
+    const sent: SentInvite = { callId: `raw-${randomBytes(6).toString('hex')}`, fromTag: randomBytes(4).toString('hex'), branch: `z9hG4bK-${randomBytes(6).toString('hex')}`, targetPort };
+    this.#send(targetPort, [`OPTIONS sip:camera@${this.#target}:${targetPort} SIP/2.0`, ...this.#dialogHeaders(sent, 'OPTIONS', 1)], '');
+    return this.#waitFor((r) => r.callId === sent.callId && r.status >= 200, timeoutMs);
   }
 
   /** ACKs a final response to one of our INVITEs (a 2xx ACK is its own transaction, §17.1.1.3). */
@@ -94,7 +108,7 @@ export class RawSipUdp {
     if (!sent) throw new Error(`no INVITE with Call-ID ${response.callId}`);
     const branch = response.status >= 300 ? sent.branch : `z9hG4bK-${randomBytes(6).toString('hex')}`;
     this.#send(sent.targetPort, [
-      `ACK sip:camera@127.0.0.1:${sent.targetPort} SIP/2.0`,
+      `ACK sip:camera@${this.#target}:${sent.targetPort} SIP/2.0`,
       ...this.#dialogHeaders({ ...sent, branch }, 'ACK', response.cseq.seq, response.to.tag),
       ...(sdp ? ['Content-Type: application/sdp'] : []),
     ], sdp ?? '');
@@ -109,7 +123,7 @@ export class RawSipUdp {
       `Via: SIP/2.0/UDP ${this.address}:${this.port};branch=${sent.branch};rport`,
       'Max-Forwards: 70',
       `From: <sip:attacker@${this.address}>;tag=${sent.fromTag}`,
-      `To: <sip:camera@127.0.0.1:${sent.targetPort}>${toTag ? `;tag=${toTag}` : ''}`,
+      `To: <sip:camera@${this.#target}:${sent.targetPort}>${toTag ? `;tag=${toTag}` : ''}`,
       `Call-ID: ${sent.callId}`,
       `CSeq: ${seq} ${method}`,
     ];
@@ -117,7 +131,7 @@ export class RawSipUdp {
 
   #send(port: number, headers: string[], body: string): void {
     const message = [...headers, `Content-Length: ${Buffer.byteLength(body)}`, '', body].join('\r\n');
-    this.#socket.send(message, port, '127.0.0.1');
+    this.#socket.send(message, port, this.#target);
   }
 
   #waitFor(match: (response: SipResponse) => boolean, timeoutMs: number): Promise<SipResponse> {

@@ -23,6 +23,8 @@ export interface ConnectionLimits {
   idleTimeoutMs: number;
   /** Time from the first byte of a message (or from accepting a connection) to its last byte. */
   messageTimeoutMs: number;
+  /** Addresses without the per-address cap (trusted proxies bring many callers over their connections). */
+  perAddressExempt?: { has(address: string): boolean };
 }
 
 /** Defaults in the spirit of Kamailio's tcp_max_connections and pike/htable per-source limits. */
@@ -66,7 +68,7 @@ export class ConnectionRegistry<C extends Connection> {
   /** Whether one more connection from `address` would be refused, and why. */
   refusal(address: string): Refusal | undefined {
     if (this.#entries.size >= this.#limits.maxConnections) return 'too many connections';
-    if ((this.#perAddress.get(address) ?? 0) >= this.#limits.maxConnectionsPerAddress) return 'too many connections from this address';
+    if ((this.#perAddress.get(address) ?? 0) >= this.#limits.maxConnectionsPerAddress && !this.#limits.perAddressExempt?.has(address)) return 'too many connections from this address';
     return undefined;
   }
 

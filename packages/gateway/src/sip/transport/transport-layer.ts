@@ -26,6 +26,7 @@ import { sipHost, socketHost } from '../message/uri.ts';
 import { defaultPort, Via } from '../message/via.ts';
 import { DEFAULT_RATE_LIMIT, IngressGuard, isScannerUserAgent, type RateLimit } from './ingress-guard.ts';
 import { TcpTransport } from './tcp-transport.ts';
+import { TrustedProxies } from './trusted-proxies.ts';
 import { isConnectionDestination, type Destination, type MessageSource, type Transport, type TransportProtocol } from './transport.ts';
 import { UdpTransport } from './udp-transport.ts';
 import { WsTransport } from './ws-transport.ts';
@@ -45,6 +46,8 @@ export interface TransportLayerOptions {
   maxWriteBufferBytes?: number;
   /** Per-source-IP token bucket; `false` turns it off. */
   rateLimit?: RateLimit | false;
+  /** Proxies in front of us: exempt from the rate limit and the per-address caps (their callers are counted instead). */
+  trustedProxies?: TrustedProxies;
   clock?: Clock;
   logger?: Logger;
 }
@@ -63,6 +66,7 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
   readonly #tcp: TcpTransport | undefined;
   readonly #ws: WsTransport | undefined;
   readonly #guard: IngressGuard | undefined;
+  readonly #proxies: TrustedProxies;
   readonly #log: Logger;
   readonly #publicHost: string;
   readonly #wsServer: HttpServer | undefined;
@@ -79,6 +83,7 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
     this.#ws = transports.ws;
     this.#log = log;
     this.#guard = options.rateLimit === false ? undefined : new IngressGuard(options.clock ?? systemClock, this.#log, options.rateLimit ?? DEFAULT_RATE_LIMIT);
+    this.#proxies = options.trustedProxies ?? new TrustedProxies();
     this.#publicHost = options.publicHost ?? pickHost(options.udp?.host ?? options.tcp?.host);
     this.#wsServer = options.ws?.server;
     for (const transport of [this.#udp, this.#tcp, this.#ws]) {
@@ -95,6 +100,7 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
       ...DEFAULT_CONNECTION_LIMITS,
       ...options.connectionLimits,
       maxWriteBufferBytes: options.maxWriteBufferBytes ?? DEFAULT_MAX_WRITE_BUFFER_BYTES,
+      ...(options.trustedProxies && { perAddressExempt: options.trustedProxies }),
       logger: transportLogger(options),
     };
     const opened: Transport[] = [];
@@ -147,9 +153,9 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
     return this.#guard?.trust(address) ?? (() => undefined);
   }
 
-  /** Whether `address` is exempt from per-source limits (see `trustSource`). */
+  /** Whether `address` is exempt from per-source limits: a trusted proxy, or see `trustSource`. */
   isTrustedSource(address: string): boolean {
-    return this.#guard?.isTrusted(address) ?? false;
+    return this.#proxies.has(address) || (this.#guard?.isTrusted(address) ?? false);
   }
 
   /** Reliable transports need no retransmissions (RFC 3261 17.1.1.2, 17.1.2.2). */
@@ -200,7 +206,7 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
     let request: SipRequest | undefined;
     try {
       if (isOnlyLineBreaks(data)) return; // keep-alive
-      if (this.#guard?.admit(source.remoteAddress) === 'drop') return;
+      if (!this.#withinRate(source.remoteAddress)) return;
       const result = parseMessage(data, { requireContentLength: source.protocol === 'tcp' });
       if (!result.ok) {
         this.#log.debug({ remoteAddress: source.remoteAddress, reason: clip(result.error.reason) }, 'unparseable message');
@@ -226,6 +232,11 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
     }
   }
 
+  /** The per-source rate limit; trusted proxies bring many callers and are exempt. */
+  #withinRate(address: string): boolean {
+    return this.#proxies.has(address) || this.#guard?.admit(address) !== 'drop';
+  }
+
   #answer500(request: SipRequest, source: MessageSource): void {
     try {
       this.#replyTo(source, createResponse(request, 500));
@@ -238,7 +249,7 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
   #receiveUnframeable(head: Buffer | undefined, error: SipError, source: MessageSource): void {
     try {
       this.#log.debug({ remoteAddress: source.remoteAddress, reason: error.reason }, 'stream framing lost, closing');
-      if (!head || this.#guard?.admit(source.remoteAddress) === 'drop') return;
+      if (!head || !this.#withinRate(source.remoteAddress)) return;
       const result = parseMessage(head, { requireContentLength: true });
       if (!result.ok && result.rejection) this.#replyTo(source, result.rejection);
     } catch (failure) {

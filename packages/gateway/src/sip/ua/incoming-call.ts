@@ -21,6 +21,7 @@ import { TypedEmitter } from '../../core/typed-emitter.ts';
 import { Dialog } from '../dialog/dialog.ts';
 import { clip, createResponse, isSipUri, quote, type HeaderValue, type NameAddr, type SipRequest, type SipResponse, type SipUri, type Uri } from '../message/index.ts';
 import type { MessageSource, TransportProtocol } from '../transport/transport.ts';
+import type { CallerOrigin } from '../transport/trusted-proxies.ts';
 import { SipError } from '../sip-error.ts';
 import { CALL_TRANSITIONS, type CallEndCause, type CallState } from './call-state.ts';
 import { parseDtmfInfo, DTMF_INFO_CONTENT_TYPES, type DtmfKey } from './dtmf-info.ts';
@@ -102,6 +103,8 @@ export interface IncomingCallInit {
   logger: Logger;
   timers: CallTimers;
   userAgent: string;
+  /** Where the caller really is and who it is (trusted-proxies.ts); default: the transport peer and From. */
+  origin?: CallerOrigin;
   /** Set when the INVITE was digest-authenticated (WebSocket softphone accounts). */
   authenticatedUser?: string;
   /** AoR of our registration when the call came through a provider we registered with. */
@@ -163,7 +166,14 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
    */
   readonly requestUser: string | undefined;
   readonly transport: TransportProtocol;
+  /** The transport peer (a trusted proxy's address when the call came through one). */
   readonly remote: { address: string; port: number };
+  /** The caller's own address (behind a trusted proxy: the hop before it), for quotas, lock-outs and logs. */
+  readonly originAddress: string;
+  /** The trusted proxy the call came through, if any. */
+  readonly proxy: string | undefined;
+  /** Who calls: P-Asserted-Identity through a trusted proxy, else the From header. */
+  readonly caller: PartyInfo;
   /** The caller's SDP offer; undefined for an offerless INVITE (then `accept()` sends an offer). */
   readonly offer: string | undefined;
   readonly authenticatedUser: string | undefined;
@@ -207,6 +217,9 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
     this.transport = init.source.protocol;
     this.source = init.source;
     this.remote = { address: init.source.remoteAddress, port: init.source.remotePort };
+    this.originAddress = init.origin?.address ?? init.source.remoteAddress;
+    this.proxy = init.origin?.proxy;
+    this.caller = init.origin ? partyInfo(init.origin.identity) : this.from;
     this.offer = sdpOf(invite);
     this.authenticatedUser = init.authenticatedUser;
     this.registrationAor = init.registrationAor?.toString();
@@ -219,6 +232,7 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
         requestUri: clip(this.requestUri),
         transport: this.transport,
         remote: this.remote,
+        ...(this.proxy !== undefined && { origin: this.originAddress, caller: clip(this.caller.uri) }),
         authenticatedUser: this.authenticatedUser,
       },
       'incoming call',

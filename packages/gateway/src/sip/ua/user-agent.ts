@@ -23,6 +23,7 @@ import type { InviteServerTransaction } from '../transaction/invite-server-trans
 import type { ServerTransaction, TransactionLayer, TransactionLayerDelegate } from '../transaction/transaction-layer.ts';
 import { destinationFor } from '../transport/destination.ts';
 import type { TransportLayer } from '../transport/transport-layer.ts';
+import { TrustedProxies } from '../transport/trusted-proxies.ts';
 import { isConnectionDestination, isWebSocket, type Destination, type MessageSource, type TransportProtocol } from '../transport/transport.ts';
 import { DEFAULT_CALL_ADMISSION_LIMITS, refuseInvite, type CallAdmissionLimits } from './call-admission.ts';
 import { DigestAuthority, parseCredentials, type DigestAlgorithm, type DigestSecret } from './digest.ts';
@@ -63,6 +64,8 @@ export interface UserAgentOptions {
   registrationTimings?: Partial<RegistrationTimings>;
   /** Call quotas (default DEFAULT_CALL_ADMISSION_LIMITS). */
   admission?: Partial<CallAdmissionLimits>;
+  /** Proxies whose callers are taken from the Via and P-Asserted-Identity (trusted-proxies.ts). */
+  trustedProxies?: TrustedProxies;
 }
 
 export interface UserAgentEvents extends Record<string, unknown[]> {
@@ -84,6 +87,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
   readonly #options: UserAgentOptions;
   readonly #authority: DigestAuthority | undefined;
   readonly #admission: CallAdmissionLimits;
+  readonly #proxies: TrustedProxies;
   /** Calls by dialog key (Call-ID, our tag, their tag). */
   readonly #calls = new Map<string, CallEntry>();
   readonly #byTransaction = new Map<InviteServerTransaction, CallEntry>();
@@ -102,6 +106,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
     this.#clock = options.clock;
     this.#log = options.logger.child({ component: 'sip-ua' });
     this.#admission = { ...DEFAULT_CALL_ADMISSION_LIMITS, ...options.admission };
+    this.#proxies = options.trustedProxies ?? new TrustedProxies();
     if (options.softphoneAuth) {
       const { realm, algorithms } = options.softphoneAuth;
       this.#authority = new DigestAuthority({ realm, clock: options.clock, ...(algorithms && { algorithms }) });
@@ -270,7 +275,8 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
   #receiveInvite(invite: SipRequest, transaction: InviteServerTransaction, source: MessageSource): void {
     if (this.#closed) throw new SipError(503, 'Service Unavailable', [['Retry-After', '60']]);
     Dialog.checkInvite(invite); // the TU must be able to answer every call it is given
-    this.#admit(invite, source);
+    const origin = this.#proxies.originOf(invite, source);
+    this.#admit(invite, origin.address);
     let authenticatedUser: string | undefined;
     if (isWebSocket(source.protocol) && this.#authority) {
       authenticatedUser = this.#authenticate(invite, transaction, source);
@@ -283,6 +289,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
       {
         invite,
         source,
+        origin,
         ports: this.#callPorts(invite, transaction, source, entry),
         clock: this.#clock,
         logger: this.#log,
@@ -306,11 +313,11 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
   }
 
   /** Throws the 486/503 for an INVITE over the call quotas (before any media is set up). */
-  #admit(invite: SipRequest, source: MessageSource): void {
-    const calls = [...this.#calls.values()].map(({ call }) => ({ sourceAddress: call.remote.address, state: call.state }));
-    const refusal = refuseInvite(this.#admission, source.remoteAddress, calls);
+  #admit(invite: SipRequest, originAddress: string): void {
+    const calls = [...this.#calls.values()].map(({ call }) => ({ sourceAddress: call.originAddress, state: call.state }));
+    const refusal = refuseInvite(this.#admission, originAddress, calls);
     if (!refusal) return;
-    this.#log.warn({ callId: invite.callId, source: source.remoteAddress, status: refusal.status, reason: refusal.reason }, 'INVITE over the call quota');
+    this.#log.warn({ callId: invite.callId, source: originAddress, status: refusal.status, reason: refusal.reason }, 'INVITE over the call quota');
     throw refusal;
   }
 
@@ -325,14 +332,15 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
     const registrar = request.method === 'REGISTER';
     const header = request.header(registrar ? 'Authorization' : 'Proxy-Authorization');
     // The nonce is good for this call from this address only: a captured answer is no use elsewhere.
-    const binding = `${request.callId}\n${source.remoteAddress}`;
+    const address = this.#proxies.originOf(request, source).address;
+    const binding = `${request.callId}\n${address}`;
     const challenge = (stale: boolean) =>
       transaction.respond(
         createResponse(request, registrar ? 401 : 407, {
           headers: authority.challenge(stale, binding).map((value) => [registrar ? 'WWW-Authenticate' : 'Proxy-Authenticate', value] as const),
         }),
       );
-    const keys = { caller: (header !== undefined && parseCredentials(header)?.username) || '', address: source.remoteAddress };
+    const keys = { caller: (header !== undefined && parseCredentials(header)?.username) || '', address };
     if (lockout?.lockedUntil(keys) != null) {
       // Locked out: refused without looking at the credentials.
       this.#log.warn({ callId: request.callId, source: keys.address }, 'softphone authentication locked out');

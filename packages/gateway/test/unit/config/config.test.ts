@@ -22,3 +22,15 @@ describe('call quota flags', () => {
     expect(() => loadConfig(['--max-calls-per-source', '0'], {})).toThrow(/--max-calls-per-source/);
   });
 });
+
+describe('--sip-trusted-proxy', () => {
+  it('is repeatable, its variable comma-separated, and empty by default', () => {
+    expect(loadConfig(['--sip-trusted-proxy', '192.0.2.10', '--sip-trusted-proxy', '2001:db8::1'], {}).sipTrustedProxy).toEqual(['192.0.2.10', '2001:db8::1']);
+    expect(loadConfig([], { CAMGATE_SIP_TRUSTED_PROXY: '192.0.2.10, 192.0.2.11' }).sipTrustedProxy).toEqual(['192.0.2.10', '192.0.2.11']);
+    expect(loadConfig([], {}).sipTrustedProxy).toEqual([]);
+  });
+
+  it('refuses a host name, naming the flag and the value', () => {
+    expect(() => loadConfig(['--sip-trusted-proxy', 'kamailio.example'], {})).toThrow(/--sip-trusted-proxy \(CAMGATE_SIP_TRUSTED_PROXY\): expected an IP address, not "kamailio.example"/);
+  });
+});
