@@ -1,5 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
-import { Server, type Socket } from 'socket.io';
+import { Server, type ServerOptions, type Socket } from 'socket.io';
 import {
   LiveEventSchemas,
   type Ack,
@@ -49,6 +49,8 @@ export interface LiveServerOptions {
   limits?: LiveLimits;
   /** Adds more events to each new socket (the live view), knowing whether it is an admin's. */
   onSocket?(socket: LiveSocket, admin: boolean): void;
+  /** Several gateways: the socket.io adapter that carries room broadcasts to every node's sockets (Redis). */
+  adapter?: ServerOptions['adapter'];
 }
 
 /**
@@ -75,6 +77,7 @@ export class LiveServer {
       cors: { origin: true, credentials: false },
       maxHttpBufferSize: MAX_LIVE_MESSAGE_BYTES,
       connectTimeout: LIVE_CONNECT_TIMEOUT_MS,
+      ...(o.adapter && { adapter: o.adapter }),
     });
     this.#io.use((socket, next) => {
       try {
@@ -95,8 +98,9 @@ export class LiveServer {
     const { camera, id } = live;
     const watchers = () => this.#io.to(cameraRoom(id));
     const andCall = (callId: string) => this.#io.to([cameraRoom(id), callRoom(callId)]);
-    camera.on('led', (led) => watchers().emit('led', id, led));
-    camera.on('output', (output) => watchers().emit('output', id, output));
+    // LEDs and outputs as the status shows them: merged with other gateways' calls of this camera.
+    camera.on('led', () => watchers().emit('led', id, live.status().led));
+    camera.on('output', (output) => watchers().emit('output', id, live.status().outputs.find((merged) => merged.name === output.name) ?? output));
     camera.on('event', (event) => watchers().emit('event', id, event));
     camera.on('last-caller', (last) => watchers().emit('last-caller', id, last));
     camera.on('call:update', (call) => andCall(call.callId).emit('call:update', id, call));
@@ -111,6 +115,14 @@ export class LiveServer {
     if (live) this.#io.to(cameraRoom(cameraId)).emit('status', live.status());
   }
 
+  /** Sends cameras' full status to this node's own watchers (other nodes' changes reach every node by themselves). */
+  refreshStatus(cameraIds: readonly string[]): void {
+    for (const id of cameraIds) {
+      const live = this.o.cameras.get(id);
+      if (live) this.#io.local.to(cameraRoom(id)).emit('status', live.status());
+    }
+  }
+
   /** Tells every admin that cameras were added, renamed or removed; a removed camera's watchers leave its room. */
   camerasChanged(removed?: string): void {
     if (removed !== undefined) this.#io.in(cameraRoom(removed)).socketsLeave(cameraRoom(removed));
@@ -123,7 +135,8 @@ export class LiveServer {
    * after SIP.
    */
   close(): void {
-    this.#io.disconnectSockets(true);
+    // Local: with an adapter, a plain disconnectSockets would end every node's connections.
+    this.#io.local.disconnectSockets(true);
     this.#io.engine.close();
   }
 
@@ -175,14 +188,27 @@ export class LiveServer {
       }
       return undefined;
     };
+    /** An admin may follow a call another gateway answered (its updates come through the adapter). */
+    const elsewhere = (callId: string) => {
+      if (!admin) return undefined;
+      for (const live of this.o.cameras.list()) {
+        const info = live.status().calls.find((call) => call.callId === callId);
+        if (info) return { info, cameraId: live.id };
+      }
+      return undefined;
+    };
     this.#handle(socket, 'call:watch', (callId, ack) => {
       const found = followable(callId);
+      const remote = found ? undefined : elsewhere(callId);
       // A phone's call answers like a missing one: no oracle for guessed Call-IDs.
-      if (!found) return ack({ ok: false, error: 'no such call' });
+      if (!found && !remote) return ack({ ok: false, error: 'no such call' });
       void socket.join(callRoom(callId));
-      socket.emit('call:update', found.cameraId, found.call.info);
-      // Said before this socket joined (its watch races the INVITE): the client drops repeats.
-      for (const caption of found.call.recentCaptions) socket.emit('caption', found.cameraId, caption);
+      if (remote) socket.emit('call:update', remote.cameraId, remote.info);
+      if (found) {
+        socket.emit('call:update', found.cameraId, found.call.info);
+        // Said before this socket joined (its watch races the INVITE): the client drops repeats.
+        for (const caption of found.call.recentCaptions) socket.emit('caption', found.cameraId, caption);
+      }
       ack({ ok: true });
     });
     this.#handle(socket, 'call:audio-mode', (request, ack) => {
