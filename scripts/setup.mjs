@@ -30,6 +30,8 @@ const DEBIAN_PACKAGES = [
   'baresip-ffmpeg',
   // Linphone's H.264 (its video offer in the tests).
   'mediastreamer2-plugin-openh264',
+  // Several gateways sharing live state: the tests start their own redis-server.
+  'redis-server',
 ];
 
 // One meson project per mediasoup .wrap file. Placed in subprojects/<directory of the wrap>,
