@@ -53,6 +53,23 @@ describe('RedisSharedState (real redis-server)', () => {
     expect(verdict).toEqual({ ok: true, username: 'door' });
   });
 
+  it('a node started while Redis is down runs on its own, then joins by itself when Redis comes', async () => {
+    await redis.stop();
+    const late = await node('late'); // waits connectWaitMs at most, and does not throw
+    expect(late.health).toBe('unreachable');
+    const ownSecret = late.digestSecret();
+    const check = new Redis(redis.url, { lazyConnect: true });
+    await redis.start();
+    try {
+      await eventually(() => late.health === 'ok', 10_000, 'late node joins');
+      // It now signs nonces with the cluster's secret.
+      expect(late.digestSecret().equals(Buffer.from((await check.get('camgate:digest-secret'))!, 'hex'))).toBe(true);
+      expect(late.digestSecret().equals(ownSecret)).toBe(false);
+    } finally {
+      check.disconnect();
+    }
+  });
+
   it('a node that stops refreshing its live state (crashed) loses its calls on the other nodes within the TTL', async () => {
     const b = await node('b');
     const ghost = new Redis(redis.url);
