@@ -83,9 +83,8 @@ export class RedisSharedState extends TypedEmitter<SharedStateEvents> implements
   #own: NodeLive;
   #ownJson = '';
   readonly #peers = new Map<string, { live: NodeLive; json: string; expiresAt: number }>();
+  /** The newest settings known per camera: written again after a reconnect (the newest wins there), so a Redis restart loses none. */
   readonly #settings = new Map<string, SharedSettings>();
-  /** Settings changed here, written again after a reconnect (the newest wins there). */
-  readonly #ownSettings = new Map<string, SharedSettings>();
   #publishTimer: TimerHandle | undefined;
   #heartbeat: TimerHandle | undefined;
   #resyncRunning = false;
@@ -159,7 +158,6 @@ export class RedisSharedState extends TypedEmitter<SharedStateEvents> implements
   }
 
   publishSettings(cameraId: string, settings: SharedSettings): void {
-    this.#ownSettings.set(cameraId, settings);
     this.#settings.set(cameraId, settings);
     if (this.#health === 'ok') void this.#writeSettings(cameraId, settings);
   }
@@ -207,12 +205,13 @@ export class RedisSharedState extends TypedEmitter<SharedStateEvents> implements
   async #resync(): Promise<void> {
     if (this.#cmd.status !== 'ready' || this.#sub.status !== 'ready' || this.#closed) return;
     try {
-      await this.#cmd.set(SECRET_KEY, randomBytes(32).toString('hex'), 'NX');
+      // Ours goes in only when Redis has none (it restarted empty): nonces already out stay good.
+      await this.#cmd.set(SECRET_KEY, this.#secret.toString('hex'), 'NX');
       const secret = await this.#cmd.get(SECRET_KEY);
       if (secret) this.#secret = Buffer.from(secret, 'hex');
       const all = await this.#cmd.hgetall(SETTINGS_KEY);
       for (const [cameraId, json] of Object.entries(all)) this.#heardSettings(cameraId, json);
-      for (const [cameraId, settings] of this.#ownSettings) await this.#writeSettings(cameraId, settings);
+      for (const [cameraId, settings] of [...this.#settings]) await this.#writeSettings(cameraId, settings);
       await this.#writeLive(true);
       await this.#refreshPeers();
     } catch (error) {
