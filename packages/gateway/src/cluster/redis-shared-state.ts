@@ -347,8 +347,8 @@ function parseWith<T>(schema: z.ZodType<T>, value: unknown): T | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
-/** The URL without its password, for logs. */
-function redactUrl(url: string): string {
+/** The URL without its password, for logs and the start-up banner. */
+export function redactUrl(url: string): string {
   const parsed = new URL(url);
   if (parsed.password) parsed.password = '***';
   return parsed.toString();
