@@ -100,7 +100,7 @@ export class RedisSharedState extends TypedEmitter<SharedStateEvents> implements
     this.#o = o;
     this.node = o.node;
     this.#timings = { ...REDIS_SHARED_STATE_TIMINGS, ...o.timings };
-    this.#log = o.logger.child({ component: 'shared-state', node: o.node });
+    this.#log = o.logger.child({ component: 'shared-state' });
     this.#own = { node: o.node, cameras: {} };
     this.#firstSync = new Promise((resolve) => (this.#onFirstSync = resolve));
     const common: RedisOptions = { retryStrategy, connectTimeout: 2000, lazyConnect: true };

@@ -35,7 +35,7 @@ export class SharedCameraState extends TypedEmitter<SharedCameraStateEvents> {
     logger: Logger,
   ) {
     super({ logger });
-    this.#log = logger.child({ component: 'shared-cameras', node: shared.node });
+    this.#log = logger.child({ component: 'shared-cameras' });
     shared.on('peer-live', (cameraIds) => this.safeEmit('changed', cameraIds));
     shared.on('health', () => this.safeEmit('changed', [...this.#cameras.keys()]));
     shared.on('settings', (cameraId) => this.#adopt(cameraId));
