@@ -52,6 +52,8 @@ export interface CameraUnitContext {
   mediaStatus(): CameraStatus['media'];
   /** The camera's own LEDs, outputs and calls merged with other gateways' (SharedCameraState.merge). */
   mergeShared(id: string, own: CameraStatusPart): CameraStatusPart & Pick<CameraStatus, 'cluster'>;
+  /** Calls of the camera that other gateways run. */
+  callsElsewhere(id: string): number;
 }
 
 /**
@@ -91,6 +93,7 @@ export class CameraUnit implements RunningCamera {
       ...(definition.snapshotUrl && { snapshots: new HttpSnapshotSource(definition.snapshotUrl) }),
       // Event pictures from the live video while it runs (the supervisor is built below).
       liveStill: () => this.video.still(),
+      callsElsewhere: () => ctx.callsElsewhere(id),
     });
     this.#language = this.camera.settings.running.locale.language;
     const messages = new MessageSamples(store);

@@ -178,6 +178,7 @@ export class Gateway {
             onStatusChange: (id) => live.broadcastStatus(id),
             mediaStatus: () => mediaStatus(media),
             mergeShared: (id, own) => sharedCameras.merge(id, own),
+            callsElsewhere: (id) => sharedCameras.callsElsewhere(id),
           });
           sharedCameras.attach(unit);
           live.attachCamera(unit);

@@ -84,6 +84,11 @@ export class SharedCameraState extends TypedEmitter<SharedCameraStateEvents> {
     };
   }
 
+  /** Calls of the camera other nodes run, as last heard (busy policy 'reject' counts them). */
+  callsElsewhere(cameraId: string): number {
+    return this.shared.peerLive(cameraId).reduce((sum, { live }) => sum + live.calls.length, 0);
+  }
+
   #publishLive(): void {
     const cameras: NodeLive['cameras'] = {};
     for (const [id, { camera }] of this.#cameras) {

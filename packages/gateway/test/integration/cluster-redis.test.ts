@@ -93,6 +93,21 @@ describe('several gateways sharing live state through Redis', () => {
     await eventually(() => leds.at(-1) === 'idle', 5000, 'LED idle on node B');
   }, 45_000);
 
+  it('busy policy "reject" counts every node\'s calls: a second caller to node B is refused while A runs a call', async () => {
+    const { busy } = (await a.api<SettingsView>('GET', '/api/cameras/camera/settings')).running;
+    await setRunning(a, { busy: { ...busy, policy: 'reject' } });
+    await eventually(async () => (await b.api<SettingsView>('GET', '/api/cameras/camera/settings')).running.busy.policy === 'reject', 3000, 'B takes the policy');
+    const first = await newPhone();
+    await first.dial(a.sipUri);
+    await first.waitForEvent('CALL_ESTABLISHED');
+    await eventually(async () => (await status(b)).calls.some((call) => call.node === 'node-a'), 5000, 'B knows A\'s call');
+    const second = await newPhone();
+    await second.dial(b.sipUri);
+    expect((await second.waitForEvent('CALL_CLOSED')).param).toMatch(/486/);
+    await first.hangup();
+    await setRunning(a, { busy });
+  }, 45_000);
+
   it('Set on node A (not stored) applies to the next call node B answers', async () => {
     await setRunning(a, { pin: '2580' });
     await eventually(async () => (await b.api<SettingsView>('GET', '/api/cameras/camera/settings')).running.pin === '2580', 3000, 'B runs A\'s Set within a second (slack for a loaded machine)');
