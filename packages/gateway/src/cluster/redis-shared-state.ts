@@ -135,7 +135,8 @@ export class RedisSharedState extends TypedEmitter<SharedStateEvents> implements
     const sub = new Redis(this.#o.url, { retryStrategy, maxRetriesPerRequest: null });
     for (const client of [pub, sub]) client.on('error', (error: Error) => this.#onError(error));
     this.#adapterClients = [pub, sub];
-    return createAdapter(quietPublisher(pub), sub);
+    // Requests between nodes (an admin's audio mode for another node's call) give up before the UI does.
+    return createAdapter(quietPublisher(pub), sub, { requestsTimeout: 2000 });
   }
 
   publishLive(cameras: NodeLive['cameras']): void {

@@ -3,6 +3,7 @@ import { Server, type ServerOptions, type Socket } from 'socket.io';
 import {
   LiveEventSchemas,
   type Ack,
+  type AudioMode,
   type CallInfo,
   type CameraStatus,
   type ClientToServerEvents,
@@ -19,7 +20,11 @@ interface SocketData {
   admin: string | undefined;
   address: string;
 }
-export type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+/** Between gateways (socket.io adapter): an admin on one node switches the audio mode of a call another node runs. */
+interface ServerSideEvents {
+  'call:audio-mode': (request: { callId: string; mode: AudioMode }, ack: (applied: boolean) => void) => void;
+}
+export type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, ServerSideEvents, SocketData>;
 const ADMIN_ROOM = 'admin';
 const callRoom = (callId: string) => `call:${callId}`;
 /** Admins watching one camera: its status and events go to this room only. */
@@ -37,6 +42,8 @@ export const LIVE_LIMITS = { maxAnonymous: 1000, maxAnonymousPerAddress: 20 } as
 export type LiveLimits = { maxAnonymous: number; maxAnonymousPerAddress: number };
 /** The browser's events are a Call-ID and a mode: anything larger is refused by socket.io. */
 const MAX_LIVE_MESSAGE_BYTES = 16 * 1024;
+/** How long an admin's request for a call on another gateway waits for its answer. */
+const REMOTE_ANSWER_MS = 3000;
 /** A connection that has not joined within this is closed (socket.io's default is 45 s; clients join at once). */
 const LIVE_CONNECT_TIMEOUT_MS = 10_000;
 
@@ -62,7 +69,7 @@ export interface LiveServerOptions {
  * mode. Calls of SIP phones are not offered this way: some phones' Call-IDs are guessable.
  */
 export class LiveServer {
-  readonly #io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+  readonly #io: Server<ClientToServerEvents, ServerToClientEvents, ServerSideEvents, SocketData>;
   readonly #limits: LiveLimits;
   /** Anonymous connections per source address (their sum is the global count). */
   readonly #anonymous = new Map<string, number>();
@@ -91,6 +98,34 @@ export class LiveServer {
       }
     });
     this.#io.on('connection', (socket) => this.#onConnection(socket));
+    // Another gateway's admin asks: the node that runs the call switches it (checked like any input).
+    this.#io.on('call:audio-mode', (request, ack) => {
+      const parsed = LiveEventSchemas['call:audio-mode'].safeParse(request);
+      const call = parsed.success ? this.#localCall(parsed.data.callId)?.call : undefined;
+      if (parsed.success && call) call.setAudioMode(parsed.data.mode);
+      if (typeof ack === 'function') ack(call !== undefined);
+    });
+  }
+
+  /** A call this node runs, with its camera's id. */
+  #localCall(callId: string) {
+    for (const live of this.o.cameras.list()) {
+      const call = live.camera.call(callId);
+      if (call) return { call, cameraId: live.id };
+    }
+    return undefined;
+  }
+
+  /** Asks the other gateways to switch a call's audio mode; true once the one running it did (false after REMOTE_ANSWER_MS). */
+  #audioModeElsewhere(request: { callId: string; mode: AudioMode }): Promise<boolean> {
+    return new Promise((resolve) => {
+      // The adapter never answers while Redis is away: our own bound.
+      const timer = setTimeout(() => resolve(false), REMOTE_ANSWER_MS);
+      this.#io.serverSideEmit('call:audio-mode', request, (_timedOut, applied) => {
+        clearTimeout(timer);
+        resolve(applied.some(Boolean));
+      });
+    });
   }
 
   /** Forwards a started camera's events to its watchers (the camera drops the listeners when it closes). */
@@ -182,11 +217,8 @@ export class LiveServer {
     });
     /** The call `callId` names, with its camera's id, if this socket may follow it. */
     const followable = (callId: string) => {
-      for (const live of this.o.cameras.list()) {
-        const call = live.camera.call(callId);
-        if (call) return admin || isBrowserCall(call.info) ? { call, cameraId: live.id } : undefined;
-      }
-      return undefined;
+      const found = this.#localCall(callId);
+      return found && (admin || isBrowserCall(found.call.info)) ? found : undefined;
     };
     /** An admin may follow a call another gateway answered (its updates come through the adapter). */
     const elsewhere = (callId: string) => {
@@ -213,6 +245,10 @@ export class LiveServer {
     });
     this.#handle(socket, 'call:audio-mode', (request, ack) => {
       const call = followable(request.callId)?.call;
+      if (!call && admin) {
+        void this.#audioModeElsewhere(request).then((applied) => ack(applied ? { ok: true } : { ok: false, error: 'no such call' }));
+        return;
+      }
       if (!call) return ack({ ok: false, error: 'no such call' });
       if (!admin && !socket.rooms.has(callRoom(call.callId))) return ack({ ok: false, error: 'watch the call first' });
       call.setAudioMode(request.mode);

@@ -62,7 +62,7 @@ describe('several gateways sharing live state through Redis', () => {
     await redis?.close();
   });
 
-  it('an admin watching the camera on node B sees the call node A answered (call:update, LED, status)', async () => {
+  it('an admin watching the camera on node B sees the call node A answered (call:update, LED, status) and switches its audio mode', async () => {
     const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(b.baseUrl, {
       transports: ['websocket'],
       extraHeaders: { cookie: b.cookie, origin: b.baseUrl },
@@ -84,8 +84,13 @@ describe('several gateways sharing live state through Redis', () => {
     // B's status lists the call with the node that answered it; B itself runs none.
     const seen = await eventually(async () => (await status(b)).calls.find((call) => call.callId === connected.callId), 5000, 'call in B\'s status');
     expect(seen.node).toBe('node-a');
-    expect((await status(b)).led).toBe('connected');
+    await eventually(async () => (await status(b)).led === 'connected', 5000, 'merged LED in B\'s status');
     expect((await status(b)).cluster).toEqual({ node: 'node-b', sharedState: 'ok' });
+    // B's admin switches the audio mode of A's call: A runs it, and everyone sees the change.
+    expect(await socket.timeout(10_000).emitWithAck('call:audio-mode', { callId: connected.callId, mode: 'listen' })).toEqual({ ok: true });
+    await eventually(async () => (await status(a)).calls[0]?.audioMode === 'listen', 5000, 'mode switched on A');
+    await eventually(() => updates.some((call) => call.audioMode === 'listen'), 5000, 'B\'s admin sees the new mode');
+    expect(await socket.timeout(10_000).emitWithAck('call:audio-mode', { callId: 'nobody-has-this', mode: 'listen' })).toEqual({ ok: false, error: 'no such call' });
 
     await phone.hangup();
     await phone.waitForEvent('CALL_CLOSED');
