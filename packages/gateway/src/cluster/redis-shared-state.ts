@@ -209,7 +209,8 @@ export class RedisSharedState extends TypedEmitter<SharedStateEvents> implements
       // Ours goes in only when Redis has none (it restarted empty): nonces already out stay good.
       await this.#cmd.set(SECRET_KEY, this.#secret.toString('hex'), 'NX');
       const secret = await this.#cmd.get(SECRET_KEY);
-      if (secret) this.#secret = Buffer.from(secret, 'hex');
+      if (secret && /^[0-9a-f]{64}$/.test(secret)) this.#secret = Buffer.from(secret, 'hex');
+      else this.#log.warn('ignored a malformed nonce key in the shared state');
       const all = await this.#cmd.hgetall(SETTINGS_KEY);
       for (const [cameraId, json] of Object.entries(all)) this.#heardSettings(cameraId, json);
       for (const [cameraId, settings] of [...this.#settings]) await this.#writeSettings(cameraId, settings);
