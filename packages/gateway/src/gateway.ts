@@ -242,7 +242,10 @@ export class Gateway {
       });
       closers.push(() => live.close());
       sharedCameras.on('changed', (cameraIds) => live.refreshStatus(cameraIds));
-      cameras.on('changed', () => live.camerasChanged());
+      cameras.on('changed', () => {
+        sharedCameras.retain(cameras.list().map((unit) => unit.id));
+        live.camerasChanged();
+      });
 
       sip.on('invite', (call) => {
         const unit = cameras.route({ requestUser: call.requestUser, registrationAor: call.registrationAor });

@@ -167,6 +167,12 @@ export class RedisSharedState extends TypedEmitter<SharedStateEvents> implements
     return this.#settings.get(cameraId);
   }
 
+  forgetSettings(cameraId: string): void {
+    if (!this.#settings.delete(cameraId) || this.#health !== 'ok') return;
+    const forget = JSON.stringify({ cameraId, forget: true });
+    void this.#cmd.multi().hdel(SETTINGS_KEY, cameraId).publish(SETTINGS_CHANNEL, forget).exec().catch((error: unknown) => this.#onError(error as Error));
+  }
+
   digestSecret(): Buffer {
     return this.#secret;
   }
@@ -291,9 +297,11 @@ export class RedisSharedState extends TypedEmitter<SharedStateEvents> implements
   #onMessage(channel: string, message: string): void {
     if (channel === LIVE_CHANNEL) this.#heardLive(message);
     else if (channel === SETTINGS_CHANNEL) {
-      const parsed = parseJson(message);
-      const cameraId = (parsed as { cameraId?: unknown } | undefined)?.cameraId;
-      if (typeof cameraId === 'string') this.#heardSettings(cameraId, (parsed as { settings: unknown }).settings);
+      const parsed = parseJson(message) as { cameraId?: unknown; settings?: unknown; forget?: unknown } | undefined;
+      const cameraId = parsed?.cameraId;
+      if (typeof cameraId !== 'string') return;
+      if (parsed?.forget === true) this.#settings.delete(cameraId);
+      else this.#heardSettings(cameraId, parsed?.settings);
     }
   }
 

@@ -62,6 +62,17 @@ export class SharedCameraState extends TypedEmitter<SharedCameraStateEvents> {
     this.#publishLive();
   }
 
+  /** Cameras removed from this node: their live state goes, their settings are forgotten cluster-wide. */
+  retain(cameraIds: readonly string[]): void {
+    const kept = new Set(cameraIds);
+    const removed = [...this.#cameras.keys()].filter((id) => !kept.has(id));
+    for (const id of removed) {
+      this.#cameras.delete(id);
+      this.shared.forgetSettings(id);
+    }
+    if (removed.length > 0) this.#publishLive();
+  }
+
   /** The camera's own status part merged with what the other nodes report of the same camera. */
   merge(cameraId: string, own: CameraStatusPart): CameraStatusPart & Pick<CameraStatus, 'cluster'> {
     const health = this.shared.health;

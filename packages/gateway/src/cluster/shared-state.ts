@@ -62,15 +62,16 @@ export interface SharedState extends TypedEmitter<SharedStateEvents> {
   publishSettings(cameraId: string, settings: SharedSettings): void;
   /** The newest settings of a camera the cluster knows; undefined when none were shared. */
   settings(cameraId: string): SharedSettings | undefined;
+  /** The camera was removed: its settings are forgotten (a new camera of that id starts from its own). */
+  forgetSettings(cameraId: string): void;
   /** The HMAC key of SIP digest nonces, one per cluster (a nonce from one node verifies on another). */
   digestSecret(): Buffer;
   close(): Promise<void>;
 }
 
-/** A single gateway: nothing is shared, nothing can be unreachable. */
+/** A single gateway: nothing is shared (a camera's settings live in it alone), nothing can be unreachable. */
 export class LocalSharedState extends TypedEmitter<SharedStateEvents> implements SharedState {
   readonly health = 'off';
-  readonly #settings = new Map<string, SharedSettings>();
   readonly #secret = randomBytes(32);
 
   constructor(readonly node: string) {
@@ -85,13 +86,13 @@ export class LocalSharedState extends TypedEmitter<SharedStateEvents> implements
     return [];
   }
 
-  publishSettings(cameraId: string, settings: SharedSettings): void {
-    this.#settings.set(cameraId, settings);
+  publishSettings(): void {}
+
+  settings(): SharedSettings | undefined {
+    return undefined;
   }
 
-  settings(cameraId: string): SharedSettings | undefined {
-    return this.#settings.get(cameraId);
-  }
+  forgetSettings(): void {}
 
   digestSecret(): Buffer {
     return this.#secret;

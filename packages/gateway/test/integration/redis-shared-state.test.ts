@@ -91,7 +91,7 @@ describe('RedisSharedState (real redis-server)', () => {
     }
   });
 
-  it('Redis away: the node says unreachable and keeps its settings; back: the newest change wins everywhere', async () => {
+  it('Redis away: the node says unreachable and keeps its settings; back: the newest change wins everywhere; a removed camera\'s are forgotten', async () => {
     const [a, b] = [await node('a'), await node('b')];
     const older: SharedSettings = { running: { ...FACTORY_SETTINGS, pin: '1111' }, stored: FACTORY_SETTINGS, at: 1000, node: 'b' };
     const newer: SharedSettings = { running: { ...FACTORY_SETTINGS, pin: '2222' }, stored: FACTORY_SETTINGS, at: 2000, node: 'a' };
@@ -115,6 +115,11 @@ describe('RedisSharedState (real redis-server)', () => {
       // Redis came back empty, yet the nonce key is the one before: nonces already out stay good.
       expect(Buffer.from((await check.get('camgate:digest-secret'))!, 'hex').equals(secret)).toBe(true);
       expect(b.digestSecret().equals(secret)).toBe(true);
+
+      // The camera removed on A: every node forgets its settings, so a new camera of that id starts afresh.
+      a.forgetSettings('camera');
+      await eventually(() => b.settings('camera') === undefined, 3000, 'B forgets');
+      expect(await check.hget('camgate:settings', 'camera')).toBeNull();
     } finally {
       check.disconnect();
     }

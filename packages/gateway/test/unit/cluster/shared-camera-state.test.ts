@@ -24,6 +24,7 @@ class HeardSharedState extends TypedEmitter<SharedStateEvents> implements Shared
     return this.heard[cameraId] ?? [];
   }
   publishSettings(): void {}
+  forgetSettings(): void {}
   settings(): undefined {
     return undefined;
   }
