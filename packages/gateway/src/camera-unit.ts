@@ -8,7 +8,7 @@ import { CallManager } from './calls/call-manager.ts';
 import { SipCallOutDialer, type ProviderAccount } from './calls/call-out-dialer.ts';
 import { CallOutService } from './camera/call-out/call-out-service.ts';
 import { OutgoingCallsSettingsService } from './camera/call-out/outgoing-calls-settings.ts';
-import { Camera } from './camera/camera.ts';
+import { Camera, type CameraStatusPart } from './camera/camera.ts';
 import { sipUserOf, type RunningCamera } from './camera/camera-registry.ts';
 import { HttpSnapshotSource } from './camera/device/snapshot-source.ts';
 import type { TcpProbeTarget } from './camera/device/internet-probe.ts';
@@ -50,6 +50,10 @@ export interface CameraUnitContext {
   onStatusChange(id: string): void;
   /** Gateway-wide parts of the status (media workers). */
   mediaStatus(): CameraStatus['media'];
+  /** The camera's own LEDs, outputs and calls merged with other gateways' (SharedCameraState.merge). */
+  mergeShared(id: string, own: CameraStatusPart): CameraStatusPart & Pick<CameraStatus, 'cluster'>;
+  /** Calls of the camera that other gateways run. */
+  callsElsewhere(id: string): number;
 }
 
 /**
@@ -89,6 +93,7 @@ export class CameraUnit implements RunningCamera {
       ...(definition.snapshotUrl && { snapshots: new HttpSnapshotSource(definition.snapshotUrl) }),
       // Event pictures from the live video while it runs (the supervisor is built below).
       liveStill: () => this.video.still(),
+      callsElsewhere: () => ctx.callsElsewhere(id),
     });
     this.#language = this.camera.settings.running.locale.language;
     const messages = new MessageSamples(store);
@@ -207,7 +212,7 @@ export class CameraUnit implements RunningCamera {
       id: this.id,
       name: this.#definition.name,
       sipAddress: this.sipAddress,
-      ...this.camera.status(),
+      ...this.ctx.mergeShared(this.id, this.camera.status()),
       registration: registrationStatus(this.registration),
       media: this.ctx.mediaStatus(),
       video: this.liveView.status(),

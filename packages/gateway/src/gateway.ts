@@ -10,6 +10,9 @@ import { EspeakTts } from './audio/speech/espeak-tts.ts';
 import { PhraseCache } from './audio/speech/phrase-cache.ts';
 import { WavDecoder } from './audio/wav-decoder.ts';
 import { CameraUnit } from './camera-unit.ts';
+import { RedisSharedState } from './cluster/redis-shared-state.ts';
+import { SharedCameraState } from './cluster/shared-camera-state.ts';
+import { LocalSharedState } from './cluster/shared-state.ts';
 import { applyCamerasFile } from './camera/cameras-file-apply.ts';
 import { CameraRegistry, sipUserOf } from './camera/camera-registry.ts';
 import { PIN_LOCKOUT, PinGuard } from './camera/pin-guard.ts';
@@ -61,9 +64,11 @@ export class Gateway {
     readonly audioThreads: AudioThreadPool,
   ) {}
 
-  static async start(config: Config, logger: Logger): Promise<Gateway> {
+  static async start(config: Config, baseLogger: Logger): Promise<Gateway> {
     const clock = systemClock;
     const closers: (() => Promise<void> | void)[] = [];
+    // Among several gateways every line names its node.
+    const logger = config.redis ? baseLogger.child({ node: config.nodeId }) : baseLogger;
     try {
       // A bad fleet file stops start-up before anything listens.
       const camerasFile = config.cameras ? readCamerasFile(config.cameras) : undefined;
@@ -74,6 +79,13 @@ export class Gateway {
       if (interrupted > 0) logger.warn({ calls: interrupted }, 'calls left open by the previous run closed as gateway-restarted');
 
       const newAdminPassword = await ensureAdmin(store, config.adminPassword, clock.now());
+
+      const shared = config.redis
+        ? new RedisSharedState({ url: config.redis, node: config.nodeId, clock, logger })
+        : new LocalSharedState(config.nodeId);
+      await shared.start();
+      closers.push(() => shared.close());
+      const sharedCameras = new SharedCameraState(shared, clock, logger);
 
       const tts = new EspeakTts();
       closers.push(() => tts.close());
@@ -128,6 +140,7 @@ export class Gateway {
           // Accounts keep only their MD5 H(A1); JsSIP answers MD5 challenges.
           algorithms: ['MD5'],
           lockout: digestGuard,
+          nonceSecret: () => shared.digestSecret(),
           lookup: (username) => {
             const account = store.softphoneAccounts.find(username, clock.now());
             return account ? { ha1: account.ha1, algorithm: 'MD5' } : undefined;
@@ -165,7 +178,10 @@ export class Gateway {
             sipAddress: (user) => `sip:${user}@${config.announcedIp}${portSuffix}`,
             onStatusChange: (id) => live.broadcastStatus(id),
             mediaStatus: () => mediaStatus(media),
+            mergeShared: (id, own) => sharedCameras.merge(id, own),
+            callsElsewhere: (id) => sharedCameras.callsElsewhere(id),
           });
+          sharedCameras.attach(unit);
           live.attachCamera(unit);
           unit.camera.on('call:ended', () => live.broadcastStatus(unit.id));
           return unit;
@@ -195,6 +211,7 @@ export class Gateway {
           clock,
           logger,
           sessions,
+          health: () => ({ node: shared.node, sharedState: shared.health }),
           loginGuard,
           lockoutGuards: [{ list: () => cameras.list().flatMap((unit) => unit.camera.pinGuard.list()), unlock: (key) => cameras.list().some((unit) => unit.camera.pinGuard.unlock(key)) }, loginGuard, digestGuard],
           wavDecoder,
@@ -222,9 +239,14 @@ export class Gateway {
         logger,
         onSocket: (socket, admin) => attachLiveViews(socket, admin, (id) => cameras.get(id)?.liveView),
         limits: { maxAnonymous: config.liveMaxAnonymous, maxAnonymousPerAddress: config.liveMaxAnonymousPerAddress },
+        ...(shared instanceof RedisSharedState && { adapter: shared.socketAdapter() }),
       });
       closers.push(() => live.close());
-      cameras.on('changed', () => live.camerasChanged());
+      sharedCameras.on('changed', (cameraIds) => live.refreshStatus(cameraIds));
+      cameras.on('changed', () => {
+        sharedCameras.retain(cameras.list().map((unit) => unit.id));
+        live.camerasChanged();
+      });
 
       sip.on('invite', (call) => {
         const unit = cameras.route({ requestUser: call.requestUser, registrationAor: call.registrationAor });

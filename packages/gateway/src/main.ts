@@ -1,3 +1,4 @@
+import { redactUrl } from './cluster/redis-shared-state.ts';
 import { loadConfig } from './config/config.ts';
 import { ValidationError } from './core/errors.ts';
 import { installLastResortGuard } from './core/last-resort.ts';
@@ -39,6 +40,7 @@ const lines = [
     ? `  admin sign-in:    admin / ${info.newAdminPassword}   (shown once; only its hash is stored)`
     : `  admin sign-in:    admin (password set at the first start${config.adminPassword ? ' / CAMGATE_ADMIN_PASSWORD' : ''})`,
   `  data directory:   ${config.dataDir}`,
+  ...(config.redis ? [`  shared state:     ${redactUrl(config.redis)}, this node "${config.nodeId}"`] : []),
   '',
 ];
 console.log(lines.join('\n'));

@@ -51,6 +51,8 @@ export const CallInfoSchema = z.object({
   endsAt: z.number().nullable(),
   led: LedStateSchema,
   selectedCommand: z.number().int().min(0).max(9).nullable(),
+  /** The gateway node that answered the call (several gateways sharing state through Redis). */
+  node: z.string().optional(),
 });
 export type CallInfo = z.infer<typeof CallInfoSchema>;
 
@@ -84,6 +86,10 @@ export const RegistrationStateSchema = z.object({
 });
 export type RegistrationState = z.infer<typeof RegistrationStateSchema>;
 
+/** The shared live state (Redis) of several gateways: `off` on a single gateway. */
+export const SharedStateHealthSchema = z.enum(['off', 'ok', 'unreachable']);
+export type SharedStateHealth = z.infer<typeof SharedStateHealthSchema>;
+
 export const CameraStatusSchema = z.object({
   /** The camera's id (`/api/cameras/:id`). */
   id: z.string(),
@@ -101,6 +107,8 @@ export const CameraStatusSchema = z.object({
   settingsDirty: z.boolean(),
   /** Call-outs running (which targets ring) and the last few finished. */
   callOuts: z.array(CallOutStatusSchema).optional(),
+  /** This node, and whether the state shared with other gateways (Redis) is reachable: `off` without --redis. */
+  cluster: z.object({ node: z.string(), sharedState: SharedStateHealthSchema }).optional(),
 });
 export type CameraStatus = z.infer<typeof CameraStatusSchema>;
 

@@ -82,6 +82,8 @@ export interface CameraOptions {
   internetTarget?: TcpProbeTarget;
   emailTimeoutMs?: number;
   actionHttpTimeoutMs?: number;
+  /** Calls of this camera that other gateways run (busy policy 'reject' counts them too). */
+  callsElsewhere?: () => number;
 }
 
 /**
@@ -194,7 +196,7 @@ export class Camera extends TypedEmitter<CameraEvents> {
 
   /** Is the camera too busy for one more call under `policy`? */
   #busy(policy: IncomingCallsSettings['busy']['policy']): boolean {
-    if (policy === 'reject') return this.#calls.size > 0;
+    if (policy === 'reject') return this.#calls.size + (this.options.callsElsewhere?.() ?? 0) > 0;
     if (policy === 'queue') return this.#queue.size >= MAX_QUEUED_CALLS;
     return false;
   }

@@ -25,7 +25,8 @@ export interface SettingsReferences {
 }
 
 export interface SettingsServiceEvents extends Record<string, unknown[]> {
-  change: [view: SettingsView];
+  /** `shared`: taken from another gateway (adopt), not made here. */
+  change: [view: SettingsView, origin: 'local' | 'shared'];
 }
 
 function frozen(settings: IncomingCallsSettings): IncomingCallsSettings {
@@ -109,6 +110,17 @@ export class SettingsService extends TypedEmitter<SettingsServiceEvents> {
     return this.#changed();
   }
 
+  /**
+   * Another gateway's Set or store of this camera (several gateways sharing state): taken as
+   * it is, already validated there and by the shared state's schema.
+   */
+  adopt(running: IncomingCallsSettings, stored: IncomingCallsSettings): SettingsView {
+    this.#running = frozen(running);
+    this.#stored = frozen(stored);
+    this.logger.info({ dirty: this.dirty }, 'running settings taken from another gateway');
+    return this.#changed('shared');
+  }
+
   /** Is this message or email profile used by the running or stored settings (then it must not be deleted)? */
   uses(reference: { messageId: string } | { emailProfileId: string }): boolean {
     const both = [this.#running, this.#stored];
@@ -117,9 +129,9 @@ export class SettingsService extends TypedEmitter<SettingsServiceEvents> {
       : both.some((s) => s.emailProfileId === reference.emailProfileId);
   }
 
-  #changed(): SettingsView {
+  #changed(origin: 'local' | 'shared' = 'local'): SettingsView {
     const view = this.view();
-    this.safeEmit('change', view);
+    this.safeEmit('change', view, origin);
     return view;
   }
 }

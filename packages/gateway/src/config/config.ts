@@ -1,4 +1,4 @@
-import { availableParallelism, networkInterfaces } from 'node:os';
+import { availableParallelism, hostname, networkInterfaces } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
@@ -104,6 +104,10 @@ export const ConfigSchema = z
      * source are taken from P-Asserted-Identity and the Via they recorded.
      */
     sipTrustedProxy: z.array(z.union([z.ipv4(), z.ipv6()], { error: (issue) => `expected an IP address, not ${JSON.stringify(issue.input)}` })).default([]),
+    /** Redis shared by several gateways (`redis://host:port`): socket.io across nodes, live camera state, running settings, the digest nonce secret. Unset: one gateway, nothing shared. */
+    redis: z.url({ protocol: /^rediss?$/, error: 'expected a redis:// or rediss:// URL' }).optional(),
+    /** This gateway's name among several (status, logs); default `<hostname>:<SIP port>`. */
+    nodeId: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'expected 1-64 letters, digits, ".", "_", ":" or "-"').optional(),
   })
   .refine((c) => (c.tlsCert === undefined) === (c.tlsKey === undefined), { path: ['tlsCert'], message: 'tls-cert and tls-key go together' })
   .refine((c) => c.rtpPortMin < c.rtpPortMax, { path: ['rtpPortMax'], message: 'must be above rtp-port-min' })
@@ -122,7 +126,7 @@ function rtpPortPairs(c: { rtpPortMin: number; rtpPortMax: number }): number {
   return Math.floor((c.rtpPortMax - c.rtpPortMin + 1) / 2);
 }
 
-export type Config = z.infer<typeof ConfigSchema> & { announcedIp: string; dataDir: string; maxCalls: number };
+export type Config = z.infer<typeof ConfigSchema> & { announcedIp: string; dataDir: string; maxCalls: number; nodeId: string };
 
 const KEYS = Object.keys(ConfigSchema.shape) as (keyof z.infer<typeof ConfigSchema>)[];
 /** Flags that take no value (`--video-always-on`); their variables say true/false, 1/0, yes/no. */
@@ -156,6 +160,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     dataDir: resolve(parsed.data.dataDir),
     announcedIp: parsed.data.announcedIp ?? detectAnnouncedIp(),
     maxCalls: parsed.data.maxCalls ?? Math.min(DEFAULT_MAX_CALLS, rtpPortPairs(parsed.data)),
+    nodeId: parsed.data.nodeId ?? `${hostname()}:${parsed.data.sipPort}`,
   };
 }
 

@@ -1,8 +1,9 @@
 import type { Server as HttpServer } from 'node:http';
-import { Server, type Socket } from 'socket.io';
+import { Server, type ServerOptions, type Socket } from 'socket.io';
 import {
   LiveEventSchemas,
   type Ack,
+  type AudioMode,
   type CallInfo,
   type CameraStatus,
   type ClientToServerEvents,
@@ -19,7 +20,11 @@ interface SocketData {
   admin: string | undefined;
   address: string;
 }
-export type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+/** Between gateways (socket.io adapter): an admin on one node switches the audio mode of a call another node runs. */
+interface ServerSideEvents {
+  'call:audio-mode': (request: { callId: string; mode: AudioMode }, ack: (applied: boolean) => void) => void;
+}
+export type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, ServerSideEvents, SocketData>;
 const ADMIN_ROOM = 'admin';
 const callRoom = (callId: string) => `call:${callId}`;
 /** Admins watching one camera: its status and events go to this room only. */
@@ -37,6 +42,8 @@ export const LIVE_LIMITS = { maxAnonymous: 1000, maxAnonymousPerAddress: 20 } as
 export type LiveLimits = { maxAnonymous: number; maxAnonymousPerAddress: number };
 /** The browser's events are a Call-ID and a mode: anything larger is refused by socket.io. */
 const MAX_LIVE_MESSAGE_BYTES = 16 * 1024;
+/** How long an admin's request for a call on another gateway waits for its answer. */
+const REMOTE_ANSWER_MS = 3000;
 /** A connection that has not joined within this is closed (socket.io's default is 45 s; clients join at once). */
 const LIVE_CONNECT_TIMEOUT_MS = 10_000;
 
@@ -49,6 +56,8 @@ export interface LiveServerOptions {
   limits?: LiveLimits;
   /** Adds more events to each new socket (the live view), knowing whether it is an admin's. */
   onSocket?(socket: LiveSocket, admin: boolean): void;
+  /** Several gateways: the socket.io adapter that carries room broadcasts to every node's sockets (Redis). */
+  adapter?: ServerOptions['adapter'];
 }
 
 /**
@@ -60,7 +69,7 @@ export interface LiveServerOptions {
  * mode. Calls of SIP phones are not offered this way: some phones' Call-IDs are guessable.
  */
 export class LiveServer {
-  readonly #io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+  readonly #io: Server<ClientToServerEvents, ServerToClientEvents, ServerSideEvents, SocketData>;
   readonly #limits: LiveLimits;
   /** Anonymous connections per source address (their sum is the global count). */
   readonly #anonymous = new Map<string, number>();
@@ -75,6 +84,7 @@ export class LiveServer {
       cors: { origin: true, credentials: false },
       maxHttpBufferSize: MAX_LIVE_MESSAGE_BYTES,
       connectTimeout: LIVE_CONNECT_TIMEOUT_MS,
+      ...(o.adapter && { adapter: o.adapter }),
     });
     this.#io.use((socket, next) => {
       try {
@@ -88,6 +98,34 @@ export class LiveServer {
       }
     });
     this.#io.on('connection', (socket) => this.#onConnection(socket));
+    // Another gateway's admin asks: the node that runs the call switches it (checked like any input).
+    this.#io.on('call:audio-mode', (request, ack) => {
+      const parsed = LiveEventSchemas['call:audio-mode'].safeParse(request);
+      const call = parsed.success ? this.#localCall(parsed.data.callId)?.call : undefined;
+      if (parsed.success && call) call.setAudioMode(parsed.data.mode);
+      if (typeof ack === 'function') ack(call !== undefined);
+    });
+  }
+
+  /** A call this node runs, with its camera's id. */
+  #localCall(callId: string) {
+    for (const live of this.o.cameras.list()) {
+      const call = live.camera.call(callId);
+      if (call) return { call, cameraId: live.id };
+    }
+    return undefined;
+  }
+
+  /** Asks the other gateways to switch a call's audio mode; true once the one running it did (false after REMOTE_ANSWER_MS). */
+  #audioModeElsewhere(request: { callId: string; mode: AudioMode }): Promise<boolean> {
+    return new Promise((resolve) => {
+      // The adapter never answers while Redis is away: our own bound.
+      const timer = setTimeout(() => resolve(false), REMOTE_ANSWER_MS);
+      this.#io.serverSideEmit('call:audio-mode', request, (_timedOut, applied) => {
+        clearTimeout(timer);
+        resolve(applied.some(Boolean));
+      });
+    });
   }
 
   /** Forwards a started camera's events to its watchers (the camera drops the listeners when it closes). */
@@ -95,8 +133,9 @@ export class LiveServer {
     const { camera, id } = live;
     const watchers = () => this.#io.to(cameraRoom(id));
     const andCall = (callId: string) => this.#io.to([cameraRoom(id), callRoom(callId)]);
-    camera.on('led', (led) => watchers().emit('led', id, led));
-    camera.on('output', (output) => watchers().emit('output', id, output));
+    // LEDs and outputs as the status shows them: merged with other gateways' calls of this camera.
+    camera.on('led', () => watchers().emit('led', id, live.status().led));
+    camera.on('output', (output) => watchers().emit('output', id, live.status().outputs.find((merged) => merged.name === output.name) ?? output));
     camera.on('event', (event) => watchers().emit('event', id, event));
     camera.on('last-caller', (last) => watchers().emit('last-caller', id, last));
     camera.on('call:update', (call) => andCall(call.callId).emit('call:update', id, call));
@@ -111,6 +150,14 @@ export class LiveServer {
     if (live) this.#io.to(cameraRoom(cameraId)).emit('status', live.status());
   }
 
+  /** Sends cameras' full status to this node's own watchers (other nodes' changes reach every node by themselves). */
+  refreshStatus(cameraIds: readonly string[]): void {
+    for (const id of cameraIds) {
+      const live = this.o.cameras.get(id);
+      if (live) this.#io.local.to(cameraRoom(id)).emit('status', live.status());
+    }
+  }
+
   /** Tells every admin that cameras were added, renamed or removed; a removed camera's watchers leave its room. */
   camerasChanged(removed?: string): void {
     if (removed !== undefined) this.#io.in(cameraRoom(removed)).socketsLeave(cameraRoom(removed));
@@ -123,7 +170,8 @@ export class LiveServer {
    * after SIP.
    */
   close(): void {
-    this.#io.disconnectSockets(true);
+    // Local: with an adapter, a plain disconnectSockets would end every node's connections.
+    this.#io.local.disconnectSockets(true);
     this.#io.engine.close();
   }
 
@@ -169,24 +217,38 @@ export class LiveServer {
     });
     /** The call `callId` names, with its camera's id, if this socket may follow it. */
     const followable = (callId: string) => {
+      const found = this.#localCall(callId);
+      return found && (admin || isBrowserCall(found.call.info)) ? found : undefined;
+    };
+    /** An admin may follow a call another gateway answered (its updates come through the adapter). */
+    const elsewhere = (callId: string) => {
+      if (!admin) return undefined;
       for (const live of this.o.cameras.list()) {
-        const call = live.camera.call(callId);
-        if (call) return admin || isBrowserCall(call.info) ? { call, cameraId: live.id } : undefined;
+        const info = live.status().calls.find((call) => call.callId === callId);
+        if (info) return { info, cameraId: live.id };
       }
       return undefined;
     };
     this.#handle(socket, 'call:watch', (callId, ack) => {
       const found = followable(callId);
+      const remote = found ? undefined : elsewhere(callId);
       // A phone's call answers like a missing one: no oracle for guessed Call-IDs.
-      if (!found) return ack({ ok: false, error: 'no such call' });
+      if (!found && !remote) return ack({ ok: false, error: 'no such call' });
       void socket.join(callRoom(callId));
-      socket.emit('call:update', found.cameraId, found.call.info);
-      // Said before this socket joined (its watch races the INVITE): the client drops repeats.
-      for (const caption of found.call.recentCaptions) socket.emit('caption', found.cameraId, caption);
+      if (remote) socket.emit('call:update', remote.cameraId, remote.info);
+      if (found) {
+        socket.emit('call:update', found.cameraId, found.call.info);
+        // Said before this socket joined (its watch races the INVITE): the client drops repeats.
+        for (const caption of found.call.recentCaptions) socket.emit('caption', found.cameraId, caption);
+      }
       ack({ ok: true });
     });
     this.#handle(socket, 'call:audio-mode', (request, ack) => {
       const call = followable(request.callId)?.call;
+      if (!call && admin) {
+        void this.#audioModeElsewhere(request).then((applied) => ack(applied ? { ok: true } : { ok: false, error: 'no such call' }));
+        return;
+      }
       if (!call) return ack({ ok: false, error: 'no such call' });
       if (!admin && !socket.rooms.has(callRoom(call.callId))) return ack({ ok: false, error: 'watch the call first' });
       call.setAudioMode(request.mode);

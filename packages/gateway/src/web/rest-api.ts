@@ -4,6 +4,7 @@ import {
   LoginRequestSchema,
   OutputNameSchema,
   RenameMessageSchema,
+  type SharedStateHealth,
 } from '@camgate/protocol';
 import { z } from 'zod';
 import { ENGINE_RATE } from '../audio/contracts.ts';
@@ -11,6 +12,7 @@ import { encodeWav } from '../audio/wav.ts';
 import type { WavDecoder } from '../audio/wav-decoder.ts';
 import type { CameraRegistry } from '../camera/camera-registry.ts';
 import type { CameraUnit } from '../camera-unit.ts';
+import { SHARED_STATE_UNREACHABLE } from '../cluster/shared-camera-state.ts';
 import { EmailSender } from '../camera/device/email-sender.ts';
 import type { Clock } from '../core/clock.ts';
 import { InvalidStateError, ValidationError } from '../core/errors.ts';
@@ -31,6 +33,8 @@ export interface RestApiOptions {
   clock: Clock;
   logger: Logger;
   sessions: AdminSessions;
+  /** This node and the reachability of what it shares with other gateways (GET /api/health). */
+  health?(): { node: string; sharedState: SharedStateHealth };
   /** Brute-force lock-out of admin sign-ins, per source address and user name + address (same policy as PINs). */
   loginGuard: PinGuard;
   /** Every guard whose lock-outs the admin sees and lifts (/api/lockouts): PINs, sign-ins, softphone digests. */
@@ -56,7 +60,9 @@ export function createRestApi(o: RestApiOptions): Router {
   api.use(sameOriginOnly);
 
   api.get('/health', (_req, res) => {
-    res.json({ ok: true });
+    const health = o.health?.();
+    // ok: this node answers calls; a shared state that is away is a warning, not an outage.
+    res.json({ ok: true, ...health, warnings: health?.sharedState === 'unreachable' ? [SHARED_STATE_UNREACHABLE] : [] });
   });
 
   api.post(

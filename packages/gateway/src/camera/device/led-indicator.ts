@@ -11,6 +11,13 @@ const PRIORITY: Record<LedState, number> = { idle: 0, ringing: 1, pin: 2, connec
 
 export const ERROR_SHOW_MS = 2000;
 
+/** The LED state that wins among several (the same camera's calls on several gateways). */
+export function brightestLed(states: Iterable<LedState>): LedState {
+  let brightest: LedState = 'idle';
+  for (const state of states) if (PRIORITY[state] > PRIORITY[brightest]) brightest = state;
+  return brightest;
+}
+
 export interface LedIndicatorEvents extends Record<string, unknown[]> {
   led: [state: LedState];
 }
@@ -55,9 +62,7 @@ export class LedIndicator extends TypedEmitter<LedIndicatorEvents> {
   }
 
   #update(): void {
-    let next: LedState = this.#errorUntil ? 'error' : 'idle';
-    for (const state of this.#calls.values()) if (PRIORITY[state] > PRIORITY[next]) next = state;
-    this.#transition(next);
+    this.#transition(this.#errorUntil ? 'error' : brightestLed(this.#calls.values()));
   }
 
   /** Every LED state can follow every other (it mirrors calls); a change is emitted once. */

@@ -245,8 +245,11 @@ export interface DigestAuthorityOptions {
   nonceLifetimeMs?: number;
   /** Offered in this order (RFC 8760 §2.4: preferred first). */
   algorithms?: readonly DigestAlgorithm[];
-  /** HMAC key; random per process by default (nonces do not survive a restart, which is fine). */
-  secret?: Buffer;
+  /**
+   * HMAC key; random per process by default (nonces do not survive a restart, which is fine).
+   * A function is asked at every use: several gateways share one key that may arrive later.
+   */
+  secret?: Buffer | (() => Buffer);
 }
 
 /** How long a nonce is accepted by default. */
@@ -273,7 +276,7 @@ export class DigestAuthority {
   readonly #clock: Clock;
   readonly #lifetimeMs: number;
   readonly #algorithms: readonly DigestAlgorithm[];
-  readonly #secret: Buffer;
+  readonly #secret: () => Buffer;
   /** Highest nonce count accepted per nonce, oldest nonce first. */
   readonly #nonceCounts = new Map<string, { nc: number; expiresAt: number }>();
 
@@ -282,7 +285,8 @@ export class DigestAuthority {
     this.#clock = options.clock;
     this.#lifetimeMs = options.nonceLifetimeMs ?? DIGEST_NONCE_LIFETIME_MS;
     this.#algorithms = options.algorithms ?? ['SHA-256', 'MD5'];
-    this.#secret = options.secret ?? randomBytes(32);
+    const secret = options.secret ?? randomBytes(32);
+    this.#secret = typeof secret === 'function' ? secret : () => secret;
   }
 
   /** One header value per algorithm, for WWW-Authenticate / Proxy-Authenticate; `binding` ties the nonce to one request's call and source. */
@@ -337,7 +341,7 @@ export class DigestAuthority {
   }
 
   #mac(data: Buffer, bytes: number, binding?: string): Buffer {
-    const hmac = createHmac('sha256', this.#secret).update(data);
+    const hmac = createHmac('sha256', this.#secret()).update(data);
     if (binding !== undefined) hmac.update('\0binding\0').update(binding, 'utf8');
     return hmac.digest().subarray(0, bytes);
   }

@@ -44,6 +44,8 @@ export interface SoftphoneAuth {
   algorithms?: readonly DigestAlgorithm[];
   /** Lock-out of failed digests per source address, and per user name from that address (never the name alone: embedded accounts are public, and a stranger must not lock one out). */
   lockout?: DigestLockout;
+  /** The nonces' HMAC key (several gateways share one); random per process by default. */
+  nonceSecret?: () => Buffer;
 }
 
 /** Keys of a digest attempt: the user name it claims and the address it comes from. */
@@ -108,8 +110,8 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> implements Transact
     this.#admission = { ...DEFAULT_CALL_ADMISSION_LIMITS, ...options.admission };
     this.#proxies = options.trustedProxies ?? new TrustedProxies();
     if (options.softphoneAuth) {
-      const { realm, algorithms } = options.softphoneAuth;
-      this.#authority = new DigestAuthority({ realm, clock: options.clock, ...(algorithms && { algorithms }) });
+      const { realm, algorithms, nonceSecret } = options.softphoneAuth;
+      this.#authority = new DigestAuthority({ realm, clock: options.clock, ...(algorithms && { algorithms }), ...(nonceSecret && { secret: nonceSecret }) });
     }
     this.#registrar = new SoftphoneRegistrar(options.clock, options.logger);
     this.#transport.on('connection-closed', this.#onConnectionClosed);

@@ -34,3 +34,21 @@ describe('--sip-trusted-proxy', () => {
     expect(() => loadConfig(['--sip-trusted-proxy', 'kamailio.example'], {})).toThrow(/--sip-trusted-proxy \(CAMGATE_SIP_TRUSTED_PROXY\): expected an IP address, not "kamailio.example"/);
   });
 });
+
+describe('several gateways: --redis and --node-id', () => {
+  it('without --redis nothing is shared; the node is named <hostname>:<SIP port>', () => {
+    const config = loadConfig(['--announced-ip', '127.0.0.1', '--sip-port', '5070'], {});
+    expect(config.redis).toBeUndefined();
+    expect(config.nodeId).toMatch(/^.+:5070$/);
+  });
+
+  it('reads --redis / CAMGATE_REDIS and --node-id', () => {
+    expect(loadConfig(['--node-id', 'gw-1'], { CAMGATE_REDIS: 'redis://10.0.0.5:6379', CAMGATE_ANNOUNCED_IP: '127.0.0.1' })).toMatchObject({ redis: 'redis://10.0.0.5:6379', nodeId: 'gw-1' });
+  });
+
+  it('refuses a URL that is not redis:// and a node id that would not read well in logs, naming the flag', () => {
+    expect(() => loadConfig(['--redis', 'http://10.0.0.5:6379'], {})).toThrow(/--redis \(CAMGATE_REDIS\): expected a redis:\/\/ or rediss:\/\/ URL/);
+    expect(() => loadConfig(['--redis', 'not a url'], {})).toThrow(/--redis/);
+    expect(() => loadConfig(['--node-id', 'gw 1'], {})).toThrow(/--node-id/);
+  });
+});

@@ -39,8 +39,12 @@ class FakeCamera extends TypedEmitter<CameraEvents> {
     return info && { info, callId, recentCaptions, setAudioMode: (mode: AudioMode) => void this.modes.push([callId, mode]) };
   }
 
+  /** The LEDs as the status shows them (LiveServer sends the status's, merged over gateways). */
+  led: unknown = 'idle';
+
   /** A camera event as the real camera emits it. */
   fire<K extends keyof CameraEvents & string>(event: K, ...args: CameraEvents[K]): void {
+    if (event === 'led') this.led = args[0];
     this.safeEmit(event, ...args);
   }
 
@@ -73,8 +77,8 @@ describe('socket.io: who may follow and steer a call', () => {
     const sessions = new AdminSessions(new FakeClock(), store.adminSessions);
     adminCookie = `${SESSION_COOKIE}=${sessions.create('admin')}`;
     const cameras = [
-      { id: 'camera', camera: camera as never, status: () => ({ id: 'camera' }) as never },
-      { id: 'backyard', camera: backyard as never, status: () => ({ id: 'backyard' }) as never },
+      { id: 'camera', camera: camera as never, status: () => ({ id: 'camera', led: camera.led, outputs: [] }) as never },
+      { id: 'backyard', camera: backyard as never, status: () => ({ id: 'backyard', led: backyard.led, outputs: [] }) as never },
     ];
     live = new LiveServer({
       http,
@@ -194,7 +198,7 @@ describe('socket.io: who may follow and steer a call', () => {
     admin.on('led', (cameraId, led) => leds.push([cameraId, led]));
     const status = new Promise((resolve) => admin.once('status', resolve));
     expect(await admin.timeout(5000).emitWithAck('camera:watch', 'backyard')).toEqual({ ok: true });
-    expect(await status).toEqual({ id: 'backyard' });
+    expect(await status).toMatchObject({ id: 'backyard' });
     camera.fire('led', 'ringing' as never);
     backyard.fire('led', 'connected' as never);
     await vi.waitFor(() => expect(leds).toEqual([['backyard', 'connected']]));
