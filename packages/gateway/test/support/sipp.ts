@@ -61,6 +61,8 @@ export interface SippOptions {
   /** `host:port` of the system under test. */
   target: string;
   transport?: 'udp' | 'tcp';
+  /** Loopback address sipp sends from (-i), default 127.0.0.1: several sources look like several callers. */
+  localIp?: string;
   /** Request-URI user (`[service]`), default `camera`. */
   service?: string;
   /** Total calls (-m). */
@@ -80,6 +82,8 @@ export interface SippResult {
   exitCode: number | null;
   successful: number;
   failed: number;
+  /** Mean INVITE -> 200 OK time of the successful calls (the scenario's `setup` rtd), ms. */
+  setupMs: number;
   /** Unexpected messages sipp logged (empty when all went to plan). */
   errors: string;
   output: string;
@@ -94,7 +98,7 @@ export async function runSipp(options: SippOptions): Promise<SippResult> {
     options.target,
     '-sf', options.scenario,
     '-t', options.transport === 'tcp' ? 't1' : 'u1',
-    '-i', '127.0.0.1',
+    '-i', options.localIp ?? '127.0.0.1',
     '-p', String(await freeSipPort()), // sipp's own default, 5060, may be the system under test's
     '-s', options.service ?? 'camera',
     '-m', String(options.calls),
@@ -122,10 +126,17 @@ export async function runSipp(options: SippOptions): Promise<SippResult> {
 }
 
 /** The cumulative counters of the last line of sipp's `;`-separated statistics file. */
-function parseStats(csv: string): { successful: number; failed: number } {
+function parseStats(csv: string): { successful: number; failed: number; setupMs: number } {
   const lines = csv.trim().split('\n');
   const header = lines[0]?.split(';') ?? [];
   const last = lines.at(-1)?.split(';') ?? [];
   const column = (name: string) => Number(last[header.indexOf(name)] ?? NaN);
-  return { successful: column('SuccessfulCall(C)'), failed: column('FailedCall(C)') };
+  // Response times read hh:mm:ss:microseconds, in a column named after the rtd (`ResponseTimesetup(C)`).
+  const rtd = header.findIndex((name) => /^ResponseTime(?!StDev).*\(C\)$/.test(name));
+  const [hours = 0, minutes = 0, secs = 0, micros = 0] = (last[rtd] ?? '').split(':').map(Number);
+  return {
+    successful: column('SuccessfulCall(C)'),
+    failed: column('FailedCall(C)'),
+    setupMs: ((hours * 60 + minutes) * 60 + secs) * 1000 + micros / 1000,
+  };
 }
