@@ -2,6 +2,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import type { CallAudioPort } from '../audio/contracts.ts';
 import type { DtmfKey } from '../audio/dtmf/keys.ts';
 import type { Clock } from '../core/clock.ts';
+import { InvalidStateError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { FrameTicker } from './frame-ticker.ts';
 import { RtpAudioPath } from './rtp-audio-path.ts';
@@ -47,6 +48,7 @@ export class CallRtp {
   #removeTick: (() => void) | undefined;
   #listener: CallRtpListener = () => undefined;
   #reportedAt = Number.NEGATIVE_INFINITY;
+  #closed = false;
 
   constructor(options: CallRtpOptions) {
     this.#options = options;
@@ -56,6 +58,10 @@ export class CallRtp {
   async connectMediasoup(connection: RtpAudioConnection, listener: CallRtpListener): Promise<number> {
     this.disconnect();
     const socket = await bindLoopback();
+    if (this.#closed) {
+      socket.close();
+      throw new InvalidStateError(`call ${this.#options.callId} closed while its RTP opened`);
+    }
     const path = new RtpAudioPath({ codec: connection.codec, payloadType: connection.payloadType, ssrc: connection.ssrc, audio: this.#options.audio });
     socket.on('error', (error) => this.#options.logger.warn({ callId: this.#options.callId, err: error }, 'engine rtp socket error'));
     socket.on('message', (datagram) => {
@@ -74,6 +80,11 @@ export class CallRtp {
     this.disconnect();
     const pair = await bindPairAt(request.listenIp, request.port);
     if (!pair) throw new RtpPortBusyError(`RTP port pair ${request.port} is taken`);
+    if (this.#closed) {
+      pair.rtp.close();
+      pair.rtcp.close();
+      throw new InvalidStateError(`call ${this.#options.callId} closed while its RTP opened`);
+    }
     const { callId, logger, clock } = this.#options;
     const edge = new RtpEdge({
       callId, logger, clock, pair, silenceLimitMs: request.silenceLimitMs,
@@ -106,6 +117,12 @@ export class CallRtp {
 
   sendPhoneDtmf(key: DtmfKey): void {
     this.#edge?.sendDtmf(key);
+  }
+
+  /** The call ended: nothing opens any more (an open still binding is undone). */
+  close(): void {
+    this.#closed = true;
+    this.disconnect();
   }
 
   disconnect(): void {

@@ -76,7 +76,7 @@ class ThreadCall {
   }
 
   async close(): Promise<void> {
-    this.rtp.disconnect();
+    this.rtp.close();
     await this.audio.close();
   }
 }
