@@ -27,7 +27,9 @@
  *   cpu%    of the gateway process (all its threads; one core = 100%), its main thread's event
  *           loop (busy share), and the mediasoup workers;
  *   memory  RSS of the gateway process (all threads) and of the workers with the calls up, per
- *           call; the summary's comes from a last step of MEMORY_CALLS calls;
+ *           call; the summary's comes from a step of MEMORY_CALLS calls right after the
+ *           warm-up (RSS keeps its high-water mark: measured after bigger steps it would
+ *           show nothing);
  *   setup   offer-to-answer time per call, and answer-to-first-packet at the phone.
  * On a machine that other work shares, late% fails early; the summary also gives calls per
  * fully used core from the CPU the carried calls took (an estimate, labelled as such).
@@ -387,6 +389,8 @@ async function runGateway(cores: Cores): Promise<void> {
   let best: StepResult | undefined;
   let failedAt = MAX_CALLS + 1;
   await step(WARM_UP_CALLS); // JIT, first routers and transports
+  console.log(`memory: ${MEMORY_CALLS} calls up (not judged)`);
+  const memory = await step(MEMORY_CALLS);
   for (let count = FIRST_CALLS; count <= MAX_CALLS && fits(count); count *= 2) {
     const result = await carries(count);
     if (!result) {
@@ -404,8 +408,6 @@ async function runGateway(cores: Cores): Promise<void> {
     else failedAt = count;
   }
 
-  console.log(`memory: ${MEMORY_CALLS} calls up (not judged)`);
-  const memory = await step(MEMORY_CALLS);
   phones.send({ type: 'quit' } satisfies ToPhones);
   await threads.close();
   await media.close();
