@@ -27,10 +27,6 @@ export class CameraEndpoint extends TypedEmitter<CameraEndpointEvents> {
     this.router.on('workerclose', () => this.close('worker-died'));
   }
 
-  get closed(): boolean {
-    return this.#closed;
-  }
-
   close(reason: CameraEndpointCloseReason = 'local'): void {
     if (this.#closed) return;
     this.#closed = true;

@@ -106,7 +106,7 @@ const ignore = (): void => undefined;
  * the main thread for video relayed by mediasoup). It reads RFC 4733 events first (they
  * never reach the audio path or mediasoup), speaks symmetric RTP (RFC 4961: answers to where
  * the phone really sends from, for NAT), and hands on one steady stream (`onMedia`): a
- * phone's SSRC change or restart is renumbered into `producerSsrc` with continuous sequence
+ * phone's SSRC change or restart is renumbered into one SSRC with continuous sequence
  * numbers and timestamps. What the call sends back goes through `sendMedia`.
  *
  * Nothing is sent to the phone before it proved it is there: its ACK (`confirmPeer`) or RTP
@@ -115,8 +115,6 @@ const ignore = (): void => undefined;
  */
 export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
   readonly port: number;
-  /** The SSRC of the steady stream handed on. */
-  readonly producerSsrc = randomSsrc();
   readonly stats: RtpEdgeStats = {
     fromPhone: 0, toPhone: 0, delivered: 0, rtcpFromPhone: 0, telephoneEvents: 0, dropped: 0, fromStrangers: 0, sourceChanges: 0, ssrcChanges: 0,
   };
@@ -138,6 +136,8 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
   /** Video: RTCP passes both ways (the phone's PLI/FIR reach the source, our sender reports the phone). */
   readonly #relayRtcp: boolean;
   readonly #receiver = new Rfc4733Receiver();
+  /** The SSRC of the steady stream handed on. */
+  readonly #steadySsrc = randomSsrc();
   #config: RtpEdgeConfig | undefined;
   /** The phone's address as learnt from its packets (symmetric RTP). */
   #latched: Endpoint | undefined;
@@ -319,7 +319,7 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
       this.#lastOutSequence = sequenceNumber;
       this.#lastOutTimestamp = timestamp;
     }
-    rewriteRtpHeader(datagram, sequenceNumber, timestamp, this.producerSsrc);
+    rewriteRtpHeader(datagram, sequenceNumber, timestamp, this.#steadySsrc);
     this.stats.delivered++;
     this.onMedia(datagram);
   }

@@ -63,10 +63,6 @@ export class ThreadAudioLink {
     }
   }
 
-  get closed(): boolean {
-    return this.#closed;
-  }
-
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
