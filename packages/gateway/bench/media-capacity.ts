@@ -25,7 +25,8 @@
  *           arrivals while the phone process itself was not running (its 5 ms timer over
  *           15 ms late) are not judged: they measure the machine's other load, not the gateway;
  *   cpu%    of the gateway process (all its threads; one core = 100%), its main thread's event
- *           loop (busy share), and the mediasoup workers;
+ *           loop (busy share), and the mediasoup workers; and of the phones' process, which
+ *           should stay far below the gateway's (else the generator is what is measured);
  *   memory  RSS of the gateway process (all threads) and of the workers with the calls up, per
  *           call; the summary's comes from a step of MEMORY_CALLS calls right after the
  *           warm-up (RSS keeps its high-water mark: measured after bigger steps it would
@@ -64,7 +65,7 @@ type ToPhones = { type: 'open'; count: number } | { type: 'run'; targets: number
 type FromPhones =
   | { type: 'opened'; ports: number[] }
   | { type: 'closed' }
-  | { type: 'result'; sent: number; received: number; judged: number; late: number; firstPacketMs: number[] };
+  | { type: 'result'; sent: number; received: number; judged: number; late: number; firstPacketMs: number[]; cpuPercent: number };
 
 const LATE_MS = FRAME_MS;
 /** Calls sharing one phone socket (the gateway's port each packet comes from tells them apart). */
@@ -141,6 +142,7 @@ function reply(message: FromPhones): void {
 async function measure(sockets: Socket[], targets: number[], durationMs: number, payloads: Buffer[]): Promise<FromPhones> {
   const calls = targets.length;
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   // Every call's packets, built once: one per payload, a second of them (sent long before reused).
   const packets = targets.map((_, i) =>
     payloads.map((payload) => {
@@ -207,6 +209,8 @@ async function measure(sockets: Socket[], targets: number[], durationMs: number,
       }
     }, 5);
   });
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuPercent = ((cpu.user + cpu.system) / 1000 / (performance.now() - started)) * 100;
   await new Promise((r) => setTimeout(r, 200));
   let late = 0;
   let judged = 0;
@@ -214,7 +218,7 @@ async function measure(sockets: Socket[], targets: number[], durationMs: number,
     judged += judgedCount[i]!;
     for (let k = 0; k < judgedCount[i]!; k++) if (offsets[i]![k]! - minOffset[i]! > LATE_MS) late++;
   }
-  return { type: 'result', sent, received, judged, late, firstPacketMs: Array.from(firstAt, (at) => at - started) };
+  return { type: 'result', sent, received, judged, late, firstPacketMs: Array.from(firstAt, (at) => at - started), cpuPercent };
 }
 
 // ---------------------------------------------------------------- gateway runs (children)
@@ -224,6 +228,8 @@ interface StepResult {
   readonly latePercent: number;
   readonly lostPercent: number;
   readonly processCpu: number;
+  /** The phones' process (the load generator): it must stay well below a core. */
+  readonly phonesCpu: number;
   readonly mainLoopBusy: number;
   readonly workerCpu: number;
   /** RSS added per call with the calls up (gateway process, mediasoup workers), KiB. */
@@ -278,6 +284,7 @@ async function compare(): Promise<void> {
       ['calls per core', cell(one, (b) => String(b.calls)), cell(all, (b) => fixed(b.calls / all.workers, 0))],
       ['late / lost packets', cell(one, (b) => `${fixed(b.latePercent, 2)}% / ${fixed(b.lostPercent, 2)}%`), cell(all, (b) => `${fixed(b.latePercent, 2)}% / ${fixed(b.lostPercent, 2)}%`)],
       ['CPU: gateway process / its main loop / workers', cell(one, cpuCell), cell(all, cpuCell)],
+      ['CPU: the phones (load generator)', cell(one, (b) => `${fixed(b.phonesCpu, 0)}%`), cell(all, (b) => `${fixed(b.phonesCpu, 0)}%`)],
       ['calls per fully used core (CPU-bound estimate)', cell(one, perCoreCell), cell(all, perCoreCell)],
       [`memory per call (${MEMORY_CALLS} calls): gateway RSS / worker RSS`, memoryCell(one.memory), memoryCell(all.memory)],
       ['answer (offer -> SDP answer) p50 / p99', cell(one, answerCell), cell(all, answerCell)],
@@ -324,7 +331,7 @@ async function runGateway(cores: Cores): Promise<void> {
   const workersRss = () => workerPids.reduce((sum, pid) => sum + processRss(pid), 0);
 
   console.log(`\n${cores === 'one' ? 'one core' : 'all cores'}: mediasoup ${media.status().mediasoupVersion}, ${size} worker(s), ${size} audio thread(s), ${size} camera(s), ${SECONDS} s per step; ${pinned ? 'gateway on CPU 0, phones on CPU 1' : 'not pinned'}`);
-  console.log('calls  late%   lost%  cpu% (proc/main/workers)  KiB/call (rss/worker)  answer ms (p50/p99)  firstPacket ms (p50)');
+  console.log('calls  late%   lost%  cpu% (proc/main/workers)  phones  KiB/call (rss/worker)  answer ms (p50/p99)  firstPacket ms (p50)');
 
   async function step(count: number): Promise<StepResult> {
     const opened = (await ask(phones, { type: 'open', count })) as Extract<FromPhones, { type: 'opened' }>;
@@ -364,6 +371,7 @@ async function runGateway(cores: Cores): Promise<void> {
       latePercent: (result.late / Math.max(1, result.judged)) * 100,
       lostPercent: Math.max(0, ((result.sent - result.received) / result.sent) * 100),
       processCpu: ((cpu.user + cpu.system) / 1000 / wall) * 100,
+      phonesCpu: result.cpuPercent,
       mainLoopBusy: loop.utilization * 100,
       workerCpu: (workerCpu / wall) * 100,
       rssPerCallKiB: (rss - rssBefore) / count / 1024,
@@ -424,6 +432,7 @@ function printStep(r: StepResult): void {
       fixed(r.latePercent, 2).padStart(6),
       fixed(r.lostPercent, 2).padStart(7),
       `${fixed(r.processCpu, 0)}/${fixed(r.mainLoopBusy, 0)}/${fixed(r.workerCpu, 0)}`.padStart(25),
+      `${fixed(r.phonesCpu, 0)}`.padStart(7),
       `${fixed(r.rssPerCallKiB, 0)}/${fixed(r.workerRssPerCallKiB, 0)}`.padStart(22),
       `${fixed(percentile(r.answerMs, 0.5))}/${fixed(percentile(r.answerMs, 0.99))}`.padStart(20),
       fixed(percentile(r.firstPacketMs, 0.5), 0).padStart(21),
