@@ -1,7 +1,7 @@
 import type { types as ms } from 'mediasoup';
 import type { DtmfKey } from '../audio/dtmf/keys.ts';
 import type { Clock } from '../core/clock.ts';
-import { InvalidStateError, UnsupportedError } from '../core/errors.ts';
+import { UnsupportedError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { MediaLeg, type LegRenegotiation } from './media-leg.ts';
 import { RtpPortBusyError, type CallRtpEvent, type PhoneRtpConfig, type PhoneRtpRequest, type RtpAudioEngine } from './rtp-audio-engine.ts';
@@ -191,7 +191,6 @@ export class SipLeg extends MediaLeg {
       }
     });
     this.#port = port;
-    if (this.#closed) throw new InvalidStateError(`call ${this.#callId} ended while its phone port was opened`);
     this.#video = await SipCallVideo.open({ ...options, supervisor: options.video, session: negotiation.offer.session });
     options.logger.info({ callId: this.#callId, codec: negotiation.codec.name, port, phone: `${negotiation.offer.address}:${negotiation.offer.port}` }, 'sip leg created');
   }
