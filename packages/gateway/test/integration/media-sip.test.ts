@@ -75,7 +75,7 @@ function dtmfScenario(): string {
 `;
 }
 
-describe('SIP phone leg with baresip (RFC 3264 answer, RTP edge, the engine's RTP)', () => {
+describe('SIP phone leg with baresip (RFC 3264 answer, RTP edge, RTP straight to the engine)', () => {
   let media: MediaService;
   let uas: MiniUas;
   let phone: Baresip | undefined;
