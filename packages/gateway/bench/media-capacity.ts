@@ -11,20 +11,26 @@
  *             pinned to CPU 0, the phones (a child process) to CPU 1, so "one core" is literal.
  *   all cores a worker and an audio thread per core, one camera (Router) per worker so the
  *             calls spread over the workers as a many-camera gateway's do; nothing pinned (the
- *             phones share the cores: the comparison is conservative).
- * Every call is a SipLeg (RTP edge -> PlainTransport -> camera PlainTransport -> the call's
- * audio thread and back) feeding the camera's real CallAudio in Listen mode: jitter buffer,
- * G.711 decode, in-band DTMF detector, level meter, room microphone, encode, on the thread's
- * 20 ms clock. The phones send 20 ms PCMU frames of a voice-like signal on schedule and
- * timestamp what comes back. Per step:
+ *             phones share the cores: the comparison is conservative, which is why the phones
+ *             are made cheap: few sockets, one timer, prebuilt packets; see runPhones).
+ * Every call is a SipLeg answered by the MediaService: its audio thread binds the phone's
+ * port pair and serves it itself (strict RTP, RFC 4733 read first, RTCP, RTP timeout
+ * activity) feeding the camera's real CallAudio in Listen mode: jitter buffer, G.711 decode,
+ * in-band DTMF detector, level meter, room microphone, encode, on the thread's 20 ms clock.
+ * The main thread only negotiates; no packet of these calls passes it or mediasoup. The
+ * phones send 20 ms PCMU frames of a voice-like signal on schedule and timestamp what comes
+ * back. Per step:
  *   late%   packets at the phones more than one frame (20 ms) behind their RTP schedule
  *           (arrival vs first arrival + timestamp distance, minus the best case), and lost%;
  *           arrivals while the phone process itself was not running (its 5 ms timer over
  *           15 ms late) are not judged: they measure the machine's other load, not the gateway;
  *   cpu%    of the gateway process (all its threads; one core = 100%), its main thread's event
- *           loop (busy share), and the mediasoup workers;
+ *           loop (busy share), and the mediasoup workers; and of the phones' process, which
+ *           should stay far below the gateway's (else the generator is what is measured);
  *   memory  RSS of the gateway process (all threads) and of the workers with the calls up, per
- *           call; the summary's comes from a last step of MEMORY_CALLS calls;
+ *           call; the summary's comes from a step of MEMORY_CALLS calls right after the
+ *           warm-up (RSS keeps its high-water mark: measured after bigger steps it would
+ *           show nothing);
  *   setup   offer-to-answer time per call, and answer-to-first-packet at the phone.
  * On a machine that other work shares, late% fails early; the summary also gives calls per
  * fully used core from the CPU the carried calls took (an estimate, labelled as such).
@@ -59,9 +65,15 @@ type ToPhones = { type: 'open'; count: number } | { type: 'run'; targets: number
 type FromPhones =
   | { type: 'opened'; ports: number[] }
   | { type: 'closed' }
-  | { type: 'result'; sent: number; received: number; judged: number; late: number; firstPacketMs: number[] };
+  | { type: 'result'; sent: number; received: number; judged: number; late: number; firstPacketMs: number[]; cpuPercent: number };
 
 const LATE_MS = FRAME_MS;
+/** Calls sharing one phone socket (the gateway's port each packet comes from tells them apart). */
+const PHONES_PER_SOCKET = 100;
+/** Receive/send buffer of a phone socket (Linux caps it at net.core.rmem_max / wmem_max). */
+const PHONE_SOCKET_BUFFER = 4 * 1024 * 1024;
+/** Distinct voice frames each phone cycles through (a second). */
+const PAYLOADS = 50;
 /** The phones' own timer (every 5 ms) this late means the phone process was not running. */
 const PHONE_STALL_MS = 15;
 const MAX_LATE_PERCENT = 1;
@@ -71,7 +83,8 @@ const WARM_UP_CALLS = 25;
 /** Calls up for the memory measurement: enough that the per-call share is above the noise. */
 const MEMORY_CALLS = 200;
 const FIRST_CALLS = 50;
-const MAX_CALLS = 1200;
+/** The most calls a step tries: the gateway's RTP range below holds 1500 pairs. */
+const MAX_CALLS = 1400;
 /** Bisection stops when the bracket is this tight (calls, or this share of the result). */
 const RESOLUTION_CALLS = 10;
 const RESOLUTION_SHARE = 0.1;
@@ -88,20 +101,29 @@ else await compare();
 
 // ---------------------------------------------------------------- phone simulator (child)
 
+/**
+ * The phones as cheap as they can be, so that on a shared machine they do not cap what the
+ * gateway shows: a few sockets (PHONES_PER_SOCKET calls each, large receive buffers), one
+ * 5 ms timer driving every call, packets prebuilt per call (only sequence number and
+ * timestamp are written per frame), and what comes back sorted into preallocated arrays by
+ * the gateway port it came from.
+ */
 function runPhones(): void {
   let sockets: Socket[] = [];
+  let calls = 0;
   // A second of "aah" (three harmonics), PCMU: the detector and codec work on a voice, not on silence.
   const voice = synthesizeTone([{ frequencyHz: 220, amplitude: 6000 }, { frequencyHz: 660, amplitude: 3000 }, { frequencyHz: 1320, amplitude: 1500 }], 8000);
-  const payloads = Array.from({ length: 50 }, (_, i) => g711Encode('mulaw', voice.subarray(i * FRAME_SAMPLES, (i + 1) * FRAME_SAMPLES)));
+  const payloads = Array.from({ length: PAYLOADS }, (_, i) => g711Encode('mulaw', voice.subarray(i * FRAME_SAMPLES, (i + 1) * FRAME_SAMPLES)));
   process.on('message', async (message: ToPhones) => {
     if (message.type === 'open') {
+      calls = message.count;
       sockets = await Promise.all(
-        Array.from({ length: message.count }, () => new Promise<Socket>((resolve) => {
-          const socket = createSocket('udp4');
+        Array.from({ length: Math.ceil(calls / PHONES_PER_SOCKET) }, () => new Promise<Socket>((resolve) => {
+          const socket = createSocket({ type: 'udp4', recvBufferSize: PHONE_SOCKET_BUFFER, sendBufferSize: PHONE_SOCKET_BUFFER });
           socket.bind(0, '127.0.0.1', () => resolve(socket));
         })),
       );
-      reply({ type: 'opened', ports: sockets.map((s) => s.address().port) });
+      reply({ type: 'opened', ports: Array.from({ length: calls }, (_, i) => sockets[Math.floor(i / PHONES_PER_SOCKET)]!.address().port) });
     } else if (message.type === 'run') {
       reply(await measure(sockets, message.targets, message.durationMs, payloads));
     } else if (message.type === 'close') {
@@ -119,32 +141,52 @@ function reply(message: FromPhones): void {
 }
 
 async function measure(sockets: Socket[], targets: number[], durationMs: number, payloads: Buffer[]): Promise<FromPhones> {
+  const calls = targets.length;
   const started = performance.now();
-  const perCall = sockets.map(() => ({ first: undefined as undefined | { at: number; ts: number }, minOffset: Infinity, offsets: [] as number[], firstAt: NaN }));
+  const cpuBefore = process.cpuUsage();
+  // Every call's packets, built once: one per payload, a second of them (sent long before reused).
+  const packets = targets.map((_, i) =>
+    payloads.map((payload) => {
+      const packet = Buffer.alloc(12 + payload.length);
+      packet[0] = 0x80;
+      packet.writeUInt32BE(1000 + i, 8);
+      payload.copy(packet, 12);
+      return packet;
+    }),
+  );
+  const callOfPort = new Int32Array(65536).fill(-1);
+  targets.forEach((port, i) => (callOfPort[port] = i));
+  const frames = Math.ceil(durationMs / FRAME_MS) + 100;
+  const offsets = targets.map(() => new Float64Array(frames));
+  const judgedCount = new Int32Array(calls);
+  const minOffset = new Float64Array(calls).fill(Infinity);
+  const firstAt = new Float64Array(calls).fill(NaN);
+  const firstTs = new Float64Array(calls);
   let received = 0;
   /** When the phones' 5 ms send timer last ran. */
   let lastTimerAt = started;
-  sockets.forEach((socket, i) => {
+  const onMessage = (datagram: Buffer, from: { port: number }): void => {
+    const i = callOfPort[from.port]!;
+    if (i < 0 || datagram.length < 12 || (datagram[1]! >= 192 && datagram[1]! <= 223)) return;
+    const now = performance.now();
+    const ts = datagram.readUInt32BE(4);
+    received++;
+    if (Number.isNaN(firstAt[i]!)) {
+      firstAt[i] = now;
+      firstTs[i] = ts;
+    }
+    // A phone process that was not scheduled itself (a shared machine) timestamps late what
+    // arrived meanwhile: those arrivals say nothing about the gateway, they are not judged.
+    if (now - started < SETTLE_MS || now - lastTimerAt > PHONE_STALL_MS || judgedCount[i]! >= frames) return;
+    // How far behind its RTP schedule this packet is (relative to the first one).
+    const offset = now - (firstAt[i]! + ((ts - firstTs[i]!) >>> 0) / 8);
+    offsets[i]![judgedCount[i]!++] = offset;
+    if (offset < minOffset[i]!) minOffset[i] = offset;
+  };
+  for (const socket of sockets) {
     socket.removeAllListeners('message');
-    socket.on('message', (datagram) => {
-      if (datagram.length < 12 || (datagram[1]! >= 192 && datagram[1]! <= 223)) return;
-      const now = performance.now();
-      const ts = datagram.readUInt32BE(4);
-      const call = perCall[i]!;
-      received++;
-      if (!call.first) {
-        call.first = { at: now, ts };
-        call.firstAt = now - started;
-      }
-      // A phone process that was not scheduled itself (a shared machine) timestamps late what
-      // arrived meanwhile: those arrivals say nothing about the gateway, they are not judged.
-      if (now - started < SETTLE_MS || now - lastTimerAt > PHONE_STALL_MS) return;
-      // How far behind its RTP schedule this packet is (relative to the first one).
-      const offset = now - (call.first.at + ((ts - call.first.ts) >>> 0) / 8);
-      call.offsets.push(offset);
-      if (offset < call.minOffset) call.minOffset = offset;
-    });
-  });
+    socket.on('message', onMessage);
+  }
   let sent = 0;
   let frame = 0;
   await new Promise<void>((resolve) => {
@@ -152,16 +194,14 @@ async function measure(sockets: Socket[], targets: number[], durationMs: number,
       lastTimerAt = performance.now();
       const elapsed = lastTimerAt - started;
       while (frame * FRAME_MS <= elapsed) {
-        for (let i = 0; i < sockets.length; i++) {
-          const header = Buffer.alloc(12);
-          header[0] = 0x80;
-          header[1] = 0;
-          header.writeUInt16BE(frame & 0xffff, 2);
-          header.writeUInt32BE((frame * FRAME_SAMPLES) >>> 0, 4);
-          header.writeUInt32BE(1000 + i, 8);
-          sockets[i]!.send(Buffer.concat([header, payloads[frame % payloads.length]!]), targets[i]!, '127.0.0.1');
-          sent++;
+        const slot = frame % PAYLOADS;
+        for (let i = 0; i < calls; i++) {
+          const packet = packets[i]![slot]!;
+          packet.writeUInt16BE(frame & 0xffff, 2);
+          packet.writeUInt32BE((frame * FRAME_SAMPLES) >>> 0, 4);
+          sockets[Math.floor(i / PHONES_PER_SOCKET)]!.send(packet, targets[i]!, '127.0.0.1');
         }
+        sent += calls;
         frame++;
       }
       if (elapsed >= durationMs) {
@@ -170,14 +210,16 @@ async function measure(sockets: Socket[], targets: number[], durationMs: number,
       }
     }, 5);
   });
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuPercent = ((cpu.user + cpu.system) / 1000 / (performance.now() - started)) * 100;
   await new Promise((r) => setTimeout(r, 200));
   let late = 0;
   let judged = 0;
-  for (const call of perCall) {
-    judged += call.offsets.length;
-    for (const offset of call.offsets) if (offset - call.minOffset > LATE_MS) late++;
+  for (let i = 0; i < calls; i++) {
+    judged += judgedCount[i]!;
+    for (let k = 0; k < judgedCount[i]!; k++) if (offsets[i]![k]! - minOffset[i]! > LATE_MS) late++;
   }
-  return { type: 'result', sent, received, judged, late, firstPacketMs: perCall.map((c) => c.firstAt) };
+  return { type: 'result', sent, received, judged, late, firstPacketMs: Array.from(firstAt, (at) => at - started), cpuPercent };
 }
 
 // ---------------------------------------------------------------- gateway runs (children)
@@ -187,6 +229,8 @@ interface StepResult {
   readonly latePercent: number;
   readonly lostPercent: number;
   readonly processCpu: number;
+  /** The phones' process (the load generator): it must stay well below a core. */
+  readonly phonesCpu: number;
   readonly mainLoopBusy: number;
   readonly workerCpu: number;
   /** RSS added per call with the calls up (gateway process, mediasoup workers), KiB. */
@@ -233,13 +277,15 @@ async function compare(): Promise<void> {
   const [one, all] = runs as [RunSummary, RunSummary];
   const ratio = one.best && all.best ? `${fixed(all.best.calls / one.best.calls, 2)}x` : '-';
   printTable(
-    `media capacity: PCMU both ways, CallAudio in audio threads with in-band DTMF, under ${MAX_LATE_PERCENT}% late (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} cores: other load lowers the numbers)`,
+    `media capacity: PCMU both ways, phone RTP and CallAudio in audio threads with in-band DTMF, under ${MAX_LATE_PERCENT}% late (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} cores: other load lowers the numbers)`,
     ['', `one core${one.pinned ? ' (pinned)' : ''}`, `all ${availableParallelism()} cores`],
     [
       ['mediasoup workers / audio threads', `${one.workers} / ${one.workers}`, `${all.workers} / ${all.workers}`],
       ['calls carried', `${cell(one, (b) => String(b.calls))} (${one.bracket})`, `${cell(all, (b) => String(b.calls))} (${all.bracket}) = ${ratio}`],
+      ['calls per core', cell(one, (b) => String(b.calls)), cell(all, (b) => fixed(b.calls / all.workers, 0))],
       ['late / lost packets', cell(one, (b) => `${fixed(b.latePercent, 2)}% / ${fixed(b.lostPercent, 2)}%`), cell(all, (b) => `${fixed(b.latePercent, 2)}% / ${fixed(b.lostPercent, 2)}%`)],
       ['CPU: gateway process / its main loop / workers', cell(one, cpuCell), cell(all, cpuCell)],
+      ['CPU: the phones (load generator)', cell(one, (b) => `${fixed(b.phonesCpu, 0)}%`), cell(all, (b) => `${fixed(b.phonesCpu, 0)}%`)],
       ['calls per fully used core (CPU-bound estimate)', cell(one, perCoreCell), cell(all, perCoreCell)],
       [`memory per call (${MEMORY_CALLS} calls): gateway RSS / worker RSS`, memoryCell(one.memory), memoryCell(all.memory)],
       ['answer (offer -> SDP answer) p50 / p99', cell(one, answerCell), cell(all, answerCell)],
@@ -286,7 +332,7 @@ async function runGateway(cores: Cores): Promise<void> {
   const workersRss = () => workerPids.reduce((sum, pid) => sum + processRss(pid), 0);
 
   console.log(`\n${cores === 'one' ? 'one core' : 'all cores'}: mediasoup ${media.status().mediasoupVersion}, ${size} worker(s), ${size} audio thread(s), ${size} camera(s), ${SECONDS} s per step; ${pinned ? 'gateway on CPU 0, phones on CPU 1' : 'not pinned'}`);
-  console.log('calls  late%   lost%  cpu% (proc/main/workers)  KiB/call (rss/worker)  answer ms (p50/p99)  firstPacket ms (p50)');
+  console.log('calls  late%   lost%  cpu% (proc/main/workers)  phones  KiB/call (rss/worker)  answer ms (p50/p99)  firstPacket ms (p50)');
 
   async function step(count: number): Promise<StepResult> {
     const opened = (await ask(phones, { type: 'open', count })) as Extract<FromPhones, { type: 'opened' }>;
@@ -326,6 +372,7 @@ async function runGateway(cores: Cores): Promise<void> {
       latePercent: (result.late / Math.max(1, result.judged)) * 100,
       lostPercent: Math.max(0, ((result.sent - result.received) / result.sent) * 100),
       processCpu: ((cpu.user + cpu.system) / 1000 / wall) * 100,
+      phonesCpu: result.cpuPercent,
       mainLoopBusy: loop.utilization * 100,
       workerCpu: (workerCpu / wall) * 100,
       rssPerCallKiB: (rss - rssBefore) / count / 1024,
@@ -351,13 +398,17 @@ async function runGateway(cores: Cores): Promise<void> {
   let best: StepResult | undefined;
   let failedAt = MAX_CALLS + 1;
   await step(WARM_UP_CALLS); // JIT, first routers and transports
-  for (let count = FIRST_CALLS; count <= MAX_CALLS && fits(count); count *= 2) {
+  console.log(`memory: ${MEMORY_CALLS} calls up (not judged)`);
+  const memory = await step(MEMORY_CALLS);
+  // Doubling, the last step at MAX_CALLS itself (a gateway that carries it is not cut at half).
+  for (let count = FIRST_CALLS; fits(count); count = Math.min(count * 2, MAX_CALLS)) {
     const result = await carries(count);
     if (!result) {
       failedAt = count;
       break;
     }
     best = result;
+    if (count === MAX_CALLS) break;
   }
   const low = () => best?.calls ?? 0;
   while (failedAt <= MAX_CALLS && failedAt - low() > Math.max(RESOLUTION_CALLS, low() * RESOLUTION_SHARE)) {
@@ -368,13 +419,11 @@ async function runGateway(cores: Cores): Promise<void> {
     else failedAt = count;
   }
 
-  console.log(`memory: ${MEMORY_CALLS} calls up (not judged)`);
-  const memory = await step(MEMORY_CALLS);
   phones.send({ type: 'quit' } satisfies ToPhones);
   await threads.close();
   await media.close();
   rmSync(dataDir, { recursive: true, force: true });
-  const bracket = failedAt > MAX_CALLS ? `no step up to ${low()} failed` : `${failedAt} failed`;
+  const bracket = failedAt > MAX_CALLS ? (low() === MAX_CALLS ? 'the most tried' : `no step up to ${low()} failed, time budget used`) : `${failedAt} failed`;
   const summary: RunSummary = { cores, workers: size, pinned, best, memory, bracket, seconds: (performance.now() - began) / 1000 };
   process.send!(summary);
 }
@@ -386,6 +435,7 @@ function printStep(r: StepResult): void {
       fixed(r.latePercent, 2).padStart(6),
       fixed(r.lostPercent, 2).padStart(7),
       `${fixed(r.processCpu, 0)}/${fixed(r.mainLoopBusy, 0)}/${fixed(r.workerCpu, 0)}`.padStart(25),
+      `${fixed(r.phonesCpu, 0)}`.padStart(7),
       `${fixed(r.rssPerCallKiB, 0)}/${fixed(r.workerRssPerCallKiB, 0)}`.padStart(22),
       `${fixed(percentile(r.answerMs, 0.5))}/${fixed(percentile(r.answerMs, 0.99))}`.padStart(20),
       fixed(percentile(r.firstPacketMs, 0.5), 0).padStart(21),

@@ -4,7 +4,7 @@ import { InvalidStateError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { TypedEmitter } from '../core/typed-emitter.ts';
 import { ComfortNoise } from './comfort-noise.ts';
-import type { CallAudioPort, CameraAudio } from './contracts.ts';
+import type { CallAudioPort } from './contracts.ts';
 import { FRAME_SAMPLES } from './contracts.ts';
 import type { Microphone } from './device/microphone.ts';
 import type { Speaker, SpeakerChannel } from './device/speaker.ts';
@@ -66,9 +66,6 @@ export interface CallAudioControl {
   on<K extends keyof CallAudioEvents>(event: K, listener: (...args: CallAudioEvents[K]) => void): this;
   off<K extends keyof CallAudioEvents>(event: K, listener: (...args: CallAudioEvents[K]) => void): this;
 }
-
-/** A call's audio engine as the call glue creates it: controllable, and linkable by the media layer. */
-export type CallAudioEngine = CallAudioControl & CameraAudio;
 
 export interface CallAudioOptions {
   readonly callId: string;

@@ -36,32 +36,3 @@ export interface CallerAudioSource {
 
 /** A caller's audio endpoint on the camera: both directions of one call. */
 export interface CallAudioPort extends CallerAudioSink, CallerAudioSource {}
-
-/** Where an engine that takes RTP itself (in its own thread) receives and sends a call's audio. */
-export interface RtpAudioConnection {
-  readonly codec: CodecName;
-  /** Payload type of the codec in both directions (the Router's). */
-  readonly payloadType: number;
-  /** SSRC of the camera's stream to the caller. */
-  readonly ssrc: number;
-  /** Loopback port of the mediasoup transport the engine sends to (and hears from). */
-  readonly mediasoupPort: number;
-}
-
-/**
- * An audio engine that does its own RTP (jitter buffer, codec, packets) off the main thread:
- * the media layer connects a loopback RTP flow to it instead of pushing and pulling frames.
- */
-export interface RtpAudioEngine {
-  /** Opens the engine's RTP socket for a connection (replacing any previous one); resolves with its loopback port. */
-  connectRtp(connection: RtpAudioConnection, onCallerAudio: () => void): Promise<number>;
-  /** Closes the RTP socket; idempotent. */
-  disconnectRtp(): void;
-}
-
-/** What the media layer links a call's camera side to: a frame port in this thread, or an RTP engine. */
-export type CameraAudio = CallAudioPort | RtpAudioEngine;
-
-export function isRtpAudioEngine(audio: CameraAudio): audio is RtpAudioEngine {
-  return 'connectRtp' in audio;
-}

@@ -1,5 +1,5 @@
 import type { SettingsView } from '@camgate/protocol';
-import type { CallAudioEngine } from '../audio/call-audio.ts';
+import type { CallAudioEngine } from '../media/rtp-audio-engine.ts';
 import type { Camera, RejectReason } from '../camera/camera.ts';
 import type { IncomingCall as CameraIncoming } from '../camera/call-port.ts';
 import type { Clock } from '../core/clock.ts';

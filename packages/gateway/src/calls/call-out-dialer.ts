@@ -1,4 +1,4 @@
-import type { CallAudioEngine } from '../audio/call-audio.ts';
+import type { CallAudioEngine } from '../media/rtp-audio-engine.ts';
 import type { IncomingCall as CameraIncoming } from '../camera/call-port.ts';
 import type { Camera } from '../camera/camera.ts';
 import type { CallOutDialer, DialAttempt, DialRequest, DialResult } from '../camera/call-out/dialer.ts';

@@ -1,4 +1,3 @@
-import type { types as ms } from 'mediasoup';
 import type { DtmfKey } from '../audio/dtmf/keys.ts';
 import { TypedEmitter } from '../core/typed-emitter.ts';
 import type { NegotiatedCodec } from './sdp/negotiated-codec.ts';
@@ -6,31 +5,30 @@ import type { NegotiatedCodec } from './sdp/negotiated-codec.ts';
 export type MediaLegKind = 'webrtc' | 'sip';
 
 export type MediaLegEvents = {
-  /** An RFC 4733 key press read before the packets entered mediasoup (SIP phones). */
+  /** An RFC 4733 key press read before anything else (SIP phones). */
   dtmf: [key: DtmfKey];
   /** The caller's transport is gone for good (DTLS closed or failed). */
   failed: [reason: string];
 };
 
-/** What renegotiation changed, so the session can re-link the camera when needed. */
+/** What renegotiation changed (the leg re-links the engine itself on a codec change). */
 export interface LegRenegotiation {
   readonly codecChanged: boolean;
 }
 
 /**
- * The caller's side of a call inside the camera's Router: it turns the caller's offer into
- * `callerProducer` (what the camera consumes) and consumes the camera's producer for this
- * call towards the caller. One implementation per kind of caller.
+ * The caller's side of a call: it answers the caller's offer and links the caller's audio
+ * with the call's audio engine (a browser through the camera's Router, a phone straight to
+ * the engine's thread). One implementation per kind of caller.
  */
 export abstract class MediaLeg extends TypedEmitter<MediaLegEvents> {
   /**
-   * Called for signs of life the camera does not see as audio (RTCP, RFC 4733 events);
-   * the session points it at its RTP timeout. A plain callback: it runs per packet.
+   * Called when the caller was heard (RTP or RTCP; at most about once a second); the session
+   * points it at its RTP timeout.
    */
   onCallerActivity: () => void = () => undefined;
   abstract readonly kind: MediaLegKind;
   abstract get codec(): NegotiatedCodec;
-  abstract get callerProducer(): ms.Producer;
   /**
    * Whether silence from the caller means a dead call: true unless the caller's last offer
    * put the call on hold (sendonly, recvonly, inactive or no address). Guards the timeout.
@@ -38,8 +36,6 @@ export abstract class MediaLeg extends TypedEmitter<MediaLegEvents> {
   abstract get expectsCallerAudio(): boolean;
   /** The SDP answer for the current state of the leg. */
   abstract answer(): string;
-  /** Consumes the camera's producer for this call towards the caller (replaces any previous one). */
-  abstract connectCamera(cameraProducer: ms.Producer): Promise<void>;
   /**
    * Applies a re-offer (re-INVITE/UPDATE: hold, resume, new address or codec). Throws
    * SdpNegotiationError, leaving the leg unchanged, when the offer cannot be answered.

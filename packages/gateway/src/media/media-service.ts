@@ -1,13 +1,12 @@
 import type { types as ms } from 'mediasoup';
-import type { CameraAudio } from '../audio/contracts.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { InvalidStateError, ValidationError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { TypedEmitter } from '../core/typed-emitter.ts';
 import { CameraEndpoint } from './camera-endpoint.ts';
-import { FrameTicker } from './frame-ticker.ts';
 import type { MediaLegKind } from './media-leg.ts';
 import { MediaSession } from './media-session.ts';
+import type { RtpAudioEngine } from './rtp-audio-engine.ts';
 import { RtpPortRange } from './rtp-port-range.ts';
 import { SipLeg } from './sip-leg.ts';
 import type { VideoSupervisor } from './video/video-supervisor.ts';
@@ -48,8 +47,8 @@ export interface MediaAnswerRequest {
   readonly callId: string;
   readonly kind: MediaLegKind;
   readonly offerSdp: string;
-  /** The camera's audio engine for this call (in an audio thread, or a frame port in this one). */
-  readonly audio: CameraAudio;
+  /** The call's audio engine (in an audio thread): SIP phones' RTP goes straight to it. */
+  readonly audio: RtpAudioEngine;
   /** The camera the call is for (one Router per camera). */
   readonly cameraId?: string;
   /** The IP the call's signalling came from (SIP phones: strict RTP may learn from it). */
@@ -80,14 +79,14 @@ export type MediaServiceEvents = {
 
 /**
  * The media layer's facade for the call glue: answers offers with a MediaSession per call
- * (mediasoup Router per camera; WebRtcLeg for browsers, SipLeg for SIP phones).
+ * (mediasoup Router per camera; WebRtcLeg for browsers, SipLeg for SIP phones, whose audio
+ * the call's engine exchanges with the phone itself).
  */
 export class MediaService extends TypedEmitter<MediaServiceEvents> {
   readonly #options: MediaServiceOptions;
   readonly #logger: Logger;
   readonly #clock: Clock;
   readonly #portRange: RtpPortRange;
-  readonly #ticker: FrameTicker;
   readonly #endpoints = new Map<string, Promise<CameraEndpoint>>();
   readonly #sessions = new Map<string, MediaSession>();
   readonly #answering = new Set<string>();
@@ -104,7 +103,6 @@ export class MediaService extends TypedEmitter<MediaServiceEvents> {
     this.#logger = options.logger;
     this.#clock = options.clock ?? systemClock;
     this.#portRange = new RtpPortRange(options.rtp.portMin, options.rtp.portMax);
-    this.#ticker = new FrameTicker({ logger: options.logger });
   }
 
   get state(): MediaServiceState {
@@ -180,12 +178,14 @@ export class MediaService extends TypedEmitter<MediaServiceEvents> {
       clock: this.#clock,
       rtpTimeoutMs,
       endpoint,
-      audio: request.audio,
       createLeg: () =>
         request.kind === 'webrtc'
-          ? WebRtcLeg.create({ callId, logger, router: endpoint.router, listenIp: webrtc.listenIp, announcedIp: webrtc.announcedIp, offerSdp: request.offerSdp, ...(video && { video }) })
+          ? WebRtcLeg.create({
+              callId, logger, router: endpoint.router, listenIp: webrtc.listenIp, announcedIp: webrtc.announcedIp, offerSdp: request.offerSdp, audio: request.audio,
+              ...(video && { video }),
+            })
           : SipLeg.create({
-              callId, logger, clock: this.#clock, router: endpoint.router, portRange: this.#portRange,
+              callId, logger, clock: this.#clock, router: endpoint.router, portRange: this.#portRange, audio: request.audio,
               listenIp: rtp.listenIp, announcedIp: rtp.announcedIp, offerSdp: request.offerSdp, silenceLimitMs: rtpTimeoutMs,
               ...(request.signallingAddress !== undefined && { signallingAddress: request.signallingAddress }),
               ...(video && { video }),
@@ -208,7 +208,6 @@ export class MediaService extends TypedEmitter<MediaServiceEvents> {
     const endpoints = await Promise.allSettled(this.#endpoints.values());
     for (const result of endpoints) if (result.status === 'fulfilled') result.value.close();
     this.#endpoints.clear();
-    this.#ticker.close();
     this.#pool?.close();
     this.#logger.info('media service closed');
     this.removeAllListeners();
@@ -236,7 +235,7 @@ export class MediaService extends TypedEmitter<MediaServiceEvents> {
 
   async #createEndpoint(cameraId: string): Promise<CameraEndpoint> {
     const router = await this.#pool!.createRouter();
-    const endpoint = new CameraEndpoint({ cameraId, router, ticker: this.#ticker, logger: this.#logger });
+    const endpoint = new CameraEndpoint({ cameraId, router, logger: this.#logger });
     // After a worker death the next call builds the camera's Router on a live worker.
     endpoint.once('closed', () => this.#endpoints.delete(cameraId));
     return endpoint;

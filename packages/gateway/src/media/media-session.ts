@@ -1,11 +1,11 @@
 import type { DtmfSource } from '@camgate/protocol';
-import type { CameraAudio, CodecName } from '../audio/contracts.ts';
+import type { CodecName } from '../audio/contracts.ts';
 import type { DtmfKey } from '../audio/dtmf/keys.ts';
 import type { Clock } from '../core/clock.ts';
 import { InvalidStateError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { TypedEmitter } from '../core/typed-emitter.ts';
-import type { AudioLink, CameraEndpoint, CameraEndpointCloseReason } from './camera-endpoint.ts';
+import type { CameraEndpoint, CameraEndpointCloseReason } from './camera-endpoint.ts';
 import type { MediaLeg, MediaLegKind } from './media-leg.ts';
 import { RtpInactivityTimer } from './rtp-inactivity-timer.ts';
 
@@ -33,26 +33,23 @@ export interface MediaSessionOptions {
   readonly clock: Clock;
   readonly rtpTimeoutMs: number;
   readonly endpoint: CameraEndpoint;
-  readonly audio: CameraAudio;
-  /** Builds the caller's leg from the offer (throws SdpNegotiationError for 488). */
+  /** Builds the caller's leg from the offer, linked to the call's audio engine (throws SdpNegotiationError for 488). */
   readonly createLeg: () => Promise<MediaLeg>;
 }
 
 /**
- * The media of one call as the SIP glue sees it: the answer to the caller's offer, the
- * caller's leg in the camera's Router and the link to the camera's audio engine. It ends
- * when the glue closes it, the caller's transport fails or the worker dies.
+ * The media of one call as the SIP glue sees it: the answer to the caller's offer and the
+ * caller's leg (linked to the call's audio engine), with the RTP timeout. It ends when the
+ * glue closes it, the caller's transport fails or the camera's mediasoup worker dies.
  */
 export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   readonly callId: string;
   readonly kind: MediaLegKind;
   readonly #logger: Logger;
   readonly #endpoint: CameraEndpoint;
-  readonly #audio: CameraAudio;
   readonly #leg: MediaLeg;
   readonly #inactivity: RtpInactivityTimer;
   readonly #onEndpointClosed: (reason: CameraEndpointCloseReason) => void;
-  #link: AudioLink | undefined;
   #answerSdp = '';
   #state: MediaSessionState = 'open';
   /** Re-offers are applied one after the other. */
@@ -64,7 +61,6 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     this.kind = leg.kind;
     this.#logger = options.logger;
     this.#endpoint = options.endpoint;
-    this.#audio = options.audio;
     this.#leg = leg;
     this.#inactivity = new RtpInactivityTimer({
       clock: options.clock,
@@ -88,7 +84,6 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     const leg = await options.createLeg();
     const session = new MediaSession(options, leg);
     try {
-      await session.#linkCamera();
       session.#answerSdp = leg.answer();
       session.#inactivity.expect(leg.expectsCallerAudio);
     } catch (error) {
@@ -157,7 +152,6 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     this.#transition('closed');
     this.#endpoint.off('closed', this.#onEndpointClosed);
     this.#inactivity.close();
-    this.#link?.close();
     this.#leg.close();
     this.#logger.info({ callId: this.callId, reason }, 'media session closed');
     this.safeEmit('closed', reason);
@@ -166,30 +160,11 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
 
   async #update(offerSdp: string): Promise<string> {
     this.#assertOpen();
-    const { codecChanged } = await this.#leg.renegotiate(offerSdp);
-    this.#assertOpen();
-    if (codecChanged) await this.#linkCamera();
+    await this.#leg.renegotiate(offerSdp);
     this.#assertOpen();
     this.#answerSdp = this.#leg.answer();
     this.#inactivity.expect(this.#leg.expectsCallerAudio);
     return this.#answerSdp;
-  }
-
-  /** (Re)connects the camera to the leg's current producer and codec. */
-  async #linkCamera(): Promise<void> {
-    this.#link?.close();
-    this.#link = await this.#endpoint.link({
-      callId: this.callId,
-      callerProducer: this.#leg.callerProducer,
-      codec: this.#leg.codec,
-      audio: this.#audio,
-      onCallerPacket: () => this.#inactivity.touch(),
-    });
-    if (this.#state === 'closed') {
-      this.#link.close();
-      return;
-    }
-    await this.#leg.connectCamera(this.#link.producer);
   }
 
   #assertOpen(): void {

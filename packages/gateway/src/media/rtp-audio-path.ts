@@ -40,6 +40,10 @@ export class RtpAudioPath {
     this.#ssrc = options.ssrc;
   }
 
+  get codec(): CodecName {
+    return this.#codec.name;
+  }
+
   get jitterStats(): JitterBuffer['stats'] {
     return this.#jitterBuffer.stats;
   }

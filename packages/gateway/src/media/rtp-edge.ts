@@ -6,7 +6,7 @@ import type { Clock, TimerHandle } from '../core/clock.ts';
 import { UnsupportedError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { TypedEmitter } from '../core/typed-emitter.ts';
-import { bindUdp, type RtpPortRange } from './rtp-port-range.ts';
+import type { RtpSocketPair } from './rtp-port-range.ts';
 import { buildRtpPacket, isRtcp, parseRtpPacket, randomSsrc, rewriteRtpHeader, RTP_HEADER_SIZE, sequenceDelta, withFixedHeaderOnly } from './rtp-packet.ts';
 
 /**
@@ -31,12 +31,12 @@ const DROP_LOG_QUIET_MS = 10_000;
 const INTER_KEY_GAP_MS = 60;
 
 export interface RtpEdgeConfig {
-  /** Payload type of the negotiated audio codec (relayed). */
-  readonly audioPayloadType: number;
-  /** The Router's payload type for that codec: what mediasoup sends, rewritten to the phone's. */
-  readonly routerPayloadType: number;
+  /** Payload type of the negotiated codec (what the phone sends and gets). */
+  readonly payloadType: number;
+  /** Payload type of what `sendMedia` is given, when not `payloadType` (video relayed by mediasoup): rewritten per packet. */
+  readonly sentPayloadType?: number;
   readonly clockRate: number;
-  /** Payload type of telephone-event when negotiated (read here, never relayed). */
+  /** Payload type of telephone-event when negotiated (read here, never delivered). */
   readonly telephoneEventPayloadType: number | undefined;
   /** Where the SDP says to send (c=/m=); undefined while it says not to (port 0, 0.0.0.0). */
   readonly sdpRemote: { readonly address: string; readonly port: number } | undefined;
@@ -48,15 +48,17 @@ export interface RtpEdgeConfig {
 
 export type RtpEdgeEvents = {
   dtmf: [key: DtmfKey];
+  /** Strict RTP learnt the phone's source, or moved it (NAT rebinding). */
+  source: [address: string, port: number, moved: boolean];
+  /** The phone restarted its stream under a new SSRC. */
+  ssrc: [ssrc: number];
 };
-
-/** Per-packet hook for packets from the phone that never reach mediasoup (RTCP, events). */
-export type PhoneActivityHook = () => void;
 
 export interface RtpEdgeStats {
   fromPhone: number;
   toPhone: number;
-  relayedToMediasoup: number;
+  /** Media packets handed on (`onMedia`). */
+  delivered: number;
   rtcpFromPhone: number;
   telephoneEvents: number;
   /** RTP from addresses other than the phone's, or with a payload type not negotiated. */
@@ -65,6 +67,22 @@ export interface RtpEdgeStats {
   fromStrangers: number;
   sourceChanges: number;
   ssrcChanges: number;
+}
+
+export interface RtpEdgeOptions {
+  readonly callId: string;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  /** The phone-facing port pair; the edge owns it from now on (closes it). */
+  readonly pair: RtpSocketPair;
+  /** Gives the pair's port back to its range once closed. */
+  readonly release?: () => void;
+  /** The IP the call's SIP came from: RTP from it may be learnt like the SDP's. */
+  readonly signallingAddress?: string;
+  /** Audio to the phone stops once it sent no RTP/RTCP for this long (no reflection to a silent address). */
+  readonly silenceLimitMs: number;
+  /** Hand RTCP on (`onRtcp`) and send RTCP to the phone (video: key-frame requests); audio RTCP ends here. */
+  readonly relayRtcp?: boolean;
 }
 
 interface Endpoint {
@@ -80,13 +98,16 @@ interface Candidate {
   count: number;
 }
 
+const ignore = (): void => undefined;
+
 /**
- * Where a SIP phone's RTP meets the gateway, in Node, before mediasoup: one call's UDP
- * port pair towards the phone and a loopback socket towards the call's mediasoup
- * PlainTransport. It reads RFC 4733 events here (mediasoup consumers drop them), speaks
- * symmetric RTP (RFC 4961: answers to where the phone really sends from, for NAT), and
- * hands mediasoup one steady stream: a phone's SSRC change or restart is renumbered into
- * the producer's SSRC with continuous sequence numbers and timestamps.
+ * Where a SIP phone's RTP meets the gateway, before anything else: one call's UDP port pair
+ * towards the phone, in whatever thread serves the call (the call's audio thread for audio,
+ * the main thread for video relayed by mediasoup). It reads RFC 4733 events first (they
+ * never reach the audio path or mediasoup), speaks symmetric RTP (RFC 4961: answers to where
+ * the phone really sends from, for NAT), and hands on one steady stream (`onMedia`): a
+ * phone's SSRC change or restart is renumbered into one SSRC with continuous sequence
+ * numbers and timestamps. What the call sends back goes through `sendMedia`.
  *
  * Nothing is sent to the phone before it proved it is there: its ACK (`confirmPeer`) or RTP
  * from it that the strict learning accepted. A send that fails is logged, never thrown, and
@@ -94,27 +115,30 @@ interface Candidate {
  */
 export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
   readonly port: number;
-  /** The SSRC of the stream mediasoup's producer receives. */
-  readonly producerSsrc = randomSsrc();
   readonly stats: RtpEdgeStats = {
-    fromPhone: 0, toPhone: 0, relayedToMediasoup: 0, rtcpFromPhone: 0, telephoneEvents: 0, dropped: 0, fromStrangers: 0, sourceChanges: 0, ssrcChanges: 0,
+    fromPhone: 0, toPhone: 0, delivered: 0, rtcpFromPhone: 0, telephoneEvents: 0, dropped: 0, fromStrangers: 0, sourceChanges: 0, ssrcChanges: 0,
   };
+  /** Each accepted media packet, renumbered (a plain callback: it runs per packet). */
+  onMedia: (datagram: Buffer) => void = ignore;
+  /** Each RTCP packet from the phone, when RTCP is relayed. */
+  onRtcp: (datagram: Buffer) => void = ignore;
+  /** Any packet from the phone (RTP, RFC 4733, RTCP): a sign of life for the RTP timeout. */
+  onActivity: () => void = ignore;
 
   readonly #callId: string;
   readonly #logger: Logger;
   readonly #clock: Clock;
   readonly #phoneRtp: Socket;
   readonly #phoneRtcp: Socket;
-  readonly #inner: Socket;
   readonly #release: () => void;
-  readonly #onActivity: PhoneActivityHook;
   /** The address the call's SIP came from (a NATed phone's public address). */
   readonly #signallingAddress: string | undefined;
   /** Video: RTCP passes both ways (the phone's PLI/FIR reach the source, our sender reports the phone). */
   readonly #relayRtcp: boolean;
   readonly #receiver = new Rfc4733Receiver();
+  /** The SSRC of the steady stream handed on. */
+  readonly #steadySsrc = randomSsrc();
   #config: RtpEdgeConfig | undefined;
-  #mediasoup: Endpoint | undefined;
   /** The phone's address as learnt from its packets (symmetric RTP). */
   #latched: Endpoint | undefined;
   #candidate: Candidate | undefined;
@@ -127,7 +151,7 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
   #lastHeardAt = Number.NEGATIVE_INFINITY;
   #silenceLogged = false;
   #lastStrangerAt = Number.NEGATIVE_INFINITY;
-  // Phone -> mediasoup renumbering.
+  // Phone -> call renumbering.
   #inSsrc: number | undefined;
   #lastInSequence = 0;
   #sequenceOffset = 0;
@@ -135,7 +159,7 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
   #lastOutSequence = 0;
   #lastOutTimestamp = 0;
   #lastInAt = 0;
-  // Mediasoup -> phone: sequence numbers shift by the RFC 4733 packets we insert.
+  // Call -> phone: sequence numbers shift by the RFC 4733 packets we insert.
   #toPhoneSequenceOffset = 0;
   #lastToPhoneSequence: number | undefined;
   #lastToPhoneTimestamp: number | undefined;
@@ -150,57 +174,24 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
   #socketErrors = 0;
   #closed = false;
 
-  private constructor(options: {
-    callId: string; logger: Logger; clock: Clock; port: number; rtp: Socket; rtcp: Socket; inner: Socket; release: () => void; onActivity: PhoneActivityHook;
-    signallingAddress: string | undefined; silenceLimitMs: number; relayRtcp: boolean;
-  }) {
+  constructor(options: RtpEdgeOptions) {
     super();
     this.#callId = options.callId;
     this.#logger = options.logger;
     this.#clock = options.clock;
-    this.port = options.port;
-    this.#phoneRtp = options.rtp;
-    this.#phoneRtcp = options.rtcp;
-    this.#inner = options.inner;
-    this.#release = options.release;
-    this.#onActivity = options.onActivity;
+    this.port = options.pair.port;
+    this.#phoneRtp = options.pair.rtp;
+    this.#phoneRtcp = options.pair.rtcp;
+    this.#release = options.release ?? ignore;
     this.#signallingAddress = options.signallingAddress;
     this.#silenceLimitMs = options.silenceLimitMs;
-    this.#relayRtcp = options.relayRtcp;
-    for (const socket of [this.#phoneRtp, this.#phoneRtcp, this.#inner]) {
+    this.#relayRtcp = options.relayRtcp ?? false;
+    for (const socket of [this.#phoneRtp, this.#phoneRtcp]) {
       // A failing send (unreachable phone) must not crash the process, nor flood the log 50 times a second.
       socket.on('error', (error) => this.#logSocketError(error));
     }
     this.#phoneRtp.on('message', (datagram, from) => this.#guarded(() => this.#fromPhone(datagram, from)));
     this.#phoneRtcp.on('message', (datagram, from) => this.#guarded(() => this.#rtcpFromPhone(datagram, from)));
-    this.#inner.on('message', (datagram, from) => this.#guarded(() => this.#fromMediasoup(datagram, from)));
-  }
-
-  static async open(options: {
-    callId: string; logger: Logger; clock: Clock; portRange: RtpPortRange; listenIp: string; onActivity: PhoneActivityHook;
-    /** The IP the call's SIP came from: RTP from it may be learnt like the SDP's. */
-    signallingAddress?: string;
-    /** Audio to the phone stops once it sent no RTP/RTCP for this long (no reflection to a silent address). */
-    silenceLimitMs: number;
-    /** Pass RTCP both ways (video: key-frame requests); audio RTCP ends here. */
-    relayRtcp?: boolean;
-  }): Promise<RtpEdge> {
-    const pair = await options.portRange.bindPair(options.listenIp);
-    const inner = await bindUdp('127.0.0.1', 0);
-    if (!inner) {
-      pair.rtp.close();
-      pair.rtcp.close();
-      options.portRange.release(pair.port);
-      throw new Error('cannot bind a loopback UDP socket');
-    }
-    return new RtpEdge({
-      ...options, signallingAddress: options.signallingAddress, relayRtcp: options.relayRtcp ?? false, port: pair.port, rtp: pair.rtp, rtcp: pair.rtcp, inner, release: () => options.portRange.release(pair.port),
-    });
-  }
-
-  /** The loopback port mediasoup's PlainTransport sends the caller's audio to. */
-  get innerPort(): number {
-    return this.#inner.address().port;
   }
 
   /**
@@ -213,11 +204,6 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
     if (!this.#latched) this.#learningUntil = this.#clock.now() + LEARNING_WINDOW_MS;
   }
 
-  /** The mediasoup PlainTransport's own address (its tuple's local side). */
-  connectMediasoup(address: string, port: number): void {
-    this.#mediasoup = { address, port };
-  }
-
   /** Applies the negotiated state; called again after each re-offer. */
   configure(config: RtpEdgeConfig): void {
     const previous = this.#config?.sdpRemote;
@@ -228,7 +214,7 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
       this.#candidate = undefined;
       this.#learningUntil = this.#clock.now() + LEARNING_WINDOW_MS;
     }
-    if (this.#config && this.#config.audioPayloadType !== config.audioPayloadType) this.#rebaseToPhone = true;
+    if (this.#config && this.#config.payloadType !== config.payloadType) this.#rebaseToPhone = true;
     this.#config = config;
   }
 
@@ -241,20 +227,56 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
     if (!this.#keyBusy) this.#sendNextKey();
   }
 
+  /**
+   * One media packet of the call to the phone (the camera's audio, or video from mediasoup),
+   * if it may go: renumbered around inserted RFC 4733 packets, without RFC 8285 extensions.
+   */
+  sendMedia(received: Buffer): void {
+    if (this.#audioPaused || this.#closed) return;
+    const target = this.#sendTarget();
+    if (!target || !this.#config?.sendToPhone || received.length < RTP_HEADER_SIZE) return;
+    // Plain RTP/AVP phones get the packet without the worker's RFC 8285 extensions.
+    const datagram = withFixedHeaderOnly(received);
+    const sequenceNumber = datagram.readUInt16BE(2);
+    if (this.#rebaseToPhone || this.#lastToPhoneSequence === undefined) {
+      this.#toPhoneSequenceOffset = this.#lastToPhoneSequence === undefined ? 0 : this.#lastToPhoneSequence + 1 - sequenceNumber;
+      this.#rebaseToPhone = false;
+    }
+    const outSequence = (sequenceNumber + this.#toPhoneSequenceOffset) & 0xffff;
+    this.#lastToPhoneSequence = outSequence;
+    this.#lastToPhoneTimestamp = datagram.readUInt32BE(4);
+    this.#toPhoneSsrc = datagram.readUInt32BE(8);
+    datagram.writeUInt16BE(outSequence, 2);
+    const { payloadType, sentPayloadType } = this.#config;
+    if (sentPayloadType !== undefined && sentPayloadType !== payloadType && (datagram[1]! & 0x7f) === sentPayloadType) {
+      datagram[1] = (datagram[1]! & 0x80) | payloadType;
+    }
+    if (this.#send(this.#phoneRtp, datagram, target)) this.stats.toPhone++;
+  }
+
+  /** Sender reports and feedback (relayed RTCP only), where RTP may go (same rules), on the phone's RTCP port. */
+  sendRtcp(datagram: Buffer): void {
+    const target = this.#relayRtcp && !this.#closed ? this.#sendTarget() : undefined;
+    if (!target || !this.#config?.sendToPhone) return;
+    if (this.#config.rtcpMux) this.#send(this.#phoneRtp, datagram, target);
+    else this.#send(this.#phoneRtcp, datagram, { address: target.address, port: target.port + 1 });
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     for (const timer of this.#timers) this.#clock.clearTimeout(timer);
     this.#timers.clear();
-    for (const socket of [this.#phoneRtp, this.#phoneRtcp, this.#inner]) socket.close();
+    for (const socket of [this.#phoneRtp, this.#phoneRtcp]) socket.close();
     this.#release();
+    this.onMedia = this.onRtcp = this.onActivity = ignore;
     this.#logger.info({ callId: this.#callId, stats: this.stats }, 'rtp edge closed');
     this.removeAllListeners();
   }
 
   #fromPhone(datagram: Buffer, from: RemoteInfo): void {
     const config = this.#config;
-    if (!config || !this.#mediasoup) return;
+    if (!config) return;
     if (isRtcp(datagram)) {
       this.#rtcpFromPhone(datagram, from); // rtcp-mux
       return;
@@ -270,12 +292,12 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
     }
     this.stats.fromPhone++;
     this.#lastHeardAt = this.#clock.now();
+    this.onActivity();
     if (packet.payloadType === config.telephoneEventPayloadType) {
       this.stats.telephoneEvents++;
-      this.#onActivity();
       if (packet.ssrc === this.#inSsrc && sequenceDelta(this.#lastInSequence, packet.sequenceNumber) === 1) {
         // Close the hole this packet leaves in the audio numbering, so the jitter buffer
-        // behind mediasoup does not wait for (and conceal) packets that never come.
+        // behind the edge does not wait for (and conceal) packets that never come.
         this.#lastInSequence = packet.sequenceNumber;
         this.#sequenceOffset--;
       }
@@ -286,7 +308,7 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
       }
       return;
     }
-    if (packet.payloadType !== config.audioPayloadType) {
+    if (packet.payloadType !== config.payloadType) {
       this.stats.dropped++; // comfort noise or a codec we did not answer
       return;
     }
@@ -297,8 +319,9 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
       this.#lastOutSequence = sequenceNumber;
       this.#lastOutTimestamp = timestamp;
     }
-    rewriteRtpHeader(datagram, sequenceNumber, timestamp, this.producerSsrc);
-    if (this.#send(this.#inner, datagram, this.#mediasoup)) this.stats.relayedToMediasoup++;
+    rewriteRtpHeader(datagram, sequenceNumber, timestamp, this.#steadySsrc);
+    this.stats.delivered++;
+    this.onMedia(datagram);
   }
 
   /** RTCP is a sign of life (a muted phone with silence suppression still sends it); never audio. */
@@ -310,8 +333,8 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
     }
     this.stats.rtcpFromPhone++;
     this.#lastHeardAt = this.#clock.now();
-    this.#onActivity();
-    if (this.#relayRtcp && this.#mediasoup) this.#send(this.#inner, datagram, this.#mediasoup);
+    this.onActivity();
+    if (this.#relayRtcp) this.onRtcp(datagram);
   }
 
   /** Strict symmetric RTP: whether this packet comes from the phone (learning it if due). */
@@ -324,7 +347,7 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
     const learning = this.#clock.now() <= this.#learningUntil;
     const sdp = this.#config?.sdpRemote;
     if (!latched && learning && sdp && sdp.address === from.address && sdp.port === from.port) {
-      this.#latch(from, 'rtp from phone latched');
+      this.#latch(from, false);
       return true;
     }
     const signalled = this.#isSignalledIp(from.address);
@@ -339,7 +362,7 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
       candidate.sequenceNumber = sequenceNumber;
       if (++candidate.count >= needed) {
         if (latched) this.stats.sourceChanges++;
-        this.#latch(from, latched ? 'rtp source of phone changed' : 'rtp from phone latched');
+        this.#latch(from, latched !== undefined);
         return true;
       }
     } else if (!candidate || signalled || candidate.count < 2) {
@@ -350,10 +373,11 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
     return false;
   }
 
-  #latch(from: RemoteInfo, message: string): void {
+  #latch(from: RemoteInfo, moved: boolean): void {
     this.#latched = { address: from.address, port: from.port };
     this.#candidate = undefined;
-    this.#logger.info({ callId: this.#callId, phone: `${from.address}:${from.port}` }, message);
+    this.#logger.info({ callId: this.#callId, phone: `${from.address}:${from.port}` }, moved ? 'rtp source of phone changed' : 'rtp from phone latched');
+    this.safeEmit('source', from.address, from.port, moved);
   }
 
   /** The SDP's IP or the one the SIP came from. */
@@ -388,6 +412,7 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
     } else if (ssrc !== this.#inSsrc) {
       this.stats.ssrcChanges++;
       this.#logger.info({ callId: this.#callId, ssrc }, 'ssrc of phone changed');
+      this.safeEmit('ssrc', ssrc);
       this.#inSsrc = ssrc;
       const elapsed = Math.max(1, Math.round(((now - this.#lastInAt) * clockRate) / 1000));
       this.#sequenceOffset = this.#lastOutSequence + 1 - sequenceNumber;
@@ -395,43 +420,6 @@ export class RtpEdge extends TypedEmitter<RtpEdgeEvents> {
     }
     this.#lastInSequence = sequenceNumber;
     this.#lastInAt = now;
-  }
-
-  #fromMediasoup(received: Buffer, from: RemoteInfo): void {
-    const mediasoup = this.#mediasoup;
-    if (!mediasoup || from.port !== mediasoup.port || from.address !== mediasoup.address) return;
-    if (isRtcp(received)) {
-      this.#rtcpToPhone(received);
-      return;
-    }
-    if (this.#audioPaused) return;
-    const target = this.#sendTarget();
-    if (!target || !this.#config?.sendToPhone || received.length < RTP_HEADER_SIZE) return;
-    // Plain RTP/AVP phones get the packet without the worker's RFC 8285 extensions.
-    const datagram = withFixedHeaderOnly(received);
-    const sequenceNumber = datagram.readUInt16BE(2);
-    if (this.#rebaseToPhone || this.#lastToPhoneSequence === undefined) {
-      this.#toPhoneSequenceOffset = this.#lastToPhoneSequence === undefined ? 0 : this.#lastToPhoneSequence + 1 - sequenceNumber;
-      this.#rebaseToPhone = false;
-    }
-    const outSequence = (sequenceNumber + this.#toPhoneSequenceOffset) & 0xffff;
-    this.#lastToPhoneSequence = outSequence;
-    this.#lastToPhoneTimestamp = datagram.readUInt32BE(4);
-    this.#toPhoneSsrc = datagram.readUInt32BE(8);
-    datagram.writeUInt16BE(outSequence, 2);
-    const { audioPayloadType, routerPayloadType } = this.#config;
-    if (audioPayloadType !== routerPayloadType && (datagram[1]! & 0x7f) === routerPayloadType) {
-      datagram[1] = (datagram[1]! & 0x80) | audioPayloadType;
-    }
-    if (this.#send(this.#phoneRtp, datagram, target)) this.stats.toPhone++;
-  }
-
-  /** Sender reports and feedback from mediasoup, where RTP may go (same rules), on the phone's RTCP port. */
-  #rtcpToPhone(datagram: Buffer): void {
-    const target = this.#relayRtcp ? this.#sendTarget() : undefined;
-    if (!target || !this.#config?.sendToPhone) return;
-    if (this.#config.rtcpMux) this.#send(this.#phoneRtp, datagram, target);
-    else this.#send(this.#phoneRtcp, datagram, { address: target.address, port: target.port + 1 });
   }
 
   #sendNextKey(): void {

@@ -38,21 +38,31 @@ export class RtpPortRange {
     return this.#inUse.size;
   }
 
+  /** Binds a pair here (this thread's sockets). */
   async bindPair(address: string): Promise<RtpSocketPair> {
+    return (await this.allocate((port) => bindPairAt(address, port))).value;
+  }
+
+  /**
+   * Takes the next free pair whose port `bind` manages to bind (wherever it binds them: an
+   * audio thread binds its calls' pairs); `bind` returns undefined when the port is taken.
+   */
+  async allocate<T>(bind: (port: number) => Promise<T | undefined>): Promise<{ port: number; value: T }> {
     const pairs = Math.floor((this.#max - this.#min + 1) / 2);
     for (let attempt = 0; attempt < pairs; attempt++) {
       const port = this.#cursor;
       this.#cursor = port + 2 + 1 > this.#max ? this.#min : port + 2;
       if (this.#inUse.has(port)) continue;
-      const rtp = await bindUdp(address, port);
-      if (!rtp) continue;
-      const rtcp = await bindUdp(address, port + 1);
-      if (!rtcp) {
-        rtp.close();
-        continue;
-      }
       this.#inUse.add(port);
-      return { port, rtp, rtcp };
+      let value: T | undefined;
+      try {
+        value = await bind(port);
+      } catch (error) {
+        this.#inUse.delete(port);
+        throw error;
+      }
+      if (value !== undefined) return { port, value };
+      this.#inUse.delete(port);
     }
     throw new RtpPortsExhaustedError(`no free RTP port pair in ${this.#min}-${this.#max}`);
   }
@@ -60,6 +70,18 @@ export class RtpPortRange {
   release(port: number): void {
     this.#inUse.delete(port);
   }
+}
+
+/** The RTP socket at `port` and the RTCP one at `port + 1`; undefined when either is taken. */
+export async function bindPairAt(address: string, port: number): Promise<RtpSocketPair | undefined> {
+  const rtp = await bindUdp(address, port);
+  if (!rtp) return undefined;
+  const rtcp = await bindUdp(address, port + 1);
+  if (!rtcp) {
+    rtp.close();
+    return undefined;
+  }
+  return { port, rtp, rtcp };
 }
 
 export function bindUdp(address: string, port: number): Promise<Socket | undefined> {

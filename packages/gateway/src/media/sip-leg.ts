@@ -1,10 +1,10 @@
 import type { types as ms } from 'mediasoup';
 import type { DtmfKey } from '../audio/dtmf/keys.ts';
 import type { Clock } from '../core/clock.ts';
+import { UnsupportedError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { MediaLeg, type LegRenegotiation } from './media-leg.ts';
-import { ROUTER_PAYLOAD_TYPES } from './router-codecs.ts';
-import { RtpEdge, type RtpEdgeConfig } from './rtp-edge.ts';
+import { RtpPortBusyError, type CallRtpEvent, type PhoneRtpConfig, type PhoneRtpRequest, type RtpAudioEngine } from './rtp-audio-engine.ts';
 import type { RtpPortRange } from './rtp-port-range.ts';
 import { findTelephoneEvent, parseAudioOffer, type AudioOffer, type OfferedFormat } from './sdp/audio-offer.ts';
 import { answerDirection, sends, type MediaDirection } from './sdp/media-direction.ts';
@@ -19,13 +19,12 @@ import type { VideoSupervisor } from './video/video-supervisor.ts';
 const SIP_PROTOCOLS = new Set(['RTP/AVP', 'RTP/AVPF']);
 /** G.711 only: every SIP phone has it, and it is what the engine and DTMF detection run at. */
 const SIP_CODEC_PREFERENCE = [['PCMU', 'PCMA']] as const;
-/** The PlainTransport and the edge talk over loopback only. */
-const LOOPBACK = '127.0.0.1';
 
 export interface SipLegOptions {
   readonly callId: string;
   readonly logger: Logger;
   readonly clock: Clock;
+  /** The camera's Router: video for phones that offer it (the audio does not pass mediasoup). */
   readonly router: ms.Router;
   readonly portRange: RtpPortRange;
   /** Address the phone-facing RTP sockets bind. */
@@ -37,6 +36,8 @@ export interface SipLegOptions {
   readonly silenceLimitMs: number;
   /** The IP the call's SIP came from (strict RTP learns from it as from the SDP's). */
   readonly signallingAddress?: string;
+  /** The call's audio engine: it binds the phone's port pair and does the RTP where it runs. */
+  readonly audio: RtpAudioEngine;
   /** The camera's video, sent to phones that offer m=video. */
   readonly video?: VideoSupervisor;
 }
@@ -49,69 +50,51 @@ export interface SipNegotiation {
 }
 
 /**
- * A SIP phone as the caller. Its RTP reaches an RtpEdge (Node UDP) first, where RFC 4733
- * events are read; audio then enters the camera's Router through a PlainTransport on
- * loopback, where `callerProducer` lives and the camera's producer is consumed back.
+ * A SIP phone as the caller. Its G.711 RTP goes straight between the phone and the call's
+ * audio engine (in an audio thread: strict RTP, RFC 4733 read first, RTCP, jitter buffer,
+ * codec), on a port pair this leg takes from the range; no packet of it passes the main
+ * thread or mediasoup. Here stay the SDP (answer, re-offers, hold, codec change) and what
+ * the engine reports as events: keys, caller activity, the learnt source, SSRC changes.
+ * Video for phones that offer it goes through mediasoup (SipCallVideo).
  */
 export class SipLeg extends MediaLeg {
   readonly kind = 'sip' as const;
   readonly #callId: string;
   readonly #logger: Logger;
   readonly #announcedIp: string;
-  readonly #edge: RtpEdge;
-  readonly #transport: ms.PlainTransport;
+  readonly #audio: RtpAudioEngine;
+  readonly #portRange: RtpPortRange;
   readonly #origin = new SdpOrigin();
   #negotiation: SipNegotiation;
-  #producer: ms.Producer;
-  #consumer: ms.Consumer | undefined;
+  #port: number | undefined;
   #video: SipCallVideo | undefined;
+  #phoneSource: string | undefined;
+  #ssrcChanges = 0;
   #closed = false;
 
-  private constructor(options: SipLegOptions, edge: RtpEdge, transport: ms.PlainTransport, negotiation: SipNegotiation, producer: ms.Producer, video: SipCallVideo | undefined) {
+  private constructor(options: SipLegOptions, negotiation: SipNegotiation) {
     super();
-    this.#video = video;
     this.#callId = options.callId;
     this.#logger = options.logger;
     this.#announcedIp = options.announcedIp;
-    this.#edge = edge;
-    this.#transport = transport;
+    this.#audio = options.audio;
+    this.#portRange = options.portRange;
     this.#negotiation = negotiation;
-    this.#producer = producer;
-    edge.on('dtmf', (key) => this.safeEmit('dtmf', key));
-    transport.on('routerclose', () => this.close());
   }
 
   static async create(options: SipLegOptions): Promise<SipLeg> {
-    const negotiation = negotiateSipOffer(options.offerSdp, undefined);
-    // The leg does not exist yet: the hook forwards to whatever the session sets later.
-    let leg: SipLeg | undefined;
-    const edge = await RtpEdge.open({ ...options, onActivity: () => leg?.onCallerActivity() });
-    let transport: ms.PlainTransport | undefined;
-    let video: SipCallVideo | undefined;
+    const leg = new SipLeg(options, negotiateSipOffer(options.offerSdp, undefined));
     try {
-      transport = await options.router.createPlainTransport({ listenIp: LOOPBACK, rtcpMux: true, comedia: false, appData: { callId: options.callId } });
-      await transport.connect({ ip: LOOPBACK, port: edge.innerPort });
-      edge.connectMediasoup(transport.tuple.localIp, transport.tuple.localPort);
-      const producer = await producePhoneAudio(transport, negotiation.codec, edge.producerSsrc);
-      edge.configure(edgeConfig(negotiation));
-      video = await SipCallVideo.open({ ...options, supervisor: options.video, session: negotiation.offer.session });
-      options.logger.info({ callId: options.callId, codec: negotiation.codec.name, port: edge.port, phone: `${negotiation.offer.address}:${negotiation.offer.port}` }, 'sip leg created');
-      leg = new SipLeg(options, edge, transport, negotiation, producer, video);
+      await leg.#open(options);
       return leg;
     } catch (error) {
-      video?.close();
-      transport?.close();
-      edge.close();
+      leg.close();
       throw error;
     }
   }
 
   get codec(): NegotiatedCodec {
     return this.#negotiation.codec;
-  }
-
-  get callerProducer(): ms.Producer {
-    return this.#producer;
   }
 
   get expectsCallerAudio(): boolean {
@@ -121,45 +104,34 @@ export class SipLeg extends MediaLeg {
 
   /** The phone-facing RTP port (the answer's m= port). */
   get rtpPort(): number {
-    return this.#edge.port;
+    return this.#port ?? 0;
   }
 
-  get edgeStats(): Readonly<RtpEdge['stats']> {
-    return this.#edge.stats;
+  /** Where strict RTP found the phone (address:port), once it did. */
+  get phoneSource(): string | undefined {
+    return this.#phoneSource;
+  }
+
+  /** How often the phone restarted its stream under a new SSRC. */
+  get ssrcChanges(): number {
+    return this.#ssrcChanges;
   }
 
   answer(): string {
     const { offer, codec, telephoneEvent, direction } = this.#negotiation;
     return this.#origin.stamp((sessionId, version) =>
       writeSipAnswer(
-        { offer, codec, telephoneEvent, address: this.#announcedIp, port: this.#edge.port, direction, ...(this.#video && { video: this.#video.answer }) },
+        { offer, codec, telephoneEvent, address: this.#announcedIp, port: this.rtpPort, direction, ...(this.#video && { video: this.#video.answer }) },
         sessionId,
         version,
       ),
     );
   }
 
-  async connectCamera(cameraProducer: ms.Producer): Promise<void> {
-    this.#consumer?.close();
-    const { codec, direction } = this.#negotiation;
-    this.#consumer = await this.#transport.consume({
-      producerId: cameraProducer.id,
-      // The phone's payload type, so packets go out to it unchanged.
-      rtpCapabilities: {
-        codecs: [{ kind: 'audio', mimeType: `audio/${codec.name}`, clockRate: codec.clockRate, channels: 1, preferredPayloadType: codec.payloadType, rtcpFeedback: [] }],
-      },
-      paused: !sends(direction),
-    });
-  }
-
   async renegotiate(offerSdp: string): Promise<LegRenegotiation> {
     const negotiation = negotiateSipOffer(offerSdp, this.#negotiation.codec);
     const codecChanged = !sameCodec(negotiation.codec, this.#negotiation.codec);
-    if (codecChanged) {
-      this.#producer.close();
-      this.#producer = await producePhoneAudio(this.#transport, negotiation.codec, this.#edge.producerSsrc);
-    }
-    await this.#apply(negotiation, codecChanged);
+    this.#apply(negotiation);
     this.#logger.info({ callId: this.#callId, codec: negotiation.codec.name, direction: negotiation.direction, codecChanged }, 'sip leg renegotiated');
     return { codecChanged };
   }
@@ -174,37 +146,76 @@ export class SipLeg extends MediaLeg {
     if (!sameCodec(negotiation.codec, this.#negotiation.codec)) {
       throw new SdpNegotiationError('no-common-codec', `the answer lacks the offered ${this.#negotiation.codec.name}/${this.#negotiation.codec.payloadType}`);
     }
-    await this.#apply(negotiation, false);
-    this.#edge.confirmPeer(); // the ACK that brought the answer confirms the new address too
+    this.#apply(negotiation);
+    this.#audio.confirmPhone(); // the ACK that brought the answer confirms the new address too
     this.#logger.info({ callId: this.#callId, phone: `${negotiation.offer.address}:${negotiation.offer.port}`, direction: negotiation.direction }, 'sip leg took the answer from the ACK');
   }
 
   confirmPeer(): void {
-    this.#edge.confirmPeer();
+    this.#audio.confirmPhone();
     this.#video?.confirmPeer();
   }
 
-  async #apply(negotiation: SipNegotiation, codecChanged: boolean): Promise<void> {
-    this.#negotiation = negotiation;
-    this.#edge.configure(edgeConfig(negotiation));
-    if (this.#consumer && !codecChanged) {
-      if (sends(negotiation.direction)) await this.#consumer.resume();
-      else await this.#consumer.pause();
-    }
-  }
-
   sendDtmf(key: DtmfKey): void {
-    this.#edge.sendDtmf(key);
+    if (!this.#negotiation.telephoneEvent) throw new UnsupportedError('the phone did not negotiate telephone-event');
+    this.#audio.sendPhoneDtmf(key);
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#video?.close();
-    this.#transport.close();
-    this.#edge.close();
+    this.#audio.disconnectRtp();
+    if (this.#port !== undefined) this.#portRange.release(this.#port);
     this.#logger.debug({ callId: this.#callId }, 'sip leg closed');
     this.removeAllListeners();
+  }
+
+  /** Has the engine bind the next free port pair of the range, then answers the video. */
+  async #open(options: SipLegOptions): Promise<void> {
+    const negotiation = this.#negotiation;
+    const request = (port: number): PhoneRtpRequest => ({
+      port,
+      listenIp: options.listenIp,
+      silenceLimitMs: options.silenceLimitMs,
+      config: phoneConfig(negotiation),
+      ...(options.signallingAddress !== undefined && { signallingAddress: options.signallingAddress }),
+    });
+    const { port } = await options.portRange.allocate(async (port) => {
+      try {
+        await this.#audio.openPhone(request(port), (event) => this.#onRtp(event));
+        return true;
+      } catch (error) {
+        if (error instanceof RtpPortBusyError) return undefined;
+        throw error;
+      }
+    });
+    this.#port = port;
+    this.#video = await SipCallVideo.open({ ...options, supervisor: options.video, session: negotiation.offer.session });
+    options.logger.info({ callId: this.#callId, codec: negotiation.codec.name, port, phone: `${negotiation.offer.address}:${negotiation.offer.port}` }, 'sip leg created');
+  }
+
+  #apply(negotiation: SipNegotiation): void {
+    this.#negotiation = negotiation;
+    this.#audio.configurePhone(phoneConfig(negotiation));
+  }
+
+  #onRtp(event: CallRtpEvent): void {
+    if (this.#closed) return;
+    switch (event.type) {
+      case 'caller-audio':
+        this.onCallerActivity();
+        return;
+      case 'dtmf':
+        this.safeEmit('dtmf', event.key);
+        return;
+      case 'phone-source':
+        this.#phoneSource = `${event.address}:${event.port}`;
+        return;
+      case 'ssrc-changed':
+        this.#ssrcChanges++;
+        return;
+    }
   }
 }
 
@@ -216,11 +227,11 @@ export function negotiateSipOffer(offerSdp: string, current: NegotiatedCodec | u
   return { offer, codec, telephoneEvent: findTelephoneEvent(offer.formats, codec.clockRate), direction: answerDirection(offer.direction) };
 }
 
-function edgeConfig({ offer, codec, telephoneEvent, direction }: SipNegotiation): RtpEdgeConfig {
+function phoneConfig({ offer, codec, telephoneEvent, direction }: SipNegotiation): PhoneRtpConfig {
   const reachable = isReachable(offer);
   return {
-    audioPayloadType: codec.payloadType,
-    routerPayloadType: ROUTER_PAYLOAD_TYPES[codec.name],
+    codec: codec.name,
+    payloadType: codec.payloadType,
     clockRate: codec.clockRate,
     telephoneEventPayloadType: telephoneEvent?.payloadType,
     sdpRemote: reachable ? { address: offer.address, port: offer.port } : undefined,
@@ -231,15 +242,4 @@ function edgeConfig({ offer, codec, telephoneEvent, direction }: SipNegotiation)
 /** RFC 3264 §8.4: c=0.0.0.0 (the RFC 2543 way to hold) or port 0 mean "do not send to me". */
 function isReachable(offer: AudioOffer): boolean {
   return offer.port !== 0 && offer.address !== '0.0.0.0' && offer.address !== '::';
-}
-
-function producePhoneAudio(transport: ms.PlainTransport, codec: NegotiatedCodec, ssrc: number): Promise<ms.Producer> {
-  return transport.produce({
-    kind: 'audio',
-    rtpParameters: {
-      codecs: [{ mimeType: `audio/${codec.name}`, payloadType: codec.payloadType, clockRate: codec.clockRate, channels: 1, rtcpFeedback: [] }],
-      encodings: [{ ssrc }],
-      rtcp: { cname: 'sip-phone', reducedSize: false },
-    },
-  });
 }

@@ -1,7 +1,8 @@
 import type { types as ms } from 'mediasoup';
-import type { RtpAudioEngine } from '../audio/contracts.ts';
 import type { Logger } from '../core/logger.ts';
-import { openCameraStreams } from './camera-audio-link.ts';
+import type { RtpAudioEngine } from './rtp-audio-engine.ts';
+import { ROUTER_PAYLOAD_TYPES } from './router-codecs.ts';
+import { randomSsrc } from './rtp-packet.ts';
 import type { NegotiatedCodec } from './sdp/negotiated-codec.ts';
 
 /** The PlainTransport and the engine's socket talk over loopback only. */
@@ -19,9 +20,10 @@ export interface ThreadAudioLinkOptions {
 }
 
 /**
- * One call's camera side for an engine in an audio thread: a PlainTransport of its own on
+ * A browser call's link to its engine in an audio thread: a PlainTransport of its own on
  * loopback, consuming the caller's audio and producing the camera's, whose RTP the engine's
  * socket exchanges directly. No packet and no frame of the call passes the main thread.
+ * (SIP phones need no link: their engine talks to the phone itself, see SipLeg.)
  */
 export class ThreadAudioLink {
   readonly callId: string;
@@ -48,7 +50,9 @@ export class ThreadAudioLink {
       const streams = await openCameraStreams(transport, options);
       const port = await options.audio.connectRtp(
         { codec: options.codec.name, payloadType: streams.payloadType, ssrc: streams.ssrc, mediasoupPort: transport.tuple.localPort },
-        options.onCallerPacket,
+        (event) => {
+          if (event.type === 'caller-audio') options.onCallerPacket();
+        },
       );
       await transport.connect({ ip: LOOPBACK, port });
       return new ThreadAudioLink(options, transport, streams.consumer, streams.producer);
@@ -59,15 +63,52 @@ export class ThreadAudioLink {
     }
   }
 
-  get closed(): boolean {
-    return this.#closed;
-  }
-
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#transport.close();
     this.#audio.disconnectRtp();
     this.#logger.debug({ callId: this.callId }, 'thread audio link closed');
+  }
+}
+
+/** A call's two streams on a camera-side transport: the caller's audio consumed, the camera's produced. */
+interface CameraStreams {
+  readonly consumer: ms.Consumer;
+  readonly producer: ms.Producer;
+  /** The Router's payload type of the codec, in both streams. */
+  readonly payloadType: number;
+  /** SSRC of the camera's stream. */
+  readonly ssrc: number;
+}
+
+/** Consumes the caller's producer and produces the camera's stream for one call on `transport`. */
+async function openCameraStreams(
+  transport: ms.Transport,
+  options: { readonly callId: string; readonly callerProducer: ms.Producer; readonly codec: NegotiatedCodec },
+): Promise<CameraStreams> {
+  const { codec, callerProducer } = options;
+  const payloadType = ROUTER_PAYLOAD_TYPES[codec.name];
+  const mimeType = `audio/${codec.name}`;
+  const consumer = await transport.consume({
+    producerId: callerProducer.id,
+    // Only the codec: no header extensions, so packets reach the engine as plain RTP.
+    rtpCapabilities: { codecs: [{ kind: 'audio', mimeType, clockRate: codec.clockRate, channels: codec.channels, preferredPayloadType: payloadType }] },
+  });
+  const ssrc = randomSsrc();
+  try {
+    const producer = await transport.produce({
+      kind: 'audio',
+      rtpParameters: {
+        codecs: [{ mimeType, payloadType, clockRate: codec.clockRate, channels: codec.channels, rtcpFeedback: [] }],
+        encodings: [{ ssrc }],
+        rtcp: { cname: `camera-${options.callId.slice(0, 16)}`, reducedSize: true },
+      },
+      appData: { callId: options.callId },
+    });
+    return { consumer, producer, payloadType, ssrc };
+  } catch (error) {
+    consumer.close();
+    throw error;
   }
 }

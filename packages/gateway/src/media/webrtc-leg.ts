@@ -6,6 +6,7 @@ import type { Logger } from '../core/logger.ts';
 import type { CodecName } from '../audio/contracts.ts';
 import { MediaLeg, type LegRenegotiation } from './media-leg.ts';
 import { ROUTER_PAYLOAD_TYPES } from './router-codecs.ts';
+import type { RtpAudioEngine } from './rtp-audio-engine.ts';
 import type { OfferedFormat } from './sdp/audio-offer.ts';
 import { answerDirection, sends, type MediaDirection } from './sdp/media-direction.ts';
 import { chooseCodec, keepOrChooseCodec, sameCodec, type NegotiatedCodec } from './sdp/negotiated-codec.ts';
@@ -14,6 +15,7 @@ import { SdpOrigin } from './sdp/sdp-origin.ts';
 import { chooseVideoFormat, describeVideoMismatch, findVideoOffer, type VideoOffer } from './sdp/video-offer.ts';
 import { MID_EXTENSION_URI, VIDEO_RTCP_FEEDBACK, writeWebRtcAnswer, type VideoAnswer } from './sdp/webrtc-answer.ts';
 import { parseWebRtcOffer, type WebRtcOffer } from './sdp/webrtc-offer.ts';
+import { ThreadAudioLink } from './thread-audio-link.ts';
 import { CallVideo } from './video/call-video.ts';
 import type { VideoSupervisor } from './video/video-supervisor.ts';
 
@@ -29,6 +31,8 @@ export interface WebRtcLegOptions {
   /** Address put into the ICE candidate; required when listenIp is 0.0.0.0. */
   readonly announcedIp: string | undefined;
   readonly offerSdp: string;
+  /** The call's audio engine: linked to the caller's audio through a PlainTransport of its own. */
+  readonly audio: RtpAudioEngine;
   /** The camera's video, offered to browsers that ask for it (m=video recvonly). */
   readonly video?: VideoSupervisor;
 }
@@ -42,7 +46,8 @@ const VIDEO_TRACK_ID = 'camera-video';
 /**
  * A browser (JsSIP softphone) as the caller: an ICE-lite, DTLS-SRTP mediasoup
  * WebRtcTransport answering the browser's offer. The worker is the DTLS server when the
- * browser offers actpass (measured to work with Chromium).
+ * browser offers actpass (measured to work with Chromium). The browser's audio reaches the
+ * call's engine through the Router (ThreadAudioLink), and the engine's comes back the same way.
  */
 export class WebRtcLeg extends MediaLeg {
   readonly kind = 'webrtc' as const;
@@ -50,6 +55,7 @@ export class WebRtcLeg extends MediaLeg {
   readonly #logger: Logger;
   readonly #transport: ms.WebRtcTransport;
   readonly #router: ms.Router;
+  readonly #audio: RtpAudioEngine;
   readonly #origin = new SdpOrigin();
   /** RFC 5763 §5: chosen once; re-offers keep the DTLS roles of the association. */
   readonly #setup: 'active' | 'passive';
@@ -58,6 +64,7 @@ export class WebRtcLeg extends MediaLeg {
   #direction: MediaDirection;
   #producer: ms.Producer;
   #consumer: ms.Consumer | undefined;
+  #link: ThreadAudioLink | undefined;
   /** The call's share of the camera's video while the answer carries it. */
   #video: CallVideo | undefined;
   #videoAnswer: VideoAnswer | undefined;
@@ -69,6 +76,7 @@ export class WebRtcLeg extends MediaLeg {
     this.#logger = options.logger;
     this.#transport = transport;
     this.#router = options.router;
+    this.#audio = options.audio;
     this.#offer = offer;
     this.#codec = codec;
     this.#producer = producer;
@@ -91,6 +99,7 @@ export class WebRtcLeg extends MediaLeg {
       preferUdp: true,
       appData: { callId: options.callId },
     });
+    let leg: WebRtcLeg | undefined;
     try {
       await transport.connect({
         dtlsParameters: {
@@ -100,7 +109,8 @@ export class WebRtcLeg extends MediaLeg {
         },
       });
       const producer = await produceCallerAudio(transport, offer, codec);
-      const leg = new WebRtcLeg(options, transport, offer, codec, producer);
+      leg = new WebRtcLeg(options, transport, offer, codec, producer);
+      await leg.#linkEngine();
       await leg.#offerVideo(findVideoOffer(offer.session), options.video);
       options.logger.info(
         { callId: options.callId, codec: codec.name, video: leg.videoUnavailable || 'sent', iceCandidates: transport.iceCandidates.map((c) => `${c.ip}:${c.port}`) },
@@ -108,17 +118,15 @@ export class WebRtcLeg extends MediaLeg {
       );
       return leg;
     } catch (error) {
-      transport.close();
+      if (leg) leg.close();
+      else transport.close();
+      options.audio.disconnectRtp();
       throw error;
     }
   }
 
   get codec(): NegotiatedCodec {
     return this.#codec;
-  }
-
-  get callerProducer(): ms.Producer {
-    return this.#producer;
   }
 
   get expectsCallerAudio(): boolean {
@@ -163,7 +171,20 @@ export class WebRtcLeg extends MediaLeg {
     );
   }
 
-  async connectCamera(cameraProducer: ms.Producer): Promise<void> {
+  /** (Re)links the engine to the current producer and codec: its stream to the browser is consumed here. */
+  async #linkEngine(): Promise<void> {
+    // Closed first: its disconnect reaches the engine before the new link's connect.
+    this.#link?.close();
+    const link = await ThreadAudioLink.create({
+      callId: this.#callId, logger: this.#logger, router: this.#router, callerProducer: this.#producer, codec: this.#codec, audio: this.#audio,
+      onCallerPacket: () => this.onCallerActivity(),
+    });
+    this.#link = link;
+    if (this.#closed) {
+      link.close();
+      return;
+    }
+    const cameraProducer = link.producer;
     this.#consumer?.close();
     this.#consumer = await this.#transport.consume({
       producerId: cameraProducer.id,
@@ -204,7 +225,8 @@ export class WebRtcLeg extends MediaLeg {
     this.#offer = offer;
     this.#direction = answerDirection(offer.direction);
     this.#keepVideo(findVideoOffer(offer.session));
-    if (this.#consumer && !codecChanged) await this.#applyDirection(this.#consumer);
+    if (codecChanged) await this.#linkEngine();
+    else if (this.#consumer) await this.#applyDirection(this.#consumer);
     this.#logger.info({ callId: this.#callId, codec: codec.name, direction: this.#direction, codecChanged }, 'webrtc leg renegotiated');
     return { codecChanged };
   }
@@ -233,6 +255,7 @@ export class WebRtcLeg extends MediaLeg {
     if (this.#closed) return;
     this.#closed = true;
     this.#video?.close();
+    this.#link?.close();
     this.#transport.close();
     this.#logger.debug({ callId: this.#callId }, 'webrtc leg closed');
     this.removeAllListeners();

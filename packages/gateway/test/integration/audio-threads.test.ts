@@ -1,3 +1,4 @@
+import { createSocket } from 'node:dgram';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { synthesizeTone } from '../../src/audio/synth.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import { AudioThreadPool } from '../../src/media/audio-threads/audio-thread-pool.ts';
 import { MediaService } from '../../src/media/media-service.ts';
+import type { SipLeg } from '../../src/media/sip-leg.ts';
 import { Baresip } from '../support/baresip.ts';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { blocksWithTone, hasTone, ROOM_TEST_HZ, wavBlocks, writeRoomToneWav } from '../support/tone.ts';
@@ -93,7 +95,7 @@ describe('audio threads: calls run on every core, a crashed thread ends only its
   }, 60_000);
 });
 
-describe('audio threads: the engine of a call in a thread, its RTP straight from mediasoup', () => {
+describe('audio threads: the engine of a call in a thread, its RTP straight from the phone', () => {
   const logger = createLogger('silent');
   const pcmu = (frame: Int16Array) => g711Encode('mulaw', frame);
   /** "Speech" from the main thread's phrase cache: a 700 Hz tone stands in for espeak's rendering. */
@@ -159,5 +161,37 @@ describe('audio threads: the engine of a call in a thread, its RTP straight from
     session.close();
     await audio.close();
     await eventually(() => [...threads.load.values()].every((calls) => calls === 0), 5000, 'the threads let go of the calls');
+  }, 30_000);
+
+  it('serves a SIP phone without mediasoup: keys (RFC 4733) and the learnt source come back as events, a taken port is skipped', async () => {
+    // Its own range, whose first pair another program holds.
+    const own = new MediaService({ logger, webrtc: { listenIp: '127.0.0.1' }, rtp: { listenIp: '127.0.0.1', announcedIp: '127.0.0.1', portMin: 32800, portMax: 32809 } });
+    await own.start();
+    const squatter = createSocket('udp4');
+    await new Promise<void>((resolve) => squatter.bind(32800, '127.0.0.1', resolve));
+    const caller = await RtpTestPhone.open(pcmu, 440);
+    const audio = threads.createCallAudio('engine-3', { intercom: { thresholdPercent: 5, cycleTimeMs: 1000 }, mode: 'listen' });
+    try {
+      const session = await own.answer({ callId: 'engine-3', kind: 'sip', offerSdp: caller.offer(), audio });
+      expect(/^m=audio (\d+)/m.exec(session.answerSdp)?.[1]).toBe('32802');
+      // The call's audio does not pass the camera's Router at all.
+      expect((await (await own.cameraRouter()).dump()).transportIds).toEqual([]);
+      const keys: string[] = [];
+      session.on('dtmf', (key, source) => keys.push(`${key}:${source}`));
+      caller.start(session.answerSdp);
+      const leg = session.leg as SipLeg;
+      await eventually(() => leg.phoneSource === `127.0.0.1:${caller.port}`, 5000, 'the source the thread learnt');
+      await eventually(() => caller.received.length > 10, 5000, 'the camera\'s audio from the thread');
+      await caller.pressKey('7');
+      await eventually(() => keys.length > 0, 5000, 'the RFC 4733 key');
+      await pause(300);
+      expect(keys).toEqual(['7:rfc4733']);
+      session.close();
+    } finally {
+      caller.close();
+      squatter.close();
+      await audio.close();
+      await own.close();
+    }
   }, 30_000);
 });

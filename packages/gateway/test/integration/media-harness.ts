@@ -10,6 +10,11 @@ import { FRAME_SAMPLES } from '../../src/audio/contracts.ts';
 import type { DtmfKey } from '../../src/audio/dtmf/keys.ts';
 import { keyPressPackets, type TelephoneEventPacket } from '../../src/audio/dtmf/rfc4733.ts';
 import { concatSamples, synthesizeTone } from '../../src/audio/synth.ts';
+import { systemClock } from '../../src/core/clock.ts';
+import { createLogger } from '../../src/core/logger.ts';
+import { CallRtp } from '../../src/media/call-rtp.ts';
+import { FrameTicker } from '../../src/media/frame-ticker.ts';
+import type { CallRtpListener, PhoneRtpConfig, PhoneRtpRequest, RtpAudioConnection, RtpAudioEngine } from '../../src/media/rtp-audio-engine.ts';
 import type { RtpPacket } from '../../src/media/rtp-packet.ts';
 import { toneShare } from '../support/tone.ts';
 
@@ -28,13 +33,48 @@ export class ToneGenerator {
   }
 }
 
-/** The camera's side of one call in tests: speaks a tone, records what the caller says. */
-export class ToneCameraAudio implements CallAudioPort {
+const engineLogger = createLogger('silent');
+/** The 20 ms clock of the test engines (this thread stands in for an audio thread). */
+const ticker = new FrameTicker({ logger: engineLogger });
+let engines = 0;
+
+/**
+ * The camera's side of one call in tests: speaks a tone, records what the caller says. It
+ * does its RTP as an audio thread's engine does (the same CallRtp: strict RTP with the
+ * phone, or loopback with mediasoup), in the test's own thread so the test can read it.
+ */
+export class ToneCameraAudio implements CallAudioPort, RtpAudioEngine {
   readonly received: Int16Array[] = [];
   readonly #tone: ToneGenerator;
+  readonly #rtp: CallRtp;
 
   constructor(hz: number) {
     this.#tone = new ToneGenerator(hz);
+    this.#rtp = new CallRtp({ callId: `tone-${++engines}`, logger: engineLogger, clock: systemClock, ticker, audio: this });
+  }
+
+  connectRtp(connection: RtpAudioConnection, listener: CallRtpListener): Promise<number> {
+    return this.#rtp.connectMediasoup(connection, listener);
+  }
+
+  openPhone(request: PhoneRtpRequest, listener: CallRtpListener): Promise<void> {
+    return this.#rtp.openPhone(request, listener);
+  }
+
+  configurePhone(config: PhoneRtpConfig): void {
+    this.#rtp.configurePhone(config);
+  }
+
+  confirmPhone(): void {
+    this.#rtp.confirmPhone();
+  }
+
+  sendPhoneDtmf(key: DtmfKey): void {
+    this.#rtp.sendPhoneDtmf(key);
+  }
+
+  disconnectRtp(): void {
+    this.#rtp.disconnect();
   }
 
   pushCallerFrame(frame: Int16Array): void {

@@ -75,7 +75,7 @@ function dtmfScenario(): string {
 `;
 }
 
-describe('SIP phone leg with baresip (RFC 3264 answer, RTP edge, mediasoup, camera link)', () => {
+describe('SIP phone leg with baresip (RFC 3264 answer, RTP edge, RTP straight to the engine)', () => {
   let media: MediaService;
   let uas: MiniUas;
   let phone: Baresip | undefined;

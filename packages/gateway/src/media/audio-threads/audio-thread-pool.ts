@@ -1,5 +1,4 @@
 import { Worker } from 'node:worker_threads';
-import type { RtpAudioConnection } from '../../audio/contracts.ts';
 import { createSpeakerState } from '../../audio/device/speaker.ts';
 import type { PhraseCache } from '../../audio/speech/phrase-cache.ts';
 import { systemClock, type Clock } from '../../core/clock.ts';
@@ -7,8 +6,9 @@ import { Respawner } from '../../core/respawner.ts';
 import { InvalidStateError } from '../../core/errors.ts';
 import type { LogFormat, Logger } from '../../core/logger.ts';
 import { TypedEmitter } from '../../core/typed-emitter.ts';
+import { RtpPortBusyError } from '../rtp-audio-engine.ts';
 import { shareSamples } from './shared-samples.ts';
-import type { AudioThreadData, FromAudioThread, ThreadCallOptions, ToAudioThread } from './thread-messages.ts';
+import type { AudioThreadData, FromAudioThread, ThreadCallOptions, ThreadRequest, ToAudioThread } from './thread-messages.ts';
 import { ThreadedCallAudio, type AudioThreadChannel } from './threaded-call-audio.ts';
 
 const ENTRY = new URL('./audio-thread-entry.mjs', import.meta.url);
@@ -40,8 +40,8 @@ class AudioThread implements AudioThreadChannel {
   readonly calls = new Map<string, ThreadedCallAudio>();
   /** It ran (a thread that exits before is a failed start, not a crash). */
   online = false;
-  readonly #connects = new Map<number, { resolve: (port: number) => void; reject: (error: Error) => void }>();
-  #nextConnect = 0;
+  readonly #requests = new Map<number, { resolve: (port: number | undefined) => void; reject: (error: Error) => void }>();
+  #nextRequest = 0;
 
   constructor(worker: Worker) {
     this.worker = worker;
@@ -51,24 +51,24 @@ class AudioThread implements AudioThreadChannel {
     this.worker.postMessage(message);
   }
 
-  connect(callId: string, connection: RtpAudioConnection): Promise<number> {
+  request(message: ThreadRequest): Promise<number | undefined> {
     return new Promise((resolve, reject) => {
-      const requestId = ++this.#nextConnect;
-      this.#connects.set(requestId, { resolve, reject });
-      this.post({ type: 'connect', callId, requestId, connection });
+      const requestId = ++this.#nextRequest;
+      this.#requests.set(requestId, { resolve, reject });
+      this.post({ ...message, requestId });
     });
   }
 
-  connected(requestId: number, port: number | undefined, error: string | undefined): void {
-    const pending = this.#connects.get(requestId);
-    this.#connects.delete(requestId);
-    if (port !== undefined) pending?.resolve(port);
-    else pending?.reject(new Error(error ?? 'audio thread could not open an RTP socket'));
+  replied(message: Extract<FromAudioThread, { type: 'replied' }>): void {
+    const pending = this.#requests.get(message.requestId);
+    this.#requests.delete(message.requestId);
+    if (message.error === undefined) pending?.resolve(message.port);
+    else pending?.reject(message.busy ? new RtpPortBusyError(message.error) : new Error(message.error));
   }
 
   died(reason: string): void {
-    for (const pending of this.#connects.values()) pending.reject(new InvalidStateError(reason));
-    this.#connects.clear();
+    for (const pending of this.#requests.values()) pending.reject(new InvalidStateError(reason));
+    this.#requests.clear();
     for (const call of this.calls.values()) call.threadDied(reason);
     this.calls.clear();
   }
@@ -179,8 +179,8 @@ export class AudioThreadPool extends TypedEmitter<AudioThreadPoolEvents> {
           if (event.type === 'closed') thread.calls.delete(event.callId);
         }
         return;
-      case 'connected':
-        thread.connected(message.requestId, message.port, message.error);
+      case 'replied':
+        thread.replied(message);
         return;
       case 'render':
         this.#options.phrases.get(message.text, message.voice).then(

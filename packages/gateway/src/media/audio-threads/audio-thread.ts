@@ -1,15 +1,14 @@
 /**
  * Body of one audio thread (AudioThreadPool): the camera's audio engine for the calls the
- * pool gives it. Each call's RTP goes between its mediasoup PlainTransport and a socket of
- * this thread: jitter buffer, codec, CallAudio (in-band DTMF, prompts, microphone, speaker,
- * intercom) all run here, on this thread's own 20 ms clock. The main thread gets the calls'
- * events once per tick, in one message.
+ * pool gives it. Each call's RTP goes between sockets of this thread and the SIP phone
+ * itself (its port pair: strict RTP, RFC 4733, RTCP) or, for WebRTC legs, the call's
+ * mediasoup PlainTransport: jitter buffer, codec, CallAudio (in-band DTMF, prompts,
+ * microphone, speaker, intercom) all run here, on this thread's own 20 ms clock. The main
+ * thread gets the calls' events once per tick, in one message.
  */
-import { createSocket, type Socket } from 'node:dgram';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 
 import { CallAudio } from '../../audio/call-audio.ts';
-import type { RtpAudioConnection } from '../../audio/contracts.ts';
 import { SimulatedMicrophone } from '../../audio/device/microphone.ts';
 import { SimulatedSpeaker } from '../../audio/device/speaker.ts';
 import type { VoiceOptions } from '../../audio/speech/espeak-tts.ts';
@@ -18,12 +17,9 @@ import { systemClock } from '../../core/clock.ts';
 import { createLogger, type LogFormat } from '../../core/logger.ts';
 import { setEmitterLogger } from '../../core/typed-emitter.ts';
 import { FrameTicker } from '../frame-ticker.ts';
-import { RtpAudioPath } from '../rtp-audio-path.ts';
+import { CallRtp } from '../call-rtp.ts';
+import { RtpPortBusyError } from '../rtp-audio-engine.ts';
 import type { AudioThreadData, FromAudioThread, ThreadCallEvent, ThreadCallOptions, ToAudioThread } from './thread-messages.ts';
-
-const LOOPBACK = '127.0.0.1';
-/** Caller audio is reported at most this often: it only keeps the call's RTP timeout (seconds) from firing. */
-const CALLER_AUDIO_REPORT_MS = 1000;
 
 const data = workerData as AudioThreadData & { logFormat: LogFormat };
 const port = parentPort!;
@@ -63,19 +59,15 @@ function flush(): void {
   if (events.length > 0) post({ type: 'events', events });
 }
 
-/** One call in this thread: its engine and, once linked, its RTP socket. */
+/** One call in this thread: its engine and its RTP. */
 class ThreadCall {
   readonly audio: CallAudio;
-  readonly #callId: string;
-  #socket: Socket | undefined;
-  #path: RtpAudioPath | undefined;
-  #removeTick: (() => void) | undefined;
-  #reportedAt = Number.NEGATIVE_INFINITY;
+  readonly rtp: CallRtp;
 
   constructor(callId: string, options: ThreadCallOptions) {
-    this.#callId = callId;
     const audio = new CallAudio({ callId, microphone, speaker, phrases, logger, ...options });
     this.audio = audio;
+    this.rtp = new CallRtp({ callId, logger, clock: systemClock, ticker, audio });
     audio.on('dtmf', (key) => emit({ callId, type: 'dtmf', key }));
     audio.on('level', (levels) => emit({ callId, type: 'level', levels }));
     audio.on('intercom', (direction) => emit({ callId, type: 'intercom', direction }));
@@ -83,48 +75,18 @@ class ThreadCall {
     audio.on('prompt-ended', (info, outcome) => emit({ callId, type: 'prompt-ended', info, outcome }));
   }
 
-  async connect(connection: RtpAudioConnection): Promise<number> {
-    this.disconnect();
-    const socket = createSocket('udp4');
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(0, LOOPBACK, () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
-    const path = new RtpAudioPath({ ...connection, audio: this.audio });
-    this.#socket = socket;
-    this.#path = path;
-    socket.on('error', (error) => logger.warn({ callId: this.#callId, err: error }, 'audio thread socket error'));
-    socket.on('message', (datagram) => {
-      if (path.receive(datagram)) this.#heardCaller();
-    });
-    const send = (packet: Buffer) => socket.send(packet, connection.mediasoupPort, LOOPBACK);
-    this.#removeTick = ticker.add((frame) => send(path.tick(frame)), { callId: this.#callId });
-    return socket.address().port;
-  }
-
-  disconnect(): void {
-    this.#removeTick?.();
-    this.#removeTick = undefined;
-    this.#socket?.close();
-    this.#socket = undefined;
-    this.#path?.close();
-    this.#path = undefined;
-  }
-
   async close(): Promise<void> {
-    this.disconnect();
+    this.rtp.close();
     await this.audio.close();
   }
+}
 
-  #heardCaller(): void {
-    const now = performance.now();
-    if (now - this.#reportedAt < CALLER_AUDIO_REPORT_MS) return;
-    this.#reportedAt = now;
-    emit({ callId: this.#callId, type: 'caller-audio' });
-  }
+/** Answers a request of the main thread once its promise settles. */
+function reply(requestId: number, outcome: Promise<number | undefined>): void {
+  outcome.then(
+    (port) => post({ type: 'replied', requestId, ...(port !== undefined && { port }) }),
+    (error: unknown) => post({ type: 'replied', requestId, error: String(error), ...(error instanceof RtpPortBusyError && { busy: true }) }),
+  );
 }
 
 const calls = new Map<string, ThreadCall>();
@@ -143,18 +105,27 @@ function handle(message: ToAudioThread): void {
   }
   const call = calls.get(message.callId);
   if (!call) {
-    if (message.type === 'connect') post({ type: 'connected', requestId: message.requestId, error: `call ${message.callId} is closed` });
+    if (message.type === 'connect' || message.type === 'phone-open') post({ type: 'replied', requestId: message.requestId, error: `call ${message.callId} is closed` });
     return;
   }
   switch (message.type) {
     case 'connect':
-      call.connect(message.connection).then(
-        (rtpPort) => post({ type: 'connected', requestId: message.requestId, port: rtpPort }),
-        (error: unknown) => post({ type: 'connected', requestId: message.requestId, error: String(error) }),
-      );
+      reply(message.requestId, call.rtp.connectMediasoup(message.connection, (event) => emit({ callId: message.callId, type: 'rtp', event })));
+      return;
+    case 'phone-open':
+      reply(message.requestId, call.rtp.openPhone(message.request, (event) => emit({ callId: message.callId, type: 'rtp', event })).then(() => undefined));
+      return;
+    case 'phone-config':
+      call.rtp.configurePhone(message.config);
+      return;
+    case 'phone-confirm':
+      call.rtp.confirmPhone();
+      return;
+    case 'phone-dtmf':
+      call.rtp.sendPhoneDtmf(message.key);
       return;
     case 'disconnect':
-      call.disconnect();
+      call.rtp.disconnect();
       return;
     case 'mode':
       call.audio.setMode(message.mode);

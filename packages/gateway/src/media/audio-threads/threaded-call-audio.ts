@@ -1,25 +1,27 @@
 import type { AudioMode } from '@camgate/protocol';
 import type { CallAudioControl, CallAudioEvents } from '../../audio/call-audio.ts';
-import type { RtpAudioConnection, RtpAudioEngine } from '../../audio/contracts.ts';
+import type { DtmfKey } from '../../audio/dtmf/keys.ts';
 import type { IntercomSettings } from '../../audio/intercom-gate.ts';
 import type { Prompt, PromptOutcome } from '../../audio/speech/prompt.ts';
 import { InvalidStateError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import { TypedEmitter } from '../../core/typed-emitter.ts';
+import type { CallRtpListener, PhoneRtpConfig, PhoneRtpRequest, RtpAudioConnection, RtpAudioEngine } from '../rtp-audio-engine.ts';
 import { sharePrompt } from './shared-samples.ts';
-import type { ThreadCallEvent, ThreadCallOptions, ToAudioThread } from './thread-messages.ts';
+import type { ThreadCallEvent, ThreadCallOptions, ThreadRequest, ToAudioThread } from './thread-messages.ts';
 
 /** How a call's proxy reaches the audio thread its engine runs in. */
 export interface AudioThreadChannel {
   post(message: ToAudioThread): void;
-  /** Asks the thread to open the call's RTP socket; resolves with its port. */
-  connect(callId: string, connection: RtpAudioConnection): Promise<number>;
+  /** Asks the thread to do something that answers (open a call's RTP); resolves with a port when it gives one. */
+  request(message: ThreadRequest): Promise<number | undefined>;
 }
 
 /**
  * The main thread's side of a call whose audio engine (CallAudio) runs in an audio thread:
  * the same API as CallAudio for the call glue, as messages to the thread; the media layer
- * connects the call's RTP to the thread directly (RtpAudioEngine). The thread's events come
+ * has the thread do the call's RTP itself (RtpAudioEngine: with the phone, or with
+ * mediasoup for WebRTC legs) and gets its RTP events. The thread's events come
  * back batched per 20 ms tick (`deliver`). When the thread dies, the call's audio is gone:
  * pending prompts end as cancelled and `failed` tells the glue to hang up.
  */
@@ -30,7 +32,7 @@ export class ThreadedCallAudio extends TypedEmitter<CallAudioEvents> implements 
   readonly #plays = new Map<number, (outcome: PromptOutcome) => void>();
   #nextPlay = 1;
   #mode: AudioMode;
-  #onCallerAudio: (() => void) | undefined;
+  #rtpListener: CallRtpListener | undefined;
   #closing: Promise<void> | undefined;
   #closed: (() => void) | undefined;
   #failed = false;
@@ -83,14 +85,34 @@ export class ThreadedCallAudio extends TypedEmitter<CallAudioEvents> implements 
     this.#post({ type: 'interrupt', callId: this.callId });
   }
 
-  connectRtp(connection: RtpAudioConnection, onCallerAudio: () => void): Promise<number> {
-    if (this.#closing || this.#failed) return Promise.reject(new InvalidStateError(`call audio of ${this.callId} is closed`));
-    this.#onCallerAudio = onCallerAudio;
-    return this.#channel.connect(this.callId, connection);
+  async connectRtp(connection: RtpAudioConnection, listener: CallRtpListener): Promise<number> {
+    this.#assertLinkable();
+    this.#rtpListener = listener;
+    const port = await this.#channel.request({ type: 'connect', callId: this.callId, connection });
+    if (port === undefined) throw new InvalidStateError(`audio thread of ${this.callId} gave no RTP port`);
+    return port;
+  }
+
+  async openPhone(request: PhoneRtpRequest, listener: CallRtpListener): Promise<void> {
+    this.#assertLinkable();
+    this.#rtpListener = listener;
+    await this.#channel.request({ type: 'phone-open', callId: this.callId, request });
+  }
+
+  configurePhone(config: PhoneRtpConfig): void {
+    this.#post({ type: 'phone-config', callId: this.callId, config });
+  }
+
+  confirmPhone(): void {
+    this.#post({ type: 'phone-confirm', callId: this.callId });
+  }
+
+  sendPhoneDtmf(key: DtmfKey): void {
+    this.#post({ type: 'phone-dtmf', callId: this.callId, key });
   }
 
   disconnectRtp(): void {
-    this.#onCallerAudio = undefined;
+    this.#rtpListener = undefined;
     this.#post({ type: 'disconnect', callId: this.callId });
   }
 
@@ -126,8 +148,8 @@ export class ThreadedCallAudio extends TypedEmitter<CallAudioEvents> implements 
       case 'played':
         this.#settle(event.playId, event.outcome);
         return;
-      case 'caller-audio':
-        this.#onCallerAudio?.();
+      case 'rtp':
+        this.#rtpListener?.(event.event);
         return;
       case 'closed':
         this.#finish();
@@ -139,7 +161,7 @@ export class ThreadedCallAudio extends TypedEmitter<CallAudioEvents> implements 
   threadDied(reason: string): void {
     if (this.#failed) return;
     this.#failed = true;
-    this.#onCallerAudio = undefined;
+    this.#rtpListener = undefined;
     if (this.#closing) {
       this.#finish();
       return;
@@ -164,6 +186,10 @@ export class ThreadedCallAudio extends TypedEmitter<CallAudioEvents> implements 
 
   #post(message: ToAudioThread): void {
     if (!this.#closing && !this.#failed) this.#channel.post(message);
+  }
+
+  #assertLinkable(): void {
+    if (this.#closing || this.#failed) throw new InvalidStateError(`call audio of ${this.callId} is closed`);
   }
 
   #assertOpen(): void {

@@ -8,6 +8,7 @@ import { checkAddress, type OfferedFormat } from '../sdp/audio-offer.ts';
 import type { SipVideoAnswer } from '../sdp/sip-answer.ts';
 import { findVideoOffer, type SourceCodec, type VideoOffer } from '../sdp/video-offer.ts';
 import { CallVideo } from './call-video.ts';
+import { EdgeRelay } from './edge-relay.ts';
 import type { VideoSupervisor } from './video-supervisor.ts';
 
 /** Plain RTP profiles, as for the audio (no SDES-SRTP). */
@@ -30,20 +31,23 @@ export interface SipCallVideoOptions {
 /**
  * The camera's picture to a SIP video phone: sendonly, the source's own H.264 (any profile;
  * packetization-mode 1, or 0 when the source sends one NAL unit per packet) or VP8, never
- * transcoded. It leaves through its own RtpEdge, with the audio's strict-RTP rules (nothing
- * before the ACK or a learnt source, nothing to a phone silent for the RTP timeout) and RTCP
- * passed both ways, so the phone's PLI/FIR reach the source. A video m-line it cannot serve is answered with port 0 and the reason.
+ * transcoded. It leaves through its own RtpEdge in the main thread (relayed from mediasoup by
+ * an EdgeRelay), with the audio's strict-RTP rules (nothing before the ACK or a learnt source,
+ * nothing to a phone silent for the RTP timeout) and RTCP passed both ways, so the phone's
+ * PLI/FIR reach the source. A video m-line it cannot serve is answered with port 0 and the reason.
  */
 export class SipCallVideo {
   readonly #answer: SipVideoAnswer;
   readonly #video: CallVideo | undefined;
   readonly #edge: RtpEdge | undefined;
+  readonly #relay: EdgeRelay | undefined;
   readonly #transport: ms.PlainTransport | undefined;
 
-  private constructor(answer: SipVideoAnswer, video?: CallVideo, edge?: RtpEdge, transport?: ms.PlainTransport) {
+  private constructor(answer: SipVideoAnswer, video?: CallVideo, edge?: RtpEdge, relay?: EdgeRelay, transport?: ms.PlainTransport) {
     this.#answer = answer;
     this.#video = video;
     this.#edge = edge;
+    this.#relay = relay;
     this.#transport = transport;
   }
 
@@ -77,20 +81,26 @@ export class SipCallVideo {
     }
     let edge: RtpEdge;
     try {
-      edge = await RtpEdge.open({ ...options, onActivity: () => undefined, relayRtcp: true });
+      const pair = await options.portRange.bindPair(options.listenIp);
+      edge = new RtpEdge({
+        callId: options.callId, logger: options.logger, clock: options.clock, pair, release: () => options.portRange.release(pair.port),
+        silenceLimitMs: options.silenceLimitMs, relayRtcp: true, ...(options.signallingAddress !== undefined && { signallingAddress: options.signallingAddress }),
+      });
     } catch (error) {
       // The audio has its ports: a full range costs the call its video, not the call.
       if (error instanceof RtpPortsExhaustedError) return refuse('no free RTP ports for video', video);
       throw error;
     }
+    let relay: EdgeRelay | undefined;
     let transport: ms.PlainTransport | undefined;
     try {
+      relay = await EdgeRelay.open(edge, options.logger, options.callId);
       transport = await options.router.createPlainTransport({ listenIp: LOOPBACK, rtcpMux: true, comedia: false, appData: { callId: options.callId } });
-      await transport.connect({ ip: LOOPBACK, port: edge.innerPort });
-      edge.connectMediasoup(transport.tuple.localIp, transport.tuple.localPort);
+      await transport.connect({ ip: LOOPBACK, port: relay.port });
+      relay.connect(transport.tuple.localIp, transport.tuple.localPort);
       const rtcpMux = offered.media.rtcpMux === 'rtcp-mux';
       edge.configure({
-        audioPayloadType: format.payloadType, routerPayloadType: source.payloadType, clockRate: 90000,
+        payloadType: format.payloadType, sentPayloadType: source.payloadType, clockRate: 90000,
         telephoneEventPayloadType: undefined, sdpRemote: remote, sendToPhone: remote !== undefined, rtcpMux,
       });
       const plainTransport = transport;
@@ -107,9 +117,10 @@ export class SipCallVideo {
       );
       const fmtp = source.mimeType === 'video/H264' ? `packetization-mode=${packetizationMode};profile-level-id=${String(source.parameters?.['profile-level-id'] ?? '42e01f')}` : undefined;
       options.logger.info({ callId: options.callId, codec: `${format.encoding}/${format.payloadType}`, packetizationMode, port: edge.port, phone: remote ? `${remote.address}:${remote.port}` : null }, 'sip video answered');
-      return new SipCallVideo({ index: offered.index, port: edge.port, format, fmtp, rtcpMux }, video, edge, transport);
+      return new SipCallVideo({ index: offered.index, port: edge.port, format, fmtp, rtcpMux }, video, edge, relay, transport);
     } catch (error) {
       transport?.close();
+      relay?.close();
       edge.close();
       video.close();
       throw error;
@@ -128,6 +139,7 @@ export class SipCallVideo {
   close(): void {
     this.#video?.close();
     this.#transport?.close();
+    this.#relay?.close();
     this.#edge?.close();
   }
 }
