@@ -23,7 +23,7 @@ import { VideoSupervisor } from './media/video/video-supervisor.ts';
 import type { SipStack } from './sip/sip-stack.ts';
 import { SipUri } from './sip/message/uri.ts';
 import type { Registration } from './sip/ua/registration.ts';
-import type { CameraStore } from './store/store.ts';
+import { DATABASE_UNREACHABLE, type CameraStore } from './store/store.ts';
 import { LiveViewServer } from './web/live-view-server.ts';
 
 const WELCOME_ID = 'welcome';
@@ -203,11 +203,14 @@ export class CameraUnit implements RunningCamera {
   }
 
   status(): CameraStatus {
+    const camera = this.camera.status();
     return {
       id: this.id,
       name: this.#definition.name,
       sipAddress: this.sipAddress,
-      ...this.camera.status(),
+      ...camera,
+      // Calls go on with the settings in memory; changes wait in the outbox until the server is back.
+      warnings: this.ctx.store.health().reachable ? camera.warnings : [...camera.warnings, `${DATABASE_UNREACHABLE}: changes are written when it is back`],
       registration: registrationStatus(this.registration),
       media: this.ctx.mediaStatus(),
       video: this.liveView.status(),
@@ -252,7 +255,7 @@ export class CameraUnit implements RunningCamera {
     try {
       const samples = await ctx.tts.synthesize(PHRASES[language].welcome(this.#definition.name), voiceFor(language));
       if (this.#closed) return;
-      ctx.store.audioMessages.putBuiltin(
+      await ctx.store.audioMessages.putBuiltin(
         { id: WELCOME_ID, name: 'Welcome (built in)', durationMs: (samples.length / ENGINE_RATE) * 1000, wav: encodeWav(samples) },
         ctx.clock.now(),
       );
@@ -269,7 +272,7 @@ class MessageSamples {
   readonly #cache = new Map<string, { createdAt: number; samples: Int16Array }>();
   constructor(private readonly store: CameraStore) {}
 
-  get(id: string): { name: string; samples: Int16Array } | null {
+  async get(id: string): Promise<{ name: string; samples: Int16Array } | null> {
     const meta = this.store.audioMessages.get(id);
     if (!meta) {
       this.#cache.delete(id);
@@ -277,7 +280,7 @@ class MessageSamples {
     }
     let entry = this.#cache.get(id);
     if (entry?.createdAt !== meta.createdAt) {
-      const wav = this.store.audioMessages.wav(id);
+      const wav = await this.store.audioMessages.wav(id);
       if (!wav) return null;
       entry = { createdAt: meta.createdAt, samples: readWav(wav).samples };
       this.#cache.set(id, entry);

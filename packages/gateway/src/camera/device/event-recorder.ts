@@ -53,7 +53,7 @@ export class EventRecorder extends TypedEmitter<EventRecorderEvents> {
     } catch (error) {
       log.warn({ kind, err: (error as Error).message }, 'snapshot failed; event stored without image');
     }
-    const event = this.repository.add({ kind, at, detail, image });
+    const event = await this.repository.add({ kind, at, detail, image });
     log.info({ eventId: event.id, kind, hasImage: event.hasImage }, 'camera event');
     this.safeEmit('event', event);
     return { event, image };
@@ -61,6 +61,6 @@ export class EventRecorder extends TypedEmitter<EventRecorderEvents> {
 
   /** "Time of the last event" (key 0, status). */
   get lastEventAt(): number | null {
-    return this.repository.latest()?.at ?? null;
+    return this.repository.lastEventAt;
   }
 }
