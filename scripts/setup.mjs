@@ -30,6 +30,8 @@ const DEBIAN_PACKAGES = [
   'baresip-ffmpeg',
   // Linphone's H.264 (its video offer in the tests).
   'mediastreamer2-plugin-openh264',
+  // PostgreSQL 15 server binaries (initdb, postgres): the shared store's tests start their own server.
+  'postgresql-15',
 ];
 
 // One meson project per mediasoup .wrap file. Placed in subprojects/<directory of the wrap>,

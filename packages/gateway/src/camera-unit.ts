@@ -1,4 +1,4 @@
-import type { CameraDefinition, CameraStatus, CameraView, SpokenLanguage } from '@camgate/protocol';
+import type { AudioMessage, CameraDefinition, CameraStatus, CameraView, SpokenLanguage } from '@camgate/protocol';
 import { ENGINE_RATE } from './audio/contracts.ts';
 import type { EspeakTts } from './audio/speech/espeak-tts.ts';
 import type { PhraseCache } from './audio/speech/phrase-cache.ts';
@@ -69,6 +69,7 @@ export class CameraUnit implements RunningCamera {
   readonly #dialer: SipCallOutDialer;
   #definition: CameraDefinition;
   #language: SpokenLanguage;
+  readonly #messages: MessageSamples;
   #closed = false;
 
   private constructor(
@@ -91,7 +92,7 @@ export class CameraUnit implements RunningCamera {
       liveStill: () => this.video.still(),
     });
     this.#language = this.camera.settings.running.locale.language;
-    const messages = new MessageSamples(store);
+    this.#messages = new MessageSamples(store);
     const createAudio = (callId: string) =>
       ctx.audioThreads.createCallAudio(callId, {
         intercom: this.camera.settings.running.intercom,
@@ -104,7 +105,7 @@ export class CameraUnit implements RunningCamera {
       clock,
       logger,
       createAudio,
-      loadMessage: (messageId) => messages.get(messageId),
+      loadMessage: (messageId) => this.#messages.get(messageId),
     });
     this.video = new VideoSupervisor({
       cameraId: id,
@@ -149,7 +150,7 @@ export class CameraUnit implements RunningCamera {
       logger,
       localHost: ctx.localHost,
       createAudio,
-      loadMessage: (messageId) => messages.get(messageId),
+      loadMessage: (messageId) => this.#messages.get(messageId),
       provider: () => provider,
       softphoneBindings: (account) => ctx.sip.softphoneBindings(account).map((b) => ({ contact: b.contact, destination: { connectionId: b.connectionId } })),
     });
@@ -255,10 +256,12 @@ export class CameraUnit implements RunningCamera {
     try {
       const samples = await ctx.tts.synthesize(PHRASES[language].welcome(this.#definition.name), voiceFor(language));
       if (this.#closed) return;
-      await ctx.store.audioMessages.putBuiltin(
+      const welcome = await ctx.store.audioMessages.putBuiltin(
         { id: WELCOME_ID, name: 'Welcome (built in)', durationMs: (samples.length / ENGINE_RATE) * 1000, wav: encodeWav(samples) },
         ctx.clock.now(),
       );
+      // Decoded already: calls play it without a database read (and while the database is unreachable).
+      this.#messages.prime(welcome, samples);
       await ctx.phrases.prerender(this.camera.fixedPhrases(language), voiceFor(language));
     } catch (error) {
       ctx.logger.warn({ err: error, cameraId: this.id }, 'welcome message or phrases not rendered');
@@ -271,6 +274,10 @@ class MessageSamples {
   /** By message id; an entry from an older upload under the same id is replaced, so the cache holds one per message. */
   readonly #cache = new Map<string, { createdAt: number; samples: Int16Array }>();
   constructor(private readonly store: CameraStore) {}
+
+  prime(message: AudioMessage, samples: Int16Array): void {
+    this.#cache.set(message.id, { createdAt: message.createdAt, samples });
+  }
 
   async get(id: string): Promise<{ name: string; samples: Int16Array } | null> {
     const meta = this.store.audioMessages.get(id);
