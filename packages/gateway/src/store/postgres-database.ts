@@ -7,6 +7,7 @@ import { sqlFor, type DatabaseHealth, type Sql, type SqlDatabase, type SqlExecut
 /** Connections per node: the gateway's writes go one at a time (outbox); reads are short. */
 const POOL_SIZE = 4;
 const CONNECT_TIMEOUT_MS = 3000;
+const QUERY_TIMEOUT_MS = 15_000;
 /** How often an idle gateway checks the server is still there (the status shows it). */
 const HEARTBEAT_MS = 2000;
 /** pg_advisory_xact_lock key of the migrations ("camg" in ASCII): one node migrates, the others wait. */
@@ -37,7 +38,8 @@ export class PostgresDatabase implements SqlDatabase {
 
   /** Connects and migrates; fails (naming the server's answer) when the server cannot be reached. */
   static async open(url: string, logger: Logger, migrations: readonly Migration[] = MIGRATIONS): Promise<PostgresDatabase> {
-    const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, types });
+    // A cut network (no reset) ends a query by the timeout instead of holding the outbox forever.
+    const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS, keepAlive: true, types });
     // A connection the server drops while idle (restart) must not take the process down.
     pool.on('error', (error) => logger.warn({ err: error.message }, 'database connection lost'));
     try {
