@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Mirror } from './mirror.ts';
 import type { Outbox } from './outbox.ts';
 
 /** Only a SHA-256 of each token is stored: a copy of the database signs nobody in. */
@@ -14,14 +15,16 @@ interface Session {
  * held in memory (loaded at start, `refresh()`ed from a shared server) and written through.
  */
 export class AdminSessionRepository {
-  #sessions = new Map<string, Session>();
+  readonly #sessions = new Mirror<Session>();
 
   constructor(private readonly outbox: Outbox) {}
 
   /** Reads every stored session into memory. */
   async refresh(): Promise<void> {
-    const rows = await this.outbox.read((db) => db.all<{ token_hash: string; username: string; expires_at: number }>('SELECT * FROM admin_sessions'));
-    this.#sessions = new Map(rows.map((row) => [row.token_hash, { username: row.username, expiresAt: row.expires_at }]));
+    await this.#sessions.refresh(async () => {
+      const rows = await this.outbox.read((db) => db.all<{ token_hash: string; username: string; expires_at: number }>('SELECT * FROM admin_sessions'));
+      return rows.map((row) => [row.token_hash, { username: row.username, expiresAt: row.expires_at }] as const);
+    });
   }
 
   add(token: string, username: string, expiresAt: number): Promise<void> {
@@ -47,7 +50,7 @@ export class AdminSessionRepository {
   }
 
   deleteExpired(now: number): Promise<void> {
-    for (const [hash, session] of this.#sessions) if (session.expiresAt <= now) this.#sessions.delete(hash);
+    for (const [hash, session] of this.#sessions.entries()) if (session.expiresAt <= now) this.#sessions.delete(hash);
     return this.outbox.write('expired admin sessions', async (db) => {
       await db.run('DELETE FROM admin_sessions WHERE expires_at <= ?', [now]);
     });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AudioMessage } from '@camgate/protocol';
+import { Mirror } from './mirror.ts';
 import type { Outbox } from './outbox.ts';
 
 interface AudioMessageRow {
@@ -28,7 +29,7 @@ const byListOrder = (a: AudioMessage, b: AudioMessage) =>
  * the WAV bytes are read from the database when played.
  */
 export class AudioMessageRepository {
-  readonly #messages = new Map<string, AudioMessage>();
+  readonly #messages = new Mirror<AudioMessage>();
 
   constructor(
     private readonly outbox: Outbox,
@@ -36,16 +37,17 @@ export class AudioMessageRepository {
   ) {}
 
   /** Reads this camera's message list into memory. */
-  async load(): Promise<void> {
-    const rows = await this.outbox.read((db) =>
-      db.all<AudioMessageRow>('SELECT id, name, duration_ms, builtin, created_at FROM audio_messages WHERE camera_id = ?', [this.cameraId]),
-    );
-    this.#messages.clear();
-    for (const row of rows) this.#messages.set(row.id, toMessage(row));
+  async refresh(): Promise<void> {
+    await this.#messages.refresh(async () => {
+      const rows = await this.outbox.read((db) =>
+        db.all<AudioMessageRow>('SELECT id, name, duration_ms, builtin, created_at FROM audio_messages WHERE camera_id = ?', [this.cameraId]),
+      );
+      return rows.map((row) => [row.id, toMessage(row)] as const);
+    });
   }
 
   list(): AudioMessage[] {
-    return [...this.#messages.values()].sort(byListOrder);
+    return this.#messages.values().sort(byListOrder);
   }
 
   get(id: string): AudioMessage | null {

@@ -1,6 +1,7 @@
 import { EmailProfileSchema, type EmailProfile, type EmailProfileView } from '@camgate/protocol';
 import { ValidationError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+import { Mirror } from './mirror.ts';
 import type { Outbox } from './outbox.ts';
 
 function toEmailProfileView(profile: EmailProfile): EmailProfileView {
@@ -13,7 +14,7 @@ function toEmailProfileView(profile: EmailProfile): EmailProfileView {
  * The few profiles are held in memory (settings validation checks them synchronously) and written through.
  */
 export class EmailProfileRepository {
-  #profiles = new Map<string, EmailProfile>();
+  readonly #profiles = new Mirror<EmailProfile>();
 
   constructor(
     private readonly outbox: Outbox,
@@ -22,15 +23,17 @@ export class EmailProfileRepository {
 
   /** Reads every stored profile into memory. */
   async refresh(): Promise<void> {
-    const rows = await this.outbox.read((db) => db.all<{ json: string }>('SELECT json FROM email_profiles ORDER BY id'));
-    this.#profiles = new Map(rows.flatMap(({ json }) => {
-      const profile = this.#parse(json);
-      return profile ? [[profile.id, profile] as const] : [];
-    }));
+    await this.#profiles.refresh(async () => {
+      const rows = await this.outbox.read((db) => db.all<{ json: string }>('SELECT json FROM email_profiles'));
+      return rows.flatMap(({ json }) => {
+        const profile = this.#parse(json);
+        return profile ? [[profile.id, profile] as const] : [];
+      });
+    });
   }
 
   list(): EmailProfileView[] {
-    return [...this.#profiles.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map(toEmailProfileView);
+    return this.#profiles.values().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map(toEmailProfileView);
   }
 
   /** The full profile, password included: for the mail sender only. */

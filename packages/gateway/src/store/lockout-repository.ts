@@ -1,3 +1,4 @@
+import { Mirror } from './mirror.ts';
 import type { Outbox } from './outbox.ts';
 
 /** One tracked lock-out key (see camera/pin-guard.ts), as stored. */
@@ -28,15 +29,15 @@ interface LockoutRow {
  * Read into memory at start (a guard is built synchronously); saves are written through, in order.
  */
 export class LockoutRepository {
-  #records = new Map<string, LockoutRecord>();
+  readonly #records = new Mirror<LockoutRecord>();
 
   constructor(private readonly outbox: Outbox) {}
 
   /** Reads every stored record into memory. */
   async refresh(): Promise<void> {
-    const rows = await this.outbox.read((db) => db.all<LockoutRow>('SELECT * FROM lockouts'));
-    this.#records = new Map(
-      rows.map((row) => [
+    await this.#records.refresh(async () => {
+      const rows = await this.outbox.read((db) => db.all<LockoutRow>('SELECT * FROM lockouts'));
+      return rows.map((row) => [
         row.key,
         {
           key: row.key,
@@ -47,13 +48,13 @@ export class LockoutRepository {
           lockouts: row.lockouts,
           lastLockoutAt: row.last_lockout_at ?? -Infinity,
         },
-      ]),
-    );
+      ] as const);
+    });
   }
 
   /** Every record whose key starts with `prefix` (from memory). */
   load(prefix: string): LockoutRecord[] {
-    return [...this.#records.values()].filter((record) => record.key.startsWith(prefix)).map((record) => ({ ...record, failures: [...record.failures] }));
+    return this.#records.values().filter((record) => record.key.startsWith(prefix)).map((record) => ({ ...record, failures: [...record.failures] }));
   }
 
   save(record: LockoutRecord): Promise<void> {

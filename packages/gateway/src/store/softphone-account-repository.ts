@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { InvalidStateError } from '../core/errors.ts';
+import { Mirror } from './mirror.ts';
 import type { Outbox } from './outbox.ts';
 import type { SqlValue } from './sql.ts';
 
@@ -48,14 +49,16 @@ export function digestHa1(username: string, realm: string, password: string): st
  * REGISTER and INVITE. Writes update memory at once and go to the database in order.
  */
 export class SoftphoneAccountRepository {
-  #accounts = new Map<string, SoftphoneAccount>();
+  readonly #accounts = new Mirror<SoftphoneAccount>();
 
   constructor(private readonly outbox: Outbox) {}
 
   /** Reads every stored account into memory. */
   async refresh(): Promise<void> {
-    const rows = await this.outbox.read((db) => db.all<AccountRow>('SELECT * FROM softphone_accounts'));
-    this.#accounts = new Map(rows.map((row) => [row.username, fromRow(row)]));
+    await this.#accounts.refresh(async () => {
+      const rows = await this.outbox.read((db) => db.all<AccountRow>('SELECT * FROM softphone_accounts'));
+      return rows.map((row) => [row.username, fromRow(row)] as const);
+    });
   }
 
   /** Adds an account; throws when the username is taken. */
@@ -94,7 +97,7 @@ export class SoftphoneAccountRepository {
 
   /** Every account that has not expired at `now`, by name (from memory). */
   list(now: number): SoftphoneAccount[] {
-    return [...this.#accounts.values()].filter((account) => isLive(account, now)).sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0));
+    return this.#accounts.values().filter((account) => isLive(account, now)).sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0));
   }
 
   /** Removes an account; false when there was none. */
@@ -105,7 +108,7 @@ export class SoftphoneAccountRepository {
   }
 
   async deleteExpired(now: number): Promise<number> {
-    const expired = [...this.#accounts.values()].filter((account) => !isLive(account, now));
+    const expired = this.#accounts.values().filter((account) => !isLive(account, now));
     for (const account of expired) this.#accounts.delete(account.username);
     await this.outbox.write('expired softphone accounts', (db) => db.run('DELETE FROM softphone_accounts WHERE expires_at IS NOT NULL AND expires_at <= ?', [now]));
     return expired.length;

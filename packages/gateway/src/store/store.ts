@@ -155,7 +155,7 @@ export class Store {
       rejectedCalls: this.rejectedCalls,
       health: () => this.health(),
     };
-    await Promise.all([cameraStore.settings.refresh(), cameraStore.outgoingCalls.refresh(), cameraStore.audioMessages.load(), cameraStore.events.load()]);
+    await Promise.all([cameraStore.settings.refresh(), cameraStore.outgoingCalls.refresh(), cameraStore.audioMessages.refresh(), cameraStore.events.load()]);
     return cameraStore;
   }
 
