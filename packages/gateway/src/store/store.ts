@@ -64,7 +64,6 @@ export class Store {
   readonly lockouts: LockoutRepository;
   readonly adminSessions: AdminSessionRepository;
   readonly #outbox: Outbox;
-  readonly #cameras = new Map<string, Promise<CameraStore>>();
   #refreshTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -103,14 +102,25 @@ export class Store {
     return store;
   }
 
-  /** The repositories of one camera's rows (see CameraStore), with its settings read into memory. */
-  camera(cameraId: string): Promise<CameraStore> {
-    let cameraStore = this.#cameras.get(cameraId);
-    if (!cameraStore) {
-      cameraStore = this.#openCamera(cameraId);
-      this.#cameras.set(cameraId, cameraStore);
-      cameraStore.catch(() => this.#cameras.delete(cameraId));
-    }
+  /**
+   * The repositories of one camera's rows (see CameraStore), with its settings read into
+   * memory: one per running camera (a camera re-created after removal starts from its rows).
+   */
+  async camera(cameraId: string): Promise<CameraStore> {
+    const outbox = this.#outbox;
+    const cameraStore: CameraStore = {
+      settings: new SettingsRepository(outbox, this.logger, cameraId),
+      audioMessages: new AudioMessageRepository(outbox, cameraId),
+      events: new EventRepository(outbox, cameraId),
+      callLog: new CallLogRepository(outbox, cameraId),
+      lastCaller: new LastCallerRepository(outbox, cameraId),
+      outgoingCalls: new OutgoingCallsRepository(outbox, this.logger, cameraId),
+      emailProfiles: this.emailProfiles,
+      lockouts: this.lockouts,
+      rejectedCalls: this.rejectedCalls,
+      health: () => this.health(),
+    };
+    await Promise.all([cameraStore.settings.refresh(), cameraStore.outgoingCalls.refresh(), cameraStore.audioMessages.refresh(), cameraStore.events.load()]);
     return cameraStore;
   }
 
@@ -139,24 +149,6 @@ export class Store {
     clearInterval(this.#refreshTimer);
     await this.#outbox.close(CLOSE_DRAIN_MS);
     await this.db.close();
-  }
-
-  async #openCamera(cameraId: string): Promise<CameraStore> {
-    const outbox = this.#outbox;
-    const cameraStore: CameraStore = {
-      settings: new SettingsRepository(outbox, this.logger, cameraId),
-      audioMessages: new AudioMessageRepository(outbox, cameraId),
-      events: new EventRepository(outbox, cameraId),
-      callLog: new CallLogRepository(outbox, cameraId),
-      lastCaller: new LastCallerRepository(outbox, cameraId),
-      outgoingCalls: new OutgoingCallsRepository(outbox, this.logger, cameraId),
-      emailProfiles: this.emailProfiles,
-      lockouts: this.lockouts,
-      rejectedCalls: this.rejectedCalls,
-      health: () => this.health(),
-    };
-    await Promise.all([cameraStore.settings.refresh(), cameraStore.outgoingCalls.refresh(), cameraStore.audioMessages.refresh(), cameraStore.events.load()]);
-    return cameraStore;
   }
 
   /** What other nodes change on a shared server and this one reads synchronously. */
