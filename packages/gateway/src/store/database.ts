@@ -16,8 +16,10 @@ const ALWAYS_REACHABLE: DatabaseHealth = { reachable: true, error: null };
  */
 export class SqliteDatabase implements SqlDatabase {
   readonly dialect = 'sqlite';
-  /** Set while a transaction runs: statements from outside wait for it, not join it. */
+  /** The last transaction queued; transactions take turns on the one connection. */
   #transaction: Promise<unknown> = Promise.resolve();
+  /** A transaction is open: statements from outside wait for it, not join it. */
+  #open = false;
   readonly #direct: SqlExecutor;
 
   private constructor(private readonly db: Sqlite.Database) {
@@ -42,17 +44,17 @@ export class SqliteDatabase implements SqlDatabase {
   }
 
   async all<Row>(sql: Sql, params: readonly SqlValue[] = []): Promise<Row[]> {
-    await this.#transaction;
+    await this.#outsideTransactions();
     return this.#direct.all<Row>(sql, params);
   }
 
   async get<Row>(sql: Sql, params: readonly SqlValue[] = []): Promise<Row | undefined> {
-    await this.#transaction;
+    await this.#outsideTransactions();
     return this.#direct.get<Row>(sql, params);
   }
 
   async run(sql: Sql, params: readonly SqlValue[] = []): Promise<number> {
-    await this.#transaction;
+    await this.#outsideTransactions();
     return this.#direct.run(sql, params);
   }
 
@@ -60,6 +62,7 @@ export class SqliteDatabase implements SqlDatabase {
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     const result = this.#transaction.then(async () => {
       this.db.exec('BEGIN IMMEDIATE');
+      this.#open = true;
       try {
         const value = await work(this.#direct);
         this.db.exec('COMMIT');
@@ -67,10 +70,16 @@ export class SqliteDatabase implements SqlDatabase {
       } catch (error) {
         this.db.exec('ROLLBACK');
         throw error;
+      } finally {
+        this.#open = false;
       }
     });
     this.#transaction = result.catch(() => undefined);
     return result;
+  }
+
+  async #outsideTransactions(): Promise<void> {
+    while (this.#open) await this.#transaction;
   }
 
   /** A local file has no connection to lose. */
