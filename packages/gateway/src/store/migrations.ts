@@ -169,10 +169,11 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 5,
-    name: 'events keyed by a client-made uid: a retried write stores an event once',
+    name: 'writes a retry cannot apply twice: events keyed by a client-made uid, refused-call counts by their last write',
     sql: `
       ALTER TABLE events ADD COLUMN uid TEXT;
       CREATE UNIQUE INDEX events_uid ON events (uid);
+      ALTER TABLE rejected_calls ADD COLUMN last_write TEXT;
     `,
   },
 ];

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { RejectedCalls } from '@camgate/protocol';
 import { DIALECT_SQL } from './dialect.ts';
 import type { Outbox } from './outbox.ts';
@@ -26,12 +27,17 @@ export class RejectedCallRepository {
 
   record(rejection: { source: string; reason: string; caller: string; at: number }): Promise<void> {
     const { source, reason, caller, at } = rejection;
+    // Writes reach the database one at a time, in order: a retry of the last write applied to
+    // a row finds its own id there and counts nothing again.
+    const write = randomUUID();
     return this.outbox.write('rejected call', (db) =>
       db.transaction(async (tx) => {
         const changed = await tx.run(
-          `INSERT INTO rejected_calls (source, reason, count, first_at, last_at, last_caller) VALUES (?, ?, 1, ?, ?, ?)
-           ON CONFLICT (source, reason) DO UPDATE SET count = rejected_calls.count + 1, last_at = excluded.last_at, last_caller = excluded.last_caller`,
-          [source, reason, at, at, caller],
+          `INSERT INTO rejected_calls (source, reason, count, first_at, last_at, last_caller, last_write) VALUES (?, ?, 1, ?, ?, ?, ?)
+           ON CONFLICT (source, reason) DO UPDATE SET
+             count = CASE WHEN rejected_calls.last_write = excluded.last_write THEN rejected_calls.count ELSE rejected_calls.count + 1 END,
+             last_at = excluded.last_at, last_caller = excluded.last_caller, last_write = excluded.last_write`,
+          [source, reason, at, at, caller, write],
         );
         if (changed > 0) await tx.run(DIALECT_SQL.pruneRejectedCalls, [this.maxRows]);
       }),

@@ -18,6 +18,8 @@ import { RejectedCallRepository } from '../../../src/store/rejected-call-reposit
 import { AdminSessions, SESSION_TTL_MS } from '../../../src/web/admin-sessions.ts';
 import { Store } from '../../../src/store/store.ts';
 import { describeStores } from '../../support/stores.ts';
+import { AudioMessageRepository } from '../../../src/store/audio-message-repository.ts';
+import type { DatabaseHealth, Sql, SqlDatabase, SqlExecutor, SqlValue } from '../../../src/store/sql.ts';
 
 const logger = createLogger('silent');
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -27,6 +29,44 @@ const PROFILE: EmailProfile = {
   id: 'office', name: 'Office', host: 'smtp.example.com', port: 587, security: 'starttls',
   username: 'cam', password: 's3cret', from: 'cam@example.com', to: ['a@example.com'], subject: 'Event',
 };
+
+/** A database whose writes commit but whose first answer to each is lost, as when the server goes away at that moment. */
+class AnswersLostOnce implements SqlDatabase {
+  readonly #lost = new Error('connection lost after commit');
+  #loseNext = true;
+  constructor(private readonly db: SqlDatabase) {}
+  get dialect() {
+    return this.db.dialect;
+  }
+  all<Row>(sql: Sql, params?: readonly SqlValue[]): Promise<Row[]> {
+    return this.db.all<Row>(sql, params);
+  }
+  get<Row>(sql: Sql, params?: readonly SqlValue[]): Promise<Row | undefined> {
+    return this.db.get<Row>(sql, params);
+  }
+  run(sql: Sql, params?: readonly SqlValue[]): Promise<number> {
+    return this.#answerLost(this.db.run(sql, params));
+  }
+  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.#answerLost(this.db.transaction(work));
+  }
+  isTransient(error: unknown): boolean {
+    return error === this.#lost;
+  }
+  health(): DatabaseHealth {
+    return this.db.health();
+  }
+  onHealthChange(): void {}
+  close(): Promise<void> {
+    return this.db.close();
+  }
+  async #answerLost<T>(write: Promise<T>): Promise<T> {
+    const result = await write;
+    this.#loseNext = !this.#loseNext;
+    if (!this.#loseNext) throw this.#lost;
+    return result;
+  }
+}
 
 describe('Store: SQLite in <dataDir>/camgate.db', () => {
   it('is the default: the file is created in WAL mode with synchronous=NORMAL', async () => {
@@ -135,17 +175,25 @@ describeStores('Store', (ctx) => {
     expect(await ctx.columns('call_log')).toEqual(['id', 'call_id', 'caller', 'started_at', 'ended_at', 'outcome', 'commands', 'camera_id']);
   });
 
-  it('a call log write repeated (a retry after a lost answer) changes nothing', async () => {
-    const callLog = (await cam()).callLog;
-    await callLog.start('c1', 'sip:bob@x', 1);
-    await callLog.addCommand('c1', '1 door opener');
-    // A second repository instance replays the same writes, as a retry would.
-    const replay = new CallLogRepository(new Outbox(ctx.store.db, logger), 'camera');
-    await replay.start('c1', 'sip:bob@x', 1);
-    await replay.addCommand('c1', '1 door opener');
-    await callLog.finish('c1', 5, 'completed');
-    await replay.finish('c1', 9, 'error');
-    expect(await callLog.list(10)).toEqual([expect.objectContaining({ callId: 'c1', commands: ['1 door opener'], endedAt: 5, outcome: 'completed' })]);
+  it('every write committed but its answer lost (the server went away) is retried and counts once', async () => {
+    const outbox = new Outbox(new AnswersLostOnce(ctx.store.db), logger);
+    const callLog = new CallLogRepository(outbox, 'camera');
+    const events = new EventRepository(outbox, 'camera');
+    const rejected = new RejectedCallRepository(outbox);
+    const messages = new AudioMessageRepository(outbox, 'camera');
+    await Promise.all([
+      callLog.start('c1', 'sip:bob@x', 1),
+      callLog.addCommand('c1', '1 door opener'),
+      callLog.addCommand('c1', '3 light'),
+      callLog.finish('c1', 5, 'completed'),
+      events.add({ kind: 'door', at: 2, detail: 'door', image: null }),
+      ...[10, 11, 12].map((at) => rejected.record({ source: '203.0.113.9', reason: 'rejected', caller: 'sip:scan@x', at })),
+      messages.add({ name: 'Hello', durationMs: 100, wav: Buffer.from('RIFF') }, 3),
+    ]);
+    expect(await callLog.list(10)).toEqual([expect.objectContaining({ callId: 'c1', commands: ['1 door opener', '3 light'], endedAt: 5, outcome: 'completed' })]);
+    expect((await events.list(10)).map((e) => e.kind)).toEqual(['door']);
+    expect(await rejected.list(10)).toEqual([expect.objectContaining({ source: '203.0.113.9', count: 3, lastAt: 12 })]);
+    expect(await ctx.store.db.all('SELECT id FROM audio_messages')).toHaveLength(1);
   });
 
   it('lists events and calls newest first and keeps only the newest', async () => {
