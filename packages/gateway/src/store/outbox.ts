@@ -24,11 +24,17 @@ export class Outbox {
   #tail: Promise<unknown> = Promise.resolve();
   #pending = 0;
   #closing = false;
+  /** Ends the wait before the next retry at once (the server answered again). */
+  #wake: (() => void) | undefined;
 
   constructor(
     private readonly db: SqlDatabase,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    db.onHealthChange((health) => {
+      if (health.reachable) this.#wake?.();
+    });
+  }
 
   /** Queues a write; resolves with its result once committed, rejects on an error that is not the connection's. */
   write<T>(label: string, work: (db: SqlDatabase) => Promise<T>): Promise<T> {
@@ -81,7 +87,14 @@ export class Outbox {
           throw error;
         }
         if (attempt === 0) this.logger.warn({ write: label, err: (error as Error).message, queued: this.#pending }, 'database write waits for the server');
-        await new Promise((resolve) => setTimeout(resolve, Math.min(FIRST_RETRY_MS * 2 ** attempt, MAX_RETRY_MS)));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.min(FIRST_RETRY_MS * 2 ** attempt, MAX_RETRY_MS));
+          this.#wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.#wake = undefined;
       }
     }
   }
