@@ -39,6 +39,7 @@ const lines = [
     ? `  admin sign-in:    admin / ${info.newAdminPassword}   (shown once; only its hash is stored)`
     : `  admin sign-in:    admin (password set at the first start${config.adminPassword ? ' / CAMGATE_ADMIN_PASSWORD' : ''})`,
   `  data directory:   ${config.dataDir}`,
+  ...(config.database ? [`  database:         ${databaseServer(config.database)}`] : []),
   '',
 ];
 console.log(lines.join('\n'));
@@ -57,4 +58,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       },
     );
   });
+}
+
+/** The PostgreSQL server and database of a URL, without its user and password. */
+function databaseServer(url: string): string {
+  const { protocol, host, pathname } = new URL(url);
+  return `${protocol}//${host}${pathname}`;
 }
