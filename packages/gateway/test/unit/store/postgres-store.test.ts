@@ -65,6 +65,7 @@ describe('Store on PostgreSQL', () => {
       camera.lastCaller.set({ caller: 'sip:bob@x', at: 10, answered: true }),
       camera.events.add({ kind: 'door', at: 12, detail: 'door', image: { data: Buffer.from([1, 2]), contentType: 'image/png' } }),
       camera.callLog.finish('c1', 13, 'completed'),
+      store.lockouts.save({ key: 'pin:address:203.0.113.9', kind: 'address', label: '203.0.113.9', failures: [], lockedUntil: 900_000, lockouts: 1, lastLockoutAt: 14 }),
     ];
     // The settings a call reads are the ones just saved, from memory.
     expect(camera.settings.load()?.pin).toBe('2222');
@@ -74,7 +75,9 @@ describe('Store on PostgreSQL', () => {
     await Promise.all(writes);
     expect(store.health()).toEqual({ reachable: true, error: null, pendingWrites: 0 });
 
-    const reopened = await (await open()).camera('camera');
+    const other = await open();
+    expect(other.lockouts.load('pin:')).toEqual([expect.objectContaining({ key: 'pin:address:203.0.113.9', lockedUntil: 900_000, lockouts: 1 })]);
+    const reopened = await other.camera('camera');
     expect(await reopened.callLog.list(10)).toEqual([expect.objectContaining({ callId: 'c1', commands: ['1 door opener', '2 light'], endedAt: 13, outcome: 'completed' })]);
     expect(reopened.settings.load()?.pin).toBe('2222');
     expect(await reopened.lastCaller.get()).toEqual({ caller: 'sip:bob@x', at: 10, answered: true });
