@@ -30,8 +30,9 @@ const DEBIAN_PACKAGES = [
   'baresip-ffmpeg',
   // Linphone's H.264 (its video offer in the tests).
   'mediastreamer2-plugin-openh264',
-  // `npm run cluster`: Kamailio (above) in front of the nodes, their shared PostgreSQL and Redis.
-  'postgresql', 'redis-server',
+  // PostgreSQL 15 server binaries (initdb, postgres) and Redis: the shared store's and live state's
+  // tests start their own servers, as does `npm run cluster` (with Kamailio, above).
+  'postgresql-15', 'redis-server',
 ];
 
 // One meson project per mediasoup .wrap file. Placed in subprojects/<directory of the wrap>,

@@ -1,4 +1,4 @@
-import type { CameraDefinition, CameraStatus, CameraView, SpokenLanguage } from '@camgate/protocol';
+import type { AudioMessage, CameraDefinition, CameraStatus, CameraView, SpokenLanguage } from '@camgate/protocol';
 import { ENGINE_RATE } from './audio/contracts.ts';
 import type { EspeakTts } from './audio/speech/espeak-tts.ts';
 import type { PhraseCache } from './audio/speech/phrase-cache.ts';
@@ -23,7 +23,7 @@ import { VideoSupervisor } from './media/video/video-supervisor.ts';
 import type { SipStack } from './sip/sip-stack.ts';
 import { SipUri } from './sip/message/uri.ts';
 import type { Registration } from './sip/ua/registration.ts';
-import type { CameraStore } from './store/store.ts';
+import { DATABASE_UNREACHABLE, type CameraStore } from './store/store.ts';
 import { LiveViewServer } from './web/live-view-server.ts';
 
 const WELCOME_ID = 'welcome';
@@ -73,6 +73,7 @@ export class CameraUnit implements RunningCamera {
   readonly #dialer: SipCallOutDialer;
   #definition: CameraDefinition;
   #language: SpokenLanguage;
+  readonly #messages: MessageSamples;
   #closed = false;
 
   private constructor(
@@ -96,7 +97,7 @@ export class CameraUnit implements RunningCamera {
       callsElsewhere: () => ctx.callsElsewhere(id),
     });
     this.#language = this.camera.settings.running.locale.language;
-    const messages = new MessageSamples(store);
+    this.#messages = new MessageSamples(store);
     const createAudio = (callId: string) =>
       ctx.audioThreads.createCallAudio(callId, {
         intercom: this.camera.settings.running.intercom,
@@ -109,7 +110,7 @@ export class CameraUnit implements RunningCamera {
       clock,
       logger,
       createAudio,
-      loadMessage: (messageId) => messages.get(messageId),
+      loadMessage: (messageId) => this.#messages.get(messageId),
     });
     this.video = new VideoSupervisor({
       cameraId: id,
@@ -154,7 +155,7 @@ export class CameraUnit implements RunningCamera {
       logger,
       localHost: ctx.localHost,
       createAudio,
-      loadMessage: (messageId) => messages.get(messageId),
+      loadMessage: (messageId) => this.#messages.get(messageId),
       provider: () => provider,
       softphoneBindings: (account) => ctx.sip.softphoneBindings(account).map((b) => ({ contact: b.contact, destination: { connectionId: b.connectionId } })),
     });
@@ -208,11 +209,14 @@ export class CameraUnit implements RunningCamera {
   }
 
   status(): CameraStatus {
+    const merged = this.ctx.mergeShared(this.id, this.camera.status());
     return {
       id: this.id,
       name: this.#definition.name,
       sipAddress: this.sipAddress,
-      ...this.ctx.mergeShared(this.id, this.camera.status()),
+      ...merged,
+      // Calls go on with the settings in memory; changes wait in the outbox until the server is back.
+      warnings: this.ctx.store.health().reachable ? merged.warnings : [...merged.warnings, `${DATABASE_UNREACHABLE}: changes are written when it is back`],
       registration: registrationStatus(this.registration),
       media: this.ctx.mediaStatus(),
       video: this.liveView.status(),
@@ -257,10 +261,12 @@ export class CameraUnit implements RunningCamera {
     try {
       const samples = await ctx.tts.synthesize(PHRASES[language].welcome(this.#definition.name), voiceFor(language));
       if (this.#closed) return;
-      ctx.store.audioMessages.putBuiltin(
+      const welcome = await ctx.store.audioMessages.putBuiltin(
         { id: WELCOME_ID, name: 'Welcome (built in)', durationMs: (samples.length / ENGINE_RATE) * 1000, wav: encodeWav(samples) },
         ctx.clock.now(),
       );
+      // Decoded already: calls play it without a database read (and while the database is unreachable).
+      this.#messages.prime(welcome, samples);
       await ctx.phrases.prerender(this.camera.fixedPhrases(language), voiceFor(language));
     } catch (error) {
       ctx.logger.warn({ err: error, cameraId: this.id }, 'welcome message or phrases not rendered');
@@ -274,7 +280,11 @@ class MessageSamples {
   readonly #cache = new Map<string, { createdAt: number; samples: Int16Array }>();
   constructor(private readonly store: CameraStore) {}
 
-  get(id: string): { name: string; samples: Int16Array } | null {
+  prime(message: AudioMessage, samples: Int16Array): void {
+    this.#cache.set(message.id, { createdAt: message.createdAt, samples });
+  }
+
+  async get(id: string): Promise<{ name: string; samples: Int16Array } | null> {
     const meta = this.store.audioMessages.get(id);
     if (!meta) {
       this.#cache.delete(id);
@@ -282,7 +292,7 @@ class MessageSamples {
     }
     let entry = this.#cache.get(id);
     if (entry?.createdAt !== meta.createdAt) {
-      const wav = this.store.audioMessages.wav(id);
+      const wav = await this.store.audioMessages.wav(id);
       if (!wav) return null;
       entry = { createdAt: meta.createdAt, samples: readWav(wav).samples };
       this.#cache.set(id, entry);

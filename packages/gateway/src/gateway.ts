@@ -72,10 +72,10 @@ export class Gateway {
     try {
       // A bad fleet file stops start-up before anything listens.
       const camerasFile = config.cameras ? readCamerasFile(config.cameras) : undefined;
-      const store = Store.open(config.dataDir, logger);
+      const store = await Store.open(config.dataDir, logger, config.database);
       closers.push(() => store.close());
       // Every camera's calls: the statement is not scoped to the camera it is reached through.
-      const interrupted = store.camera(DEFAULT_CAMERA_ID).callLog.closeInterrupted(clock.now());
+      const interrupted = await (await store.camera(DEFAULT_CAMERA_ID)).callLog.closeInterrupted(clock.now());
       if (interrupted > 0) logger.warn({ calls: interrupted }, 'calls left open by the previous run closed as gateway-restarted');
 
       const newAdminPassword = await ensureAdmin(store, config.adminPassword, clock.now());
@@ -163,7 +163,7 @@ export class Gateway {
         logger,
         create: async (definition) => {
           const unit = await CameraUnit.create(definition, {
-            store: store.camera(definition.id),
+            store: await store.camera(definition.id),
             media,
             sip,
             tts,
@@ -267,6 +267,10 @@ export class Gateway {
         }
         unit.calls.handleInvite(call).catch((error: unknown) => logger.error({ err: error, callId: call.callId, cameraId: unit.id }, 'call setup failed'));
       });
+      // Every camera's status says when the database is unreachable, and when it is back.
+      store.onHealthChange(() => {
+        for (const unit of cameras.list()) live.broadcastStatus(unit.id);
+      });
       media.on('workerdied', (pid) => {
         logger.error({ pid }, 'mediasoup worker died; replaced');
         for (const unit of cameras.list()) live.broadcastStatus(unit.id);
@@ -316,7 +320,7 @@ async function ensureAdmin(store: Store, configured: string | undefined, now: nu
     await store.adminUsers.setPassword(ADMIN, configured, now);
     return undefined;
   }
-  if (store.adminUsers.exists(ADMIN)) return undefined;
+  if (await store.adminUsers.exists(ADMIN)) return undefined;
   const password = randomBytes(12).toString('base64url');
   await store.adminUsers.setPassword(ADMIN, password, now);
   return password;

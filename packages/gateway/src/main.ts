@@ -41,6 +41,7 @@ const lines = [
     : `  admin sign-in:    admin (password set at the first start${config.adminPassword ? ' / CAMGATE_ADMIN_PASSWORD' : ''})`,
   `  data directory:   ${config.dataDir}`,
   ...(config.redis ? [`  shared state:     ${redactUrl(config.redis)}, this node "${config.nodeId}"`] : []),
+  ...(config.database ? [`  database:         ${databaseServer(config.database)}`] : []),
   '',
 ];
 console.log(lines.join('\n'));
@@ -59,4 +60,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       },
     );
   });
+}
+
+/** The PostgreSQL server and database of a URL, without its user and password. */
+function databaseServer(url: string): string {
+  const { protocol, host, pathname } = new URL(url);
+  return `${protocol}//${host}${pathname}`;
 }

@@ -40,7 +40,7 @@ export interface CallBridgeOptions {
   clock: Clock;
   logger: Logger;
   /** A stored audio message as engine-rate samples, or null when it is gone. */
-  loadMessage(messageId: string): { name: string; samples: Int16Array } | null;
+  loadMessage(messageId: string): Promise<{ name: string; samples: Int16Array } | null>;
 }
 
 /**
@@ -110,11 +110,14 @@ export class CallBridge implements CallPort {
     return this.#play({ kind: 'speech', text });
   }
 
-  playMessage(messageId: string): Promise<PromptResult> {
-    const message = this.#o.loadMessage(messageId);
+  async playMessage(messageId: string): Promise<PromptResult> {
+    const message = await this.#o.loadMessage(messageId).catch((error: unknown) => {
+      this.#log.warn({ messageId, err: (error as Error).message }, 'audio message not readable');
+      return null;
+    });
     if (!message) {
       this.#log.warn({ messageId }, 'audio message missing');
-      return Promise.resolve('failed');
+      return 'failed';
     }
     return this.#play({ kind: 'audio', name: message.name, samples: message.samples });
   }

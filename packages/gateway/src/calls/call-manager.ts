@@ -28,7 +28,7 @@ export interface CallManagerOptions {
   logger: Logger;
   /** A new camera audio endpoint for a call, in the settings' intercom configuration. */
   createAudio(callId: string): CallAudioEngine;
-  loadMessage(messageId: string): { name: string; samples: Int16Array } | null;
+  loadMessage(messageId: string): Promise<{ name: string; samples: Int16Array } | null>;
 }
 
 /**

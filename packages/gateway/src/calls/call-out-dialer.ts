@@ -41,7 +41,7 @@ export interface CallOutDialerOptions {
   /** Our own SIP address host (From of direct calls). */
   localHost: string;
   createAudio(callId: string): CallAudioEngine;
-  loadMessage(messageId: string): { name: string; samples: Int16Array } | null;
+  loadMessage(messageId: string): Promise<{ name: string; samples: Int16Array } | null>;
   provider(): ProviderAccount | undefined;
   /** The browsers registered with a softphone account (all of them ring). */
   softphoneBindings(account: string): SoftphoneBinding[];

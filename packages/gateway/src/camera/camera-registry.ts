@@ -65,14 +65,14 @@ export class CameraRegistry<C extends RunningCamera> extends TypedEmitter<Camera
    */
   async start(defaultCamera: CameraDefinition, flagged: Partial<CameraDefinition> = {}): Promise<void> {
     const now = this.o.now();
-    let definitions = this.o.repository.list();
+    let definitions = await this.o.repository.list();
     if (definitions.length === 0) {
-      this.o.repository.put(defaultCamera, now);
+      await this.o.repository.put(defaultCamera, now);
       definitions = [defaultCamera];
     } else if (Object.keys(flagged).length > 0) {
       definitions = definitions.map((d) => (d.id === defaultCamera.id ? { ...d, ...flagged } : d));
       const updated = definitions.find((d) => d.id === defaultCamera.id);
-      if (updated) this.o.repository.put(updated, now);
+      if (updated) await this.o.repository.put(updated, now);
     }
     for (const definition of definitions) {
       this.#assertSipUserFree(sipUserOf(definition), definition.id);
@@ -107,7 +107,7 @@ export class CameraRegistry<C extends RunningCamera> extends TypedEmitter<Camera
       this.#assertSipUserFree(sipUserOf(definition), definition.id);
       const camera = await this.o.create(definition);
       this.#running.set(definition.id, camera);
-      this.o.repository.put(definition, this.o.now());
+      await this.o.repository.put(definition, this.o.now());
       this.o.logger.info({ cameraId: definition.id, sipUser: sipUserOf(definition) }, 'camera added');
       this.safeEmit('changed');
       return camera;
@@ -137,7 +137,7 @@ export class CameraRegistry<C extends RunningCamera> extends TypedEmitter<Camera
         camera = await this.o.create(definition);
         this.#running.set(id, camera);
       }
-      this.o.repository.put(definition, this.o.now());
+      await this.o.repository.put(definition, this.o.now());
       this.safeEmit('changed');
       return camera;
     });
@@ -150,7 +150,7 @@ export class CameraRegistry<C extends RunningCamera> extends TypedEmitter<Camera
       if (!camera) return false;
       this.#running.delete(id);
       await camera.close();
-      this.o.repository.remove(id);
+      await this.o.repository.remove(id);
       this.o.logger.info({ cameraId: id }, 'camera removed');
       this.safeEmit('changed');
       return true;

@@ -18,6 +18,7 @@ import { InvalidStateError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { TypedEmitter } from '../core/typed-emitter.ts';
 import type { StoredImage } from '../store/event-repository.ts';
+import { inBackground } from '../store/outbox.ts';
 import type { CameraStore } from '../store/store.ts';
 import type { CallPort, IncomingCall } from './call-port.ts';
 import { answersTo, isAccepted, presentCaller, type CallerMatchOptions } from './caller-match.ts';
@@ -183,14 +184,14 @@ export class Camera extends TypedEmitter<CameraEvents> {
               : null;
     const now = this.options.clock.now();
     const last = { caller, at: now, answered: reason === null };
-    this.options.store.lastCaller.set(last);
+    inBackground(this.options.store.lastCaller.set(last));
     this.safeEmit('last-caller', last);
     this.#log.info(
       { callId: incoming.callId, caller, source: incoming.sourceAddress, transport: incoming.caller.transport, accept: reason === null, reason },
       'incoming call decision',
     );
     if (reason === null) return { accept: true, ring: settings.ringSeconds > 0 || waits };
-    this.options.store.rejectedCalls.record({ source: incoming.sourceAddress, reason: REJECT_OUTCOME[reason], caller, at: now });
+    inBackground(this.options.store.rejectedCalls.record({ source: incoming.sourceAddress, reason: REJECT_OUTCOME[reason], caller, at: now }));
     return { accept: false, reason };
   }
 
@@ -222,7 +223,7 @@ export class Camera extends TypedEmitter<CameraEvents> {
       logger: this.options.logger,
     });
     this.#calls.set(call.callId, call);
-    store.callLog.start(call.callId, caller, clock.now());
+    inBackground(store.callLog.start(call.callId, caller, clock.now()));
 
     call.on('update', (info) => {
       this.led.setCall(info.callId, ledOf(call.state));
@@ -230,7 +231,7 @@ export class Camera extends TypedEmitter<CameraEvents> {
     });
     call.on('caption', (caption) => this.safeEmit('caption', caption));
     call.on('command', ({ digit, name, ok }) => {
-      store.callLog.addCommand(call.callId, `${digit} ${name}${ok ? '' : ' (failed)'}`);
+      inBackground(store.callLog.addCommand(call.callId, `${digit} ${name}${ok ? '' : ' (failed)'}`));
       if (!ok) this.led.flashError();
     });
     call.on('lockout', (until) => {
@@ -243,7 +244,7 @@ export class Camera extends TypedEmitter<CameraEvents> {
       this.#queue.delete(call);
       this.#startNextQueued();
       this.led.setCall(info.callId, null);
-      store.callLog.finish(info.callId, clock.now(), outcome);
+      inBackground(store.callLog.finish(info.callId, clock.now(), outcome));
       this.safeEmit('call:ended', info, outcome);
       if (info.endsAt !== null && !this.#closed) {
         // Answered calls become camera events (with the picture at their end).
@@ -306,9 +307,9 @@ export class Camera extends TypedEmitter<CameraEvents> {
   }
 
   /** Deletes an audio message unless the running or stored settings use it (REST answers 409). */
-  deleteAudioMessage(id: string): boolean {
+  async deleteAudioMessage(id: string): Promise<boolean> {
     if (this.settings.uses({ messageId: id })) throw new InvalidStateError('the message is the welcome message in use');
-    return this.options.store.audioMessages.delete(id);
+    return await this.options.store.audioMessages.delete(id);
   }
 
   status(): CameraStatusPart {

@@ -29,7 +29,7 @@ export async function applyCamerasFile<C extends RunningCamera & { camera: Camer
     if (!settings) continue;
     try {
       unit.camera.settings.set({ ...unit.camera.settings.running, ...settings });
-      unit.camera.settings.store();
+      await unit.camera.settings.store();
     } catch (error) {
       named(error);
     }

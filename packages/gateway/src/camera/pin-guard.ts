@@ -2,6 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Lockout } from '@camgate/protocol';
 import type { Clock } from '../core/clock.ts';
 import type { LockoutRecord, LockoutRepository } from '../store/lockout-repository.ts';
+import { inBackground } from '../store/outbox.ts';
 
 /**
  * Lock-out policy against guessing (2N locks after 5 wrong codes; DESIGN.md), for PINs,
@@ -144,7 +145,7 @@ export class PinGuard {
         entry.failures = [];
         entry.lockedUntil = Math.max(entry.lockedUntil, now + rule.lockMs(entry.lockouts));
       }
-      this.#repository?.save(entry);
+      if (this.#repository) inBackground(this.#repository.save(entry));
       lockedUntil = Math.max(lockedUntil, entry.lockedUntil > now ? entry.lockedUntil : 0);
       remaining = Math.min(remaining, rule.maxFailures - entry.failures.length);
     }
@@ -158,7 +159,7 @@ export class PinGuard {
       const entry = this.#tracked.get(guardKey.key);
       if (guardKey.kind !== 'caller' || !entry) continue;
       entry.failures = [];
-      this.#repository?.save(entry);
+      if (this.#repository) inBackground(this.#repository.save(entry));
     }
   }
 
@@ -215,7 +216,7 @@ export class PinGuard {
     const entry = this.#tracked.get(key);
     if (!entry || entry.lockedUntil <= this.clock.now()) return false;
     this.#tracked.delete(key);
-    this.#repository?.delete(key);
+    if (this.#repository) inBackground(this.#repository.delete(key));
     return true;
   }
 
@@ -263,7 +264,7 @@ export class PinGuard {
     if (this.#tracked.size <= this.policy.MAX_TRACKED) return;
     const forget = (key: string) => {
       this.#tracked.delete(key);
-      this.#repository?.delete(key);
+      if (this.#repository) inBackground(this.#repository.delete(key));
     };
     for (const [key, entry] of this.#tracked) if (this.#isStale(entry, now)) forget(key);
     for (const [key, entry] of this.#tracked) {

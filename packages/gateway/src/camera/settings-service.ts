@@ -103,8 +103,8 @@ export class SettingsService extends TypedEmitter<SettingsServiceEvents> {
     return this.#changed();
   }
 
-  store(): SettingsView {
-    this.repository.save(this.#running, this.clock.now());
+  async store(): Promise<SettingsView> {
+    await this.repository.save(this.#running, this.clock.now());
     this.#stored = this.#running;
     this.logger.info('settings stored');
     return this.#changed();

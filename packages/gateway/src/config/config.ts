@@ -22,6 +22,16 @@ const aor = z.string().refine((text) => {
   }
 }, 'expected a SIP URI with a user, e.g. sip:4930123456@provider.example');
 
+/** A PostgreSQL connection URL with a host and a database name. */
+const postgresUrl = z.string().refine((text) => {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '' && url.pathname.length > 1;
+  } catch {
+    return false;
+  }
+}, 'expected postgres://user@host:port/database');
+
 /**
  * Every setting of the gateway process, from flags or environment. The flag name is the
  * key in kebab case (`--http-port`), the variable is CAMGATE_ + upper snake case.
@@ -48,6 +58,8 @@ export const ConfigSchema = z
     /** INVITEs of one source address not yet ACKed; more get 486 + Retry-After. */
     maxPendingInvitesPerSource: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_MAX_PENDING_INVITES_PER_SOURCE),
     dataDir: z.string().min(1).default('./data'),
+    /** The shared store of several gateways: postgres://user[:password]@host:port/db. Unset: SQLite in the data directory. */
+    database: postgresUrl.optional(),
     /** mediasoup worker processes; each camera's Router goes to the least loaded one. */
     workers: z.coerce.number().int().min(1).max(64).default(availableParallelism()),
     /** Threads running the calls' audio engines (jitter buffer, codecs, DTMF, prompts); calls go to the least loaded. */

@@ -1,37 +1,58 @@
 import { createHash } from 'node:crypto';
-import type { SqliteDatabase } from './database.ts';
+import { Mirror } from './mirror.ts';
+import type { Outbox } from './outbox.ts';
 
 /** Only a SHA-256 of each token is stored: a copy of the database signs nobody in. */
 const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
 
-/** Signed-in admin sessions, kept across restarts. */
+interface Session {
+  username: string;
+  expiresAt: number;
+}
+
+/**
+ * Signed-in admin sessions, kept across restarts. Every request checks one, so they are
+ * held in memory (loaded at start, `refresh()`ed from a shared server) and written through.
+ */
 export class AdminSessionRepository {
-  readonly #insert;
-  readonly #get;
-  readonly #delete;
-  readonly #deleteExpired;
+  readonly #sessions = new Mirror<Session>();
 
-  constructor(db: SqliteDatabase) {
-    this.#insert = db.prepare('INSERT INTO admin_sessions (token_hash, username, expires_at) VALUES (?, ?, ?)');
-    this.#get = db.prepare('SELECT username FROM admin_sessions WHERE token_hash = ? AND expires_at > ?').pluck();
-    this.#delete = db.prepare('DELETE FROM admin_sessions WHERE token_hash = ?');
-    this.#deleteExpired = db.prepare('DELETE FROM admin_sessions WHERE expires_at <= ?');
+  constructor(private readonly outbox: Outbox) {}
+
+  /** Reads every stored session into memory. */
+  async refresh(): Promise<void> {
+    await this.#sessions.refresh(async () => {
+      const rows = await this.outbox.read((db) => db.all<{ token_hash: string; username: string; expires_at: number }>('SELECT * FROM admin_sessions'));
+      return rows.map((row) => [row.token_hash, { username: row.username, expiresAt: row.expires_at }] as const);
+    });
   }
 
-  add(token: string, username: string, expiresAt: number): void {
-    this.#insert.run(tokenHash(token), username, expiresAt);
+  add(token: string, username: string, expiresAt: number): Promise<void> {
+    const hash = tokenHash(token);
+    this.#sessions.set(hash, { username, expiresAt });
+    return this.outbox.write('admin session', async (db) => {
+      await db.run('INSERT INTO admin_sessions (token_hash, username, expires_at) VALUES (?, ?, ?) ON CONFLICT (token_hash) DO NOTHING', [hash, username, expiresAt]);
+    });
   }
 
-  /** The username of a session still valid at `now`. */
+  /** The username of a session still valid at `now` (from memory). */
   find(token: string, now: number): string | undefined {
-    return this.#get.get(tokenHash(token), now) as string | undefined;
+    const session = this.#sessions.get(tokenHash(token));
+    return session && session.expiresAt > now ? session.username : undefined;
   }
 
-  delete(token: string): void {
-    this.#delete.run(tokenHash(token));
+  delete(token: string): Promise<void> {
+    const hash = tokenHash(token);
+    this.#sessions.delete(hash);
+    return this.outbox.write('admin session end', async (db) => {
+      await db.run('DELETE FROM admin_sessions WHERE token_hash = ?', [hash]);
+    });
   }
 
-  deleteExpired(now: number): void {
-    this.#deleteExpired.run(now);
+  deleteExpired(now: number): Promise<void> {
+    for (const [hash, session] of this.#sessions.entries()) if (session.expiresAt <= now) this.#sessions.delete(hash);
+    return this.outbox.write('expired admin sessions', async (db) => {
+      await db.run('DELETE FROM admin_sessions WHERE expires_at <= ?', [now]);
+    });
   }
 }

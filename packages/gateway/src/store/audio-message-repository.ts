@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AudioMessage } from '@camgate/protocol';
-import type { SqliteDatabase } from './database.ts';
+import { Mirror } from './mirror.ts';
+import type { Outbox } from './outbox.ts';
 
 interface AudioMessageRow {
   id: string;
@@ -14,76 +15,93 @@ const toMessage = (row: AudioMessageRow): AudioMessage => ({
   id: row.id,
   name: row.name,
   durationMs: row.duration_ms,
-  builtin: row.builtin === 1,
+  builtin: Number(row.builtin) === 1,
   createdAt: row.created_at,
 });
 
-/** One camera's audio messages ("Manage Audio Messages"): metadata plus the WAV file as uploaded. */
+/** The dialog's order: built-in first, then oldest first. */
+const byListOrder = (a: AudioMessage, b: AudioMessage) =>
+  Number(b.builtin) - Number(a.builtin) || a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/**
+ * One camera's audio messages ("Manage Audio Messages"): metadata plus the WAV file as uploaded.
+ * The metadata (a few rows) is held in memory, since settings validation checks it synchronously;
+ * the WAV bytes are read from the database when played.
+ */
 export class AudioMessageRepository {
-  readonly #list;
-  readonly #get;
-  readonly #wav;
-  readonly #insert;
-  readonly #upsertBuiltin;
-  readonly #rename;
-  readonly #delete;
+  readonly #messages = new Mirror<AudioMessage>();
 
   constructor(
-    db: SqliteDatabase,
+    private readonly outbox: Outbox,
     private readonly cameraId: string,
-  ) {
-    const columns = 'id, name, duration_ms, builtin, created_at';
-    const mine = 'camera_id = @camera';
-    this.#list = db.prepare(`SELECT ${columns} FROM audio_messages WHERE ${mine} ORDER BY builtin DESC, created_at, id`);
-    this.#get = db.prepare(`SELECT ${columns} FROM audio_messages WHERE ${mine} AND id = @id`);
-    this.#wav = db.prepare(`SELECT wav FROM audio_messages WHERE ${mine} AND id = @id`).pluck();
-    this.#insert = db.prepare(
-      'INSERT INTO audio_messages (camera_id, id, name, duration_ms, builtin, created_at, wav) VALUES (@camera, @id, @name, @durationMs, 0, @now, @wav)',
-    );
-    this.#upsertBuiltin = db.prepare(
-      `INSERT INTO audio_messages (camera_id, id, name, duration_ms, builtin, created_at, wav) VALUES (@camera, @id, @name, @durationMs, 1, @now, @wav)
-       ON CONFLICT (camera_id, id) DO UPDATE SET name = excluded.name, duration_ms = excluded.duration_ms,
-         builtin = 1, wav = excluded.wav`,
-    );
-    this.#rename = db.prepare(`UPDATE audio_messages SET name = @name WHERE ${mine} AND id = @id`);
-    this.#delete = db.prepare(`DELETE FROM audio_messages WHERE ${mine} AND id = @id`);
+  ) {}
+
+  /** Reads this camera's message list into memory. */
+  async refresh(): Promise<void> {
+    await this.#messages.refresh(async () => {
+      const rows = await this.outbox.read((db) =>
+        db.all<AudioMessageRow>('SELECT id, name, duration_ms, builtin, created_at FROM audio_messages WHERE camera_id = ?', [this.cameraId]),
+      );
+      return rows.map((row) => [row.id, toMessage(row)] as const);
+    });
   }
 
   list(): AudioMessage[] {
-    return (this.#list.all({ camera: this.cameraId }) as AudioMessageRow[]).map(toMessage);
+    return this.#messages.values().sort(byListOrder);
   }
 
   get(id: string): AudioMessage | null {
-    const row = this.#get.get({ camera: this.cameraId, id }) as AudioMessageRow | undefined;
-    return row ? toMessage(row) : null;
+    return this.#messages.get(id) ?? null;
   }
 
   exists(id: string): boolean {
-    return this.#get.get({ camera: this.cameraId, id }) !== undefined;
+    return this.#messages.has(id);
   }
 
-  wav(id: string): Buffer | null {
-    return (this.#wav.get({ camera: this.cameraId, id }) as Buffer | undefined) ?? null;
+  async wav(id: string): Promise<Buffer | null> {
+    const row = await this.outbox.read((db) => db.get<{ wav: Buffer }>('SELECT wav FROM audio_messages WHERE camera_id = ? AND id = ?', [this.cameraId, id]));
+    return row?.wav ?? null;
   }
 
-  add(message: { name: string; durationMs: number; wav: Buffer }, now: number): AudioMessage {
-    const id = randomUUID();
-    this.#insert.run({ camera: this.cameraId, id, name: message.name, durationMs: Math.round(message.durationMs), now, wav: message.wav });
-    return this.get(id)!;
+  async add(message: { name: string; durationMs: number; wav: Buffer }, now: number): Promise<AudioMessage> {
+    const stored: AudioMessage = { id: randomUUID(), name: message.name, durationMs: Math.round(message.durationMs), builtin: false, createdAt: now };
+    await this.outbox.write('audio message', (db) =>
+      db.run(
+        'INSERT INTO audio_messages (camera_id, id, name, duration_ms, builtin, created_at, wav) VALUES (?, ?, ?, ?, 0, ?, ?) ON CONFLICT (camera_id, id) DO NOTHING',
+        [this.cameraId, stored.id, stored.name, stored.durationMs, now, message.wav],
+      ),
+    );
+    this.#messages.set(stored.id, stored);
+    return stored;
   }
 
   /** Messages the gateway ships (e.g. the factory welcome); re-rendered at start-up. */
-  putBuiltin(message: { id: string; name: string; durationMs: number; wav: Buffer }, now: number): AudioMessage {
-    this.#upsertBuiltin.run({ camera: this.cameraId, id: message.id, name: message.name, durationMs: Math.round(message.durationMs), now, wav: message.wav });
-    return this.get(message.id)!;
+  async putBuiltin(message: { id: string; name: string; durationMs: number; wav: Buffer }, now: number): Promise<AudioMessage> {
+    const durationMs = Math.round(message.durationMs);
+    await this.outbox.write('built-in audio message', (db) =>
+      db.run(
+        `INSERT INTO audio_messages (camera_id, id, name, duration_ms, builtin, created_at, wav) VALUES (?, ?, ?, ?, 1, ?, ?)
+         ON CONFLICT (camera_id, id) DO UPDATE SET name = excluded.name, duration_ms = excluded.duration_ms, builtin = 1, wav = excluded.wav`,
+        [this.cameraId, message.id, message.name, durationMs, now, message.wav],
+      ),
+    );
+    const stored: AudioMessage = { id: message.id, name: message.name, durationMs, builtin: true, createdAt: this.#messages.get(message.id)?.createdAt ?? now };
+    this.#messages.set(stored.id, stored);
+    return stored;
   }
 
-  rename(id: string, name: string): AudioMessage | null {
-    this.#rename.run({ camera: this.cameraId, name, id });
-    return this.get(id);
+  async rename(id: string, name: string): Promise<AudioMessage | null> {
+    const message = this.#messages.get(id);
+    if (!message) return null;
+    await this.outbox.write('audio message name', (db) => db.run('UPDATE audio_messages SET name = ? WHERE camera_id = ? AND id = ?', [name, this.cameraId, id]));
+    const renamed = { ...message, name };
+    this.#messages.set(id, renamed);
+    return renamed;
   }
 
-  delete(id: string): boolean {
-    return this.#delete.run({ camera: this.cameraId, id }).changes > 0;
+  async delete(id: string): Promise<boolean> {
+    if (!this.#messages.delete(id)) return false;
+    await this.outbox.write('audio message removal', (db) => db.run('DELETE FROM audio_messages WHERE camera_id = ? AND id = ?', [this.cameraId, id]));
+    return true;
   }
 }

@@ -1,55 +1,55 @@
 import { EmailProfileSchema, type EmailProfile, type EmailProfileView } from '@camgate/protocol';
 import { ValidationError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
-import type { SqliteDatabase } from './database.ts';
+import { Mirror } from './mirror.ts';
+import type { Outbox } from './outbox.ts';
 
 function toEmailProfileView(profile: EmailProfile): EmailProfileView {
   const { password, ...view } = profile;
   return { ...view, hasPassword: password !== '' };
 }
 
-/** Email profiles ("Email Profiles" dialog). Passwords are stored, never read back out by views. */
+/**
+ * Email profiles ("Email Profiles" dialog). Passwords are stored, never read back out by views.
+ * The few profiles are held in memory (settings validation checks them synchronously) and written through.
+ */
 export class EmailProfileRepository {
-  readonly #list;
-  readonly #get;
-  readonly #upsert;
-  readonly #delete;
+  readonly #profiles = new Mirror<EmailProfile>();
 
   constructor(
-    db: SqliteDatabase,
+    private readonly outbox: Outbox,
     private readonly logger: Logger,
-  ) {
-    this.#list = db.prepare('SELECT json FROM email_profiles ORDER BY id').pluck();
-    this.#get = db.prepare('SELECT json FROM email_profiles WHERE id = ?').pluck();
-    this.#upsert = db.prepare(
-      `INSERT INTO email_profiles (id, json, updated_at) VALUES (?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at`,
-    );
-    this.#delete = db.prepare('DELETE FROM email_profiles WHERE id = ?');
+  ) {}
+
+  /** Reads every stored profile into memory. */
+  async refresh(): Promise<void> {
+    await this.#profiles.refresh(async () => {
+      const rows = await this.outbox.read((db) => db.all<{ json: string }>('SELECT json FROM email_profiles'));
+      return rows.flatMap(({ json }) => {
+        const profile = this.#parse(json);
+        return profile ? [[profile.id, profile] as const] : [];
+      });
+    });
   }
 
   list(): EmailProfileView[] {
-    return (this.#list.all() as string[]).flatMap((json) => {
-      const profile = this.#parse(json);
-      return profile ? [toEmailProfileView(profile)] : [];
-    });
+    return this.#profiles.values().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map(toEmailProfileView);
   }
 
   /** The full profile, password included: for the mail sender only. */
   get(id: string): EmailProfile | null {
-    const json = this.#get.get(id) as string | undefined;
-    return json === undefined ? null : this.#parse(json);
+    return this.#profiles.get(id) ?? null;
   }
 
   exists(id: string): boolean {
-    return this.#get.get(id) !== undefined;
+    return this.#profiles.has(id);
   }
 
   /**
    * Creates or replaces a profile; an empty password keeps the stored one (the dialog never
    * sees it). Throws ValidationError naming the field of an invalid profile.
    */
-  put(profile: EmailProfile, now: number): EmailProfileView {
+  async put(profile: EmailProfile, now: number): Promise<EmailProfileView> {
     const parsed = EmailProfileSchema.safeParse(profile);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
@@ -59,12 +59,21 @@ export class EmailProfileRepository {
     const previous = this.get(valid.id);
     const password = valid.password === '' && previous ? previous.password : valid.password;
     const stored = { ...valid, password };
-    this.#upsert.run(valid.id, JSON.stringify(stored), now);
+    await this.outbox.write('email profile', (db) =>
+      db.run(
+        `INSERT INTO email_profiles (id, json, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at`,
+        [valid.id, JSON.stringify(stored), now],
+      ),
+    );
+    this.#profiles.set(valid.id, stored);
     return toEmailProfileView(stored);
   }
 
-  delete(id: string): boolean {
-    return this.#delete.run(id).changes > 0;
+  async delete(id: string): Promise<boolean> {
+    if (!this.#profiles.delete(id)) return false;
+    await this.outbox.write('email profile removal', (db) => db.run('DELETE FROM email_profiles WHERE id = ?', [id]));
+    return true;
   }
 
   #parse(json: string): EmailProfile | null {

@@ -1,4 +1,5 @@
-import type { SqliteDatabase } from './database.ts';
+import { Mirror } from './mirror.ts';
+import type { Outbox } from './outbox.ts';
 
 /** One tracked lock-out key (see camera/pin-guard.ts), as stored. */
 export interface LockoutRecord {
@@ -25,41 +26,55 @@ interface LockoutRow {
 /**
  * Failed attempts and lock-outs (PINs, admin sign-ins, softphone digests), so that a restart,
  * even a kill -9, neither forgets nor lifts them. Keys start with their guard's scope.
+ * Read into memory at start (a guard is built synchronously); saves are written through, in order.
  */
 export class LockoutRepository {
-  readonly #byScope;
-  readonly #upsert;
-  readonly #delete;
+  readonly #records = new Mirror<LockoutRecord>();
 
-  constructor(db: SqliteDatabase) {
-    this.#byScope = db.prepare("SELECT * FROM lockouts WHERE substr(key, 1, length(?)) = ?");
-    this.#upsert = db.prepare(
-      `INSERT INTO lockouts (key, kind, label, failures, locked_until, lockouts, last_lockout_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until,
-         lockouts = excluded.lockouts, last_lockout_at = excluded.last_lockout_at`,
-    );
-    this.#delete = db.prepare('DELETE FROM lockouts WHERE key = ?');
+  constructor(private readonly outbox: Outbox) {}
+
+  /** Reads every stored record into memory. */
+  async refresh(): Promise<void> {
+    await this.#records.refresh(async () => {
+      const rows = await this.outbox.read((db) => db.all<LockoutRow>('SELECT * FROM lockouts'));
+      return rows.map((row) => [
+        row.key,
+        {
+          key: row.key,
+          kind: row.kind,
+          label: row.label,
+          failures: JSON.parse(row.failures) as number[],
+          lockedUntil: row.locked_until,
+          lockouts: row.lockouts,
+          lastLockoutAt: row.last_lockout_at ?? -Infinity,
+        },
+      ] as const);
+    });
   }
 
-  /** Every record whose key starts with `prefix`. */
+  /** Every record whose key starts with `prefix` (from memory). */
   load(prefix: string): LockoutRecord[] {
-    return (this.#byScope.all(prefix, prefix) as LockoutRow[]).map((row) => ({
-      key: row.key,
-      kind: row.kind,
-      label: row.label,
-      failures: JSON.parse(row.failures) as number[],
-      lockedUntil: row.locked_until,
-      lockouts: row.lockouts,
-      lastLockoutAt: row.last_lockout_at ?? -Infinity,
-    }));
+    return this.#records.values().filter((record) => record.key.startsWith(prefix)).map((record) => ({ ...record, failures: [...record.failures] }));
   }
 
-  save(record: LockoutRecord): void {
-    const lastLockoutAt = Number.isFinite(record.lastLockoutAt) ? record.lastLockoutAt : null;
-    this.#upsert.run(record.key, record.kind, record.label, JSON.stringify(record.failures), record.lockedUntil, record.lockouts, lastLockoutAt);
+  save(record: LockoutRecord): Promise<void> {
+    const copy = { ...record, failures: [...record.failures] };
+    this.#records.set(record.key, copy);
+    const lastLockoutAt = Number.isFinite(copy.lastLockoutAt) ? copy.lastLockoutAt : null;
+    return this.outbox.write('lock-out', async (db) => {
+      await db.run(
+        `INSERT INTO lockouts (key, kind, label, failures, locked_until, lockouts, last_lockout_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until,
+           lockouts = excluded.lockouts, last_lockout_at = excluded.last_lockout_at`,
+        [copy.key, copy.kind, copy.label, JSON.stringify(copy.failures), copy.lockedUntil, copy.lockouts, lastLockoutAt],
+      );
+    });
   }
 
-  delete(key: string): void {
-    this.#delete.run(key);
+  delete(key: string): Promise<void> {
+    this.#records.delete(key);
+    return this.outbox.write('lock-out lifted', async (db) => {
+      await db.run('DELETE FROM lockouts WHERE key = ?', [key]);
+    });
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Schema history. Append only: a migration that shipped is never edited, a change is a
  * new entry. `version` is the row written to the `migrations` table once applied.
+ * Written in SQLite's dialect; PostgreSQL runs the same history through dialect.ts's postgresDdl.
  */
 export interface Migration {
   version: number;
@@ -164,6 +165,15 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE call_log ADD COLUMN camera_id TEXT NOT NULL DEFAULT 'camera';
       CREATE INDEX call_log_camera ON call_log (camera_id, id);
       ALTER TABLE softphone_accounts ADD COLUMN cameras TEXT;
+    `,
+  },
+  {
+    version: 5,
+    name: 'writes a retry cannot apply twice: events keyed by a client-made uid, refused-call counts by their last write',
+    sql: `
+      ALTER TABLE events ADD COLUMN uid TEXT;
+      CREATE UNIQUE INDEX events_uid ON events (uid);
+      ALTER TABLE rejected_calls ADD COLUMN last_write TEXT;
     `,
   },
 ];

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { RejectedCalls } from '@camgate/protocol';
-import type { SqliteDatabase } from './database.ts';
+import { DIALECT_SQL } from './dialect.ts';
+import type { Outbox } from './outbox.ts';
 
 /** Distinct (source, reason) rows kept; beyond it the ones seen longest ago go. */
 export const MAX_REJECTED_CALL_ROWS = 1000;
@@ -18,30 +20,34 @@ interface RejectedRow {
  * to a counter instead of writing rows, so it can never push answered calls out of the call log.
  */
 export class RejectedCallRepository {
-  readonly #record;
-  readonly #list;
+  constructor(
+    private readonly outbox: Outbox,
+    private readonly maxRows = MAX_REJECTED_CALL_ROWS,
+  ) {}
 
-  constructor(db: SqliteDatabase, maxRows = MAX_REJECTED_CALL_ROWS) {
-    const upsert = db.prepare(
-      `INSERT INTO rejected_calls (source, reason, count, first_at, last_at, last_caller) VALUES (?, ?, 1, ?, ?, ?)
-       ON CONFLICT (source, reason) DO UPDATE SET count = count + 1, last_at = excluded.last_at, last_caller = excluded.last_caller`,
+  record(rejection: { source: string; reason: string; caller: string; at: number }): Promise<void> {
+    const { source, reason, caller, at } = rejection;
+    // Writes reach the database one at a time, in order: a retry of the last write applied to
+    // a row finds its own id there and counts nothing again.
+    const write = randomUUID();
+    return this.outbox.write('rejected call', (db) =>
+      db.transaction(async (tx) => {
+        const changed = await tx.run(
+          `INSERT INTO rejected_calls (source, reason, count, first_at, last_at, last_caller, last_write) VALUES (?, ?, 1, ?, ?, ?, ?)
+           ON CONFLICT (source, reason) DO UPDATE SET
+             count = CASE WHEN rejected_calls.last_write = excluded.last_write THEN rejected_calls.count ELSE rejected_calls.count + 1 END,
+             last_at = excluded.last_at, last_caller = excluded.last_caller, last_write = excluded.last_write`,
+          [source, reason, at, at, caller, write],
+        );
+        if (changed > 0) await tx.run(DIALECT_SQL.pruneRejectedCalls, [this.maxRows]);
+      }),
     );
-    const prune = db.prepare(
-      'DELETE FROM rejected_calls WHERE rowid IN (SELECT rowid FROM rejected_calls ORDER BY last_at DESC LIMIT -1 OFFSET ?)',
-    );
-    this.#record = db.transaction((source: string, reason: string, caller: string, at: number) => {
-      if (upsert.run(source, reason, at, at, caller).changes > 0) prune.run(maxRows);
-    });
-    this.#list = db.prepare('SELECT * FROM rejected_calls ORDER BY last_at DESC LIMIT ?');
-  }
-
-  record(rejection: { source: string; reason: string; caller: string; at: number }): void {
-    this.#record(rejection.source, rejection.reason, rejection.caller, rejection.at);
   }
 
   /** Most recently seen first. */
-  list(limit: number): RejectedCalls[] {
-    return (this.#list.all(Math.max(0, Math.floor(limit))) as RejectedRow[]).map((row) => ({
+  async list(limit: number): Promise<RejectedCalls[]> {
+    const rows = await this.outbox.read((db) => db.all<RejectedRow>('SELECT * FROM rejected_calls ORDER BY last_at DESC LIMIT ?', [Math.max(0, Math.floor(limit))]));
+    return rows.map((row) => ({
       source: row.source,
       reason: row.reason,
       count: row.count,

@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { SqliteDatabase } from './database.ts';
+import { InvalidStateError } from '../core/errors.ts';
+import { Mirror } from './mirror.ts';
+import type { Outbox } from './outbox.ts';
+import type { SqlValue } from './sql.ts';
 
 /**
  * A SIP account of the browser softphone: a 12-hour one minted for the camera page, or a
@@ -41,81 +44,92 @@ export function digestHa1(username: string, realm: string, password: string): st
   return createHash('md5').update(`${username}:${realm}:${password}`).digest('hex');
 }
 
-const LIVE = '(expires_at IS NULL OR expires_at > @now)';
-
+/**
+ * Accounts are held in memory: a SIP digest check looks one up synchronously for every
+ * REGISTER and INVITE. Writes update memory at once and go to the database in order.
+ */
 export class SoftphoneAccountRepository {
-  readonly #insert;
-  readonly #upsert;
-  readonly #get;
-  readonly #list;
-  readonly #delete;
-  readonly #deleteExpired;
+  readonly #accounts = new Mirror<SoftphoneAccount>();
 
-  constructor(db: SqliteDatabase) {
-    this.#insert = db.prepare(
-      'INSERT INTO softphone_accounts (username, realm, ha1, created_at, expires_at, cameras) VALUES (@username, @realm, @ha1, @now, @expiresAt, @cameras)',
-    );
-    // A replaced account starts afresh: new secret, new creation time, new expiry.
-    this.#upsert = db.prepare(
-      `INSERT INTO softphone_accounts (username, realm, ha1, created_at, expires_at, cameras) VALUES (@username, @realm, @ha1, @now, @expiresAt, @cameras)
-       ON CONFLICT (username) DO UPDATE SET realm = excluded.realm, ha1 = excluded.ha1, created_at = excluded.created_at,
-         expires_at = excluded.expires_at, cameras = excluded.cameras`,
-    );
-    this.#get = db.prepare(`SELECT * FROM softphone_accounts WHERE username = @username AND ${LIVE}`);
-    this.#list = db.prepare(`SELECT * FROM softphone_accounts WHERE ${LIVE} ORDER BY username`);
-    this.#delete = db.prepare('DELETE FROM softphone_accounts WHERE username = ?');
-    this.#deleteExpired = db.prepare('DELETE FROM softphone_accounts WHERE expires_at IS NOT NULL AND expires_at <= ?');
+  constructor(private readonly outbox: Outbox) {}
+
+  /** Reads every stored account into memory. */
+  async refresh(): Promise<void> {
+    await this.#accounts.refresh(async () => {
+      const rows = await this.outbox.read((db) => db.all<AccountRow>('SELECT * FROM softphone_accounts'));
+      return rows.map((row) => [row.username, fromRow(row)] as const);
+    });
   }
 
   /** Adds an account; throws when the username is taken. */
-  create(account: NewSoftphoneAccount, now: number): SoftphoneAccount {
-    const row = toRow(account, now);
-    this.#insert.run(row);
-    return toAccount(row);
+  async create(account: NewSoftphoneAccount, now: number): Promise<SoftphoneAccount> {
+    if (this.#accounts.has(account.username)) throw new InvalidStateError(`softphone account "${account.username}" exists`);
+    const stored = toAccount(account, now);
+    this.#accounts.set(stored.username, stored);
+    await this.outbox.write('softphone account', (db) =>
+      db.run('INSERT INTO softphone_accounts (username, realm, ha1, created_at, expires_at, cameras) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (username) DO NOTHING', toRow(stored)),
+    );
+    return stored;
   }
 
   /** Creates the account or replaces the one of that name; `created` tells which. */
-  put(account: NewSoftphoneAccount, now: number): { account: SoftphoneAccount; created: boolean } {
-    const row = toRow(account, now);
-    const created = this.#get.get({ username: account.username, now }) === undefined;
-    this.#upsert.run(row);
-    return { account: toAccount(row), created };
+  async put(account: NewSoftphoneAccount, now: number): Promise<{ account: SoftphoneAccount; created: boolean }> {
+    const created = this.find(account.username, now) === null;
+    const stored = toAccount(account, now);
+    this.#accounts.set(stored.username, stored);
+    // A replaced account starts afresh: new secret, new creation time, new expiry.
+    await this.outbox.write('softphone account', (db) =>
+      db.run(
+        `INSERT INTO softphone_accounts (username, realm, ha1, created_at, expires_at, cameras) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (username) DO UPDATE SET realm = excluded.realm, ha1 = excluded.ha1, created_at = excluded.created_at,
+           expires_at = excluded.expires_at, cameras = excluded.cameras`,
+        toRow(stored),
+      ),
+    );
+    return { account: stored, created };
   }
 
-  /** The account if it exists and has not expired at `now`. */
+  /** The account if it exists and has not expired at `now` (from memory). */
   find(username: string, now: number): SoftphoneAccount | null {
-    const row = this.#get.get({ username, now }) as AccountRow | undefined;
-    return row ? fromRow(row) : null;
+    const account = this.#accounts.get(username);
+    return account && isLive(account, now) ? account : null;
   }
 
-  /** Every account that has not expired at `now`, by name. */
+  /** Every account that has not expired at `now`, by name (from memory). */
   list(now: number): SoftphoneAccount[] {
-    return (this.#list.all({ now }) as AccountRow[]).map(fromRow);
+    return this.#accounts.values().filter((account) => isLive(account, now)).sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0));
   }
 
   /** Removes an account; false when there was none. */
-  delete(username: string): boolean {
-    return this.#delete.run(username).changes > 0;
+  async delete(username: string): Promise<boolean> {
+    if (!this.#accounts.delete(username)) return false;
+    await this.outbox.write('softphone account removal', (db) => db.run('DELETE FROM softphone_accounts WHERE username = ?', [username]));
+    return true;
   }
 
-  deleteExpired(now: number): number {
-    return this.#deleteExpired.run(now).changes;
+  async deleteExpired(now: number): Promise<number> {
+    const expired = this.#accounts.values().filter((account) => !isLive(account, now));
+    for (const account of expired) this.#accounts.delete(account.username);
+    await this.outbox.write('expired softphone accounts', (db) => db.run('DELETE FROM softphone_accounts WHERE expires_at IS NOT NULL AND expires_at <= ?', [now]));
+    return expired.length;
   }
 }
 
-function toRow(account: NewSoftphoneAccount, now: number) {
+const isLive = (account: SoftphoneAccount, now: number) => account.expiresAt === null || account.expiresAt > now;
+
+function toAccount(account: NewSoftphoneAccount, now: number): SoftphoneAccount {
   return {
     username: account.username,
     realm: account.realm,
     ha1: digestHa1(account.username, account.realm, account.password),
-    now,
+    createdAt: now,
     expiresAt: account.expiresAt,
-    cameras: account.cameras ? JSON.stringify(account.cameras) : null,
+    cameras: account.cameras ?? null,
   };
 }
 
-function toAccount(row: ReturnType<typeof toRow>): SoftphoneAccount {
-  return { username: row.username, realm: row.realm, ha1: row.ha1, createdAt: row.now, expiresAt: row.expiresAt, cameras: row.cameras ? (JSON.parse(row.cameras) as string[]) : null };
+function toRow(account: SoftphoneAccount): SqlValue[] {
+  return [account.username, account.realm, account.ha1, account.createdAt, account.expiresAt, account.cameras ? JSON.stringify(account.cameras) : null];
 }
 
 function fromRow(row: AccountRow): SoftphoneAccount {

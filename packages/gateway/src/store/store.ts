@@ -4,15 +4,23 @@ import { AdminUserRepository } from './admin-user-repository.ts';
 import { AudioMessageRepository } from './audio-message-repository.ts';
 import { CallLogRepository } from './call-log-repository.ts';
 import { CameraRepository } from './camera-repository.ts';
-import { openDatabase, type SqliteDatabase } from './database.ts';
+import { SqliteDatabase } from './database.ts';
 import { EmailProfileRepository } from './email-profile-repository.ts';
 import { EventRepository } from './event-repository.ts';
 import { LastCallerRepository } from './last-caller-repository.ts';
 import { LockoutRepository } from './lockout-repository.ts';
 import { OutgoingCallsRepository } from './outgoing-calls-repository.ts';
+import { Outbox } from './outbox.ts';
+import { PostgresDatabase } from './postgres-database.ts';
 import { RejectedCallRepository } from './rejected-call-repository.ts';
 import { SettingsRepository } from './settings-repository.ts';
 import { SoftphoneAccountRepository } from './softphone-account-repository.ts';
+import type { DatabaseHealth, SqlDatabase } from './sql.ts';
+
+/** How often a node re-reads what other nodes may have changed on a shared server (sessions, accounts, profiles). */
+const SHARED_REFRESH_MS = 5000;
+/** How long a closing gateway waits for queued writes while the server is unreachable. */
+const CLOSE_DRAIN_MS = 5000;
 
 /**
  * What one camera keeps (its own rows) plus the gateway-wide lists it reads: email profiles
@@ -28,9 +36,25 @@ export interface CameraStore {
   readonly emailProfiles: EmailProfileRepository;
   readonly lockouts: LockoutRepository;
   readonly rejectedCalls: RejectedCallRepository;
+  /** The store's health (a camera's status says when its database is unreachable). */
+  health(): StoreHealth;
 }
 
-/** The gateway's database and one repository per table. The composition root owns and closes it. */
+/** What /api/health and a camera's status warnings say while the database server is unreachable. */
+export const DATABASE_UNREACHABLE = 'database unreachable';
+
+/** The store's state for /api/health and the camera status. */
+export interface StoreHealth extends DatabaseHealth {
+  /** Writes queued for the server (retried until it answers). */
+  pendingWrites: number;
+}
+
+/**
+ * The gateway's database and one repository per table; SQLite in the data directory, or a
+ * PostgreSQL server shared by several gateways. Every repository answers with Promises; what
+ * a call needs at once (settings, accounts, lock-outs) is held in memory by its repository.
+ * The composition root owns and closes it.
+ */
 export class Store {
   readonly cameras: CameraRepository;
   readonly emailProfiles: EmailProfileRepository;
@@ -39,49 +63,96 @@ export class Store {
   readonly rejectedCalls: RejectedCallRepository;
   readonly lockouts: LockoutRepository;
   readonly adminSessions: AdminSessionRepository;
+  readonly #outbox: Outbox;
+  #refreshTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
   private constructor(
-    readonly db: SqliteDatabase,
+    readonly db: SqlDatabase,
     private readonly logger: Logger,
   ) {
-    this.cameras = new CameraRepository(db, logger);
-    this.emailProfiles = new EmailProfileRepository(db, logger);
-    this.adminUsers = new AdminUserRepository(db);
-    this.softphoneAccounts = new SoftphoneAccountRepository(db);
-    this.rejectedCalls = new RejectedCallRepository(db);
-    this.lockouts = new LockoutRepository(db);
-    this.adminSessions = new AdminSessionRepository(db);
+    const outbox = new Outbox(db, logger.child({ component: 'store' }));
+    this.#outbox = outbox;
+    this.cameras = new CameraRepository(outbox, logger);
+    this.emailProfiles = new EmailProfileRepository(outbox, logger);
+    this.adminUsers = new AdminUserRepository(outbox);
+    this.softphoneAccounts = new SoftphoneAccountRepository(outbox);
+    this.rejectedCalls = new RejectedCallRepository(outbox);
+    this.lockouts = new LockoutRepository(outbox);
+    this.adminSessions = new AdminSessionRepository(outbox);
   }
 
-  /** The repositories of one camera's rows (see CameraStore). */
-  camera(cameraId: string): CameraStore {
-    const { db, logger } = this;
-    return {
-      settings: new SettingsRepository(db, logger, cameraId),
-      audioMessages: new AudioMessageRepository(db, cameraId),
-      events: new EventRepository(db, cameraId),
-      callLog: new CallLogRepository(db, cameraId),
-      lastCaller: new LastCallerRepository(db, cameraId),
-      outgoingCalls: new OutgoingCallsRepository(db, cameraId, logger),
+  /**
+   * Opens the store: `database` is a postgres:// URL, or absent for `<dataDir>/camgate.db`.
+   * Migrates the schema and reads what is held in memory.
+   */
+  static async open(dataDir: string, logger: Logger, database?: string): Promise<Store> {
+    const db = database ? await PostgresDatabase.open(database, logger) : SqliteDatabase.open(dataDir, logger);
+    const store = new Store(db, logger);
+    try {
+      await store.#refreshShared();
+      await store.lockouts.refresh();
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+    if (db.dialect === 'postgres') {
+      store.#refreshTimer = setInterval(() => void store.#refreshShared().catch(() => undefined), SHARED_REFRESH_MS).unref();
+    }
+    return store;
+  }
+
+  /**
+   * The repositories of one camera's rows (see CameraStore), with its settings read into
+   * memory: one per running camera (a camera re-created after removal starts from its rows).
+   */
+  async camera(cameraId: string): Promise<CameraStore> {
+    const outbox = this.#outbox;
+    const cameraStore: CameraStore = {
+      settings: new SettingsRepository(outbox, this.logger, cameraId),
+      audioMessages: new AudioMessageRepository(outbox, cameraId),
+      events: new EventRepository(outbox, cameraId),
+      callLog: new CallLogRepository(outbox, cameraId),
+      lastCaller: new LastCallerRepository(outbox, cameraId),
+      outgoingCalls: new OutgoingCallsRepository(outbox, this.logger, cameraId),
       emailProfiles: this.emailProfiles,
       lockouts: this.lockouts,
       rejectedCalls: this.rejectedCalls,
+      health: () => this.health(),
     };
+    await Promise.all([cameraStore.settings.refresh(), cameraStore.outgoingCalls.refresh(), cameraStore.audioMessages.refresh(), cameraStore.events.load()]);
+    return cameraStore;
   }
 
-  /** Opens `<dataDir>/camgate.db`, migrating it to the current schema. */
-  static open(dataDir: string, logger: Logger): Store {
-    return new Store(openDatabase(dataDir, logger), logger);
+  health(): StoreHealth {
+    return { ...this.db.health(), pendingWrites: this.#outbox.pending };
+  }
+
+  /** Called whenever the database server becomes unreachable or reachable again. */
+  onHealthChange(listener: (health: StoreHealth) => void): void {
+    this.db.onHealthChange(() => listener(this.health()));
+  }
+
+  /** Resolves once every write queued so far is committed. */
+  settled(): Promise<void> {
+    return this.#outbox.settled();
   }
 
   get closed(): boolean {
     return this.#closed;
   }
 
-  close(): void {
+  /** Writes still queued get a few seconds to reach the server; then the connection closes. */
+  async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.db.close();
+    clearInterval(this.#refreshTimer);
+    await this.#outbox.close(CLOSE_DRAIN_MS);
+    await this.db.close();
+  }
+
+  /** What other nodes change on a shared server and this one reads synchronously. */
+  async #refreshShared(): Promise<void> {
+    await Promise.all([this.adminSessions.refresh(), this.softphoneAccounts.refresh(), this.emailProfiles.refresh()]);
   }
 }

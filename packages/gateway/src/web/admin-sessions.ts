@@ -12,21 +12,21 @@ export class AdminSessions {
     private readonly repository: AdminSessionRepository,
   ) {}
 
-  create(username: string): string {
+  async create(username: string): Promise<string> {
     const now = this.clock.now();
-    this.repository.deleteExpired(now);
+    await this.repository.deleteExpired(now);
     const token = randomBytes(32).toString('base64url');
-    this.repository.add(token, username, now + SESSION_TTL_MS);
+    await this.repository.add(token, username, now + SESSION_TTL_MS);
     return token;
   }
 
-  /** The signed-in username for a token, or undefined. */
+  /** The signed-in username for a token, or undefined (from memory: every request asks). */
   verify(token: string | undefined): string | undefined {
     return token ? this.repository.find(token, this.clock.now()) : undefined;
   }
 
-  destroy(token: string | undefined): void {
-    if (token) this.repository.delete(token);
+  async destroy(token: string | undefined): Promise<void> {
+    if (token) await this.repository.delete(token);
   }
 }
 

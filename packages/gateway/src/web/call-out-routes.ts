@@ -77,7 +77,7 @@ export function createCallOutRoutes(o: CallOutRoutesOptions): Router {
     api.get(`${prefix}/call-outs`, admin, route((req, res) => res.json(cameraOf(req).callOuts.statuses)));
     api.get(`${prefix}/outgoing-calls`, admin, route((req, res) => res.json(cameraOf(req).settings.view())));
     api.put(`${prefix}/outgoing-calls`, admin, express.json({ limit: '64kb' }), route((req, res) => res.json(cameraOf(req).settings.set(req.body))));
-    api.post(`${prefix}/outgoing-calls/store`, admin, route((req, res) => res.json(cameraOf(req).settings.store())));
+    api.post(`${prefix}/outgoing-calls/store`, admin, route(async (req, res) => res.json(await cameraOf(req).settings.store())));
   }
   // In front of the audio-message routes: a message a call-out profile plays stays (409), as one the Incoming Calls settings use.
   api.delete(['/messages/:messageId', '/cameras/:id/messages/:messageId'], ...admin, (req: Request, res: Response, next: NextFunction) => {

@@ -3,6 +3,7 @@ import type { ZodType } from 'zod';
 import type { ApiError } from '@camgate/protocol';
 import { ValidationError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+import { DatabaseUnavailableError } from '../store/outbox.ts';
 
 /** An API answer other than 2xx, with the offending field when there is one. */
 export class HttpError extends Error {
@@ -49,6 +50,9 @@ export function errorHandler(logger: Logger) {
     } else if (error instanceof ValidationError) {
       status = 400;
       body = { error: error.message, field: error.field };
+    } else if (error instanceof DatabaseUnavailableError) {
+      status = 503;
+      body = { error: error.message };
     } else if (isBodyParserError(error)) {
       status = error.status;
       body = { error: error.type === 'entity.too.large' ? 'request body too large' : 'malformed request body' };

@@ -18,7 +18,7 @@ import type { Clock } from '../core/clock.ts';
 import { InvalidStateError, ValidationError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { PinGuard } from '../camera/pin-guard.ts';
-import type { Store } from '../store/store.ts';
+import { DATABASE_UNREACHABLE, type Store } from '../store/store.ts';
 import { AdminSessions, readCookie, SESSION_COOKIE } from './admin-sessions.ts';
 import { HttpError, parseBody, route } from './http-errors.ts';
 import { sameOriginOnly } from './origin-policy.ts';
@@ -59,10 +59,13 @@ export function createRestApi(o: RestApiOptions): Router {
 
   api.use(sameOriginOnly);
 
+  // The node answers calls while its database is unreachable: it stays "ok" and says what is missing.
   api.get('/health', (_req, res) => {
-    const health = o.health?.();
-    // ok: this node answers calls; a shared state that is away is a warning, not an outage.
-    res.json({ ok: true, ...health, warnings: health?.sharedState === 'unreachable' ? [SHARED_STATE_UNREACHABLE] : [] });
+    const shared = o.health?.();
+    const { reachable, pendingWrites } = store.health();
+    // ok: this node answers calls; a shared state or database that is away is a warning, not an outage.
+    const warnings = [...(shared?.sharedState === 'unreachable' ? [SHARED_STATE_UNREACHABLE] : []), ...(reachable ? [] : [DATABASE_UNREACHABLE])];
+    res.json({ ok: true, ...shared, database: reachable ? 'ok' : DATABASE_UNREACHABLE, pendingWrites, warnings });
   });
 
   api.post(
@@ -82,17 +85,20 @@ export function createRestApi(o: RestApiOptions): Router {
       }
       // Re-checked after the hash: a lock-out that engaged meanwhile refuses even the right password.
       if (!attempt.succeed()) throw tooManySignIns(res, o.loginGuard.lockedUntil(keys), clock.now());
-      const token = o.sessions.create(username);
+      const token = await o.sessions.create(username);
       res.setHeader('Set-Cookie', `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict${secureCookie(req)}`);
       res.status(204).end();
     }),
   );
 
-  api.post('/logout', (req, res) => {
-    o.sessions.destroy(readCookie(req.headers.cookie, SESSION_COOKIE));
-    res.setHeader('Set-Cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
-    res.status(204).end();
-  });
+  api.post(
+    '/logout',
+    route(async (req, res) => {
+      await o.sessions.destroy(readCookie(req.headers.cookie, SESSION_COOKIE));
+      res.setHeader('Set-Cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
+      res.status(204).end();
+    }),
+  );
 
   // Every route below needs a signed-in admin.
   api.use((req, res, next) => {
@@ -157,10 +163,8 @@ export function createRestApi(o: RestApiOptions): Router {
     res.json(unitOf(res).camera.settings.view());
   });
   camera.put('/settings', express.json({ limit: '256kb' }), route((req, res) => res.json(unitOf(res).camera.settings.set(req.body))));
-  camera.post('/settings/store', route((_req, res) => res.json(unitOf(res).camera.settings.store())));
-  camera.get('/last-caller', (_req, res) => {
-    res.json(unitOf(res).store.lastCaller.get());
-  });
+  camera.post('/settings/store', route(async (_req, res) => res.json(await unitOf(res).camera.settings.store())));
+  camera.get('/last-caller', route(async (_req, res) => res.json(await unitOf(res).store.lastCaller.get())));
 
   // --- Audio messages ----------------------------------------------------------------------
   camera.get('/messages', (_req, res) => {
@@ -181,29 +185,29 @@ export function createRestApi(o: RestApiOptions): Router {
         throw new HttpError(400, `not a usable WAV file: ${error.message.replace(/^wav: /, '')}`, 'file');
       }
       // Stored as the engine hears it (8 kHz mono): a call then reads it without decoding or resampling a large file.
-      const message = unitOf(res).store.audioMessages.add({ name, durationMs: (samples.length / ENGINE_RATE) * 1000, wav: encodeWav(samples) }, clock.now());
+      const message = await unitOf(res).store.audioMessages.add({ name, durationMs: (samples.length / ENGINE_RATE) * 1000, wav: encodeWav(samples) }, clock.now());
       res.status(201).json(message);
     }),
   );
   camera.patch(
     '/messages/:id',
     express.json({ limit: '4kb' }),
-    route((req, res) => {
+    route(async (req, res) => {
       const { name } = parseBody(RenameMessageSchema, req.body);
-      res.json(unitOf(res).store.audioMessages.rename(param(req, 'id'), name) ?? notFound('message'));
+      res.json((await unitOf(res).store.audioMessages.rename(param(req, 'id'), name)) ?? notFound('message'));
     }),
   );
   camera.delete(
     '/messages/:id',
-    route((req, res) => {
-      if (!conflictAware(() => unitOf(res).camera.deleteAudioMessage(param(req, 'id')))) notFound('message');
+    route(async (req, res) => {
+      if (!(await conflictAwareAsync(() => unitOf(res).camera.deleteAudioMessage(param(req, 'id'))))) notFound('message');
       res.status(204).end();
     }),
   );
   camera.get(
     '/messages/:id/audio',
-    route((req, res) => {
-      const wav = unitOf(res).store.audioMessages.wav(param(req, 'id')) ?? notFound('message');
+    route(async (req, res) => {
+      const wav = (await unitOf(res).store.audioMessages.wav(param(req, 'id'))) ?? notFound('message');
       res.type('audio/wav').send(wav);
     }),
   );
@@ -215,9 +219,9 @@ export function createRestApi(o: RestApiOptions): Router {
   api.put(
     '/email-profiles/:id',
     express.json({ limit: '16kb' }),
-    route((req, res) => {
+    route(async (req, res) => {
       const profile = parseBody(EmailProfileSchema, { ...(req.body as object), id: param(req, 'id') });
-      res.json(store.emailProfiles.put(profile, clock.now()));
+      res.json(await store.emailProfiles.put(profile, clock.now()));
     }),
   );
   api.post(
@@ -235,12 +239,12 @@ export function createRestApi(o: RestApiOptions): Router {
   );
   api.delete(
     '/email-profiles/:id',
-    route((req, res) => {
+    route(async (req, res) => {
       const id = param(req, 'id');
       // A global list each camera chooses from: in use by any camera's settings, it stays.
       const user = cameras.list().find((unit) => unit.camera.settings.uses({ emailProfileId: id }));
       if (user) throw new HttpError(409, `the email profile is in use by camera "${user.id}"`);
-      if (!store.emailProfiles.delete(id)) notFound('email profile');
+      if (!(await store.emailProfiles.delete(id))) notFound('email profile');
       res.status(204).end();
     }),
   );
@@ -274,25 +278,25 @@ export function createRestApi(o: RestApiOptions): Router {
   );
   camera.get(
     '/events',
-    route((req, res) => res.json(unitOf(res).store.events.list(parseBody(LimitQuery, req.query).limit))),
+    route(async (req, res) => res.json(await unitOf(res).store.events.list(parseBody(LimitQuery, req.query).limit))),
   );
   camera.get(
     '/events/:id/image',
-    route((req, res) => {
-      const image = unitOf(res).store.events.image(Number(param(req, 'id'))) ?? notFound('image');
+    route(async (req, res) => {
+      const image = (await unitOf(res).store.events.image(Number(param(req, 'id')))) ?? notFound('image');
       res.type(image.contentType).setHeader('Cache-Control', 'private, max-age=86400');
       res.send(image.data);
     }),
   );
   camera.get(
     '/calls',
-    route((req, res) => res.json(unitOf(res).store.callLog.list(parseBody(LimitQuery, req.query).limit))),
+    route(async (req, res) => res.json(await unitOf(res).store.callLog.list(parseBody(LimitQuery, req.query).limit))),
   );
 
   // --- Gateway-wide ---------------------------------------------------------------------------
   api.get(
     '/calls/rejected',
-    route((req, res) => res.json(store.rejectedCalls.list(parseBody(LimitQuery, req.query).limit))),
+    route(async (req, res) => res.json(await store.rejectedCalls.list(parseBody(LimitQuery, req.query).limit))),
   );
 
   // --- Lock-outs (PINs, admin sign-ins, softphone digests) ------------------------------------
@@ -344,12 +348,3 @@ async function conflictAwareAsync<T>(change: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Runs a delete that refuses with InvalidStateError when the item is in use (-> 409). */
-function conflictAware(remove: () => boolean): boolean {
-  try {
-    return remove();
-  } catch (error) {
-    if (error instanceof InvalidStateError) throw new HttpError(409, error.message);
-    throw error;
-  }
-}

@@ -49,15 +49,15 @@ export function createSoftphoneRoutes(o: SoftphoneRoutesOptions): Router {
    */
   routes.post(
     '/softphone/credentials',
-    route((req, res) => {
+    route(async (req, res) => {
       const username = res.locals.username as string;
       const { camera } = parseBody(CredentialsQuerySchema, req.query);
       const target = o.softphoneTarget(req.headers.host ?? 'localhost', req.secure, camera) ?? notFoundCamera();
-      const password = o.admins.derivedSecret(username, CAMERA_PAGE_SECRET_PURPOSE);
+      const password = await o.admins.derivedSecret(username, CAMERA_PAGE_SECRET_PURPOSE);
       if (password === null) throw new HttpError(401, 'sign in first');
       const now = clock.now();
-      accounts.deleteExpired(now);
-      accounts.put({ username, realm: o.realm, password, expiresAt: null }, now);
+      await accounts.deleteExpired(now);
+      await accounts.put({ username, realm: o.realm, password, expiresAt: null }, now);
       const credentials: SoftphoneCredentials = {
         uri: `sip:${username}@${target.domain}`,
         username,
@@ -69,30 +69,36 @@ export function createSoftphoneRoutes(o: SoftphoneRoutesOptions): Router {
     }),
   );
 
-  routes.get('/softphone-accounts', (_req, res) => {
-    const now = clock.now();
-    accounts.deleteExpired(now);
-    res.json(accounts.list(now).map(toView));
-  });
+  routes.get(
+    '/softphone-accounts',
+    route(async (_req, res) => {
+      const now = clock.now();
+      await accounts.deleteExpired(now);
+      res.json(accounts.list(now).map(toView));
+    }),
+  );
 
   routes.put(
     '/softphone-accounts/:username',
     express.json({ limit: '4kb' }),
-    route((req, res) => {
+    route(async (req, res) => {
       const body = typeof req.body === 'object' && req.body !== null ? (req.body as object) : {};
       const { username, password, cameras } = parseBody(PutAccountSchema, { ...body, username: req.params.username });
-      if (o.admins.exists(username)) throw new HttpError(409, `"${username}" is the camera page's own softphone of that admin; choose another name`, 'username');
-      const { account, created } = accounts.put({ username, realm: o.realm, password, expiresAt: null, cameras: cameras ?? null }, clock.now());
+      if (await o.admins.exists(username)) throw new HttpError(409, `"${username}" is the camera page's own softphone of that admin; choose another name`, 'username');
+      const { account, created } = await accounts.put({ username, realm: o.realm, password, expiresAt: null, cameras: cameras ?? null }, clock.now());
       o.logger.info({ username, created }, 'softphone account saved');
       res.status(created ? 201 : 200).json(toView(account));
     }),
   );
 
-  routes.delete('/softphone-accounts/:username', (req, res) => {
-    if (!accounts.delete(String(req.params.username))) throw new HttpError(404, 'softphone account not found');
-    o.logger.info({ username: req.params.username }, 'softphone account deleted');
-    res.status(204).end();
-  });
+  routes.delete(
+    '/softphone-accounts/:username',
+    route(async (req, res) => {
+      if (!(await accounts.delete(String(req.params.username)))) throw new HttpError(404, 'softphone account not found');
+      o.logger.info({ username: req.params.username }, 'softphone account deleted');
+      res.status(204).end();
+    }),
+  );
 
   return routes;
 }

@@ -96,9 +96,9 @@ describe('the gateway process', () => {
     await gw.api('POST', '/api/cameras/camera/settings/store');
 
     // A call in progress when the process is killed (written as the camera would, through a second connection).
-    const store = Store.open(dataDir, createLogger('silent'));
-    store.camera('camera').callLog.start('cut-by-kill', '+4930123456', Date.now());
-    store.close();
+    const store = await Store.open(dataDir, createLogger('silent'));
+    await (await store.camera('camera')).callLog.start('cut-by-kill', '+4930123456', Date.now());
+    await store.close();
     const oldSession = gw.cookie;
     gw.child.kill('SIGKILL');
     await exited(gw.child);

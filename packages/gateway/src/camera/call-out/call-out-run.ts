@@ -4,6 +4,7 @@ import type { Clock, TimerHandle } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
 import { TypedEmitter } from '../../core/typed-emitter.ts';
 import type { CallLogRepository } from '../../store/call-log-repository.ts';
+import { inBackground } from '../../store/outbox.ts';
 import type { CameraCall } from '../camera-call.ts';
 import type { CallOutDialer, DialAttempt, DialFailure, DialResult } from './dialer.ts';
 
@@ -175,7 +176,7 @@ export class CallOutRun extends TypedEmitter<CallOutRunEvents> {
   #taken(index: number, call: CameraCall): Promise<boolean> {
     const { profile, clock, callLog } = this.#o;
     const target = this.#states[index]!.target;
-    callLog.addCommand(call.callId, `${this.#label()}: answered by ${target}`);
+    inBackground(callLog.addCommand(call.callId, `${this.#label()}: answered by ${target}`));
     this.#set(index, 'answered');
     if (!profile.acknowledge) {
       this.#answeredBy = target;
@@ -210,9 +211,9 @@ export class CallOutRun extends TypedEmitter<CallOutRunEvents> {
     this.#set(index, state);
     this.#log.info({ event: 'target-not-taken', target, callId: attempt.callId, state, status }, 'target did not take the call');
     const callId = attempt.callId ?? `call-out-${randomUUID()}`;
-    callLog.start(callId, target, this.#startedAt);
-    callLog.addCommand(callId, `${this.#label()}: ${state}${status ? ` (${status})` : ''}`);
-    callLog.finish(callId, clock.now(), STATE_OUTCOME[state] ?? 'error');
+    inBackground(callLog.start(callId, target, this.#startedAt));
+    inBackground(callLog.addCommand(callId, `${this.#label()}: ${state}${status ? ` (${status})` : ''}`));
+    inBackground(callLog.finish(callId, clock.now(), STATE_OUTCOME[state] ?? 'error'));
   }
 
   #label(): string {

@@ -49,8 +49,8 @@ export class OutgoingCallsSettingsService {
     return [this.#running, this.#stored].some((settings) => settings.profiles.some((p) => p.messageId === messageId));
   }
 
-  store(): OutgoingCallsView {
-    this.repository.save(this.#running, this.clock.now());
+  async store(): Promise<OutgoingCallsView> {
+    await this.repository.save(this.#running, this.clock.now());
     this.#stored = this.#running;
     this.logger.info('outgoing-call settings stored');
     return this.view();

@@ -26,17 +26,17 @@ export class EventRecorder extends TypedEmitter<EventRecorderEvents> {
   /**
    * Takes the snapshot first (the event's picture is of its moment); an event is kept even
    * when no image could be taken. `callId` names the call that caused it, for the log.
+   * Resolves once the picture is taken and the event queued: a call (key 6, the bell) never
+   * waits for the database; the event is emitted when it is stored.
    */
-  async record(kind: CameraEventKind, detail: string, callId?: string): Promise<CameraEvent> {
-    return (await this.capture(kind, detail, callId)).event;
+  async record(kind: CameraEventKind, detail: string, callId?: string): Promise<void> {
+    await this.#begin(kind, detail, callId);
   }
 
-  /** Like `record`, and hands back the picture taken (null when the snapshot failed). */
-  capture(kind: CameraEventKind, detail: string, callId?: string): Promise<{ event: CameraEvent; image: StoredImage | null }> {
-    const capturing = this.#capture(kind, detail, callId);
-    this.#pending.add(capturing);
-    void capturing.finally(() => this.#pending.delete(capturing)).catch(() => undefined);
-    return capturing;
+  /** Like `record`, but resolves once the event is stored, with the picture taken (null when the snapshot failed). */
+  async capture(kind: CameraEventKind, detail: string, callId?: string): Promise<{ event: CameraEvent; image: StoredImage | null }> {
+    const { image, stored } = await this.#begin(kind, detail, callId);
+    return { event: await stored, image };
   }
 
   /** Resolves once every event begun so far is stored (a removed camera leaves no late row behind). */
@@ -44,23 +44,34 @@ export class EventRecorder extends TypedEmitter<EventRecorderEvents> {
     await Promise.allSettled([...this.#pending]);
   }
 
-  async #capture(kind: CameraEventKind, detail: string, callId?: string): Promise<{ event: CameraEvent; image: StoredImage | null }> {
+  #begin(kind: CameraEventKind, detail: string, callId?: string): Promise<{ image: StoredImage | null; stored: Promise<CameraEvent> }> {
     const log = callId === undefined ? this.logger : this.logger.child({ callId });
     const at = this.clock.now();
-    let image: StoredImage | null = null;
+    const begun = this.#picture(kind, log).then((image) => ({ image, stored: this.#store({ kind, at, detail, image }, log) }));
+    const done = begun.then(({ stored }) => stored);
+    this.#pending.add(done);
+    void done.finally(() => this.#pending.delete(done)).catch(() => undefined);
+    return begun;
+  }
+
+  async #picture(kind: CameraEventKind, log: Logger): Promise<StoredImage | null> {
     try {
-      image = await this.snapshots.capture();
+      return await this.snapshots.capture();
     } catch (error) {
       log.warn({ kind, err: (error as Error).message }, 'snapshot failed; event stored without image');
+      return null;
     }
-    const event = this.repository.add({ kind, at, detail, image });
-    log.info({ eventId: event.id, kind, hasImage: event.hasImage }, 'camera event');
+  }
+
+  async #store(input: { kind: CameraEventKind; at: number; detail: string; image: StoredImage | null }, log: Logger): Promise<CameraEvent> {
+    const event = await this.repository.add(input);
+    log.info({ eventId: event.id, kind: event.kind, hasImage: event.hasImage }, 'camera event');
     this.safeEmit('event', event);
-    return { event, image };
+    return event;
   }
 
   /** "Time of the last event" (key 0, status). */
   get lastEventAt(): number | null {
-    return this.repository.latest()?.at ?? null;
+    return this.repository.lastEventAt;
   }
 }

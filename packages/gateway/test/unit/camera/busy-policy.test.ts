@@ -23,7 +23,7 @@ describe('busy policy: a call while another one runs', () => {
     f.configure({ pin: '', welcomeMessageId: null, busy: { policy: 'reject', queueSeconds: 60 } });
     await f.call('first');
     expect(offer('second').decision).toEqual({ accept: false, reason: 'busy' });
-    expect(f.store.rejectedCalls.list(10)).toEqual([expect.objectContaining({ reason: 'busy', count: 1 })]);
+    expect(await f.store.rejectedCalls.list(10)).toEqual([expect.objectContaining({ reason: 'busy', count: 1 })]);
   });
 
   it('queue: the second caller rings until the first ends, then is answered', async () => {

@@ -132,7 +132,7 @@ describe('CameraCall: the IVR of the help page', () => {
       expect(second.port.lastSaid).toBe(PROMPTS.lockedOut);
       expect(second.port.hungUp).toBe('locked-out');
       await settle();
-      expect(f.store.events.list(5).map((e) => e.kind)).toContain('pin-lockout');
+      expect((await (await f.store.events.list(5))).map((e) => e.kind)).toContain('pin-lockout');
 
       // Another caller from the same address is refused; the same (forgeable) caller from
       // another address is not: a stranger cannot lock the owner out.
@@ -174,16 +174,16 @@ describe('CameraCall: the IVR of the help page', () => {
       expect(port.lastSaid).toBe('Door opener triggered.');
       expect(led).toEqual(['executing', 'connected']);
 
-      const event = f.store.events.latest()!;
+      const event = (await f.store.events.latest())!;
       expect(event.kind).toBe('door');
       expect(event.hasImage).toBe(true);
-      const image = PNG.sync.read(f.store.events.image(event.id)!.data);
+      const image = PNG.sync.read((await f.store.events.image(event.id))!.data);
       expect([image.width, image.height]).toEqual([320, 240]);
 
       f.clock.advance(3000); // factory door profile: pulse of 3 s
       expect(f.camera.outputs.door.state.active).toBe(false);
       expect(f.camera.outputs.door.history.map((h) => h.active)).toEqual([true, false]);
-      expect(f.store.callLog.get('c1')?.commands).toEqual(['1 door opener']);
+      expect((await f.store.callLog.get('c1'))?.commands).toEqual(['1 door opener']);
     });
 
     it('3# switches the light (toggle profile) and says its state', async () => {
@@ -204,7 +204,7 @@ describe('CameraCall: the IVR of the help page', () => {
       await f.press(call, '#');
       expect(port.said.length).toBe(before);
       expect(port.beeps).toEqual(['error']);
-      expect(f.store.callLog.get('c1')?.commands).toEqual([]);
+      expect((await f.store.callLog.get('c1'))?.commands).toEqual([]);
     });
 
     it('5 without an email profile is not acknowledged', async () => {
@@ -221,7 +221,7 @@ describe('CameraCall: the IVR of the help page', () => {
       expect(port.beeps).toEqual(['error']);
       await f.press(call, '6##');
       expect(port.beeps).toEqual(['error', 'error']);
-      expect(f.store.events.list(10).filter((e) => e.kind === 'user-click')).toHaveLength(1);
+      expect((await (await f.store.events.list(10))).filter((e) => e.kind === 'user-click')).toHaveLength(1);
     });
 
     it('4# says the date and time', async () => {
@@ -235,7 +235,7 @@ describe('CameraCall: the IVR of the help page', () => {
     it('6# triggers the User Click event with a snapshot', async () => {
       const { port, call } = await f.call('c1');
       await f.press(call, '6#');
-      const event = f.store.events.latest()!;
+      const event = (await f.store.events.latest())!;
       expect(event).toMatchObject({ kind: 'user-click', hasImage: true });
       expect(port.lastSaid).toBe('User click event triggered.');
     });
@@ -347,10 +347,10 @@ describe('CameraCall: the IVR of the help page', () => {
       expect(ended).toEqual(['completed']);
       expect(led).toEqual(['ringing', 'pin', 'connected', 'executing', 'connected', 'idle']);
       expect(f.camera.calls).toEqual([]);
-      const entry = f.store.callLog.get('c1')!;
+      const entry = (await f.store.callLog.get('c1'))!;
       expect(entry).toMatchObject({ caller: '+4930123456', outcome: 'completed', commands: ['1 door opener'] });
       expect(entry.endedAt).not.toBeNull();
-      expect(f.store.events.latest()?.kind).toBe('call');
+      expect((await f.store.events.latest())?.kind).toBe('call');
     });
 
     it('never writes the PIN or PIN digits to the log or the call log; menu keys are logged with their source', async () => {
@@ -362,7 +362,7 @@ describe('CameraCall: the IVR of the help page', () => {
       call.ended('completed');
       await settle();
 
-      const text = JSON.stringify(f.logLines) + JSON.stringify(f.store.callLog.list(10));
+      const text = JSON.stringify(f.logLines) + JSON.stringify((await f.store.callLog.list(10)));
       expect(text).not.toContain('98765');
       const keyLines = f.logLines.filter((line) => line.event === 'key');
       expect(keyLines.map((line) => line.key)).toEqual(['*', '*', '*', '*', '*', '#', '4', '#']);

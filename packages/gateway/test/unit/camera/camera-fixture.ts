@@ -47,9 +47,9 @@ export async function createCameraFixture(options: Partial<CameraOptions> = {}) 
   const internetServer: Server = createServer((socket) => socket.destroy());
   await new Promise<void>((resolve) => internetServer.listen(0, '127.0.0.1', resolve));
   const internetPort = (internetServer.address() as { port: number }).port;
-  const database = Store.open(dataDir, logger);
-  const store = database.camera('camera');
-  store.audioMessages.putBuiltin({ id: 'welcome', name: 'Welcome', durationMs: 2000, wav: Buffer.from('RIFF') }, START);
+  const database = await Store.open(dataDir, logger);
+  const store = await database.camera('camera');
+  await store.audioMessages.putBuiltin({ id: 'welcome', name: 'Welcome', durationMs: 2000, wav: Buffer.from('RIFF') }, START);
   const camera = new Camera({
     store,
     clock,
@@ -82,7 +82,7 @@ export async function createCameraFixture(options: Partial<CameraOptions> = {}) 
 
   const close = async () => {
     camera.close();
-    database.close();
+    await database.close();
     await new Promise((resolve) => internetServer.close(resolve));
     rmSync(dataDir, { recursive: true, force: true });
   };

@@ -16,43 +16,43 @@ describe('Camera', () => {
   });
 
   describe('decide(): which calls the camera takes', () => {
-    it('answers every call while the accepted list is empty', () => {
+    it('answers every call while the accepted list is empty', async () => {
       expect(f.camera.decide(incoming('c1'))).toEqual({ accept: true, ring: false });
     });
 
-    it('refuses when incoming calls are disabled', () => {
+    it('refuses when incoming calls are disabled', async () => {
       f.configure({ enabled: false });
       expect(f.camera.decide(incoming('c1'))).toEqual({ accept: false, reason: 'disabled' });
     });
 
-    it('takes only accepted callers; refused calls are counted per source and reason, outside the call log', () => {
+    it('takes only accepted callers; refused calls are counted per source and reason, outside the call log', async () => {
       f.configure({ acceptedCallers: ['+49-30-123456', 'sip:bob@example.org'] });
       expect(f.camera.decide(incoming('c1', { uri: 'tel:+4930123456' }))).toEqual({ accept: true, ring: false });
       expect(f.camera.decide(incoming('c2', { uri: '"Bob" <sip:bob@EXAMPLE.org;transport=tcp>' }))).toEqual({ accept: true, ring: false });
       expect(f.camera.decide(incoming('c3', { uri: 'sip:mallory@example.org' }))).toEqual({ accept: false, reason: 'not-accepted' });
-      expect(f.store.callLog.get('c3')).toBeNull();
-      expect(f.store.rejectedCalls.list(10)).toEqual([
+      expect((await f.store.callLog.get('c3'))).toBeNull();
+      expect(await f.store.rejectedCalls.list(10)).toEqual([
         expect.objectContaining({ reason: 'rejected', count: 1, lastCaller: 'sip:mallory@example.org' }),
       ]);
-      expect(f.store.callLog.get('c1')).toBeNull(); // accepted calls are logged when they start
+      expect((await f.store.callLog.get('c1'))).toBeNull(); // accepted calls are logged when they start
     });
 
-    it('answers only to its own numbers when "answer to" is set', () => {
+    it('answers only to its own numbers when "answer to" is set', async () => {
       f.configure({ answerTo: ['+49-30-999', 'camera'] });
       expect(f.camera.decide(incoming('c1', { requestUser: '004930999' })).accept).toBe(true);
       expect(f.camera.decide(incoming('c2', { requestUser: 'camera' })).accept).toBe(true);
       expect(f.camera.decide(incoming('c3', { requestUser: 'frontdoor' }))).toEqual({ accept: false, reason: 'not-answering-to' });
     });
 
-    it('remembers the last caller either way ("The last calling phone number or SIP address is displayed")', () => {
+    it('remembers the last caller either way ("The last calling phone number or SIP address is displayed")', async () => {
       const seen: LastCaller[] = [];
       f.camera.on('last-caller', (last) => seen.push(last));
       f.configure({ acceptedCallers: ['sip:bob@example.org'] });
       f.camera.decide(incoming('c1', { uri: '"Eve" <sip:+49 (0)30 5555@provider.example;user=phone>' }));
-      expect(f.store.lastCaller.get()).toEqual({ caller: '+49305555', at: f.clock.now(), answered: false });
+      expect((await f.store.lastCaller.get())).toEqual({ caller: '+49305555', at: f.clock.now(), answered: false });
       f.camera.decide(incoming('c2', { uri: 'sip:bob@example.org' }));
       expect(seen.map((s) => s?.caller)).toEqual(['+49305555', 'sip:bob@example.org']);
-      expect(f.store.lastCaller.get()?.answered).toBe(true);
+      expect((await f.store.lastCaller.get())?.answered).toBe(true);
     });
   });
 
@@ -80,8 +80,8 @@ describe('Camera', () => {
       f.clock.advance(5000);
       await settle();
       expect(port.answered).toBe(false);
-      expect(f.store.callLog.get('c1')?.outcome).toBe('cancelled');
-      expect(f.store.events.latest()).toBeNull(); // unanswered calls are no camera events
+      expect((await f.store.callLog.get('c1'))?.outcome).toBe('cancelled');
+      expect((await f.store.events.latest())).toBeNull(); // unanswered calls are no camera events
     });
 
     it('hangs up with "error" when answering fails', async () => {
@@ -94,7 +94,7 @@ describe('Camera', () => {
       expect(call.state).toBe('ended');
     });
 
-    it('refuses a second call with the same Call-ID', () => {
+    it('refuses a second call with the same Call-ID', async () => {
       f.camera.startCall(new FakeCallPort('c1'), incoming('c1'));
       expect(() => f.camera.startCall(new FakeCallPort('c1'), incoming('c1'))).toThrow(InvalidStateError);
     });
@@ -125,22 +125,22 @@ describe('Camera', () => {
       f.camera.on('output', (state) => outputs.push(state.active));
       const state = await f.camera.triggerOutput('door');
       expect(state.active).toBe(true);
-      expect(f.store.events.latest()).toMatchObject({ kind: 'door', hasImage: true });
+      expect((await f.store.events.latest())).toMatchObject({ kind: 'door', hasImage: true });
       f.clock.advance(3000);
       expect(outputs).toEqual([true, false]);
     });
 
-    it('refuses to delete the welcome message in use', () => {
-      f.store.emailProfiles.put(
+    it('refuses to delete the welcome message in use', async () => {
+      await f.store.emailProfiles.put(
         { id: 'p', name: 'P', host: 'h', port: 25, security: 'none', username: '', password: '', from: 'cam@example.com', to: ['guard@example.com'], subject: '' },
         0,
       );
       f.configure({ emailProfileId: 'p' });
-      expect(() => f.camera.deleteAudioMessage('welcome')).toThrow(InvalidStateError);
+      await expect(f.camera.deleteAudioMessage('welcome')).rejects.toThrow(InvalidStateError);
       expect(f.camera.settings.uses({ emailProfileId: 'p' })).toBe(true);
       f.configure({ emailProfileId: null, welcomeMessageId: null });
       // still used by the stored settings (factory: welcome), so Restore keeps working
-      expect(() => f.camera.deleteAudioMessage('welcome')).toThrow(InvalidStateError);
+      await expect(f.camera.deleteAudioMessage('welcome')).rejects.toThrow(InvalidStateError);
       expect(f.camera.settings.uses({ emailProfileId: 'p' })).toBe(false);
     });
   });

@@ -46,12 +46,12 @@ describe('key 5: "Send an email with an event image as attachment" (real SMTP se
   });
 
   it('mails a picture taken at the moment of the command, with local time, and says it worked', async () => {
-    f.store.emailProfiles.put({ ...PROFILE, port: smtpPort }, f.clock.now());
+    await f.store.emailProfiles.put({ ...PROFILE, port: smtpPort }, f.clock.now());
     f.configure({ pin: '', welcomeMessageId: null, emailProfileId: 'office' });
     // A caller trying to inject a header through its SIP user part.
     const { port, call } = await f.call('c1', { uri: 'sip:evil%0D%0ABcc%3A%20victim%40example.net@attacker.example' });
     await f.press(call, '1#'); // door event: its picture shows the door open
-    const door = f.store.events.latest()!;
+    const door = (await f.store.events.latest())!;
     f.clock.advance(5000); // the door pulse (3 s) is over: now the door is shut
 
     await f.press(call, '5');
@@ -71,15 +71,15 @@ describe('key 5: "Send an email with an event image as attachment" (real SMTP se
     expect(mail.headers.has('bcc')).toBe(false);
     expect(mail.text).not.toMatch(/\r|victim@example\.net\n/);
     // Not the previous event's picture: a fresh one, an event of its own.
-    const fresh = f.store.events.latest()!;
+    const fresh = (await f.store.events.latest())!;
     expect(fresh.kind).toBe('email');
     expect(fresh.id).toBeGreaterThan(door.id);
     expect(mail.attachments).toHaveLength(1);
     const attachment = mail.attachments[0]!;
     expect(attachment.contentType).toBe('image/png');
     expect(attachment.filename).toBe(`event-${fresh.id}.png`);
-    expect(attachment.content.equals(f.store.events.image(fresh.id)!.data)).toBe(true);
-    expect(attachment.content.equals(f.store.events.image(door.id)!.data)).toBe(false);
+    expect(attachment.content.equals((await f.store.events.image(fresh.id))!.data)).toBe(true);
+    expect(attachment.content.equals((await f.store.events.image(door.id))!.data)).toBe(false);
     expect(PNG.sync.read(attachment.content).width).toBe(320);
     // The factory zone is UTC, spelled out for a person, not ISO.
     expect(mail.text).toContain('Thursday, 26 November 2026 at 14:05:05 UTC');
@@ -87,7 +87,7 @@ describe('key 5: "Send an email with an event image as attachment" (real SMTP se
   });
 
   it('writes the time in the camera\'s time zone and language, and speaks that language', async () => {
-    f.store.emailProfiles.put({ ...PROFILE, port: smtpPort }, f.clock.now());
+    await f.store.emailProfiles.put({ ...PROFILE, port: smtpPort }, f.clock.now());
     f.configure({
       pin: '', welcomeMessageId: null, emailProfileId: 'office',
       locale: { countryCode: '49', trunkPrefix: '0', timeZone: 'Europe/Berlin', language: 'de' },
@@ -104,7 +104,7 @@ describe('key 5: "Send an email with an event image as attachment" (real SMTP se
   });
 
   it('says so when the mail cannot be sent, and the LEDs show an error', async () => {
-    f.store.emailProfiles.put({ ...PROFILE, port: f.internetPort }, f.clock.now()); // a TCP port that is no SMTP server
+    await f.store.emailProfiles.put({ ...PROFILE, port: f.internetPort }, f.clock.now()); // a TCP port that is no SMTP server
     f.configure({ pin: '', welcomeMessageId: null, emailProfileId: 'office' });
     const { port, call } = await f.call('c1');
     const led: string[] = [];
@@ -116,6 +116,6 @@ describe('key 5: "Send an email with an event image as attachment" (real SMTP se
     expect(result.ok).toBe(false);
     expect(port.lastSaid).toBe('The email could not be sent.');
     expect(led).toContain('error');
-    expect(f.store.callLog.get('c1')?.commands).toEqual(['6 user click', '5 email event image (failed)']);
+    expect((await f.store.callLog.get('c1'))?.commands).toEqual(['6 user click', '5 email event image (failed)']);
   });
 });

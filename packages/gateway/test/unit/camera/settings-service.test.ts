@@ -17,12 +17,13 @@ describe('SettingsService: Set / Factory / Restore / store (help page "Storing t
   let store: Store;
   const clock = new FakeClock();
 
-  const open = () => {
-    store = Store.open(dataDir, logger);
-    store.camera('camera').audioMessages.putBuiltin({ id: 'welcome', name: 'Welcome', durationMs: 1000, wav: Buffer.alloc(4) }, 0);
+  const open = async () => {
+    store = await Store.open(dataDir, logger);
+    const camera = await store.camera('camera');
+    await camera.audioMessages.putBuiltin({ id: 'welcome', name: 'Welcome', durationMs: 1000, wav: Buffer.alloc(4) }, 0);
     return new SettingsService(
-      store.camera('camera').settings,
-      { messageExists: (id) => store.camera('camera').audioMessages.exists(id), emailProfileExists: (id) => store.emailProfiles.exists(id) },
+      camera.settings,
+      { messageExists: (id) => camera.audioMessages.exists(id), emailProfileExists: (id) => store.emailProfiles.exists(id) },
       clock,
       logger,
     );
@@ -32,42 +33,42 @@ describe('SettingsService: Set / Factory / Restore / store (help page "Storing t
     dataDir = mkdtempSync(join(tmpdir(), 'camgate-settings-'));
   });
 
-  afterEach(() => {
-    store.close();
+  afterEach(async () => {
+    await store.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('starts from factory settings on a new camera', () => {
-    const service = open();
+  it('starts from factory settings on a new camera', async () => {
+    const service = await open();
     expect(service.running).toEqual(FACTORY_SETTINGS);
     expect(service.stored).toEqual(FACTORY_SETTINGS);
     expect(service.dirty).toBe(false);
   });
 
-  it('Set changes the running settings only; they are lost on restart', () => {
-    const service = open();
+  it('Set changes the running settings only; they are lost on restart', async () => {
+    const service = await open();
     const view = service.set(changed({ pin: '4711' }));
     expect(view.running.pin).toBe('4711');
     expect(view.stored.pin).toBe('');
     expect(view.dirty).toBe(true);
-    store.close();
-    expect(open().running.pin).toBe('');
+    await store.close();
+    expect((await open()).running.pin).toBe('');
   });
 
-  it('store() makes them permanent: a restart starts from them', () => {
-    const service = open();
+  it('store() makes them permanent: a restart starts from them', async () => {
+    const service = await open();
     service.set(changed({ pin: '4711', acceptedCallers: ['+49-30-123456'] }));
-    expect(service.store().dirty).toBe(false);
-    store.close();
-    const reopened = open();
+    expect((await service.store()).dirty).toBe(false);
+    await store.close();
+    const reopened = await open();
     expect(reopened.running).toMatchObject({ pin: '4711', acceptedCallers: ['+49-30-123456'] });
     expect(reopened.dirty).toBe(false);
   });
 
-  it('has no way to change the running settings but Set: Factory and Restore only fill the dialog', () => {
-    const service = open();
+  it('has no way to change the running settings but Set: Factory and Restore only fill the dialog', async () => {
+    const service = await open();
     service.set(changed({ pin: '1234' }));
-    service.store();
+    await service.store();
     service.set(changed({ pin: '5678' }));
     // What the dialog's Restore and Factory load into its form, without touching the camera.
     expect(service.view()).toMatchObject({ running: { pin: '5678' }, stored: { pin: '1234' }, dirty: true });
@@ -76,8 +77,8 @@ describe('SettingsService: Set / Factory / Restore / store (help page "Storing t
     expect(service.set(service.stored).dirty).toBe(false);
   });
 
-  it('refuses invalid settings naming the field, and keeps the running ones', () => {
-    const service = open();
+  it('refuses invalid settings naming the field, and keeps the running ones', async () => {
+    const service = await open();
     const attempt = (input: unknown) => {
       try {
         service.set(input);
@@ -103,19 +104,19 @@ describe('SettingsService: Set / Factory / Restore / store (help page "Storing t
     expect(service.running).toEqual(FACTORY_SETTINGS);
   });
 
-  it('warns about an empty accepted list and a missing PIN', () => {
-    const service = open();
+  it('warns about an empty accepted list and a missing PIN', async () => {
+    const service = await open();
     expect(service.warnings).toHaveLength(2);
     service.set(changed({ pin: '4711', acceptedCallers: ['+4930123456'] }));
     expect(service.warnings).toEqual([]);
   });
 
-  it('emits a typed change event for every action', () => {
-    const service = open();
+  it('emits a typed change event for every action', async () => {
+    const service = await open();
     const views: SettingsView[] = [];
     service.on('change', (view) => views.push(view));
     service.set(changed({ pin: '4711' }));
-    service.store();
+    await service.store();
     service.set(FACTORY_SETTINGS);
     expect(views.map((v) => [v.running.pin, v.dirty])).toEqual([
       ['4711', true],
@@ -124,26 +125,26 @@ describe('SettingsService: Set / Factory / Restore / store (help page "Storing t
     ]);
   });
 
-  it('a corrupt stored row falls back to factory settings with a warning', () => {
-    open().set(changed({ pin: '4711' }));
-    store.camera('camera').settings.save(changed({ pin: '4711' }), 0);
-    store.db.prepare("UPDATE settings SET json = '{\"enabled\":\"yes\"}'").run();
-    store.close();
-    expect(open().running).toEqual(FACTORY_SETTINGS);
-    store.db.prepare("UPDATE settings SET json = 'not json'").run();
-    store.close();
-    expect(open().running).toEqual(FACTORY_SETTINGS);
+  it('a corrupt stored row falls back to factory settings with a warning', async () => {
+    (await open()).set(changed({ pin: '4711' }));
+    await (await store.camera('camera')).settings.save(changed({ pin: '4711' }), 0);
+    await store.db.run("UPDATE settings SET json = '{\"enabled\":\"yes\"}'");
+    await store.close();
+    expect((await open()).running).toEqual(FACTORY_SETTINGS);
+    await store.db.run("UPDATE settings SET json = 'not json'");
+    await store.close();
+    expect((await open()).running).toEqual(FACTORY_SETTINGS);
   });
 
-  it('running settings cannot be mutated behind the service\'s back', () => {
-    const service = open();
+  it('running settings cannot be mutated behind the service\'s back', async () => {
+    const service = await open();
     expect(() => {
       (service.running.acceptedCallers as string[]).push('x');
     }).toThrow(TypeError);
   });
 
-  it('knows which message and email profile the settings use', () => {
-    const service = open();
+  it('knows which message and email profile the settings use', async () => {
+    const service = await open();
     expect(service.uses({ messageId: 'welcome' })).toBe(true);
     expect(service.uses({ emailProfileId: 'office' })).toBe(false);
   });

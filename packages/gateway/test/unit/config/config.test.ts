@@ -52,3 +52,17 @@ describe('several gateways: --redis and --node-id', () => {
     expect(() => loadConfig(['--node-id', 'gw 1'], {})).toThrow(/--node-id/);
   });
 });
+
+describe('--database', () => {
+  it('is unset by default (SQLite in the data directory) and takes a postgres:// URL from the flag or CAMGATE_DATABASE', () => {
+    expect(loadConfig(['--announced-ip', '127.0.0.1'], {}).database).toBeUndefined();
+    expect(loadConfig(['--announced-ip', '127.0.0.1', '--database', 'postgres://camgate@127.0.0.1:5432/camgate'], {}).database).toBe('postgres://camgate@127.0.0.1:5432/camgate');
+    expect(loadConfig(['--announced-ip', '127.0.0.1'], { CAMGATE_DATABASE: 'postgresql://db.example/camgate' }).database).toBe('postgresql://db.example/camgate');
+  });
+
+  it('refuses anything but a PostgreSQL URL with a host and a database, naming the flag', () => {
+    for (const bad of ['mysql://h/db', 'postgres://h', 'postgres:///db', 'not a url']) {
+      expect(() => loadConfig(['--database', bad], {})).toThrow(/--database \(CAMGATE_DATABASE\).*postgres:\/\/user@host:port\/database/);
+    }
+  });
+});

@@ -73,9 +73,9 @@ describe('socket.io: who may follow and steer a call', () => {
     camera = new FakeCamera();
     backyard = new FakeCamera();
     dataDir = mkdtempSync(join(tmpdir(), 'camgate-live-'));
-    store = Store.open(dataDir, logger);
+    store = await Store.open(dataDir, logger);
     const sessions = new AdminSessions(new FakeClock(), store.adminSessions);
-    adminCookie = `${SESSION_COOKIE}=${sessions.create('admin')}`;
+    adminCookie = `${SESSION_COOKIE}=${await sessions.create('admin')}`;
     const cameras = [
       { id: 'camera', camera: camera as never, status: () => ({ id: 'camera', led: camera.led, outputs: [] }) as never },
       { id: 'backyard', camera: backyard as never, status: () => ({ id: 'backyard', led: backyard.led, outputs: [] }) as never },
@@ -95,7 +95,7 @@ describe('socket.io: who may follow and steer a call', () => {
   afterEach(async () => {
     for (const client of clients.splice(0)) client.disconnect();
     live.close();
-    store.close();
+    await store.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -12,7 +12,7 @@ import type { CameraUnit } from '../../../src/camera-unit.ts';
 import { PIN_LOCKOUT, PinGuard } from '../../../src/camera/pin-guard.ts';
 import { FakeClock } from '../../../src/core/clock.ts';
 import { createLogger } from '../../../src/core/logger.ts';
-import { Store } from '../../../src/store/store.ts';
+import { Store, type CameraStore } from '../../../src/store/store.ts';
 import { AdminSessions, SESSION_COOKIE } from '../../../src/web/admin-sessions.ts';
 import { errorHandler } from '../../../src/web/http-errors.ts';
 import { createRestApi } from '../../../src/web/rest-api.ts';
@@ -34,6 +34,7 @@ interface Answer {
 describe('REST API: sign-in lock-out, sessions, lock-outs, refused calls, uploads', () => {
   let dataDir: string;
   let store: Store;
+  let cameraStore: CameraStore;
   let server: Awaited<ReturnType<typeof serve>>;
   let pinGuard: PinGuard;
   const clock = new FakeClock();
@@ -42,6 +43,7 @@ describe('REST API: sign-in lock-out, sessions, lock-outs, refused calls, upload
 
   /** The gateway's web part as after a (re)start: guards and sessions read from the database. */
   const start = async () => {
+    cameraStore = await store.camera('camera');
     const loginGuard = new PinGuard(clock, PIN_LOCKOUT, { scope: 'login', repository: store.lockouts });
     pinGuard = new PinGuard(clock, PIN_LOCKOUT, { scope: 'pin', repository: store.lockouts });
     const app = express();
@@ -49,7 +51,7 @@ describe('REST API: sign-in lock-out, sessions, lock-outs, refused calls, upload
       '/api',
       createRestApi({
         // Only the messages routes of one camera are exercised here: they need its store alone.
-        cameras: { get: (id: string) => (id === 'camera' ? { id, store: store.camera(id) } : undefined), list: () => [] } as unknown as CameraRegistry<CameraUnit>,
+        cameras: { get: (id: string) => (id === 'camera' ? { id, store: cameraStore } : undefined), list: () => [] } as unknown as CameraRegistry<CameraUnit>,
         store,
         clock,
         logger,
@@ -66,21 +68,21 @@ describe('REST API: sign-in lock-out, sessions, lock-outs, refused calls, upload
   };
   const restart = async () => {
     await server.close();
-    store.close();
-    store = Store.open(dataDir, logger);
+    await store.close();
+    store = await Store.open(dataDir, logger);
     await start();
   };
 
   beforeEach(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'camgate-login-'));
-    store = Store.open(dataDir, logger);
+    store = await Store.open(dataDir, logger);
     await store.adminUsers.setPassword('admin', PASSWORD, clock.now());
     await start();
   });
 
   afterEach(async () => {
     await server.close();
-    store.close();
+    await store.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -138,7 +140,7 @@ describe('REST API: sign-in lock-out, sessions, lock-outs, refused calls, upload
     expect((await login(PASSWORD, STRANGER)).status).toBe(429);
     expect((await send('GET', '/api/session', { cookie: session })).body).toBe('{"username":"admin"}');
     const token = session.split('=')[1]!;
-    expect(JSON.stringify(store.db.prepare('SELECT * FROM admin_sessions').all())).not.toContain(token);
+    expect(JSON.stringify(await store.db.all('SELECT * FROM admin_sessions'))).not.toContain(token);
   });
 
   it('the admin lists lock-outs (PINs and sign-ins) and lifts one: GET/DELETE /api/lockouts', async () => {
@@ -186,7 +188,7 @@ describe('REST API: sign-in lock-out, sessions, lock-outs, refused calls, upload
     expect(JSON.parse(answer.body)).toMatchObject({ name: 'Long', durationMs: 59_000 });
     expect(answeredWhileDecoding).toBeGreaterThan(1);
     // Stored as calls play it: 8 kHz mono.
-    const stored = decodeWav(store.camera('camera').audioMessages.wav((JSON.parse(answer.body) as { id: string }).id)!);
+    const stored = decodeWav((await cameraStore.audioMessages.wav((JSON.parse(answer.body) as { id: string }).id))!);
     expect(stored.info).toMatchObject({ sampleRate: 8000, channels: 1, frames: 59 * 8000 });
   });
 

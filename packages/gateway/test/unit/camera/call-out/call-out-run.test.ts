@@ -59,13 +59,13 @@ function setup(profile: Partial<CallOutProfile>) {
   const dialer = new ScriptedDialer();
   const log: { callId: string; caller?: string; outcome?: string; commands: string[] }[] = [];
   const callLog = {
-    start: (callId: string, caller: string) => void log.push({ callId, caller, commands: [] }),
-    addCommand: (callId: string, command: string) => {
+    start: async (callId: string, caller: string) => void log.push({ callId, caller, commands: [] }),
+    addCommand: async (callId: string, command: string) => {
       const entry = log.find((e) => e.callId === callId) ?? { callId, commands: [] };
       if (!log.includes(entry)) log.push(entry);
       entry.commands.push(command);
     },
-    finish: (callId: string, _at: number, outcome: string) => void (log.find((e) => e.callId === callId)!.outcome = outcome),
+    finish: async (callId: string, _at: number, outcome: string) => void (log.find((e) => e.callId === callId)!.outcome = outcome),
   };
   const run = new CallOutRun({
     profile: { ...FACTORY_OUTGOING_CALLS.profiles[0]!, enabled: true, targets: ['a', 'b'], ...profile } as CallOutProfile,

@@ -33,7 +33,7 @@ function setup(change: Partial<OutgoingCallsSettings['profiles'][number]>, at = 
     settings: { running: { ...FACTORY_OUTGOING_CALLS, profiles: [profile] } } as OutgoingCallsSettingsService,
     dialer,
     events: events as unknown as EventRecorder,
-    callLog: { start: () => undefined, finish: () => undefined, addCommand: () => undefined },
+    callLog: { start: async () => undefined, finish: async () => undefined, addCommand: async () => undefined },
     clock: new FakeClock(at),
     logger: createLogger('silent'),
     timeZone: () => 'UTC',

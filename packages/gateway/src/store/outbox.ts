@@ -1,0 +1,106 @@
+import type { Logger } from '../core/logger.ts';
+import type { SqlDatabase } from './sql.ts';
+
+/** Retry delays of a write the server did not take: 250 ms doubling to 5 s, until it is back. */
+const FIRST_RETRY_MS = 250;
+const MAX_RETRY_MS = 5000;
+
+/** The database server is unreachable: a read cannot be answered now (REST: 503). */
+export class DatabaseUnavailableError extends Error {
+  override name = 'DatabaseUnavailableError';
+  constructor(reason: string | null) {
+    super(`database unreachable${reason ? `: ${reason}` : ''}`);
+  }
+}
+
+/**
+ * Every write of the store, in the order it was made, one at a time. A write that fails
+ * because the server is gone (restart, network) is retried until it succeeds, and the ones
+ * behind it wait: nothing is lost and nothing overtakes. Writes are idempotent (client-made
+ * ids, ON CONFLICT, guarded updates), so a retry after a lost commit answer writes nothing twice.
+ * Reads wait for the writes queued before them (a caller reads what it wrote).
+ */
+export class Outbox {
+  #tail: Promise<unknown> = Promise.resolve();
+  #pending = 0;
+  #closing = false;
+  /** Ends the wait before the next retry at once (the server answered again). */
+  #wake: (() => void) | undefined;
+
+  constructor(
+    private readonly db: SqlDatabase,
+    private readonly logger: Logger,
+  ) {
+    db.onHealthChange((health) => {
+      if (health.reachable) this.#wake?.();
+    });
+  }
+
+  /** Queues a write; resolves with its result once committed, rejects on an error that is not the connection's. */
+  write<T>(label: string, work: (db: SqlDatabase) => Promise<T>): Promise<T> {
+    this.#pending += 1;
+    const written = this.#tail.then(() => this.#attempt(label, work));
+    this.#tail = written.then(
+      () => (this.#pending -= 1),
+      () => (this.#pending -= 1),
+    );
+    return written;
+  }
+
+  /** A read after the writes queued so far; fails at once while the server is unreachable. */
+  async read<T>(work: (db: SqlDatabase) => Promise<T>): Promise<T> {
+    const health = this.db.health();
+    if (!health.reachable) throw new DatabaseUnavailableError(health.error);
+    await this.#tail;
+    return work(this.db);
+  }
+
+  /** Writes not yet committed. */
+  get pending(): number {
+    return this.#pending;
+  }
+
+  /** Resolves once every write queued so far is committed (or failed for good). */
+  async settled(): Promise<void> {
+    await this.#tail;
+  }
+
+  /** Stops retrying: a closing gateway waits up to `timeoutMs` for the queue, then drops what is left (logged). */
+  async close(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+    const result = await Promise.race([this.#tail.then(() => 'done' as const), timeout]);
+    clearTimeout(timer);
+    this.#closing = true;
+    if (result === 'timeout' && this.#pending > 0) this.logger.error({ writes: this.#pending }, 'database unreachable at shutdown; writes dropped');
+  }
+
+  async #attempt<T>(label: string, work: (db: SqlDatabase) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const result = await work(this.db);
+        if (attempt > 0) this.logger.info({ write: label, attempts: attempt + 1 }, 'database write done after retries');
+        return result;
+      } catch (error) {
+        if (this.#closing || !this.db.isTransient(error)) {
+          this.logger.error({ write: label, err: (error as Error).message }, 'database write failed');
+          throw error;
+        }
+        if (attempt === 0) this.logger.warn({ write: label, err: (error as Error).message, queued: this.#pending }, 'database write waits for the server');
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.min(FIRST_RETRY_MS * 2 ** attempt, MAX_RETRY_MS));
+          this.#wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.#wake = undefined;
+      }
+    }
+  }
+}
+
+/** A write nobody waits for (the call path goes on at once): a failure is logged by the outbox already. */
+export function inBackground(write: Promise<unknown>): void {
+  write.catch(() => undefined);
+}
