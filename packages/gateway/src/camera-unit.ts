@@ -239,6 +239,18 @@ export class CameraUnit implements RunningCamera {
     };
   }
 
+  /** Another gateway changed this camera's stored settings or audio messages: they are read again. */
+  async reloadStored(): Promise<void> {
+    const { store } = this;
+    await Promise.all([store.settings.refresh(), store.outgoingCalls.refresh(), store.audioMessages.refresh()]);
+    if (this.#closed) return;
+    const incoming = store.settings.load();
+    if (incoming) this.camera.settings.storedElsewhere(incoming);
+    const outgoing = store.outgoingCalls.load();
+    if (outgoing) this.outgoingSettings.storedElsewhere(outgoing);
+    this.ctx.onStatusChange(this.id);
+  }
+
   /** Ends the calls with a BYE, then stops video, registration and the camera. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;

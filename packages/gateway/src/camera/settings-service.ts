@@ -121,6 +121,15 @@ export class SettingsService extends TypedEmitter<SettingsServiceEvents> {
     return this.#changed('shared');
   }
 
+  /**
+   * Another gateway stored these settings (read back from the shared database): they are
+   * stored here too, and running unless a Set made here is not stored yet.
+   */
+  storedElsewhere(stored: IncomingCallsSettings): void {
+    if (JSON.stringify(stored) === JSON.stringify(this.#stored)) return;
+    this.adopt(this.dirty ? this.#running : stored, stored);
+  }
+
   /** Is this message or email profile used by the running or stored settings (then it must not be deleted)? */
   uses(reference: { messageId: string } | { emailProfileId: string }): boolean {
     const both = [this.#running, this.#stored];
