@@ -115,7 +115,8 @@ export type StoreChangeReaders = { [T in StoreChange['topic']]: (change: Extract
  */
 export class StoreFollower {
   #timer: NodeJS.Timeout | undefined;
-  #round: Promise<void> | undefined;
+  /** A round is running: a slow one (database timing out) is not piled up. */
+  #reading = false;
 
   constructor(
     private readonly changes: StoreChanges,
@@ -128,11 +129,12 @@ export class StoreFollower {
   /** Starts the periodic re-read (only a shared database needs it). */
   start(everyMs: number): void {
     this.#timer = setInterval(() => {
-      // A slow round (database timing out) is not piled up.
-      this.#round ??= this.readers
+      if (this.#reading) return;
+      this.#reading = true;
+      this.readers
         .everything()
         .catch((error: unknown) => this.logger.debug({ err: (error as Error).message }, 'shared store re-read failed; next round retries'))
-        .finally(() => (this.#round = undefined));
+        .finally(() => (this.#reading = false));
     }, everyMs).unref();
   }
 
