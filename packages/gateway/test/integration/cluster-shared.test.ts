@@ -3,14 +3,16 @@
  * sharing one PostgreSQL and one Redis behind the Kamailio dispatcher. What an admin does
  * on A (sign in, add a camera, store settings, an email profile) holds on B; wrong PINs of
  * one caller spread over both nodes lock that caller out on both; killing A ends only A's
- * calls, B takes the new ones, and A restarted rejoins.
+ * calls, B takes the new ones, and A restarted rejoins. Without Redis, nodes on one
+ * PostgreSQL follow each other by re-reading it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CameraStatus, CameraView, EmailProfileView, IncomingCallsSettings, Lockout, SettingsView } from '@camgate/protocol';
 import { GatewayTarget } from '../attack/support/target.ts';
 import { Baresip } from '../support/baresip.ts';
 import { CALLER_A, CALLER_B, NODE_A, NODE_B, PROXY_HOST, startNode, type ClusterNode } from '../support/cluster.ts';
-import { eventually, TEST_ADMIN_PASSWORD } from '../support/gateway.ts';
+import { SHARED_REFRESH_MS } from '../../src/store/store.ts';
+import { eventually, startTestGateway, TEST_ADMIN_PASSWORD, type TestGateway } from '../support/gateway.ts';
 import { Kamailio } from '../support/kamailio.ts';
 import { TestPostgres } from '../support/postgres.ts';
 import { RedisServer } from '../support/redis.ts';
@@ -176,4 +178,46 @@ describe('two gateway nodes sharing PostgreSQL and Redis behind Kamailio', () =>
     await hangUp(phone);
     return result;
   }
+});
+
+/**
+ * Without Redis nothing is announced: nodes on one PostgreSQL follow each other by the
+ * periodic re-read (SHARED_REFRESH_MS), and what must hold at once (sessions, sign-in
+ * lock-outs) is read from the database when it is checked.
+ */
+describe('two gateway nodes sharing PostgreSQL only', () => {
+  let postgres: TestPostgres;
+  let a: TestGateway;
+  let b: TestGateway;
+
+  beforeAll(async () => {
+    postgres = await TestPostgres.start();
+    const flags = ['--database', await postgres.createDatabase(), '--workers', '1', '--audio-threads', '1'];
+    a = await startTestGateway(flags);
+    b = await startTestGateway(flags);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+    await postgres?.close();
+  });
+
+  it('a camera added on A starts on B within the re-read interval, and one removed there stops', async () => {
+    await a.api('POST', '/api/cameras', { id: 'porch', name: 'Porch' });
+    const ids = async () => (await b.api<CameraView[]>('GET', '/api/cameras')).map((c) => c.id);
+    await eventually(async () => (await ids()).includes('porch'), SHARED_REFRESH_MS + 10_000, 'B runs the camera');
+    await storeSettings(a, 'porch', { ringSeconds: 5 });
+    await eventually(async () => (await b.api<SettingsView>('GET', '/api/cameras/porch/settings')).running.ringSeconds === 5, SHARED_REFRESH_MS + 10_000, 'B runs with the stored settings');
+    await a.api('DELETE', '/api/cameras/porch');
+    await eventually(async () => !(await ids()).includes('porch'), SHARED_REFRESH_MS + 10_000, 'B stopped the camera');
+  }, 60_000);
+
+  it('wrong admin passwords on A and on B add up: the fifth locks the sign-in out on both', async () => {
+    const signIn = (node: TestGateway, password: string) =>
+      fetch(`${node.baseUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) }).then((r) => r.status);
+    for (const node of [a, a, a, b]) expect(await signIn(node, 'wrong')).toBe(401);
+    // The fifth, on B, counts A's three: locked out at once, no waiting for a re-read.
+    expect(await signIn(b, 'wrong')).toBe(401);
+    expect(await signIn(a, TEST_ADMIN_PASSWORD)).toBe(429);
+    expect(await signIn(b, TEST_ADMIN_PASSWORD)).toBe(429);
+  });
 });
