@@ -7,7 +7,17 @@
  * PostgreSQL follow each other by re-reading it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CameraStatus, CameraView, EmailProfileView, IncomingCallsSettings, Lockout, SettingsView } from '@camgate/protocol';
+import type {
+  AudioMessage,
+  CameraStatus,
+  CameraView,
+  EmailProfileView,
+  IncomingCallsSettings,
+  Lockout,
+  OutgoingCallsView,
+  SettingsView,
+  SoftphoneAccountView,
+} from '@camgate/protocol';
 import { GatewayTarget } from '../attack/support/target.ts';
 import { Baresip } from '../support/baresip.ts';
 import { CALLER_A, CALLER_B, NODE_A, NODE_B, PROXY_HOST, startNode, type ClusterNode } from '../support/cluster.ts';
@@ -19,6 +29,7 @@ import { RedisServer } from '../support/redis.ts';
 
 const PING_INTERVAL_S = 1;
 const PIN = '2468';
+const WEBHOOK_TOKEN = 'webhook-token-from-node-a-0123';
 type Admin = Pick<ClusterNode, 'api'>;
 
 /** Set and store on one node: the stored settings are what another node reads from the database. */
@@ -51,6 +62,8 @@ describe('two gateway nodes sharing PostgreSQL and Redis behind Kamailio', () =>
       await phone.close();
       await eventually(async () => (await calls(nodeB, user)).length === 0, 10_000, 'the redialled call gone');
     }
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync('/tmp/coh-debug.txt', `${proxy.process.output.slice(-6000)}\n----A----\n${JSON.stringify(nodeA.logLines().slice(-60), null, 1)}`);
     throw new Error(`no call through the proxy reached ${node}`);
   }
 
@@ -89,11 +102,19 @@ describe('two gateway nodes sharing PostgreSQL and Redis behind Kamailio', () =>
     await eventually(async () => (await session(nodeB)) === 401, 5000, 'the session ended on B');
   });
 
-  it('what an admin changes on A (a camera added and renamed, an email profile) B follows, and B answers the new camera through Kamailio', async () => {
+  it('what an admin changes on A (a camera added and renamed, an email profile, a softphone account, a message, Outgoing Calls) B follows, and B answers the new camera through Kamailio', async () => {
     await nodeA.api('PUT', '/api/email-profiles/office', {
       name: 'Office', host: 'mail.example.com', port: 587, security: 'starttls', username: 'door', password: 'secret',
       from: 'door@example.com', to: ['office@example.com'], subject: 'Door',
     });
+    await nodeA.api('PUT', '/api/softphone-accounts/lobby', { password: 'lobby-secret' });
+    await nodeA.api('PATCH', '/api/cameras/camera/messages/welcome', { name: 'Hello from A' });
+    const outgoing = await nodeA.api<OutgoingCallsView>('GET', '/api/cameras/camera/outgoing-calls');
+    await nodeA.api('PUT', '/api/cameras/camera/outgoing-calls', { ...outgoing.running, webhookToken: WEBHOOK_TOKEN });
+    await nodeA.api('POST', '/api/cameras/camera/outgoing-calls/store');
+    await eventually(async () => (await nodeB.api<SoftphoneAccountView[]>('GET', '/api/softphone-accounts')).some((account) => account.username === 'lobby'), 10_000, 'B has the account');
+    await eventually(async () => (await nodeB.api<AudioMessage[]>('GET', '/api/cameras/camera/messages')).some((m) => m.name === 'Hello from A'), 10_000, 'B lists the renamed message');
+    await eventually(async () => (await nodeB.api<OutgoingCallsView>('GET', '/api/cameras/camera/outgoing-calls')).stored.webhookToken === WEBHOOK_TOKEN, 10_000, 'B has the stored Outgoing Calls settings');
     await nodeA.api('POST', '/api/cameras', { id: 'gate', name: 'Gate' });
     await storeSettings(nodeA, 'gate', { audioMode: 'none' });
     await nodeA.api('PATCH', '/api/cameras/gate', { name: 'Back gate' });
