@@ -29,6 +29,7 @@ import { RedisServer } from '../support/redis.ts';
 
 const PING_INTERVAL_S = 1;
 const PIN = '2468';
+const NODE_A_RTP = 27400;
 const WEBHOOK_TOKEN = 'webhook-token-from-node-a-0123';
 type Admin = Pick<ClusterNode, 'api'>;
 
@@ -62,8 +63,6 @@ describe('two gateway nodes sharing PostgreSQL and Redis behind Kamailio', () =>
       await phone.close();
       await eventually(async () => (await calls(nodeB, user)).length === 0, 10_000, 'the redialled call gone');
     }
-    const { writeFileSync } = await import('node:fs');
-    writeFileSync('/tmp/coh-debug.txt', `${proxy.process.output.slice(-6000)}\n----A----\n${JSON.stringify(nodeA.logLines().slice(-60), null, 1)}`);
     throw new Error(`no call through the proxy reached ${node}`);
   }
 
@@ -77,7 +76,12 @@ describe('two gateway nodes sharing PostgreSQL and Redis behind Kamailio', () =>
     const database = await postgres.createDatabase();
     const shared = ['--database', database, '--redis', redis.url];
     nodeA = await GatewayTarget.start({
-      flags: ['--sip-host', NODE_A, '--announced-ip', NODE_A, '--sip-trusted-proxy', PROXY_HOST, '--workers', '1', '--audio-threads', '1', '--node-id', 'node-a', ...shared],
+      flags: [
+        ...['--sip-host', NODE_A, '--announced-ip', NODE_A, '--sip-trusted-proxy', PROXY_HOST, '--workers', '1', '--audio-threads', '1', '--node-id', 'node-a'],
+        // Not GatewayTarget's first block (24000-): a gateway process of another suite run at the same time takes that one.
+        ...['--rtp-port-min', String(NODE_A_RTP), '--rtp-port-max', String(NODE_A_RTP + 199)],
+        ...shared,
+      ],
     });
     nodeB = await startNode(NODE_B, { trustedProxy: PROXY_HOST, flags: ['--node-id', 'node-b', ...shared] });
     await storeSettings(nodeA, 'camera', { pin: '', acceptedCallers: [], audioMode: 'none' });
