@@ -13,7 +13,7 @@ import { CameraUnit } from './camera-unit.ts';
 import { RedisSharedState } from './cluster/redis-shared-state.ts';
 import { SharedCameraState } from './cluster/shared-camera-state.ts';
 import { LocalSharedState } from './cluster/shared-state.ts';
-import { RedisStoreChanges, SilentStoreChanges, StoreFollower } from './cluster/store-changes.ts';
+import { RedisStoreChanges, SilentStoreChanges, StoreFollower, type StoreChanges } from './cluster/store-changes.ts';
 import { applyCamerasFile } from './camera/cameras-file-apply.ts';
 import { CameraRegistry, sipUserOf } from './camera/camera-registry.ts';
 import { PIN_LOCKOUT, PinGuard } from './camera/pin-guard.ts';
@@ -88,8 +88,8 @@ export class Gateway {
       closers.push(() => shared.close());
       const sharedCameras = new SharedCameraState(shared, clock, logger);
       // What this node writes, the others re-read at once (Redis) or on their next round.
-      const storeChanges = config.redis ? new RedisStoreChanges(config.redis, config.nodeId, logger) : new SilentStoreChanges();
-      if (storeChanges instanceof RedisStoreChanges) await storeChanges.start();
+      const storeChanges: StoreChanges = config.redis ? new RedisStoreChanges(config.redis, config.nodeId, logger) : new SilentStoreChanges();
+      await storeChanges.start();
       closers.push(() => storeChanges.close());
       store.onCommitted((change) => storeChanges.announce(change));
 

@@ -34,6 +34,8 @@ export interface StoreChangesEvents extends Record<string, unknown[]> {
 
 /** How nodes tell each other what they wrote. */
 export interface StoreChanges extends TypedEmitter<StoreChangesEvents> {
+  /** Connects; never waits for a server that is away. */
+  start(): Promise<void>;
   /** A write of this node was committed. */
   announce(change: StoreChange): void;
   close(): Promise<void>;
@@ -41,6 +43,8 @@ export interface StoreChanges extends TypedEmitter<StoreChangesEvents> {
 
 /** One gateway, or several without Redis: nothing is announced (other nodes find changes by re-reading). */
 export class SilentStoreChanges extends TypedEmitter<StoreChangesEvents> implements StoreChanges {
+  async start(): Promise<void> {}
+
   announce(): void {}
 
   async close(): Promise<void> {
