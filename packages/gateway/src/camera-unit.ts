@@ -239,6 +239,23 @@ export class CameraUnit implements RunningCamera {
     };
   }
 
+  /** Another gateway changed this camera's stored settings or audio messages: they are read again. */
+  async reloadStored(): Promise<void> {
+    const { store } = this;
+    const messages = JSON.stringify(store.audioMessages.list());
+    await Promise.all([store.settings.refresh(), store.outgoingCalls.refresh(), store.audioMessages.refresh()]);
+    if (this.#closed) return;
+    const incoming = store.settings.load();
+    const outgoing = store.outgoingCalls.load();
+    const changed = [
+      incoming !== null && this.camera.settings.storedElsewhere(incoming),
+      outgoing !== null && this.outgoingSettings.storedElsewhere(outgoing),
+      JSON.stringify(store.audioMessages.list()) !== messages,
+    ];
+    // The periodic re-read mostly finds nothing new: the UI hears only of a change.
+    if (changed.includes(true)) this.ctx.onStatusChange(this.id);
+  }
+
   /** Ends the calls with a BYE, then stops video, registration and the camera. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;

@@ -13,6 +13,7 @@ import { CameraUnit } from './camera-unit.ts';
 import { RedisSharedState } from './cluster/redis-shared-state.ts';
 import { SharedCameraState } from './cluster/shared-camera-state.ts';
 import { LocalSharedState } from './cluster/shared-state.ts';
+import { RedisStoreChanges, SilentStoreChanges, StoreFollower, type StoreChanges } from './cluster/store-changes.ts';
 import { applyCamerasFile } from './camera/cameras-file-apply.ts';
 import { CameraRegistry, sipUserOf } from './camera/camera-registry.ts';
 import { PIN_LOCKOUT, PinGuard } from './camera/pin-guard.ts';
@@ -23,7 +24,7 @@ import type { Logger } from './core/logger.ts';
 import { AudioThreadPool } from './media/audio-threads/audio-thread-pool.ts';
 import { MediaService } from './media/media-service.ts';
 import { SipStack } from './sip/sip-stack.ts';
-import { Store } from './store/store.ts';
+import { SHARED_REFRESH_MS, Store } from './store/store.ts';
 import { AdminSessions } from './web/admin-sessions.ts';
 import { errorHandler } from './web/http-errors.ts';
 import { LiveServer } from './web/live-server.ts';
@@ -86,6 +87,11 @@ export class Gateway {
       await shared.start();
       closers.push(() => shared.close());
       const sharedCameras = new SharedCameraState(shared, clock, logger);
+      // What this node writes, the others re-read at once (Redis) or on their next round.
+      const storeChanges: StoreChanges = config.redis ? new RedisStoreChanges(config.redis, config.nodeId, logger) : new SilentStoreChanges();
+      await storeChanges.start();
+      closers.push(() => storeChanges.close());
+      store.onCommitted((change) => storeChanges.announce(change));
 
       const tts = new EspeakTts();
       closers.push(() => tts.close());
@@ -278,6 +284,27 @@ export class Gateway {
 
       await cameras.start(defaultCamera(config), flaggedDefaults(config));
       if (camerasFile) await applyCamerasFile(cameras, camerasFile);
+      // After start-up: an announced camera must not race the cameras being started.
+      const guards = () => [loginGuard, digestGuard, ...cameras.list().map((unit) => unit.camera.pinGuard)];
+      const reloadCameras = async () => {
+        await cameras.sync();
+        await Promise.all(cameras.list().map((unit) => unit.reloadStored()));
+      };
+      const follower = new StoreFollower(
+        storeChanges,
+        {
+          cameras: () => cameras.sync(),
+          camera: async ({ cameraId }) => cameras.get(cameraId)?.reloadStored(),
+          'email-profiles': () => store.emailProfiles.refresh(),
+          'softphone-accounts': () => store.softphoneAccounts.refresh(),
+          'admin-sessions': () => store.adminSessions.refresh(),
+          lockout: async ({ key }) => void (await Promise.all(guards().map((guard) => guard.reload([key])))),
+          everything: async () => void (await Promise.all([store.refreshShared(), reloadCameras()])),
+        },
+        logger,
+      );
+      if (store.shared) follower.start(SHARED_REFRESH_MS);
+      closers.push(() => follower.close());
       const defaultUnit = cameras.get(DEFAULT_CAMERA_ID) ?? cameras.list()[0];
       const sipAddress = defaultUnit?.sipAddress ?? `sip:${config.announcedIp}${portSuffix}`;
 

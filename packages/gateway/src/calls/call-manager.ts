@@ -62,6 +62,11 @@ export class CallManager {
       sourceAddress: sip.originAddress,
       throughProvider: sip.registrationAor !== undefined,
     };
+    await this.o.camera.syncLockouts(incoming);
+    if (this.o.camera.closed) {
+      sip.reject(503, 'Camera Restarting', [['Retry-After', '2']]);
+      return;
+    }
     const decision = this.o.camera.decide(incoming);
     if (!decision.accept) {
       const [status, reason] = REJECTION[decision.reason];

@@ -250,8 +250,15 @@ export class CameraCall extends TypedEmitter<CameraCallEvents> {
     this.#pinDigits = '';
     // A bare # (e.g. to skip the welcome) is no guess: ask again without counting it.
     if (entered === '') return this.#askForPin(true);
+    void this.#judgePin(entered);
+  }
+
+  async #judgePin(entered: string): Promise<void> {
     const keys = this.#guardKeys();
     const guard = this.options.pinGuard;
+    // Other gateways count this caller's wrong PINs too: their latest count decides.
+    await guard.sync(keys);
+    if (this.#state !== 'pin' || this.#leaving) return;
     if (guard.lockedUntil(keys) !== null) {
       this.#log.warn({ event: 'pin-locked-out' }, 'caller is locked out');
       return void this.#leave('locked-out', this.#phrases.prompts.lockedOut);

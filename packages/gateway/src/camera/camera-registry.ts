@@ -157,6 +157,43 @@ export class CameraRegistry<C extends RunningCamera> extends TypedEmitter<Camera
     });
   }
 
+  /**
+   * Follows the stored definitions, which another gateway changed: starts the cameras added
+   * there, closes the removed ones, renames or restarts the changed ones. Writes nothing.
+   */
+  sync(): Promise<void> {
+    return this.#serial(async () => {
+      const definitions = await this.o.repository.list();
+      const stored = new Set(definitions.map((d) => d.id));
+      let changed = false;
+      for (const [id, camera] of [...this.#running]) {
+        if (stored.has(id)) continue;
+        this.#running.delete(id);
+        await camera.close();
+        this.o.logger.info({ cameraId: id }, 'camera removed on another gateway');
+        changed = true;
+      }
+      for (const definition of definitions) {
+        const current = this.#running.get(definition.id);
+        if (current && JSON.stringify(current.definition) === JSON.stringify(definition)) continue;
+        try {
+          this.#assertSipUserFree(sipUserOf(definition), definition.id);
+          if (current && sameMedia(current.definition, definition)) current.renamed(definition);
+          else {
+            await current?.close();
+            this.#running.delete(definition.id);
+            this.#running.set(definition.id, await this.o.create(definition));
+          }
+          this.o.logger.info({ cameraId: definition.id, sipUser: sipUserOf(definition) }, current ? 'camera changed on another gateway' : 'camera added on another gateway');
+        } catch (error) {
+          this.o.logger.error({ cameraId: definition.id, err: (error as Error).message }, 'camera of another gateway not started here');
+        }
+        changed = true;
+      }
+      if (changed) this.safeEmit('changed');
+    });
+  }
+
   /** Closes every running camera (gateway shutdown); the stored definitions stay. */
   async close(): Promise<void> {
     await this.#queue.catch(() => undefined);

@@ -195,6 +195,11 @@ export class Camera extends TypedEmitter<CameraEvents> {
     return { accept: false, reason };
   }
 
+  /** Reads this caller's lock-out records from the store before `decide`: another gateway may have locked it out. */
+  syncLockouts(incoming: IncomingCall): Promise<void> {
+    return this.pinGuard.sync(pinGuardKeys(presentCaller(incoming.caller.uri), incoming));
+  }
+
   /** Is the camera too busy for one more call under `policy`? */
   #busy(policy: IncomingCallsSettings['busy']['policy']): boolean {
     if (policy === 'reject') return this.#calls.size + (this.options.callsElsewhere?.() ?? 0) > 0;

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Lockout } from '@camgate/protocol';
 import type { Clock } from '../core/clock.ts';
+import { within } from '../core/within.ts';
 import type { LockoutRecord, LockoutRepository } from '../store/lockout-repository.ts';
 import { inBackground } from '../store/outbox.ts';
 
@@ -66,6 +67,9 @@ export interface PinGuardOptions {
   repository?: LockoutRepository;
 }
 
+/** How long a check waits for the stored records of its keys before it goes on with what it knows. */
+export const LOCKOUT_SYNC_WAIT_MS = 1000;
+
 export type FailureVerdict = { locked: false; remaining: number } | { locked: true; until: number };
 
 /** An attempt counted before its (slow) check; settle it exactly once. */
@@ -98,6 +102,8 @@ export class PinGuard {
   readonly #repository: LockoutRepository | undefined;
   readonly #rule: KeyRule;
   readonly #providerRule: KeyRule;
+  /** Changes made here so far: a sync that raced one keeps memory (it is being written through). */
+  #changes = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -121,6 +127,29 @@ export class PinGuard {
     return timingSafeEqual(digest(entered), digest(pin));
   }
 
+  /**
+   * Reads this attempt's keys from the store before a check: other gateways sharing the
+   * database count the same caller's failures. Bounded; on an unreachable database the
+   * guard goes on with what it knows.
+   */
+  async sync(keys: PinGuardKeys): Promise<void> {
+    await this.reload(this.#keysOf(keys).map(({ key }) => key));
+  }
+
+  /** Takes the stored records of these keys (those of this guard's scope), e.g. announced by another gateway. */
+  async reload(keys: readonly string[]): Promise<void> {
+    const mine = keys.filter((key) => key.startsWith(`${this.#scope}:`));
+    if (!this.#repository || mine.length === 0) return;
+    const changes = this.#changes;
+    const stored = await within(this.#repository.fetch(mine), LOCKOUT_SYNC_WAIT_MS);
+    if (!stored || changes !== this.#changes) return;
+    for (const key of mine) {
+      const record = stored.get(key);
+      if (record) this.#tracked.set(key, record);
+      else this.#tracked.delete(key);
+    }
+  }
+
   /** The time the lock-out of any key of this attempt ends, or null when none is locked. */
   lockedUntil(keys: PinGuardKeys): number | null {
     const now = this.clock.now();
@@ -133,6 +162,7 @@ export class PinGuard {
     const now = this.clock.now();
     let lockedUntil = 0;
     let remaining = Infinity;
+    this.#changes += 1;
     for (const guardKey of this.#keysOf(keys)) {
       const rule = this.#ruleOf(guardKey);
       const entry = this.#touch(guardKey);
@@ -155,6 +185,7 @@ export class PinGuard {
 
   /** A right PIN forgets this caller's recent failures (not the address's: others may share it). */
   recordSuccess(keys: PinGuardKeys): void {
+    this.#changes += 1;
     for (const guardKey of this.#keysOf(keys)) {
       const entry = this.#tracked.get(guardKey.key);
       if (guardKey.kind !== 'caller' || !entry) continue;
@@ -215,6 +246,7 @@ export class PinGuard {
   unlock(key: string): boolean {
     const entry = this.#tracked.get(key);
     if (!entry || entry.lockedUntil <= this.clock.now()) return false;
+    this.#changes += 1;
     this.#tracked.delete(key);
     if (this.#repository) inBackground(this.#repository.delete(key));
     return true;

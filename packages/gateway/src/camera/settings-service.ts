@@ -121,6 +121,16 @@ export class SettingsService extends TypedEmitter<SettingsServiceEvents> {
     return this.#changed('shared');
   }
 
+  /**
+   * Another gateway stored these settings (read back from the shared database): they are
+   * stored here too, and running unless a Set made here is not stored yet. False: nothing new.
+   */
+  storedElsewhere(stored: IncomingCallsSettings): boolean {
+    if (JSON.stringify(stored) === JSON.stringify(this.#stored)) return false;
+    this.adopt(this.dirty ? this.#running : stored, stored);
+    return true;
+  }
+
   /** Is this message or email profile used by the running or stored settings (then it must not be deleted)? */
   uses(reference: { messageId: string } | { emailProfileId: string }): boolean {
     const both = [this.#running, this.#stored];

@@ -41,12 +41,25 @@ export class AdminSessionRepository {
     return session && session.expiresAt > now ? session.username : undefined;
   }
 
+  /**
+   * A session unknown in memory, looked up in the database (another gateway signed it in a
+   * moment ago); remembered when found. Fails while the database is unreachable.
+   */
+  async lookup(token: string, now: number): Promise<string | undefined> {
+    const hash = tokenHash(token);
+    const row = await this.outbox.read((db) => db.get<{ username: string; expires_at: number }>('SELECT username, expires_at FROM admin_sessions WHERE token_hash = ?', [hash]));
+    if (!row || row.expires_at <= now) return undefined;
+    this.#sessions.set(hash, { username: row.username, expiresAt: row.expires_at });
+    return row.username;
+  }
+
   delete(token: string): Promise<void> {
     const hash = tokenHash(token);
     this.#sessions.delete(hash);
+    // Other gateways drop it at once (they re-read their sessions).
     return this.outbox.write('admin session end', async (db) => {
       await db.run('DELETE FROM admin_sessions WHERE token_hash = ?', [hash]);
-    });
+    }, { topic: 'admin-sessions' });
   }
 
   deleteExpired(now: number): Promise<void> {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AudioMessage } from '@camgate/protocol';
+import type { StoreChange } from '../cluster/store-changes.ts';
 import { Mirror } from './mirror.ts';
 import type { Outbox } from './outbox.ts';
 
@@ -30,11 +31,14 @@ const byListOrder = (a: AudioMessage, b: AudioMessage) =>
  */
 export class AudioMessageRepository {
   readonly #messages = new Mirror<AudioMessage>();
+  readonly #change: StoreChange;
 
   constructor(
     private readonly outbox: Outbox,
     private readonly cameraId: string,
-  ) {}
+  ) {
+    this.#change = { topic: 'camera', cameraId };
+  }
 
   /** Reads this camera's message list into memory. */
   async refresh(): Promise<void> {
@@ -70,6 +74,7 @@ export class AudioMessageRepository {
         'INSERT INTO audio_messages (camera_id, id, name, duration_ms, builtin, created_at, wav) VALUES (?, ?, ?, ?, 0, ?, ?) ON CONFLICT (camera_id, id) DO NOTHING',
         [this.cameraId, stored.id, stored.name, stored.durationMs, now, message.wav],
       ),
+      this.#change,
     );
     this.#messages.set(stored.id, stored);
     return stored;
@@ -84,6 +89,7 @@ export class AudioMessageRepository {
          ON CONFLICT (camera_id, id) DO UPDATE SET name = excluded.name, duration_ms = excluded.duration_ms, builtin = 1, wav = excluded.wav`,
         [this.cameraId, message.id, message.name, durationMs, now, message.wav],
       ),
+      this.#change,
     );
     const stored: AudioMessage = { id: message.id, name: message.name, durationMs, builtin: true, createdAt: this.#messages.get(message.id)?.createdAt ?? now };
     this.#messages.set(stored.id, stored);
@@ -93,7 +99,7 @@ export class AudioMessageRepository {
   async rename(id: string, name: string): Promise<AudioMessage | null> {
     const message = this.#messages.get(id);
     if (!message) return null;
-    await this.outbox.write('audio message name', (db) => db.run('UPDATE audio_messages SET name = ? WHERE camera_id = ? AND id = ?', [name, this.cameraId, id]));
+    await this.outbox.write('audio message name', (db) => db.run('UPDATE audio_messages SET name = ? WHERE camera_id = ? AND id = ?', [name, this.cameraId, id]), this.#change);
     const renamed = { ...message, name };
     this.#messages.set(id, renamed);
     return renamed;
@@ -101,7 +107,7 @@ export class AudioMessageRepository {
 
   async delete(id: string): Promise<boolean> {
     if (!this.#messages.delete(id)) return false;
-    await this.outbox.write('audio message removal', (db) => db.run('DELETE FROM audio_messages WHERE camera_id = ? AND id = ?', [this.cameraId, id]));
+    await this.outbox.write('audio message removal', (db) => db.run('DELETE FROM audio_messages WHERE camera_id = ? AND id = ?', [this.cameraId, id]), this.#change);
     return true;
   }
 }

@@ -27,7 +27,7 @@ export class CameraRepository {
   put(camera: CameraDefinition, now: number): Promise<void> {
     return this.outbox.write('camera', async (db) => {
       await db.run('INSERT INTO cameras (id, json, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET json = excluded.json', [camera.id, JSON.stringify(camera), now]);
-    });
+    }, { topic: 'cameras' });
   }
 
   /** Deletes the camera with its settings, messages, events, call log and last caller. */
@@ -38,6 +38,7 @@ export class CameraRepository {
         for (const table of CAMERA_TABLES) await tx.run(`DELETE FROM ${table} WHERE camera_id = ?`, [id]);
         await tx.run('DELETE FROM cameras WHERE id = ?', [id]);
       }),
+      { topic: 'cameras' },
     );
   }
 }

@@ -65,6 +65,7 @@ export class EmailProfileRepository {
          ON CONFLICT (id) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at`,
         [valid.id, JSON.stringify(stored), now],
       ),
+      { topic: 'email-profiles' },
     );
     this.#profiles.set(valid.id, stored);
     return toEmailProfileView(stored);
@@ -72,7 +73,7 @@ export class EmailProfileRepository {
 
   async delete(id: string): Promise<boolean> {
     if (!this.#profiles.delete(id)) return false;
-    await this.outbox.write('email profile removal', (db) => db.run('DELETE FROM email_profiles WHERE id = ?', [id]));
+    await this.outbox.write('email profile removal', (db) => db.run('DELETE FROM email_profiles WHERE id = ?', [id]), { topic: 'email-profiles' });
     return true;
   }
 

@@ -37,19 +37,24 @@ export class LockoutRepository {
   async refresh(): Promise<void> {
     await this.#records.refresh(async () => {
       const rows = await this.outbox.read((db) => db.all<LockoutRow>('SELECT * FROM lockouts'));
-      return rows.map((row) => [
-        row.key,
-        {
-          key: row.key,
-          kind: row.kind,
-          label: row.label,
-          failures: JSON.parse(row.failures) as number[],
-          lockedUntil: row.locked_until,
-          lockouts: row.lockouts,
-          lastLockoutAt: row.last_lockout_at ?? -Infinity,
-        },
-      ] as const);
+      return rows.map((row) => [row.key, fromRow(row)] as const);
     });
+  }
+
+  /**
+   * These keys' records as stored now (other gateways write them too); a key without one is
+   * absent. Fails while the database is unreachable.
+   */
+  async fetch(keys: readonly string[]): Promise<Map<string, LockoutRecord>> {
+    if (keys.length === 0) return new Map();
+    const rows = await this.outbox.read((db) => db.all<LockoutRow>(`SELECT * FROM lockouts WHERE key IN (${keys.map(() => '?').join(', ')})`, keys));
+    const records = new Map(rows.map((row) => [row.key, fromRow(row)] as const));
+    for (const key of keys) {
+      const record = records.get(key);
+      if (record) this.#records.set(key, { ...record, failures: [...record.failures] });
+      else this.#records.delete(key);
+    }
+    return records;
   }
 
   /** Every record whose key starts with `prefix` (from memory). */
@@ -68,13 +73,25 @@ export class LockoutRepository {
            lockouts = excluded.lockouts, last_lockout_at = excluded.last_lockout_at`,
         [copy.key, copy.kind, copy.label, JSON.stringify(copy.failures), copy.lockedUntil, copy.lockouts, lastLockoutAt],
       );
-    });
+    }, { topic: 'lockout', key: copy.key });
   }
 
   delete(key: string): Promise<void> {
     this.#records.delete(key);
     return this.outbox.write('lock-out lifted', async (db) => {
       await db.run('DELETE FROM lockouts WHERE key = ?', [key]);
-    });
+    }, { topic: 'lockout', key });
   }
+}
+
+function fromRow(row: LockoutRow): LockoutRecord {
+  return {
+    key: row.key,
+    kind: row.kind,
+    label: row.label,
+    failures: JSON.parse(row.failures) as number[],
+    lockedUntil: row.locked_until,
+    lockouts: row.lockouts,
+    lastLockoutAt: row.last_lockout_at ?? -Infinity,
+  };
 }

@@ -1,3 +1,4 @@
+import type { StoreChange } from '../cluster/store-changes.ts';
 import type { Logger } from '../core/logger.ts';
 import type { SqlDatabase } from './sql.ts';
 
@@ -26,6 +27,8 @@ export class Outbox {
   #closing = false;
   /** Ends the wait before the next retry at once (the server answered again). */
   #wake: (() => void) | undefined;
+  /** Told of every committed write that other gateways should re-read. */
+  onCommitted: (change: StoreChange) => void = () => undefined;
 
   constructor(
     private readonly db: SqlDatabase,
@@ -36,10 +39,14 @@ export class Outbox {
     });
   }
 
-  /** Queues a write; resolves with its result once committed, rejects on an error that is not the connection's. */
-  write<T>(label: string, work: (db: SqlDatabase) => Promise<T>): Promise<T> {
+  /**
+   * Queues a write; resolves with its result once committed, rejects on an error that is not
+   * the connection's. `change`: what other gateways re-read once it is committed.
+   */
+  write<T>(label: string, work: (db: SqlDatabase) => Promise<T>, change?: StoreChange): Promise<T> {
     this.#pending += 1;
     const written = this.#tail.then(() => this.#attempt(label, work));
+    if (change) written.then(() => this.onCommitted(change), () => undefined);
     this.#tail = written.then(
       () => (this.#pending -= 1),
       () => (this.#pending -= 1),

@@ -40,6 +40,8 @@ interface AccountRow {
   cameras: string | null;
 }
 
+const ACCOUNTS_CHANGED = { topic: 'softphone-accounts' } as const;
+
 export function digestHa1(username: string, realm: string, password: string): string {
   return createHash('md5').update(`${username}:${realm}:${password}`).digest('hex');
 }
@@ -68,6 +70,7 @@ export class SoftphoneAccountRepository {
     this.#accounts.set(stored.username, stored);
     await this.outbox.write('softphone account', (db) =>
       db.run('INSERT INTO softphone_accounts (username, realm, ha1, created_at, expires_at, cameras) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (username) DO NOTHING', toRow(stored)),
+      ACCOUNTS_CHANGED,
     );
     return stored;
   }
@@ -85,6 +88,7 @@ export class SoftphoneAccountRepository {
            expires_at = excluded.expires_at, cameras = excluded.cameras`,
         toRow(stored),
       ),
+      ACCOUNTS_CHANGED,
     );
     return { account: stored, created };
   }
@@ -103,7 +107,7 @@ export class SoftphoneAccountRepository {
   /** Removes an account; false when there was none. */
   async delete(username: string): Promise<boolean> {
     if (!this.#accounts.delete(username)) return false;
-    await this.outbox.write('softphone account removal', (db) => db.run('DELETE FROM softphone_accounts WHERE username = ?', [username]));
+    await this.outbox.write('softphone account removal', (db) => db.run('DELETE FROM softphone_accounts WHERE username = ?', [username]), ACCOUNTS_CHANGED);
     return true;
   }
 

@@ -1,3 +1,4 @@
+import type { StoreChange } from '../cluster/store-changes.ts';
 import type { Logger } from '../core/logger.ts';
 import { AdminSessionRepository } from './admin-session-repository.ts';
 import { AdminUserRepository } from './admin-user-repository.ts';
@@ -17,8 +18,8 @@ import { SettingsRepository } from './settings-repository.ts';
 import { SoftphoneAccountRepository } from './softphone-account-repository.ts';
 import type { DatabaseHealth, SqlDatabase } from './sql.ts';
 
-/** How often a node re-reads what other nodes may have changed on a shared server (sessions, accounts, profiles). */
-const SHARED_REFRESH_MS = 5000;
+/** How often a node re-reads what other nodes may have changed on a shared server (see StoreFollower). */
+export const SHARED_REFRESH_MS = 5000;
 /** How long a closing gateway waits for queued writes while the server is unreachable. */
 const CLOSE_DRAIN_MS = 5000;
 
@@ -64,7 +65,6 @@ export class Store {
   readonly lockouts: LockoutRepository;
   readonly adminSessions: AdminSessionRepository;
   readonly #outbox: Outbox;
-  #refreshTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
   private constructor(
@@ -90,14 +90,11 @@ export class Store {
     const db = database ? await PostgresDatabase.open(database, logger) : SqliteDatabase.open(dataDir, logger);
     const store = new Store(db, logger);
     try {
-      await store.#refreshShared();
+      await store.refreshShared();
       await store.lockouts.refresh();
     } catch (error) {
       await db.close();
       throw error;
-    }
-    if (db.dialect === 'postgres') {
-      store.#refreshTimer = setInterval(() => void store.#refreshShared().catch(() => undefined), SHARED_REFRESH_MS).unref();
     }
     return store;
   }
@@ -146,13 +143,22 @@ export class Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    clearInterval(this.#refreshTimer);
     await this.#outbox.close(CLOSE_DRAIN_MS);
     await this.db.close();
   }
 
-  /** What other nodes change on a shared server and this one reads synchronously. */
-  async #refreshShared(): Promise<void> {
+  /** Several gateways may write this database (PostgreSQL): what they change must be re-read. */
+  get shared(): boolean {
+    return this.db.dialect === 'postgres';
+  }
+
+  /** Told of every committed write other gateways should re-read (one listener: the cluster's announcer). */
+  onCommitted(listener: (change: StoreChange) => void): void {
+    this.#outbox.onCommitted = listener;
+  }
+
+  /** Gateway-wide rows other nodes change on a shared server and this one reads synchronously. */
+  async refreshShared(): Promise<void> {
     await Promise.all([this.adminSessions.refresh(), this.softphoneAccounts.refresh(), this.emailProfiles.refresh()]);
   }
 }

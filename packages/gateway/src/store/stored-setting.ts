@@ -9,6 +9,8 @@ import type { Outbox } from './outbox.ts';
  */
 export class StoredSetting<T> {
   #value: T | null = null;
+  /** Saves made here so far: a refresh that raced one keeps the saved value (as Mirror does). */
+  #saves = 0;
 
   constructor(
     private readonly outbox: Outbox,
@@ -20,7 +22,9 @@ export class StoredSetting<T> {
 
   /** Reads the stored row into memory; an unusable row counts as none (the camera starts from factory). */
   async refresh(): Promise<void> {
+    const saves = this.#saves;
     const row = await this.outbox.read((db) => db.get<{ json: string }>('SELECT json FROM settings WHERE camera_id = ? AND key = ?', [this.cameraId, this.key]));
+    if (saves !== this.#saves) return;
     this.#value = row === undefined ? null : this.#parse(row.json);
   }
 
@@ -30,6 +34,7 @@ export class StoredSetting<T> {
   }
 
   save(settings: T, now: number): Promise<void> {
+    this.#saves += 1;
     this.#value = settings;
     return this.outbox.write(`${this.key} settings`, async (db) => {
       await db.run(
@@ -37,7 +42,7 @@ export class StoredSetting<T> {
          ON CONFLICT (camera_id, key) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at`,
         [this.cameraId, this.key, JSON.stringify(settings), now],
       );
-    });
+    }, { topic: 'camera', cameraId: this.cameraId });
   }
 
   #parse(json: string): T | null {

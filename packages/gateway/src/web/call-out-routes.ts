@@ -12,7 +12,7 @@ import express, { Router, type NextFunction, type Request, type RequestHandler, 
 import type { CallOutService } from '../camera/call-out/call-out-service.ts';
 import type { OutgoingCallsSettingsService } from '../camera/call-out/outgoing-calls-settings.ts';
 import type { Logger } from '../core/logger.ts';
-import { readCookie, SESSION_COOKIE, type AdminSessions } from './admin-sessions.ts';
+import { signedIn, type AdminSessions } from './admin-sessions.ts';
 import { HttpError, route } from './http-errors.ts';
 import { sameOriginOnly } from './origin-policy.ts';
 
@@ -61,12 +61,7 @@ export function createCallOutRoutes(o: CallOutRoutesOptions): Router {
   // Per route, not `api.use`: this router sits in front of the rest of /api (sign-in included).
   const admin: RequestHandler[] = [
     sameOriginOnly,
-    (req, res, next) => {
-      const username = o.sessions.verify(readCookie(req.headers.cookie, SESSION_COOKIE));
-      if (!username) return void res.status(401).json({ error: 'sign in first' });
-      res.locals.username = username;
-      next();
-    },
+    signedIn(o.sessions),
   ];
   for (const prefix of ['', '/cameras/:id']) {
     api.post(

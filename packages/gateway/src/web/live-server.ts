@@ -86,9 +86,9 @@ export class LiveServer {
       connectTimeout: LIVE_CONNECT_TIMEOUT_MS,
       ...(o.adapter && { adapter: o.adapter }),
     });
-    this.#io.use((socket, next) => {
+    this.#io.use(async (socket, next) => {
       try {
-        this.#admit(socket);
+        await this.#admit(socket);
         next();
       } catch (error) {
         // The client gets a connect_error with this message; nothing escapes the handshake.
@@ -180,10 +180,10 @@ export class LiveServer {
   }
 
   /** Handshake check: who the socket is, and room for one more anonymous connection. Throws a reason to refuse. */
-  #admit(socket: LiveSocket): void {
+  async #admit(socket: LiveSocket): Promise<void> {
     const { headers, address } = socket.handshake;
     // A same-site page on another port sends the SameSite=Strict cookie on the WebSocket handshake too.
-    const admin = isSameOrigin(headers) ? this.o.sessions.verify(readCookie(headers.cookie, SESSION_COOKIE)) : undefined;
+    const admin = isSameOrigin(headers) ? await this.o.sessions.verify(readCookie(headers.cookie, SESSION_COOKIE)) : undefined;
     socket.data.admin = admin;
     socket.data.address = address;
     if (admin) return;

@@ -19,7 +19,7 @@ import { InvalidStateError, ValidationError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { PinGuard } from '../camera/pin-guard.ts';
 import { DATABASE_UNREACHABLE, type Store } from '../store/store.ts';
-import { AdminSessions, readCookie, SESSION_COOKIE } from './admin-sessions.ts';
+import { AdminSessions, readCookie, SESSION_COOKIE, signedIn } from './admin-sessions.ts';
 import { HttpError, parseBody, route } from './http-errors.ts';
 import { sameOriginOnly } from './origin-policy.ts';
 import { createSoftphoneRoutes, type SoftphoneRoutesOptions } from './softphone-routes.ts';
@@ -74,6 +74,8 @@ export function createRestApi(o: RestApiOptions): Router {
     route(async (req, res) => {
       const { username, password } = parseBody(LoginRequestSchema, req.body);
       const keys = { caller: username, address: req.socket.remoteAddress ?? 'unknown' };
+      // Gateways sharing the database count sign-in failures together.
+      await o.loginGuard.sync(keys);
       // The attempt is counted before the slow hash is awaited: parallel guesses cannot
       // outrun the lock-out, however many arrive at once.
       const attempt = o.loginGuard.reserve(keys);
@@ -101,12 +103,7 @@ export function createRestApi(o: RestApiOptions): Router {
   );
 
   // Every route below needs a signed-in admin.
-  api.use((req, res, next) => {
-    const username = o.sessions.verify(readCookie(req.headers.cookie, SESSION_COOKIE));
-    if (!username) return void res.status(401).json({ error: 'sign in first' });
-    res.locals.username = username;
-    next();
-  });
+  api.use(signedIn(o.sessions));
 
   api.get('/session', (_req, res) => {
     res.json({ username: res.locals.username as string });

@@ -25,11 +25,15 @@ export interface ClusterNode extends TestGateway {
   dispatcherUri: string;
 }
 
-/** A gateway whose SIP and RTP listen on `host` (one media worker, one audio thread: two share 2 cores). */
-export async function startNode(host: string, options: { trustedProxy?: string } = {}): Promise<ClusterNode> {
+/**
+ * A gateway whose SIP and RTP listen on `host` (one media worker, one audio thread: two share
+ * 2 cores); `flags` adds more (--database, --redis, --node-id).
+ */
+export async function startNode(host: string, options: { trustedProxy?: string; flags?: string[] } = {}): Promise<ClusterNode> {
   const gw = await startTestGateway([
     ...['--sip-host', host, '--announced-ip', host, '--workers', '1', '--audio-threads', '1'],
     ...(options.trustedProxy ? ['--sip-trusted-proxy', options.trustedProxy] : []),
+    ...(options.flags ?? []),
   ]);
   return Object.assign(gw, { host, dispatcherUri: `sip:${host}:${gw.sipPort}` });
 }

@@ -44,6 +44,15 @@ export class OutgoingCallsSettingsService {
     return this.view();
   }
 
+  /** Another gateway stored these settings: stored here too, and running unless a Set made here is not stored yet. False: nothing new. */
+  storedElsewhere(stored: OutgoingCallsSettings): boolean {
+    if (JSON.stringify(stored) === JSON.stringify(this.#stored)) return false;
+    if (!this.view().dirty) this.#running = stored;
+    this.#stored = stored;
+    this.logger.info('outgoing-call settings taken from another gateway');
+    return true;
+  }
+
   /** Does a profile of the running or stored settings play this message (then it must not be deleted)? */
   usesMessage(messageId: string): boolean {
     return [this.#running, this.#stored].some((settings) => settings.profiles.some((p) => p.messageId === messageId));

@@ -159,7 +159,7 @@ describeStores('Store', (ctx) => {
     const guard = new PinGuard(clock, PIN_LOCKOUT, { scope: 'pin', repository: ctx.store.lockouts });
     expect(guard.lockedUntil({ caller: '+4940999999', address: '203.0.113.9' })).toBe(clock.now() + PIN_LOCKOUT.BASE_LOCK_MS);
     const token = /session=(\S+)/.exec(output)![1]!;
-    expect(new AdminSessions(new FakeClock(), ctx.store.adminSessions).verify(token)).toBe('admin');
+    expect(await new AdminSessions(new FakeClock(), ctx.store.adminSessions).verify(token)).toBe('admin');
     // The call cut by the kill is closed at the next start, not left in progress forever.
     expect(await (await cam()).callLog.closeInterrupted(50)).toBe(1);
     expect(await (await cam()).callLog.get('crash-call')).toMatchObject({ endedAt: 50, outcome: 'gateway-restarted' });
@@ -235,10 +235,10 @@ describeStores('Store', (ctx) => {
     expect(JSON.stringify(await ctx.store.db.all('SELECT * FROM admin_sessions'))).not.toContain(token);
     await ctx.reopen();
     const sessions = new AdminSessions(clock, ctx.store.adminSessions);
-    expect(sessions.verify(token)).toBe('admin');
-    expect(sessions.verify(`${token}x`)).toBeUndefined();
+    expect(await sessions.verify(token)).toBe('admin');
+    expect(await sessions.verify(`${token}x`)).toBeUndefined();
     clock.advance(SESSION_TTL_MS);
-    expect(sessions.verify(token)).toBeUndefined();
+    expect(await sessions.verify(token)).toBeUndefined();
   });
 
   it('email profiles: views never carry the password; an empty password keeps the stored one', async () => {
