@@ -26,13 +26,16 @@ export class Outbox {
   #closing = false;
   /** Ends the wait before the next retry at once (the server answered again). */
   #wake: (() => void) | undefined;
+  /** Callers of committedOrQueued() told once the server is found unreachable. */
+  readonly #onUnreachable = new Set<() => void>();
 
   constructor(
     private readonly db: SqlDatabase,
     private readonly logger: Logger,
   ) {
     db.onHealthChange((health) => {
-      if (health.reachable) this.#wake?.();
+      if (health.reachable) return this.#wake?.();
+      for (const notify of this.#onUnreachable) notify();
     });
   }
 
@@ -45,6 +48,21 @@ export class Outbox {
       () => (this.#pending -= 1),
     );
     return written;
+  }
+
+  /**
+   * Waits for a write of this outbox while that is worth it: resolves 'committed' once it is,
+   * or 'queued' as soon as the server is found unreachable (the write stays queued and goes
+   * when it is back), so an admin's request is answered at once instead of after the outage.
+   * Rejects when the write fails for good.
+   */
+  committedOrQueued(write: Promise<unknown>): Promise<'committed' | 'queued'> {
+    return new Promise((resolve, reject) => {
+      const queued = () => resolve('queued');
+      void write.then(() => resolve('committed'), reject).finally(() => this.#onUnreachable.delete(queued));
+      if (this.db.health().reachable) this.#onUnreachable.add(queued);
+      else queued();
+    });
   }
 
   /** A read after the writes queued so far; fails at once while the server is unreachable. */

@@ -163,7 +163,11 @@ export function createRestApi(o: RestApiOptions): Router {
     res.json(unitOf(res).camera.settings.view());
   });
   camera.put('/settings', express.json({ limit: '256kb' }), route((req, res) => res.json(unitOf(res).camera.settings.set(req.body))));
-  camera.post('/settings/store', route(async (_req, res) => res.json(await unitOf(res).camera.settings.store())));
+  // 202 while the database is unreachable: stored on this node (and shared), written when the server is back.
+  camera.post('/settings/store', route(async (_req, res) => {
+    const view = await unitOf(res).camera.settings.store();
+    res.status(unitOf(res).store.health().reachable ? 200 : 202).json(view);
+  }));
   camera.get('/last-caller', route(async (_req, res) => res.json(await unitOf(res).store.lastCaller.get())));
 
   // --- Audio messages ----------------------------------------------------------------------

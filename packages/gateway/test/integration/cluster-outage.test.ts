@@ -1,0 +1,180 @@
+/**
+ * Issue #12, "PostgreSQL stopped for 30 s and Redis stopped for 30 s during calls": node A
+ * (a gateway process) and node B share one PostgreSQL database and one Redis; phones dial
+ * each node directly. Both servers stop at once while a call runs on each node; for 30 s
+ * the calls go on, new calls to both nodes are answered, each node says what is missing, and
+ * a Set and a Store made on A take effect on A at once. Redis comes back first, then
+ * PostgreSQL: B runs A's change, A's Store reaches the database once, and every call of the
+ * outage is in the call log exactly once.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import type { CameraStatus, OutputState, SettingsView } from '@camgate/protocol';
+import { GatewayTarget } from '../attack/support/target.ts';
+import { Baresip } from '../support/baresip.ts';
+import { applySettings } from '../support/cluster.ts';
+import { eventually, startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { TestPostgres } from '../support/postgres.ts';
+import { RedisServer } from '../support/redis.ts';
+
+const PIN = '4711';
+const NEW_PIN = '2580';
+const OUTAGE_MS = 30_000;
+/** Redis is back this long before PostgreSQL: the two come back in turn, not together. */
+const STAGGER_MS = 3000;
+
+interface Health {
+  ok: boolean;
+  node: string;
+  sharedState: string;
+  database: string;
+  pendingWrites: number;
+  warnings: string[];
+}
+
+type Node = Pick<TestGateway, 'api' | 'sipUri' | 'baseUrl'>;
+
+const status = (node: Node) => node.api<CameraStatus>('GET', '/api/cameras/camera/status');
+const settings = (node: Node) => node.api<SettingsView>('GET', '/api/cameras/camera/settings');
+const health = async (node: Node) => (await fetch(`${node.baseUrl}/api/health`)).json() as Promise<Health>;
+const door = async (node: Node) => (await node.api<OutputState[]>('GET', '/api/cameras/camera/outputs')).find((o) => o.name === 'door')!;
+
+describe('PostgreSQL and Redis stopped for 30 s during calls on two nodes', () => {
+  let postgres: TestPostgres;
+  let redis: RedisServer;
+  let url: string;
+  let nodeA: GatewayTarget;
+  let nodeB: TestGateway;
+  const phones: Baresip[] = [];
+  /** Every call answered during the test, by Call-ID as the camera saw it. */
+  const answered = new Set<string>();
+  let doorsOpened = 0;
+
+  const query = async <Row extends pg.QueryResultRow>(sql: string): Promise<Row[]> => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      return (await client.query<Row>(sql)).rows;
+    } finally {
+      await client.end();
+    }
+  };
+
+  /** Dials the node, types `pin` at the prompt and waits for the menu; returns the phone and the call's id. */
+  const callWithPin = async (node: Node, pin: string): Promise<{ phone: Baresip; callId: string }> => {
+    const before = new Set((await status(node)).calls.map((call) => call.callId));
+    const phone = await Baresip.start();
+    phones.push(phone);
+    await phone.dial(node.sipUri);
+    await phone.waitForEvent('CALL_ESTABLISHED');
+    const callId = await eventually(async () => (await status(node)).calls.find((call) => !before.has(call.callId) && call.phase === 'pin')?.callId, 15_000, 'PIN prompt');
+    answered.add(callId);
+    await phone.sendDtmf(`${pin}#`);
+    await eventually(async () => (await status(node)).calls.find((call) => call.callId === callId)?.phase === 'connected', 10_000, 'PIN accepted');
+    return { phone, callId };
+  };
+  /** `1#` on a running call: the node's door opens (again). */
+  const openDoor = async (node: Node, phone: Baresip) => {
+    const before = (await door(node)).changedAt;
+    await phone.sendDtmf('1#');
+    await eventually(async () => {
+      const now = await door(node);
+      return now.active && now.changedAt > before;
+    }, 10_000, 'door opened');
+    doorsOpened += 1;
+  };
+  const hangUp = async (phone: Baresip) => {
+    await phone.hangup();
+    await phone.waitForEvent('CALL_CLOSED');
+  };
+
+  beforeAll(async () => {
+    [postgres, redis] = await Promise.all([TestPostgres.start(), RedisServer.start()]);
+    url = await postgres.createDatabase();
+    const flags = (node: string) => ['--database', url, '--redis', redis.url, '--node-id', node, '--workers', '1', '--audio-threads', '1'];
+    // A first: it migrates the database; B then starts on the migrated schema.
+    nodeA = await GatewayTarget.start({ flags: flags('node-a') });
+    nodeB = await startTestGateway(flags('node-b'));
+    await applySettings(nodeA, { pin: PIN, acceptedCallers: [], ringSeconds: 0, audioMode: 'none' });
+    await nodeA.api('POST', '/api/cameras/camera/settings/store');
+    await eventually(async () => (await settings(nodeB)).stored.pin === PIN, 5000, 'B takes A\'s stored settings');
+  }, 90_000);
+  afterAll(async () => {
+    for (const phone of phones) await phone.close();
+    // Stopped first: a node left running must not outlive a failed test.
+    await nodeA?.stop();
+    await nodeB?.close();
+    await redis?.close();
+    await postgres?.close();
+  }, 120_000);
+
+  it('calls go on and new ones are answered; a Set and a Store made meanwhile reach B and the database once, and no call is lost or doubled', async () => {
+    const talkingA = await callWithPin(nodeA, PIN);
+    const talkingB = await callWithPin(nodeB, PIN);
+
+    const stoppedAt = Date.now();
+    await Promise.all([postgres.stop(), redis.stop()]);
+    for (const node of [nodeA, nodeB]) {
+      await eventually(async () => {
+        const now = await health(node);
+        return now.database === 'database unreachable' && now.sharedState === 'unreachable';
+      }, 10_000, 'health says both are unreachable');
+      expect(await health(node)).toMatchObject({ ok: true, warnings: expect.arrayContaining(['database unreachable', 'shared state unreachable']) });
+      expect((await status(node)).warnings).toEqual(expect.arrayContaining([expect.stringContaining('database unreachable'), 'shared state unreachable']));
+    }
+
+    // The calls in progress go on: their keys open each node's door.
+    await openDoor(nodeA, talkingA.phone);
+    await openDoor(nodeB, talkingB.phone);
+
+    // Set on A: A's next call runs it at once. Store on A: answered at once, written once PostgreSQL is back.
+    await applySettings(nodeA, { pin: NEW_PIN });
+    const storeAnswer = await nodeA.http('POST', '/api/cameras/camera/settings/store', { headers: { cookie: nodeA.adminCookie } });
+    expect(storeAnswer.status).toBe(202);
+    expect((JSON.parse(storeAnswer.body) as SettingsView).stored.pin).toBe(NEW_PIN);
+    expect((await health(nodeA)).pendingWrites).toBeGreaterThan(0);
+
+    // New calls to both nodes: welcome, PIN (A's new one on A; B keeps the last it heard), door.
+    const newA = await callWithPin(nodeA, NEW_PIN);
+    await openDoor(nodeA, newA.phone);
+    await hangUp(newA.phone);
+    const newB = await callWithPin(nodeB, PIN);
+    await openDoor(nodeB, newB.phone);
+    await hangUp(newB.phone);
+    // A call in progress ends during the outage; B's goes on past it.
+    await hangUp(talkingA.phone);
+    expect((await status(nodeB)).calls.map((call) => call.callId)).toEqual([talkingB.callId]);
+
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, stoppedAt + OUTAGE_MS - Date.now())));
+    await redis.start();
+    await eventually(async () => (await settings(nodeB)).running.pin === NEW_PIN, 15_000, 'B runs A\'s Set once Redis is back');
+    expect((await settings(nodeB)).stored.pin).toBe(NEW_PIN);
+    await new Promise((resolve) => setTimeout(resolve, STAGGER_MS));
+    await postgres.start();
+
+    for (const node of [nodeA, nodeB]) {
+      await eventually(async () => {
+        const now = await health(node);
+        return now.database === 'ok' && now.sharedState === 'ok' && now.pendingWrites === 0 ? now : undefined;
+      }, 20_000, 'health ok and every write done');
+      expect((await health(node)).warnings).toEqual([]);
+      expect((await status(node)).warnings.filter((w) => /unreachable/.test(w))).toEqual([]);
+    }
+    // B applies the change to its next call, and B's call from before the outage still works.
+    const afterB = await callWithPin(nodeB, NEW_PIN);
+    await hangUp(afterB.phone);
+    await openDoor(nodeB, talkingB.phone);
+    await hangUp(talkingB.phone);
+    await eventually(async () => (await status(nodeB)).calls.length === 0, 10_000, 'B\'s calls ended');
+    for (const node of [nodeA, nodeB]) await eventually(async () => (await health(node)).pendingWrites === 0, 10_000, 'writes done');
+
+    const stored = await query<{ json: string }>("SELECT json FROM settings WHERE camera_id = 'camera' AND key = 'incoming-calls'");
+    expect(stored.map((row) => (JSON.parse(row.json) as { pin: string }).pin)).toEqual([NEW_PIN]);
+    const calls = await query<{ call_id: string; rows: number; ended: number }>('SELECT call_id, count(*)::int AS rows, count(outcome)::int AS ended FROM call_log GROUP BY call_id');
+    expect(calls.map((row) => row.call_id).sort()).toEqual([...answered].sort());
+    expect(calls.filter((row) => row.rows !== 1 || row.ended !== 1)).toEqual([]);
+    const events = await query<{ kind: string; n: number }>("SELECT kind, count(*)::int AS n FROM events WHERE kind IN ('call', 'door') GROUP BY kind ORDER BY kind");
+    expect(events).toEqual([{ kind: 'call', n: answered.size }, { kind: 'door', n: doorsOpened }]);
+    expect(await query<{ answered: number }>("SELECT answered::int AS answered FROM last_caller WHERE camera_id = 'camera'")).toEqual([{ answered: 1 }]);
+  }, 150_000);
+});
