@@ -65,11 +65,12 @@ export class Outbox {
     });
   }
 
-  /** A read after the writes queued so far; fails at once while the server is unreachable. */
+  /**
+   * A read after the writes queued so far; fails at once while the server is unreachable,
+   * and as soon as a write it waits behind finds the server gone (it does not wait out the outage).
+   */
   async read<T>(work: (db: SqlDatabase) => Promise<T>): Promise<T> {
-    const health = this.db.health();
-    if (!health.reachable) throw new DatabaseUnavailableError(health.error);
-    await this.#tail;
+    if ((await this.committedOrQueued(this.#tail)) === 'queued') throw new DatabaseUnavailableError(this.db.health().error);
     return work(this.db);
   }
 

@@ -111,4 +111,16 @@ describe('Store on PostgreSQL', () => {
     expect(reopened.settings.load()?.pin).toBe('2222');
     expect((await reopened.events.list(10)).map((e) => e.kind)).toEqual(['door']);
   }, 30_000);
+
+  it('a read waiting behind writes fails as soon as they find the server gone, instead of waiting out the outage', async () => {
+    const store = await open();
+    const camera = await store.camera('camera');
+    await server.stop();
+    const write = camera.callLog.start('c1', 'sip:bob@x', 1);
+    const read = camera.callLog.list(10).catch((error: unknown) => error);
+    expect(await within(read, 5000)).toBeInstanceOf(DatabaseUnavailableError);
+    await server.start();
+    await write;
+    expect((await camera.callLog.list(10)).map((entry) => entry.callId)).toEqual(['c1']);
+  }, 30_000);
 });
