@@ -9,7 +9,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import type { CameraStatus, OutputState, SettingsView } from '@camgate/protocol';
+import { io, type Socket } from 'socket.io-client';
+import type { CameraStatus, ClientToServerEvents, OutputState, ServerToClientEvents, SettingsView } from '@camgate/protocol';
 import { GatewayTarget } from '../attack/support/target.ts';
 import { Baresip } from '../support/baresip.ts';
 import { applySettings } from '../support/cluster.ts';
@@ -19,6 +20,8 @@ import { RedisServer } from '../support/redis.ts';
 
 const PIN = '4711';
 const NEW_PIN = '2580';
+const STAGGERED_STORED_PIN = '3690';
+const STAGGERED_SET_PIN = '1470';
 const OUTAGE_MS = 30_000;
 /** Redis is back this long before PostgreSQL: the two come back in turn, not together. */
 const STAGGER_MS = 3000;
@@ -46,6 +49,7 @@ describe('PostgreSQL and Redis stopped for 30 s during calls on two nodes', () =
   let nodeA: GatewayTarget;
   let nodeB: TestGateway;
   const phones: Baresip[] = [];
+  let watcher: Socket<ServerToClientEvents, ClientToServerEvents> | undefined;
   /** Every call answered during the test, by Call-ID as the camera saw it. */
   const answered = new Set<string>();
   let doorsOpened = 0;
@@ -100,6 +104,7 @@ describe('PostgreSQL and Redis stopped for 30 s during calls on two nodes', () =
     await eventually(async () => (await settings(nodeB)).stored.pin === PIN, 5000, 'B takes A\'s stored settings');
   }, 90_000);
   afterAll(async () => {
+    watcher?.disconnect();
     for (const phone of phones) await phone.close();
     // Stopped first: a node left running must not outlive a failed test.
     await nodeA?.stop();
@@ -109,6 +114,14 @@ describe('PostgreSQL and Redis stopped for 30 s during calls on two nodes', () =
   }, 120_000);
 
   it('calls go on and new ones are answered; a Set and a Store made meanwhile reach B and the database once, and no call is lost or doubled', async () => {
+    // An admin's camera page on node B: the status it is sent must say what is missing, and clear.
+    watcher = io(nodeB.baseUrl, { transports: ['websocket'], extraHeaders: { cookie: nodeB.cookie, origin: nodeB.baseUrl } });
+    const pushed: CameraStatus[] = [];
+    watcher.on('status', (pushedStatus) => void pushed.push(pushedStatus));
+    await new Promise<void>((resolve, reject) => watcher!.once('connect', resolve).once('connect_error', reject));
+    expect(await watcher.emitWithAck('camera:watch', 'camera')).toEqual({ ok: true });
+    const unreachable = (pushedStatus: CameraStatus | undefined) => pushedStatus?.warnings.filter((w) => w.includes('unreachable')) ?? [];
+
     const talkingA = await callWithPin(nodeA, PIN);
     const talkingB = await callWithPin(nodeB, PIN);
 
@@ -122,6 +135,7 @@ describe('PostgreSQL and Redis stopped for 30 s during calls on two nodes', () =
       expect(await health(node)).toMatchObject({ ok: true, warnings: expect.arrayContaining(['database unreachable', 'shared state unreachable']) });
       expect((await status(node)).warnings).toEqual(expect.arrayContaining([expect.stringContaining('database unreachable'), 'shared state unreachable']));
     }
+    await eventually(() => pushed.some((p) => unreachable(p).length === 2), 10_000, 'the camera page told of both');
 
     // The calls in progress go on: their keys open each node's door.
     await openDoor(nodeA, talkingA.phone);
@@ -160,6 +174,7 @@ describe('PostgreSQL and Redis stopped for 30 s during calls on two nodes', () =
       expect((await health(node)).warnings).toEqual([]);
       expect((await status(node)).warnings.filter((w) => /unreachable/.test(w))).toEqual([]);
     }
+    await eventually(() => unreachable(pushed.at(-1)).length === 0, 10_000, 'the camera page cleared');
     // B applies the change to its next call, and B's call from before the outage still works.
     const afterB = await callWithPin(nodeB, NEW_PIN);
     await hangUp(afterB.phone);
@@ -177,4 +192,42 @@ describe('PostgreSQL and Redis stopped for 30 s during calls on two nodes', () =
     expect(events).toEqual([{ kind: 'call', n: answered.size }, { kind: 'door', n: doorsOpened }]);
     expect(await query<{ answered: number }>("SELECT answered::int AS answered FROM last_caller WHERE camera_id = 'camera'")).toEqual([{ answered: 1 }]);
   }, 150_000);
+
+  it('staggered: PostgreSQL away, then Redis too, PostgreSQL back first: a Store on B reaches A at once and the database once, a Set on B reaches A when Redis is back', async () => {
+    await postgres.stop();
+    await eventually(async () => (await health(nodeB)).database === 'database unreachable', 10_000, 'B notices PostgreSQL is away');
+    await applySettings(nodeB, { pin: STAGGERED_STORED_PIN });
+    const stored = await fetch(`${nodeB.baseUrl}/api/cameras/camera/settings/store`, { method: 'POST', headers: { cookie: nodeB.cookie } });
+    expect(stored.status).toBe(202);
+    await eventually(async () => (await settings(nodeA)).stored.pin === STAGGERED_STORED_PIN, 5000, 'A takes B\'s Store through Redis');
+
+    await redis.stop();
+    for (const node of [nodeA, nodeB]) await eventually(async () => (await health(node)).sharedState === 'unreachable', 10_000, 'Redis away');
+    await applySettings(nodeB, { pin: STAGGERED_SET_PIN });
+    // A answers with what it last heard: B's Store, not B's later Set.
+    const during = await callWithPin(nodeA, STAGGERED_STORED_PIN);
+    await hangUp(during.phone);
+
+    await postgres.start();
+    for (const node of [nodeA, nodeB]) {
+      await eventually(async () => {
+        const now = await health(node);
+        return now.database === 'ok' && now.pendingWrites === 0;
+      }, 20_000, 'every write done');
+    }
+    const rows = await query<{ json: string }>("SELECT json FROM settings WHERE camera_id = 'camera' AND key = 'incoming-calls'");
+    expect(rows.map((row) => (JSON.parse(row.json) as { pin: string }).pin)).toEqual([STAGGERED_STORED_PIN]);
+
+    await redis.start();
+    await eventually(async () => (await settings(nodeA)).running.pin === STAGGERED_SET_PIN, 15_000, 'A runs B\'s Set once Redis is back');
+    expect(await settings(nodeA)).toMatchObject({ stored: { pin: STAGGERED_STORED_PIN }, dirty: true });
+    const after = await callWithPin(nodeA, STAGGERED_SET_PIN);
+    await hangUp(after.phone);
+    for (const node of [nodeA, nodeB]) {
+      await eventually(async () => (await health(node)).warnings.length === 0 && (await health(node)).pendingWrites === 0, 15_000, 'health ok');
+    }
+    const calls = await query<{ call_id: string; rows: number; ended: number }>('SELECT call_id, count(*)::int AS rows, count(outcome)::int AS ended FROM call_log GROUP BY call_id');
+    expect(calls.map((row) => row.call_id).sort()).toEqual([...answered].sort());
+    expect(calls.filter((row) => row.rows !== 1 || row.ended !== 1)).toEqual([]);
+  }, 90_000);
 });
