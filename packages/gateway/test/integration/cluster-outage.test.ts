@@ -175,6 +175,8 @@ describe('PostgreSQL and Redis stopped for 30 s during calls on two nodes', () =
       expect((await status(node)).warnings.filter((w) => /unreachable/.test(w))).toEqual([]);
     }
     await eventually(() => unreachable(pushed.at(-1)).length === 0, 10_000, 'the camera page cleared');
+    // What B's page was told is B's own status (A's warnings are A's; A's calls come merged).
+    expect(pushed.filter((p) => p.cluster?.node !== 'node-b').map((p) => p.cluster?.node)).toEqual([]);
     // B applies the change to its next call, and B's call from before the outage still works.
     const afterB = await callWithPin(nodeB, NEW_PIN);
     await hangUp(afterB.phone);
