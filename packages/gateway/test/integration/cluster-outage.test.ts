@@ -193,6 +193,9 @@ describe('PostgreSQL and Redis stopped for 30 s during calls on two nodes', () =
     const events = await query<{ kind: string; n: number }>("SELECT kind, count(*)::int AS n FROM events WHERE kind IN ('call', 'door') GROUP BY kind ORDER BY kind");
     expect(events).toEqual([{ kind: 'call', n: answered.size }, { kind: 'door', n: doorsOpened }]);
     expect(await query<{ answered: number }>("SELECT answered::int AS answered FROM last_caller WHERE camera_id = 'camera'")).toEqual([{ answered: 1 }]);
+    // The outage was warned about, never an error (a failed request, a dropped write, an unhandled rejection).
+    expect(nodeA.logLines().filter((line) => (line.level as number) >= 50)).toEqual([]);
+    expect(nodeA.stderr).not.toMatch(/unhandled|error/i);
   }, 150_000);
 
   it('staggered: PostgreSQL away, then Redis too, PostgreSQL back first: a Store on B reaches A at once and the database once, a Set on B reaches A when Redis is back', async () => {
