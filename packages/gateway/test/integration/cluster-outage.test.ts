@@ -205,6 +205,9 @@ describe('PostgreSQL and Redis stopped for 30 s during calls on two nodes', () =
     const stored = await fetch(`${nodeB.baseUrl}/api/cameras/camera/settings/store`, { method: 'POST', headers: { cookie: nodeB.cookie } });
     expect(stored.status).toBe(202);
     await eventually(async () => (await settings(nodeA)).stored.pin === STAGGERED_STORED_PIN, 5000, 'A takes B\'s Store through Redis');
+    // The Outgoing Calls dialog's Store likewise.
+    const outgoing = await fetch(`${nodeB.baseUrl}/api/cameras/camera/outgoing-calls/store`, { method: 'POST', headers: { cookie: nodeB.cookie } });
+    expect(outgoing.status).toBe(202);
 
     await redis.stop();
     for (const node of [nodeA, nodeB]) await eventually(async () => (await health(node)).sharedState === 'unreachable', 10_000, 'Redis away');
@@ -220,8 +223,9 @@ describe('PostgreSQL and Redis stopped for 30 s during calls on two nodes', () =
         return now.database === 'ok' && now.pendingWrites === 0;
       }, 20_000, 'every write done');
     }
-    const rows = await query<{ json: string }>("SELECT json FROM settings WHERE camera_id = 'camera' AND key = 'incoming-calls'");
-    expect(rows.map((row) => (JSON.parse(row.json) as { pin: string }).pin)).toEqual([STAGGERED_STORED_PIN]);
+    const rows = await query<{ key: string; json: string }>("SELECT key, json FROM settings WHERE camera_id = 'camera' ORDER BY key");
+    expect(rows.map((row) => row.key)).toEqual(['incoming-calls', 'outgoing-calls']);
+    expect((JSON.parse(rows[0]!.json) as { pin: string }).pin).toBe(STAGGERED_STORED_PIN);
 
     await redis.start();
     await eventually(async () => (await settings(nodeA)).running.pin === STAGGERED_SET_PIN, 15_000, 'A runs B\'s Set once Redis is back');
