@@ -1,9 +1,10 @@
 /**
  * Issue #12, "PostgreSQL stopped for 30 s and Redis stopped for 30 s during calls": node A
- * (a gateway process) and node B share one PostgreSQL database and one Redis; phones dial
- * each node directly. Both servers stop at once while a call runs on each node; for 30 s
- * the calls go on, new calls to both nodes are answered, each node says what is missing, and
- * a Set and a Store made on A take effect on A at once. Redis comes back first, then
+ * (a gateway process) and node B share one PostgreSQL database and one Redis, behind the
+ * Kamailio dispatcher (new calls during the outage come through it; the others dial a node).
+ * Both servers stop at once while a call runs on each node; for 30 s the calls go on, new
+ * calls reach both nodes and are answered, each node says what is missing, and a Set and a
+ * Store made on A take effect on A at once. Redis comes back first, then
  * PostgreSQL: B runs A's change, A's Store reaches the database once, and every call of the
  * outage is in the call log exactly once.
  */
@@ -13,8 +14,9 @@ import { io, type Socket } from 'socket.io-client';
 import type { CameraStatus, ClientToServerEvents, OutputState, ServerToClientEvents, SettingsView } from '@camgate/protocol';
 import { GatewayTarget } from '../attack/support/target.ts';
 import { Baresip } from '../support/baresip.ts';
-import { applySettings } from '../support/cluster.ts';
+import { applySettings, PROXY_HOST, proxiedCameraUri } from '../support/cluster.ts';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { Kamailio } from '../support/kamailio.ts';
 import { TestPostgres } from '../support/postgres.ts';
 import { RedisServer } from '../support/redis.ts';
 
@@ -48,6 +50,7 @@ describe('PostgreSQL and Redis stopped for 30 s during calls on two nodes', () =
   let url: string;
   let nodeA: GatewayTarget;
   let nodeB: TestGateway;
+  let proxy: Kamailio;
   const phones: Baresip[] = [];
   let watcher: Socket<ServerToClientEvents, ClientToServerEvents> | undefined;
   /** Every call answered during the test, by Call-ID as the camera saw it. */
@@ -64,19 +67,30 @@ describe('PostgreSQL and Redis stopped for 30 s during calls on two nodes', () =
     }
   };
 
-  /** Dials the node, types `pin` at the prompt and waits for the menu; returns the phone and the call's id. */
-  const callWithPin = async (node: Node, pin: string): Promise<{ phone: Baresip; callId: string }> => {
-    const before = new Set((await status(node)).calls.map((call) => call.callId));
+  /**
+   * Dials `uri`, waits for the PIN prompt on whichever of `pins`' nodes answered, types that
+   * node's PIN and waits for the menu; returns the phone, the node and the call's id.
+   */
+  const call = async (uri: string, pins: ReadonlyMap<Node, string>): Promise<{ phone: Baresip; node: Node; callId: string }> => {
+    const before = new Map<Node, Set<string>>();
+    for (const node of pins.keys()) before.set(node, new Set((await status(node)).calls.map((c) => c.callId)));
     const phone = await Baresip.start();
     phones.push(phone);
-    await phone.dial(node.sipUri);
+    await phone.dial(uri);
     await phone.waitForEvent('CALL_ESTABLISHED');
-    const callId = await eventually(async () => (await status(node)).calls.find((call) => !before.has(call.callId) && call.phase === 'pin')?.callId, 15_000, 'PIN prompt');
+    const { node, callId } = await eventually(async () => {
+      for (const [node, seen] of before) {
+        const prompting = (await status(node)).calls.find((c) => !seen.has(c.callId) && c.phase === 'pin');
+        if (prompting) return { node, callId: prompting.callId };
+      }
+      return undefined;
+    }, 15_000, 'PIN prompt');
     answered.add(callId);
-    await phone.sendDtmf(`${pin}#`);
-    await eventually(async () => (await status(node)).calls.find((call) => call.callId === callId)?.phase === 'connected', 10_000, 'PIN accepted');
-    return { phone, callId };
+    await phone.sendDtmf(`${pins.get(node)!}#`);
+    await eventually(async () => (await status(node)).calls.find((c) => c.callId === callId)?.phase === 'connected', 10_000, 'PIN accepted');
+    return { phone, node, callId };
   };
+  const callWithPin = (node: Node, pin: string) => call(node.sipUri, new Map([[node, pin]]));
   /** `1#` on a running call: the node's door opens (again). */
   const openDoor = async (node: Node, phone: Baresip) => {
     const before = (await door(node)).changedAt;
@@ -95,10 +109,11 @@ describe('PostgreSQL and Redis stopped for 30 s during calls on two nodes', () =
   beforeAll(async () => {
     [postgres, redis] = await Promise.all([TestPostgres.start(), RedisServer.start()]);
     url = await postgres.createDatabase();
-    const flags = (node: string) => ['--database', url, '--redis', redis.url, '--node-id', node, '--workers', '1', '--audio-threads', '1'];
+    const flags = (node: string) => ['--database', url, '--redis', redis.url, '--node-id', node, '--sip-trusted-proxy', PROXY_HOST, '--workers', '1', '--audio-threads', '1'];
     // A first: it migrates the database; B then starts on the migrated schema.
     nodeA = await GatewayTarget.start({ flags: flags('node-a') });
     nodeB = await startTestGateway(flags('node-b'));
+    proxy = await Kamailio.dispatcher({ host: PROXY_HOST, nodes: [`sip:127.0.0.1:${nodeA.sipPort}`, `sip:127.0.0.1:${nodeB.sipPort}`], pingIntervalS: 1 });
     await applySettings(nodeA, { pin: PIN, acceptedCallers: [], ringSeconds: 0, audioMode: 'none' });
     await nodeA.api('POST', '/api/cameras/camera/settings/store');
     await eventually(async () => (await settings(nodeB)).stored.pin === PIN, 5000, 'B takes A\'s stored settings');
@@ -107,6 +122,7 @@ describe('PostgreSQL and Redis stopped for 30 s during calls on two nodes', () =
     watcher?.disconnect();
     for (const phone of phones) await phone.close();
     // Stopped first: a node left running must not outlive a failed test.
+    await proxy?.close();
     await nodeA?.stop();
     await nodeB?.close();
     await redis?.close();
@@ -148,13 +164,15 @@ describe('PostgreSQL and Redis stopped for 30 s during calls on two nodes', () =
     expect((JSON.parse(storeAnswer.body) as SettingsView).stored.pin).toBe(NEW_PIN);
     expect((await health(nodeA)).pendingWrites).toBeGreaterThan(0);
 
-    // New calls to both nodes: welcome, PIN (A's new one on A; B keeps the last it heard), door.
-    const newA = await callWithPin(nodeA, NEW_PIN);
-    await openDoor(nodeA, newA.phone);
-    await hangUp(newA.phone);
-    const newB = await callWithPin(nodeB, PIN);
-    await openDoor(nodeB, newB.phone);
-    await hangUp(newB.phone);
+    // New calls through Kamailio, one to each node (round robin: its probes kept both in):
+    // welcome, PIN (A's new one on A; B keeps the last it heard), door.
+    const pins = new Map<Node, string>([[nodeA, NEW_PIN], [nodeB, PIN]]);
+    const throughProxy = [await call(proxiedCameraUri(proxy), pins), await call(proxiedCameraUri(proxy), pins)];
+    expect(new Set(throughProxy.map((c) => c.node)).size).toBe(2);
+    for (const { node, phone } of throughProxy) {
+      await openDoor(node, phone);
+      await hangUp(phone);
+    }
     // A call in progress ends during the outage; B's goes on past it.
     await hangUp(talkingA.phone);
     expect((await status(nodeB)).calls.map((call) => call.callId)).toEqual([talkingB.callId]);
