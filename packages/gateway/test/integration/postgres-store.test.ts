@@ -17,7 +17,6 @@ interface Health {
   ok: boolean;
   database: string;
   pendingWrites: number;
-  warnings: string[];
 }
 
 interface CallLogRow {
@@ -81,7 +80,7 @@ describe('a gateway on PostgreSQL', () => {
   it('answers a baresip call and logs it in PostgreSQL', async () => {
     url = await server.createDatabase();
     gw = await startTestGateway(['--database', url]);
-    expect(await health()).toMatchObject({ ok: true, database: 'ok', pendingWrites: 0, warnings: [] });
+    expect(await health()).toEqual({ ok: true, database: 'ok', pendingWrites: 0 });
     await storeSettings({ pin: PIN, acceptedCallers: [BARESIP_URI], audioMode: 'none' });
     expect((await query<{ json: string }>("SELECT json FROM settings WHERE key = 'incoming-calls'")).map((row) => (JSON.parse(row.json) as { pin: string }).pin)).toEqual([PIN]);
 
