@@ -207,6 +207,7 @@ export class Gateway {
           defaultCameraId: DEFAULT_CAMERA_ID,
           sessions,
           logger,
+          databaseReachable: () => store.health().reachable,
         }),
       );
       app.use(

@@ -29,13 +29,16 @@ export class Outbox {
   #wake: (() => void) | undefined;
   /** Told of every committed write that other gateways should re-read. */
   onCommitted: (change: StoreChange) => void = () => undefined;
+  /** Callers of committedOrQueued() told once the server is found unreachable. */
+  readonly #onUnreachable = new Set<() => void>();
 
   constructor(
     private readonly db: SqlDatabase,
     private readonly logger: Logger,
   ) {
     db.onHealthChange((health) => {
-      if (health.reachable) this.#wake?.();
+      if (health.reachable) return this.#wake?.();
+      for (const notify of this.#onUnreachable) notify();
     });
   }
 
@@ -54,11 +57,27 @@ export class Outbox {
     return written;
   }
 
-  /** A read after the writes queued so far; fails at once while the server is unreachable. */
+  /**
+   * Waits for a write of this outbox while that is worth it: resolves 'committed' once it is,
+   * or 'queued' as soon as the server is found unreachable (the write stays queued and goes
+   * when it is back), so an admin's request is answered at once instead of after the outage.
+   * Rejects when the write fails for good.
+   */
+  committedOrQueued(write: Promise<unknown>): Promise<'committed' | 'queued'> {
+    return new Promise((resolve, reject) => {
+      const queued = () => resolve('queued');
+      void write.then(() => resolve('committed'), reject).finally(() => this.#onUnreachable.delete(queued));
+      if (this.db.health().reachable) this.#onUnreachable.add(queued);
+      else queued();
+    });
+  }
+
+  /**
+   * A read after the writes queued so far; fails at once while the server is unreachable,
+   * and as soon as a write it waits behind finds the server gone (it does not wait out the outage).
+   */
   async read<T>(work: (db: SqlDatabase) => Promise<T>): Promise<T> {
-    const health = this.db.health();
-    if (!health.reachable) throw new DatabaseUnavailableError(health.error);
-    await this.#tail;
+    if ((await this.committedOrQueued(this.#tail)) === 'queued') throw new DatabaseUnavailableError(this.db.health().error);
     return work(this.db);
   }
 

@@ -33,16 +33,21 @@ export class StoredSetting<T> {
     return this.#value;
   }
 
-  save(settings: T, now: number): Promise<void> {
+  /**
+   * Held in memory at once; resolves once written, or once the server is found unreachable
+   * ('queued': the outbox writes it when the server is back, a later save after it).
+   */
+  save(settings: T, now: number): Promise<'committed' | 'queued'> {
     this.#saves += 1;
     this.#value = settings;
-    return this.outbox.write(`${this.key} settings`, async (db) => {
+    const write = this.outbox.write(`${this.key} settings`, async (db) => {
       await db.run(
         `INSERT INTO settings (camera_id, key, json, updated_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (camera_id, key) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at`,
         [this.cameraId, this.key, JSON.stringify(settings), now],
       );
     }, { topic: 'camera', cameraId: this.cameraId });
+    return this.outbox.committedOrQueued(write);
   }
 
   #parse(json: string): T | null {

@@ -13,7 +13,7 @@ import type { CallOutService } from '../camera/call-out/call-out-service.ts';
 import type { OutgoingCallsSettingsService } from '../camera/call-out/outgoing-calls-settings.ts';
 import type { Logger } from '../core/logger.ts';
 import { signedIn, type AdminSessions } from './admin-sessions.ts';
-import { HttpError, route } from './http-errors.ts';
+import { HttpError, route, storedStatus } from './http-errors.ts';
 import { sameOriginOnly } from './origin-policy.ts';
 
 /** One camera's call-out parts. */
@@ -29,6 +29,8 @@ export interface CallOutRoutesOptions {
   defaultCameraId: string;
   sessions: AdminSessions;
   logger: Logger;
+  /** False while the database server is unreachable (a Store then answers 202). */
+  databaseReachable(): boolean;
 }
 
 export function createCallOutRoutes(o: CallOutRoutesOptions): Router {
@@ -72,7 +74,10 @@ export function createCallOutRoutes(o: CallOutRoutesOptions): Router {
     api.get(`${prefix}/call-outs`, admin, route((req, res) => res.json(cameraOf(req).callOuts.statuses)));
     api.get(`${prefix}/outgoing-calls`, admin, route((req, res) => res.json(cameraOf(req).settings.view())));
     api.put(`${prefix}/outgoing-calls`, admin, express.json({ limit: '64kb' }), route((req, res) => res.json(cameraOf(req).settings.set(req.body))));
-    api.post(`${prefix}/outgoing-calls/store`, admin, route(async (req, res) => res.json(await cameraOf(req).settings.store())));
+    api.post(`${prefix}/outgoing-calls/store`, admin, route(async (req, res) => {
+      const view = await cameraOf(req).settings.store();
+      res.status(storedStatus(o.databaseReachable())).json(view);
+    }));
   }
   // In front of the audio-message routes: a message a call-out profile plays stays (409), as one the Incoming Calls settings use.
   api.delete(['/messages/:messageId', '/cameras/:id/messages/:messageId'], ...admin, (req: Request, res: Response, next: NextFunction) => {

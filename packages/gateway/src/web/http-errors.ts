@@ -28,6 +28,14 @@ export function parseBody<T>(schema: ZodType<T>, value: unknown): T {
   throw error;
 }
 
+/**
+ * The answer to a Store: 200 once written; 202 while the database is unreachable (held on
+ * this node and shared, written by the outbox when the server is back).
+ */
+export function storedStatus(databaseReachable: boolean): 200 | 202 {
+  return databaseReachable ? 200 : 202;
+}
+
 /** Wraps an async route so rejections reach the error handler. */
 export function route(handler: (req: Request, res: Response) => Promise<unknown> | unknown): RequestHandler {
   return (req, res, next) => {

@@ -144,18 +144,20 @@ export class LiveServer {
     camera.on('settings', () => this.broadcastStatus(id));
   }
 
-  /** Sends a camera's full status to its watchers (after changes that are not events of their own). */
+  /**
+   * Sends a camera's full status, as this node sees it, to this node's own watchers (after
+   * changes that are not events of their own). Never to other nodes' watchers: their page
+   * shows their node's status (its warnings, its merged calls), and other nodes' changes
+   * reach every node by themselves (shared live state, settings).
+   */
   broadcastStatus(cameraId: string): void {
     const live = this.o.cameras.get(cameraId);
-    if (live) this.#io.to(cameraRoom(cameraId)).emit('status', live.status());
+    if (live) this.#io.local.to(cameraRoom(cameraId)).emit('status', live.status());
   }
 
-  /** Sends cameras' full status to this node's own watchers (other nodes' changes reach every node by themselves). */
+  /** broadcastStatus of several cameras. */
   refreshStatus(cameraIds: readonly string[]): void {
-    for (const id of cameraIds) {
-      const live = this.o.cameras.get(id);
-      if (live) this.#io.local.to(cameraRoom(id)).emit('status', live.status());
-    }
+    for (const id of cameraIds) this.broadcastStatus(id);
   }
 
   /** Tells every admin that cameras were added, renamed or removed; a removed camera's watchers leave its room. */

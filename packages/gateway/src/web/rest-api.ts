@@ -20,7 +20,7 @@ import type { Logger } from '../core/logger.ts';
 import type { PinGuard } from '../camera/pin-guard.ts';
 import { DATABASE_UNREACHABLE, type Store } from '../store/store.ts';
 import { AdminSessions, readCookie, SESSION_COOKIE, signedIn } from './admin-sessions.ts';
-import { HttpError, parseBody, route } from './http-errors.ts';
+import { HttpError, parseBody, route, storedStatus } from './http-errors.ts';
 import { sameOriginOnly } from './origin-policy.ts';
 import { createSoftphoneRoutes, type SoftphoneRoutesOptions } from './softphone-routes.ts';
 
@@ -160,7 +160,10 @@ export function createRestApi(o: RestApiOptions): Router {
     res.json(unitOf(res).camera.settings.view());
   });
   camera.put('/settings', express.json({ limit: '256kb' }), route((req, res) => res.json(unitOf(res).camera.settings.set(req.body))));
-  camera.post('/settings/store', route(async (_req, res) => res.json(await unitOf(res).camera.settings.store())));
+  camera.post('/settings/store', route(async (_req, res) => {
+    const view = await unitOf(res).camera.settings.store();
+    res.status(storedStatus(unitOf(res).store.health().reachable)).json(view);
+  }));
   camera.get('/last-caller', route(async (_req, res) => res.json(await unitOf(res).store.lastCaller.get())));
 
   // --- Audio messages ----------------------------------------------------------------------

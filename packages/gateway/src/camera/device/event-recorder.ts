@@ -39,7 +39,11 @@ export class EventRecorder extends TypedEmitter<EventRecorderEvents> {
     return { event: await stored, image };
   }
 
-  /** Resolves once every event begun so far is stored (a removed camera leaves no late row behind). */
+  /**
+   * Resolves once every event begun so far has its picture and its write queued: the store
+   * writes in order, so a removed camera's rows are deleted after them (no late row behind),
+   * and a camera closing while the database is unreachable does not wait for it.
+   */
   async settled(): Promise<void> {
     await Promise.allSettled([...this.#pending]);
   }
@@ -48,9 +52,9 @@ export class EventRecorder extends TypedEmitter<EventRecorderEvents> {
     const log = callId === undefined ? this.logger : this.logger.child({ callId });
     const at = this.clock.now();
     const begun = this.#picture(kind, log).then((image) => ({ image, stored: this.#store({ kind, at, detail, image }, log) }));
-    const done = begun.then(({ stored }) => stored);
-    this.#pending.add(done);
-    void done.finally(() => this.#pending.delete(done)).catch(() => undefined);
+    this.#pending.add(begun);
+    // A write that fails for good is logged by the store; `record` callers do not wait for it.
+    void begun.finally(() => this.#pending.delete(begun)).then(({ stored }) => stored).catch(() => undefined);
     return begun;
   }
 

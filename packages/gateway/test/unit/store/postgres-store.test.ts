@@ -1,6 +1,9 @@
 /** What only a server store has: several nodes on one database, and the server going away. */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FACTORY_SETTINGS, type EmailProfile } from '@camgate/protocol';
+import { EventRecorder } from '../../../src/camera/device/event-recorder.ts';
+import { SimulatedSnapshotSource } from '../../../src/camera/device/snapshot-source.ts';
+import { systemClock } from '../../../src/core/clock.ts';
 import { createLogger } from '../../../src/core/logger.ts';
 import { DatabaseUnavailableError } from '../../../src/store/outbox.ts';
 import { Store } from '../../../src/store/store.ts';
@@ -11,6 +14,10 @@ const PROFILE: EmailProfile = {
   id: 'office', name: 'Office', host: 'smtp.example.com', port: 587, security: 'starttls',
   username: 'cam', password: 's3cret', from: 'cam@example.com', to: ['a@example.com'], subject: 'Event',
 };
+
+/** What `pending` comes to within `ms`, or 'still waiting'. */
+const within = <T>(pending: Promise<T>, ms: number): Promise<T | 'still waiting'> =>
+  Promise.race([pending, new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), ms))]);
 
 describe('Store on PostgreSQL', () => {
   let server: TestPostgres;
@@ -82,5 +89,38 @@ describe('Store on PostgreSQL', () => {
     expect(reopened.settings.load()?.pin).toBe('2222');
     expect(await reopened.lastCaller.get()).toEqual({ caller: 'sip:bob@x', at: 10, answered: true });
     expect((await reopened.events.list(10)).map((e) => e.kind)).toEqual(['door']);
+  }, 30_000);
+
+  it('a Store while the server is down answers at once and is written when it is back; events recorded meanwhile do not hold up a closing camera', async () => {
+    const store = await open();
+    const camera = await store.camera('camera');
+    expect(await camera.settings.save({ ...FACTORY_SETTINGS, pin: '1111' }, 1)).toBe('committed');
+    await server.stop();
+    // Nothing has noticed the outage yet: the write finds it and the save stops waiting.
+    expect(await within(camera.settings.save({ ...FACTORY_SETTINGS, pin: '2222' }, 2), 5000)).toBe('queued');
+    expect(camera.settings.load()?.pin).toBe('2222');
+    const snapshots = new SimulatedSnapshotSource(systemClock, () => ({ doorOpen: true, lightOn: false }), () => 'UTC');
+    const recorder = new EventRecorder(camera.events, snapshots, systemClock, logger);
+    await recorder.record('door', 'door opener triggered');
+    expect(await within(recorder.settled(), 5000)).toBeUndefined();
+    expect(store.health()).toMatchObject({ reachable: false, pendingWrites: 2 });
+
+    await server.start();
+    await store.settled();
+    const reopened = await (await open()).camera('camera');
+    expect(reopened.settings.load()?.pin).toBe('2222');
+    expect((await reopened.events.list(10)).map((e) => e.kind)).toEqual(['door']);
+  }, 30_000);
+
+  it('a read waiting behind writes fails as soon as they find the server gone, instead of waiting out the outage', async () => {
+    const store = await open();
+    const camera = await store.camera('camera');
+    await server.stop();
+    const write = camera.callLog.start('c1', 'sip:bob@x', 1);
+    const read = camera.callLog.list(10).catch((error: unknown) => error);
+    expect(await within(read, 5000)).toBeInstanceOf(DatabaseUnavailableError);
+    await server.start();
+    await write;
+    expect((await camera.callLog.list(10)).map((entry) => entry.callId)).toEqual(['c1']);
   }, 30_000);
 });
