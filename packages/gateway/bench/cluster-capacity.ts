@@ -28,12 +28,18 @@
  * judged there, as in media-capacity.ts), silent between runs: the nodes run with
  * --rtp-timeout 120 so that a long set-up does not end the first calls.
  * Per step: late% / lost%, calls per node (which node answered: its SDP address), CPU per
- * node (gateway process with all its threads + its mediasoup worker; one core = 100%) and of
- * the phones, RSS of the nodes (processes + workers) added per call by the step (measured
- * from outside: no GC forced, so noisier than media-capacity.ts's), INVITE -> 200 OK through
- * the proxy. Search: support/capacity-search.ts (warm-up, memory step, doubling, bisection,
- * a failed step once more), each run within its time budget. On this shared 2-core machine
- * other load lowers both numbers; the ratio is what the bench is for.
+ * node (gateway process with all its threads + its mediasoup worker; one core = 100%), what
+ * everything else took of each node's CPU (other work on this shared machine; with 2 nodes
+ * also the phones) and the phones' CPU, RSS of the nodes (processes + workers) added per call
+ * by the step (read from outside: no GC forced, so noisier than media-capacity.ts's; the
+ * memory step gives each node MEMORY_CALLS calls to keep it down), INVITE -> 200 OK through
+ * the proxy. Search: support/capacity-search.ts (warm-up, memory step, doubling from there,
+ * bisection, a failed step once more), each run within its time budget.
+ * Other load on this shared 2-core machine makes packets late at any call count, and it
+ * changes from one run to the next: the late% capacity and its ratio are only as good as
+ * the "everything else" row is low. The summary therefore also gives a CPU-bound estimate
+ * that other load barely moves: each node's calls over the CPU they took, at the largest step
+ * run, summed over the nodes (what the nodes would carry with a full core each).
  */
 import './support/worker-env.ts';
 
@@ -44,7 +50,7 @@ import { applySettings, NODE_A, NODE_B, PROXY_HOST } from '../test/support/clust
 import { Kamailio } from '../test/support/kamailio.ts';
 import { MEMORY_CALLS, searchCapacity, type JudgedStep } from './support/capacity-search.ts';
 import { MAX_LATE_PERCENT, phoneOffer, Phones, type PhoneTarget } from './support/phones.ts';
-import { childPids, pinToCpu, processCpuMs, processRss } from './support/proc.ts';
+import { childPids, cpuBusyMs, pinToCpu, processCpuMs, processRss } from './support/proc.ts';
 import { fixed, percentile, printTable } from './support/report.ts';
 import { SipCaller, type CallerDialog } from './support/sip-caller.ts';
 
@@ -79,6 +85,8 @@ interface ClusterStep extends JudgedStep {
   readonly callsPerNode: number[];
   /** Per node: its gateway process and worker, percent of one core. */
   readonly nodeCpu: number[];
+  /** Per node: what everything else took of the CPU it is pinned to (other work on the machine, the phones), percent; NaN unpinned. */
+  readonly othersCpu: number[];
   readonly phonesCpu: number;
   /** RSS of the nodes (processes + workers) the step's new calls added, KiB per call; NaN when it added none. */
   readonly rssPerCallKiB: number;
@@ -94,6 +102,8 @@ interface ClusterRun {
   readonly best: ClusterStep | undefined;
   readonly memory: ClusterStep;
   readonly bracket: string;
+  /** The step with the most calls that ran, passed or not: the CPU-bound estimate's. */
+  readonly largest: ClusterStep | undefined;
   /** INVITE -> 200 OK through the proxy of every call the run set up. */
   readonly setupMs: number[];
   readonly seconds: number;
@@ -130,6 +140,7 @@ async function measure(nodeCount: number): Promise<ClusterRun> {
   /** Call i uses phone i: the calls up are always phones 0..live.length-1. */
   const live: LiveCall[] = [];
   const allSetupMs: number[] = [];
+  let largest: ClusterStep | undefined;
   const began = performance.now();
 
   async function inWindow(count: number, work: (k: number) => Promise<void>): Promise<void> {
@@ -185,19 +196,23 @@ async function measure(nodeCount: number): Promise<ClusterRun> {
     const callsPerNode = nodes.map((n) => live.filter((c) => c.target.address === n.host).length);
     let outcome: ClusterStep;
     if (refused > 0) {
-      outcome = { calls: count, latePercent: NaN, lostPercent: NaN, callsPerNode, nodeCpu: [], phonesCpu: NaN, rssPerCallKiB: NaN, setupMs, refused };
+      outcome = { calls: count, latePercent: NaN, lostPercent: NaN, callsPerNode, nodeCpu: [], othersCpu: [], phonesCpu: NaN, rssPerCallKiB: NaN, setupMs, refused };
     } else {
       const cpuBefore = nodes.map(nodeCpuMs);
+      const busyBefore = cpuBusyMs();
       const wallBefore = performance.now();
       const result = await phones.run(live.map((c) => c.target), SECONDS * 1000);
       const wall = performance.now() - wallBefore;
+      const busy = cpuBusyMs();
       const nodeCpu = nodes.map((n, i) => ((nodeCpuMs(n) - cpuBefore[i]!) / wall) * 100);
+      const othersCpu = nodes.map((_, i) => (pinned ? Math.max(0, ((busy[i]! - busyBefore[i]!) / wall) * 100 - nodeCpu[i]!) : NaN));
       outcome = {
         calls: count,
         latePercent: result.latePercent,
         lostPercent: result.lostPercent,
         callsPerNode,
         nodeCpu,
+        othersCpu,
         phonesCpu: result.cpuPercent,
         rssPerCallKiB: count > callsBefore ? (nodesRss() - rssBefore) / (count - callsBefore) / 1024 : NaN,
         setupMs,
@@ -205,6 +220,7 @@ async function measure(nodeCount: number): Promise<ClusterRun> {
       };
     }
     printStep(outcome);
+    if (outcome.refused === 0 && outcome.calls > (largest?.calls ?? 0)) largest = outcome;
     return outcome;
   }
 
@@ -212,14 +228,14 @@ async function measure(nodeCount: number): Promise<ClusterRun> {
     `\n${nodeCount} node(s) behind Kamailio: each 1 mediasoup worker + 1 audio thread, ${SECONDS} s per step; ` +
       (pinned ? (nodeCount === 1 ? 'node on CPU 0, phones on CPU 1' : 'node A on CPU 0, node B on CPU 1, phones not pinned') : 'not pinned'),
   );
-  console.log('calls  late%   lost%  calls per node  cpu% per node  phones  KiB/call  INVITE->200 ms (p50/p99)  refused');
+  console.log('calls  late%   lost%  calls per node  cpu% per node  others% (node CPUs)  phones  KiB/call  INVITE->200 ms (p50/p99)  refused');
   try {
     const fits = (count: number) => performance.now() - began + SECONDS * 1000 + Math.abs(count - live.length) * SETUP_MS_PER_CALL + 1500 < BUDGET_S * 1000;
     // The memory step gives each node MEMORY_CALLS calls (RSS is read from outside, without a GC:
     // more calls keep the noise per call down), and doubling starts there: those calls are up.
     const memoryCalls = MEMORY_CALLS * nodeCount;
     const { best, memory, bracket } = await searchCapacity(step, { maxCalls, fits, memoryCalls, firstCalls: memoryCalls });
-    return { nodes: nodeCount, pinned, best, memory, bracket, setupMs: allSetupMs, seconds: (performance.now() - began) / 1000 };
+    return { nodes: nodeCount, pinned, best, memory, bracket, largest, setupMs: allSetupMs, seconds: (performance.now() - began) / 1000 };
   } finally {
     phones.quit();
     for (const caller of callers) caller.close();
@@ -236,6 +252,7 @@ function printStep(r: ClusterStep): void {
       fixed(r.lostPercent, 2).padStart(7),
       r.callsPerNode.join(' / ').padStart(15),
       r.nodeCpu.map((c) => fixed(c, 0)).join(' / ').padStart(14),
+      r.othersCpu.map((c) => fixed(c, 0)).join(' / ').padStart(19),
       fixed(r.phonesCpu, 0).padStart(7),
       fixed(r.rssPerCallKiB, 0).padStart(9),
       `${fixed(percentile(r.setupMs, 0.5))}/${fixed(percentile(r.setupMs, 0.99))}`.padStart(25),
@@ -247,10 +264,13 @@ function printStep(r: ClusterStep): void {
 const one = await measure(1);
 const two = await measure(2);
 
-const cell = (run: ClusterRun, value: (best: ClusterStep) => string) => (run.best ? value(run.best) : '-');
+const cell = (run: ClusterRun, value: (best: ClusterStep) => string, step: ClusterStep | undefined = run.best) => (step ? value(step) : '-');
 /** What the nodes would carry with a full core each: every node's calls over the CPU they took. */
 const atFullCpu = (b: ClusterStep) => b.callsPerNode.reduce((sum, calls, i) => sum + calls / (b.nodeCpu[i]! / 100), 0);
-const ratio = (value: (b: ClusterStep) => number) => (one.best && two.best ? `${fixed(value(two.best) / value(one.best), 2)}x` : '-');
+const ratio = (value: (b: ClusterStep) => number, of: (run: ClusterRun) => ClusterStep | undefined = (run) => run.best) => {
+  const [a, b] = [of(one), of(two)];
+  return a && b ? `${fixed(value(b) / value(a), 2)}x` : '-';
+};
 const cpus = (run: ClusterRun) => (run.pinned ? ` (${run.nodes === 1 ? 'CPU 0' : 'CPU 0, 1'})` : '');
 printTable(
   `cluster capacity: PCMU both ways with in-band DTMF detection, calls set up through Kamailio, under ${MAX_LATE_PERCENT}% late (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} cores: other load lowers the numbers)`,
@@ -260,8 +280,14 @@ printTable(
     ['calls per node', cell(one, (b) => b.callsPerNode.join(' / ')), cell(two, (b) => b.callsPerNode.join(' / ')), ''],
     ['late / lost packets', cell(one, lateCell), cell(two, lateCell), ''],
     ['CPU per node (gateway process + worker)', cell(one, cpuCell), cell(two, cpuCell), ''],
+    ['CPU: everything else on the nodes\' CPUs', cell(one, othersCell), cell(two, othersCell), ''],
     ['CPU: the phones (shared load)', cell(one, (b) => `${fixed(b.phonesCpu, 0)}%`), cell(two, (b) => `${fixed(b.phonesCpu, 0)}%`), ''],
-    ['calls with a full core per node (CPU-bound estimate)', cell(one, (b) => fixed(atFullCpu(b), 0)), cell(two, (b) => fixed(atFullCpu(b), 0)), ratio(atFullCpu)],
+    [
+      'calls with a full core per node (CPU-bound estimate, from the largest step)',
+      cell(one, (b) => `${fixed(atFullCpu(b), 0)} (${b.calls})`, one.largest),
+      cell(two, (b) => `${fixed(atFullCpu(b), 0)} (${b.calls})`, two.largest),
+      ratio(atFullCpu, (run) => run.largest),
+    ],
     ['memory per call: nodes\' RSS (memory step)', memoryCell(one.memory), memoryCell(two.memory), ''],
     ['INVITE -> 200 OK through Kamailio p50 / p99 (every call)', setupCell(one.setupMs), setupCell(two.setupMs), ''],
     ['time taken', `${fixed(one.seconds, 0)} s`, `${fixed(two.seconds, 0)} s`, ''],
@@ -273,6 +299,9 @@ function lateCell(b: ClusterStep): string {
 }
 function cpuCell(b: ClusterStep): string {
   return b.nodeCpu.map((c) => `${fixed(c, 0)}%`).join(' / ');
+}
+function othersCell(b: ClusterStep): string {
+  return b.othersCpu.map((c) => `${fixed(c, 0)}%`).join(' / ');
 }
 function memoryCell(b: ClusterStep): string {
   return `${fixed(b.rssPerCallKiB, 0)} KiB (${b.calls} calls)`;

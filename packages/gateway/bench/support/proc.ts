@@ -32,3 +32,14 @@ export function pinToCpu(pid: number, cpu: number): boolean {
     return false;
   }
 }
+
+/** CPU time each CPU has spent busy (user, nice, system, irq, softirq, and steal: taken by the host), ms, from /proc/stat. */
+export function cpuBusyMs(): number[] {
+  return readFileSync('/proc/stat', 'utf8')
+    .split('\n')
+    .filter((line) => /^cpu\d+ /.test(line))
+    .map((line) => {
+      const [user, nice, system, , , irq, softirq, steal] = line.split(/\s+/).slice(1).map(Number);
+      return ((user! + nice! + system! + irq! + softirq! + steal!) * 1000) / 100; // 100 Hz clock ticks
+    });
+}
