@@ -126,15 +126,33 @@ async function startNode(host: string, cpu: number | undefined): Promise<{ node:
   return { node: { target, host, pids }, pinned };
 }
 
-async function measure(nodeCount: number): Promise<ClusterRun> {
+/** Starts `nodeCount` nodes, Kamailio in front of them, the phones and the callers; stops them all once `work` is done. */
+async function withCluster<T>(nodeCount: number, work: (cluster: { nodes: Node[]; pinned: boolean; phones: Phones; callers: SipCaller[] }) => Promise<T>): Promise<T> {
   const pinning = availableParallelism() >= 2;
   const started: Awaited<ReturnType<typeof startNode>>[] = [];
-  for (const [i, host] of NODE_HOSTS.slice(0, nodeCount).entries()) started.push(await startNode(host, pinning ? i : undefined));
-  const nodes = started.map((s) => s.node);
-  const proxy = await Kamailio.dispatcher({ host: PROXY_HOST, nodes: nodes.map((n) => `sip:${n.host}:${n.target.sipPort}`) });
+  let proxy: Kamailio | undefined;
   const phones = Phones.start();
-  const pinned = started.every((s) => s.pinned) && (nodeCount > 1 || pinToCpu(phones.pid, 1));
-  const callers = await Promise.all(Array.from({ length: CALLERS }, (_, i) => SipCaller.open(proxy.port, { host: proxy.host, localHost: `127.0.1.${i + 1}` })));
+  const callers: SipCaller[] = [];
+  try {
+    for (const [i, host] of NODE_HOSTS.slice(0, nodeCount).entries()) started.push(await startNode(host, pinning ? i : undefined));
+    const nodes = started.map((s) => s.node);
+    proxy = await Kamailio.dispatcher({ host: PROXY_HOST, nodes: nodes.map((n) => `sip:${n.host}:${n.target.sipPort}`) });
+    const pinned = started.every((s) => s.pinned) && (nodeCount > 1 || pinToCpu(phones.pid, 1));
+    for (let i = 0; i < CALLERS; i++) callers.push(await SipCaller.open(proxy.port, { host: proxy.host, localHost: `127.0.1.${i + 1}` }));
+    return await work({ nodes, pinned, phones, callers });
+  } finally {
+    phones.quit();
+    for (const caller of callers) caller.close();
+    await proxy?.close();
+    await Promise.all(started.map((s) => s.node.target.stop()));
+  }
+}
+
+async function measure(nodeCount: number): Promise<ClusterRun> {
+  return withCluster(nodeCount, (cluster) => search(nodeCount, cluster));
+}
+
+async function search(nodeCount: number, { nodes, pinned, phones, callers }: { nodes: Node[]; pinned: boolean; phones: Phones; callers: SipCaller[] }): Promise<ClusterRun> {
   const maxCalls = MAX_CALLS_PER_NODE * nodeCount;
   const phonePorts = await phones.open(maxCalls);
   /** Call i uses phone i: the calls up are always phones 0..live.length-1. */
@@ -229,19 +247,12 @@ async function measure(nodeCount: number): Promise<ClusterRun> {
       (pinned ? (nodeCount === 1 ? 'node on CPU 0, phones on CPU 1' : 'node A on CPU 0, node B on CPU 1, phones not pinned') : 'not pinned'),
   );
   console.log('calls  late%   lost%  calls per node  cpu% per node  others% (node CPUs)  phones  KiB/call  INVITE->200 ms (p50/p99)  refused');
-  try {
-    const fits = (count: number) => performance.now() - began + SECONDS * 1000 + Math.abs(count - live.length) * SETUP_MS_PER_CALL + 1500 < BUDGET_S * 1000;
-    // The memory step gives each node MEMORY_CALLS calls (RSS is read from outside, without a GC:
-    // more calls keep the noise per call down), and doubling starts there: those calls are up.
-    const memoryCalls = MEMORY_CALLS * nodeCount;
-    const { best, memory, bracket } = await searchCapacity(step, { maxCalls, fits, memoryCalls, firstCalls: memoryCalls });
-    return { nodes: nodeCount, pinned, best, memory, bracket, largest, setupMs: allSetupMs, seconds: (performance.now() - began) / 1000 };
-  } finally {
-    phones.quit();
-    for (const caller of callers) caller.close();
-    await proxy.close();
-    await Promise.all(nodes.map((n) => n.target.stop()));
-  }
+  const fits = (count: number) => performance.now() - began + SECONDS * 1000 + Math.abs(count - live.length) * SETUP_MS_PER_CALL + 1500 < BUDGET_S * 1000;
+  // The memory step gives each node MEMORY_CALLS calls (RSS is read from outside, without a GC:
+  // more calls keep the noise per call down), and doubling starts there: those calls are up.
+  const memoryCalls = MEMORY_CALLS * nodeCount;
+  const { best, memory, bracket } = await searchCapacity(step, { maxCalls, fits, memoryCalls, firstCalls: memoryCalls });
+  return { nodes: nodeCount, pinned, best, memory, bracket, largest, setupMs: allSetupMs, seconds: (performance.now() - began) / 1000 };
 }
 
 function printStep(r: ClusterStep): void {

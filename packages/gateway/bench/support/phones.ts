@@ -126,6 +126,8 @@ function runPhones(): void {
   // A second of "aah" (three harmonics), PCMU: the detector and codec work on a voice, not on silence.
   const voice = synthesizeTone([{ frequencyHz: 220, amplitude: 6000 }, { frequencyHz: 660, amplitude: 3000 }, { frequencyHz: 1320, amplitude: 1500 }], 8000);
   const payloads = Array.from({ length: PAYLOADS }, (_, i) => g711Encode('mulaw', voice.subarray(i * FRAME_SAMPLES, (i + 1) * FRAME_SAMPLES)));
+  // A parent that died (a bench that threw) must not leave the phones running.
+  process.on('disconnect', () => process.exit(0));
   process.on('message', async (message: ToPhones) => {
     if (message.type === 'open') {
       sockets = await Promise.all(
