@@ -55,7 +55,7 @@ import { fixed, percentile, printTable } from './support/report.ts';
 import { SipCaller, type CallerDialog } from './support/sip-caller.ts';
 
 const SECONDS = Number(process.argv[2] ?? 4);
-const BUDGET_S = Number(process.argv[3] ?? 70);
+const BUDGET_S = Number(process.argv[3] ?? 60);
 const NODE_HOSTS = [NODE_A, NODE_B];
 /** The most calls a step gives one node: its RTP range holds RTP_PORTS_PER_NODE / 2 pairs. */
 const MAX_CALLS_PER_NODE = 1400;
