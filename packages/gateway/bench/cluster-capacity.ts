@@ -38,8 +38,8 @@
  * Other load on this shared 2-core machine makes packets late at any call count, and it
  * changes from one run to the next: the late% capacity and its ratio are only as good as
  * the "everything else" row is low. The summary therefore also gives a CPU-bound estimate
- * that other load barely moves: each node's calls over the CPU they took, at the largest step
- * run, summed over the nodes (what the nodes would carry with a full core each).
+ * that other load barely moves: what the nodes would carry with a full core each, from a line
+ * fitted through each node's (calls, CPU) at the steps that passed (atFullCpu).
  */
 import './support/worker-env.ts';
 
@@ -51,7 +51,7 @@ import { Kamailio } from '../test/support/kamailio.ts';
 import { MEMORY_CALLS, searchCapacity, type JudgedStep } from './support/capacity-search.ts';
 import { MAX_LATE_PERCENT, phoneOffer, Phones, type PhoneTarget } from './support/phones.ts';
 import { childPids, cpuBusyMs, pinToCpu, processCpuMs, processRss } from './support/proc.ts';
-import { fixed, percentile, printTable } from './support/report.ts';
+import { fixed, linearFit, percentile, printTable } from './support/report.ts';
 import { SipCaller, type CallerDialog } from './support/sip-caller.ts';
 
 const SECONDS = Number(process.argv[2] ?? 4);
@@ -102,8 +102,8 @@ interface ClusterRun {
   readonly best: ClusterStep | undefined;
   readonly memory: ClusterStep;
   readonly bracket: string;
-  /** The step with the most calls that ran, passed or not: the CPU-bound estimate's. */
-  readonly largest: ClusterStep | undefined;
+  /** Every step that ran, passed or not: the CPU-bound estimate's points. */
+  readonly steps: ClusterStep[];
   /** INVITE -> 200 OK through the proxy of every call the run set up. */
   readonly setupMs: number[];
   readonly seconds: number;
@@ -158,7 +158,7 @@ async function search(nodeCount: number, { nodes, pinned, phones, callers }: { n
   /** Call i uses phone i: the calls up are always phones 0..live.length-1. */
   const live: LiveCall[] = [];
   const allSetupMs: number[] = [];
-  let largest: ClusterStep | undefined;
+  const steps: ClusterStep[] = [];
   const began = performance.now();
 
   async function inWindow(count: number, work: (k: number) => Promise<void>): Promise<void> {
@@ -238,7 +238,7 @@ async function search(nodeCount: number, { nodes, pinned, phones, callers }: { n
       };
     }
     printStep(outcome);
-    if (outcome.refused === 0 && outcome.calls > (largest?.calls ?? 0)) largest = outcome;
+    if (outcome.refused === 0) steps.push(outcome);
     return outcome;
   }
 
@@ -252,7 +252,7 @@ async function search(nodeCount: number, { nodes, pinned, phones, callers }: { n
   // more calls keep the noise per call down), and doubling starts there: those calls are up.
   const memoryCalls = MEMORY_CALLS * nodeCount;
   const { best, memory, bracket } = await searchCapacity(step, { maxCalls, fits, memoryCalls, firstCalls: memoryCalls });
-  return { nodes: nodeCount, pinned, best, memory, bracket, largest, setupMs: allSetupMs, seconds: (performance.now() - began) / 1000 };
+  return { nodes: nodeCount, pinned, best, memory, bracket, steps, setupMs: allSetupMs, seconds: (performance.now() - began) / 1000 };
 }
 
 function printStep(r: ClusterStep): void {
@@ -275,30 +275,33 @@ function printStep(r: ClusterStep): void {
 const one = await measure(1);
 const two = await measure(2);
 
-const cell = (run: ClusterRun, value: (best: ClusterStep) => string, step: ClusterStep | undefined = run.best) => (step ? value(step) : '-');
-/** What the nodes would carry with a full core each: every node's calls over the CPU they took. */
-const atFullCpu = (b: ClusterStep) => b.callsPerNode.reduce((sum, calls, i) => sum + calls / (b.nodeCpu[i]! / 100), 0);
-const ratio = (value: (b: ClusterStep) => number, of: (run: ClusterRun) => ClusterStep | undefined = (run) => run.best) => {
-  const [a, b] = [of(one), of(two)];
-  return a && b ? `${fixed(value(b) / value(a), 2)}x` : '-';
-};
+const cell = (run: ClusterRun, value: (best: ClusterStep) => string) => (run.best ? value(run.best) : '-');
+/**
+ * What the nodes would carry with a full core each, from the CPU their calls took rather than
+ * from where other load made packets late: a line through (calls, CPU) of every node at every
+ * step that passed (so the node did all its calls' work: an overloaded one does less and
+ * looks cheaper), extended to a full core, times the nodes.
+ */
+function atFullCpu(run: ClusterRun): { calls: number; points: number } {
+  const points = run.steps.filter((s) => s.latePercent <= MAX_LATE_PERCENT).flatMap((s) => s.nodeCpu.map((cpu, i) => [s.callsPerNode[i]!, cpu] as const));
+  const { intercept, slope } = linearFit(points);
+  return { calls: ((100 - intercept) / slope) * run.nodes, points: points.length };
+}
+const [oneAtFull, twoAtFull] = [atFullCpu(one), atFullCpu(two)];
+const atFullCell = (estimate: { calls: number; points: number }) => `${fixed(estimate.calls, 0)} (${estimate.points} points)`;
+const ratio = (a: number | undefined, b: number | undefined) => (a && b ? `${fixed(b / a, 2)}x` : '-');
 const cpus = (run: ClusterRun) => (run.pinned ? ` (${run.nodes === 1 ? 'CPU 0' : 'CPU 0, 1'})` : '');
 printTable(
   `cluster capacity: PCMU both ways with in-band DTMF detection, calls set up through Kamailio, under ${MAX_LATE_PERCENT}% late (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} cores: other load lowers the numbers)`,
   ['', `1 node${cpus(one)}`, `2 nodes${cpus(two)}`, '2 nodes vs 1'],
   [
-    ['calls carried', `${cell(one, (b) => String(b.calls))} (${one.bracket})`, `${cell(two, (b) => String(b.calls))} (${two.bracket})`, `${ratio((b) => b.calls)} (goal >= 1.8x)`],
+    ['calls carried', `${cell(one, (b) => String(b.calls))} (${one.bracket})`, `${cell(two, (b) => String(b.calls))} (${two.bracket})`, `${ratio(one.best?.calls, two.best?.calls)} (goal >= 1.8x)`],
     ['calls per node', cell(one, (b) => b.callsPerNode.join(' / ')), cell(two, (b) => b.callsPerNode.join(' / ')), ''],
     ['late / lost packets', cell(one, lateCell), cell(two, lateCell), ''],
     ['CPU per node (gateway process + worker)', cell(one, cpuCell), cell(two, cpuCell), ''],
     ['CPU: everything else on the nodes\' CPUs', cell(one, othersCell), cell(two, othersCell), ''],
     ['CPU: the phones (shared load)', cell(one, (b) => `${fixed(b.phonesCpu, 0)}%`), cell(two, (b) => `${fixed(b.phonesCpu, 0)}%`), ''],
-    [
-      'calls with a full core per node (CPU-bound estimate, from the largest step)',
-      cell(one, (b) => `${fixed(atFullCpu(b), 0)} (${b.calls})`, one.largest),
-      cell(two, (b) => `${fixed(atFullCpu(b), 0)} (${b.calls})`, two.largest),
-      ratio(atFullCpu, (run) => run.largest),
-    ],
+    ['calls with a full core per node (CPU-bound estimate)', atFullCell(oneAtFull), atFullCell(twoAtFull), ratio(oneAtFull.calls, twoAtFull.calls)],
     ['memory per call: nodes\' RSS (memory step)', memoryCell(one.memory), memoryCell(two.memory), ''],
     ['INVITE -> 200 OK through Kamailio p50 / p99 (every call)', setupCell(one.setupMs), setupCell(two.setupMs), ''],
     ['time taken', `${fixed(one.seconds, 0)} s`, `${fixed(two.seconds, 0)} s`, ''],
