@@ -9,11 +9,14 @@
  * on its own loopback address (127.0.0.11, .12) with one mediasoup worker and one audio
  * thread, trusting Kamailio (127.0.0.10, deploy/kamailio/kamailio.cfg as it ships, round
  * robin). Fresh nodes for each run (RSS keeps its high-water mark).
- *   1 node    the node (its threads and its mediasoup worker) pinned to CPU 0, the phones to
- *             CPU 1: one node is one core.
- *   2 nodes   node A pinned to CPU 0, node B to CPU 1; the phones are not pinned: they are
- *             shared load on both nodes' cores, so the ratio is conservative (two machines
- *             would not share their phones' CPU). The CPU-bound estimate below leaves it out.
+ *   1 node    the node (its threads and its mediasoup worker) and the phones pinned to CPU 0:
+ *             one node and its calls' phones on one core.
+ *   2 nodes   node A pinned to CPU 0, node B to CPU 1, the phones (one process) not pinned:
+ *             the phones of twice the calls spread over both nodes' cores.
+ * So each core carries a node and the phones of its calls in both: twice the cores for twice
+ * the load, generator included, which is what the ratio compares (a 1-node run with the
+ * phones on the idle second core would give the one node a free half core). The phones cost
+ * a fraction of a node's CPU per call; the CPU-bound estimate below leaves them out.
  * Kamailio is not pinned: it works while calls are set up, not while they are measured.
  *
  * Calls are set up the realistic way: INVITE, ACK and BYE through Kamailio (record-routed),
@@ -29,8 +32,8 @@
  * --rtp-timeout 120 so that a long set-up does not end the first calls.
  * Per step: late% / lost%, calls per node (which node answered: its SDP address), CPU per
  * node (gateway process with all its threads + its mediasoup worker; one core = 100%), what
- * everything else took of each node's CPU (other work on this shared machine; with 2 nodes
- * also the phones) and the phones' CPU, RSS of the nodes (processes + workers) added per call
+ * everything else took of each node's CPU (the phones, other work on this shared machine)
+ * and the phones' CPU, RSS of the nodes (processes + workers) added per call
  * by the step (read from outside: no GC forced, so noisier than media-capacity.ts's; the
  * memory step gives each node MEMORY_CALLS calls to keep it down), INVITE -> 200 OK through
  * the proxy. Search: support/capacity-search.ts (warm-up, memory step, doubling from there,
@@ -137,7 +140,7 @@ async function withCluster<T>(nodeCount: number, work: (cluster: { nodes: Node[]
     for (const [i, host] of NODE_HOSTS.slice(0, nodeCount).entries()) started.push(await startNode(host, pinning ? i : undefined));
     const nodes = started.map((s) => s.node);
     proxy = await Kamailio.dispatcher({ host: PROXY_HOST, nodes: nodes.map((n) => `sip:${n.host}:${n.target.sipPort}`) });
-    const pinned = started.every((s) => s.pinned) && (nodeCount > 1 || pinToCpu(phones.pid, 1));
+    const pinned = started.every((s) => s.pinned) && (nodeCount > 1 || pinToCpu(phones.pid, 0));
     for (let i = 0; i < CALLERS; i++) callers.push(await SipCaller.open(proxy.port, { host: proxy.host, localHost: `127.0.1.${i + 1}` }));
     return await work({ nodes, pinned, phones, callers });
   } finally {
@@ -244,7 +247,7 @@ async function search(nodeCount: number, { nodes, pinned, phones, callers }: { n
 
   console.log(
     `\n${nodeCount} node(s) behind Kamailio: each 1 mediasoup worker + 1 audio thread, ${SECONDS} s per step; ` +
-      (pinned ? (nodeCount === 1 ? 'node on CPU 0, phones on CPU 1' : 'node A on CPU 0, node B on CPU 1, phones not pinned') : 'not pinned'),
+      (pinned ? (nodeCount === 1 ? 'node and phones on CPU 0' : 'node A on CPU 0, node B on CPU 1, phones not pinned') : 'not pinned'),
   );
   console.log('calls  late%   lost%  calls per node  cpu% per node  others% (node CPUs)  phones  KiB/call  INVITE->200 ms (p50/p99)  refused');
   const fits = (count: number) => performance.now() - began + SECONDS * 1000 + Math.abs(count - live.length) * SETUP_MS_PER_CALL + 1500 < BUDGET_S * 1000;
@@ -299,7 +302,7 @@ printTable(
     ['calls per node', cell(one, (b) => b.callsPerNode.join(' / ')), cell(two, (b) => b.callsPerNode.join(' / ')), ''],
     ['late / lost packets', cell(one, lateCell), cell(two, lateCell), ''],
     ['CPU per node (gateway process + worker)', cell(one, cpuCell), cell(two, cpuCell), ''],
-    ['CPU: everything else on the nodes\' CPUs', cell(one, othersCell), cell(two, othersCell), ''],
+    ['CPU: everything else on the nodes\' CPUs (the phones, other work)', cell(one, othersCell), cell(two, othersCell), ''],
     ['CPU: the phones (shared load)', cell(one, (b) => `${fixed(b.phonesCpu, 0)}%`), cell(two, (b) => `${fixed(b.phonesCpu, 0)}%`), ''],
     ['calls with a full core per node (CPU-bound estimate)', atFullCell(oneAtFull), atFullCell(twoAtFull), ratio(oneAtFull.calls, twoAtFull.calls)],
     ['memory per call: nodes\' RSS (memory step)', memoryCell(one.memory), memoryCell(two.memory), ''],
