@@ -15,7 +15,7 @@
  * achieved and the mean INVITE -> 200 OK time through the proxy. The sustained rate is the
  * highest step with under 1% failed calls. On this 2-core machine Kamailio, sipp and the
  * nodes share the cores: the two-node figure is what one machine can show, not the limit of
- * two machines.
+ * two machines. The concurrent-call capacity of two nodes against one: cluster-capacity.ts.
  */
 import './support/worker-env.ts';
 

@@ -1,4 +1,4 @@
-/** Output helpers of the benchmarks: percentiles and the summary table each bench ends with. */
+/** Output helpers of the benchmarks: percentiles, a line fit, and the summary table each bench ends with. */
 
 /** The p-quantile (0..1) of `values` by nearest rank; NaN when there are none. */
 export function percentile(values: readonly number[], p: number): number {
@@ -21,4 +21,16 @@ export function printTable(title: string, header: readonly string[], rows: reado
   console.log(line(cells[0]!));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of cells.slice(1)) console.log(line(row));
+}
+
+/** Least-squares line y = intercept + slope * x through `points`; NaNs when fewer than two distinct x. */
+export function linearFit(points: readonly (readonly [x: number, y: number])[]): { intercept: number; slope: number } {
+  const n = points.length;
+  const meanX = points.reduce((sum, [x]) => sum + x, 0) / n;
+  const meanY = points.reduce((sum, [, y]) => sum + y, 0) / n;
+  const sxx = points.reduce((sum, [x]) => sum + (x - meanX) ** 2, 0);
+  const sxy = points.reduce((sum, [x, y]) => sum + (x - meanX) * (y - meanY), 0);
+  if (!(sxx > 0)) return { intercept: NaN, slope: NaN };
+  const slope = sxy / sxx;
+  return { intercept: meanY - slope * meanX, slope };
 }
