@@ -33,7 +33,9 @@ describe('npm run cluster', () => {
 
   it('starts Kamailio and two nodes whose calls come through it, and stops them all on Ctrl-C', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'camgate-cluster-script-'));
-    const script = spawn(process.execPath, ['scripts/cluster.mjs', '--nodes', '2', '--data-dir', dataDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The nodes' "incoming call" lines tell who answered: info level, whatever `npm test` set.
+    const env = { ...process.env, CAMGATE_LOG_LEVEL: 'info' };
+    const script = spawn(process.execPath, ['scripts/cluster.mjs', '--nodes', '2', '--data-dir', dataDir], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     script.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     script.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
