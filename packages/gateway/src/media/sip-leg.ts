@@ -11,12 +11,10 @@ import { answerDirection, sends, type MediaDirection } from './sdp/media-directi
 import { chooseCodec, keepOrChooseCodec, sameCodec, type NegotiatedCodec } from './sdp/negotiated-codec.ts';
 import { SdpNegotiationError } from './sdp/sdp-negotiation-error.ts';
 import { SdpOrigin } from './sdp/sdp-origin.ts';
-import { writeSipAnswer } from './sdp/sip-answer.ts';
+import { isSipRtpProfile, writeSipAnswer } from './sdp/sip-answer.ts';
 import { SipCallVideo } from './video/sip-call-video.ts';
 import type { VideoSupervisor } from './video/video-supervisor.ts';
 
-/** Plain RTP profiles (RFC 3551, RFC 4585); SDES-SRTP (RTP/SAVP) is not offered to phones. */
-const SIP_PROTOCOLS = new Set(['RTP/AVP', 'RTP/AVPF']);
 /** G.711 only: every SIP phone has it, and it is what the engine and DTMF detection run at. */
 const SIP_CODEC_PREFERENCE = [['PCMU', 'PCMA']] as const;
 
@@ -221,7 +219,7 @@ export class SipLeg extends MediaLeg {
 
 /** RFC 3264 §6.1 for a phone's offer (or re-offer, keeping `current` when still offered); throws for a 488. */
 export function negotiateSipOffer(offerSdp: string, current: NegotiatedCodec | undefined): SipNegotiation {
-  const offer = parseAudioOffer(offerSdp, (protocol) => SIP_PROTOCOLS.has(protocol.toUpperCase()));
+  const offer = parseAudioOffer(offerSdp, isSipRtpProfile);
   const codec = current ? keepOrChooseCodec(offer.formats, current, SIP_CODEC_PREFERENCE) : chooseCodec(offer.formats, SIP_CODEC_PREFERENCE);
   if (!codec) throw new SdpNegotiationError('no-common-codec', 'the phone offers neither PCMU nor PCMA');
   return { offer, codec, telephoneEvent: findTelephoneEvent(offer.formats, codec.clockRate), direction: answerDirection(offer.direction) };

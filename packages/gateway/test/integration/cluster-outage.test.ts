@@ -9,7 +9,7 @@
  * outage is in the call log exactly once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
+import type pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import type { CameraStatus, ClientToServerEvents, OutputState, ServerToClientEvents, SettingsView } from '@camgate/protocol';
 import { GatewayTarget } from '../attack/support/target.ts';
@@ -17,7 +17,7 @@ import { Baresip } from '../support/baresip.ts';
 import { applySettings, PROXY_HOST, proxiedCameraUri } from '../support/cluster.ts';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { Kamailio } from '../support/kamailio.ts';
-import { TestPostgres } from '../support/postgres.ts';
+import { TestPostgres, queryPostgres } from '../support/postgres.ts';
 import { RedisServer } from '../support/redis.ts';
 
 const PIN = '4711';
@@ -57,15 +57,7 @@ describe('PostgreSQL and Redis stopped for 30 s during calls on two nodes', () =
   const answered = new Set<string>();
   let doorsOpened = 0;
 
-  const query = async <Row extends pg.QueryResultRow>(sql: string): Promise<Row[]> => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      return (await client.query<Row>(sql)).rows;
-    } finally {
-      await client.end();
-    }
-  };
+  const query = <Row extends pg.QueryResultRow>(sql: string) => queryPostgres<Row>(url, sql);
 
   /**
    * Dials `uri`, waits for the PIN prompt on whichever of `pins`' nodes answered, types that

@@ -4,11 +4,11 @@
  * nothing while the camera keeps answering with the settings it holds.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
+import type pg from 'pg';
 import type { CameraStatus, IncomingCallsSettings, SettingsView } from '@camgate/protocol';
 import { Baresip } from '../support/baresip.ts';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { TestPostgres } from '../support/postgres.ts';
+import { TestPostgres, queryPostgres } from '../support/postgres.ts';
 
 const BARESIP_URI = 'sip:baresip@127.0.0.1';
 const PIN = '4711';
@@ -32,15 +32,7 @@ describe('a gateway on PostgreSQL', () => {
   let gw: TestGateway | undefined;
   let phone: Baresip | undefined;
 
-  const query = async <Row extends pg.QueryResultRow>(sql: string): Promise<Row[]> => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      return (await client.query<Row>(sql)).rows;
-    } finally {
-      await client.end();
-    }
-  };
+  const query = <Row extends pg.QueryResultRow>(sql: string) => queryPostgres<Row>(url, sql);
   const status = async () => gw!.api<CameraStatus>('GET', '/api/cameras/camera/status');
   const health = async () => gw!.api<Health>('GET', '/api/health');
   const storeSettings = async (change: Partial<IncomingCallsSettings>) => {

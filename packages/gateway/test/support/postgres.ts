@@ -22,6 +22,17 @@ const SUPERUSER = 'postgres';
 const UNPRIVILEGED = { uid: 65534, gid: 65534 };
 const READY = /database system is ready to accept connections/;
 
+/** The rows of one statement on the database at `url`, over a connection of its own. */
+export async function queryPostgres<Row extends pg.QueryResultRow>(url: string, sql: string): Promise<Row[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<Row>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
 /** Runs a PostgreSQL program as an unprivileged user when the tests run as root. */
 function asPostgresUser(command: string, args: string[]): [string, string[]] {
   if (process.getuid?.() !== 0) return [command, args];
@@ -75,13 +86,7 @@ export class TestPostgres {
   /** A new empty database; returns its URL. */
   async createDatabase(): Promise<string> {
     const name = `camgate_test_${++this.#databases}`;
-    const client = new pg.Client({ connectionString: this.url('postgres') });
-    await client.connect();
-    try {
-      await client.query(`CREATE DATABASE ${name}`);
-    } finally {
-      await client.end();
-    }
+    await queryPostgres(this.url('postgres'), `CREATE DATABASE ${name}`);
     return this.url(name);
   }
 

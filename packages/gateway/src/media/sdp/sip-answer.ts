@@ -6,6 +6,14 @@ import type { MediaDirection } from './media-direction.ts';
 import type { NegotiatedCodec } from './negotiated-codec.ts';
 import { ipVersion, rejectedMedia } from './rejected-media.ts';
 
+/** Plain RTP profiles (RFC 3551, RFC 4585) served to SIP phones; SDES-SRTP (RTP/SAVP) is not. */
+const SIP_RTP_PROFILES = new Set(['RTP/AVP', 'RTP/AVPF']);
+
+/** Whether an offered m-line's protocol is one a SIP phone is served over. */
+export function isSipRtpProfile(protocol: string): boolean {
+  return SIP_RTP_PROFILES.has(protocol.toUpperCase());
+}
+
 /** RFC 4733 §3.2 events the camera understands: the 16 DTMF keys 0-9 * # A-D. */
 const DTMF_EVENTS_FMTP = '0-15';
 

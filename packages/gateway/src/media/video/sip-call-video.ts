@@ -5,14 +5,12 @@ import type { Logger } from '../../core/logger.ts';
 import { RtpEdge } from '../rtp-edge.ts';
 import { RtpPortsExhaustedError, type RtpPortRange } from '../rtp-port-range.ts';
 import { checkAddress, type OfferedFormat } from '../sdp/audio-offer.ts';
-import type { SipVideoAnswer } from '../sdp/sip-answer.ts';
+import { isSipRtpProfile, type SipVideoAnswer } from '../sdp/sip-answer.ts';
 import { findVideoOffer, type SourceCodec, type VideoOffer } from '../sdp/video-offer.ts';
 import { CallVideo } from './call-video.ts';
 import { EdgeRelay } from './edge-relay.ts';
 import type { VideoSupervisor } from './video-supervisor.ts';
 
-/** Plain RTP profiles, as for the audio (no SDES-SRTP). */
-const SIP_PROTOCOLS = new Set(['RTP/AVP', 'RTP/AVPF']);
 const LOOPBACK = '127.0.0.1';
 
 export interface SipCallVideoOptions {
@@ -60,7 +58,7 @@ export class SipCallVideo {
       options.logger.info({ callId: options.callId, reason: unavailable }, 'sip video refused');
       return new SipCallVideo({ index: offered.index, unavailable });
     };
-    if (!SIP_PROTOCOLS.has(offered.media.protocol.toUpperCase())) return refuse(`m=video over ${offered.media.protocol} is not served`);
+    if (!isSipRtpProfile(offered.media.protocol)) return refuse(`m=video over ${offered.media.protocol} is not served`);
     if (!options.supervisor) return refuse('this camera has no video');
     if (!offered.wantsToReceive) return refuse('the camera sends video and takes none');
     const video = await CallVideo.open({ callId: options.callId, supervisor: options.supervisor, router: options.router, logger: options.logger });
